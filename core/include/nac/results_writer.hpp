@@ -1,0 +1,36 @@
+#pragma once
+// Writes a search's results as it goes: trials.csv and trials.jsonl get one line per finished
+// trial, flushed at once, so nothing finished is lost if the process dies; front.csv and
+// summary.json are written at the end.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "nac/runner.hpp"
+
+namespace nac {
+
+class ResultsWriter {
+ public:
+  /// Creates the folder. Throws nac::Error if it already holds a trials file.
+  ResultsWriter(std::filesystem::path dir, const SearchSpace& space,
+                std::vector<std::string> objective_names, std::vector<std::string> metric_names);
+
+  void append(const TrialRecord& record);
+  void write_front(const std::vector<TrialRecord>& trials, const std::vector<std::size_t>& front);
+  void write_summary(const std::string& experiment, const RunSummary& summary,
+                     const std::vector<double>& reference_point);
+
+ private:
+  void write_csv_row(std::ofstream& out, const TrialRecord& r);
+
+  std::filesystem::path dir_;
+  std::vector<std::string> params_;
+  std::vector<std::string> objectives_;
+  std::vector<std::string> metrics_;
+  std::ofstream csv_;
+  std::ofstream jsonl_;
+};
+
+}  // namespace nac

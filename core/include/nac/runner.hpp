@@ -1,0 +1,41 @@
+#pragma once
+// The search loop: ask the strategy, evaluate (in parallel workers), score the objectives, tell,
+// and write every finished trial to disk at once.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nac/experiment.hpp"
+
+namespace nac {
+
+struct TrialRecord {
+  std::uint64_t id = 0;
+  Assignment params;
+  TrialStatus status = TrialStatus::Complete;
+  std::vector<double> objectives;  // one per objective, as reported (not negated)
+  Metrics metrics;
+  double seconds = 0;
+  std::string message;
+};
+
+struct RunOptions {
+  std::filesystem::path out_dir;
+  bool progress = false;  // a live progress line on stderr
+};
+
+struct RunSummary {
+  std::filesystem::path out_dir;
+  std::vector<TrialRecord> trials;
+  std::vector<std::size_t> front;  // indices into trials (complete, non-dominated)
+  std::optional<double> hypervolume;
+  double seconds = 0;
+  std::size_t failed = 0;
+};
+
+/// Runs the global search of an experiment. Refuses an output folder that already holds results.
+RunSummary run_search(const Experiment& experiment, SearchSetup& setup, const RunOptions& options);
+
+}  // namespace nac

@@ -1,0 +1,130 @@
+#include "nac/experiment.hpp"
+
+#include "nac/error.hpp"
+#include "nac/text.hpp"
+
+namespace nac {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+PluginChoice plugin_table(const ConfigTable& root, const std::string& key) {
+  ConfigTable t = root.table(key, /*required=*/true);
+  std::string name = t.string("name", std::nullopt);
+  return PluginChoice{std::move(name), t, t.where("name")};
+}
+
+std::vector<PluginChoice> objective_list(const ConfigTable& search) {
+  std::vector<PluginChoice> out;
+  const toml::node* n = search.node("objectives");
+  if (!n) return out;
+  if (!n->is_array()) search.fail("objectives", "expected an array of objective names or tables");
+  const toml::array& arr = *n->as_array();
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const toml::node& e = arr[i];
+    if (const auto s = e.value<std::string>(); s && e.is_string()) {
+      ConfigTable empty = ConfigTable::empty(search.dotted("objectives") + "[" + std::to_string(i) + "]");
+      out.push_back(PluginChoice{*s, empty, search.where_node(e)});
+    } else if (e.is_table()) {
+      ConfigTable t = search.view(*e.as_table(), search.dotted("objectives") + "[" + std::to_string(i) + "]");
+      out.push_back(PluginChoice{t.string("name", std::nullopt), t, t.where("name")});
+    } else {
+      search.fail_at(e, "objectives", "expected an objective name or a table with a 'name'");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Experiment load_experiment(const fs::path& file) {
+  const std::string fname = file.string();
+  ConfigTable root = root_table(parse_toml_file(fname), fname);
+  Experiment ex;
+  ex.file = file;
+  ex.name = root.string("name", file.stem().string());
+  if (ex.name.empty() || ex.name.find('/') != std::string::npos)
+    root.fail("name", "expected a non-empty name without '/', found \"" + ex.name + "\"");
+  ex.seed = static_cast<std::uint64_t>(root.integer("seed", 0, Range::at_least(0)));
+  for (const auto& d : root.strings("plugin_dirs", std::vector<std::string>{})) {
+    fs::path p(d);
+    ex.plugin_dirs.push_back(p.is_absolute() ? p : file.parent_path() / p);
+  }
+  ex.output = root.string("output", "results/" + ex.name);
+
+  ex.task = plugin_table(root, "task");
+  ex.strategy = plugin_table(root, "strategy");
+
+  ConfigTable search = root.table("search");
+  ex.search.trials = search.integer("trials", 100, Range::at_least(1));
+  ex.search.batch = search.integer("batch", 1, Range::at_least(1));
+  ex.search.workers = search.integer("workers", 1, Range::at_least(1));
+  if (search.has("reference_point")) ex.search.reference_point = search.reals("reference_point", std::nullopt);
+  ex.search.seed_known = search.boolean("seed_known", true);
+  ex.objectives = objective_list(search);
+  search.finish();
+  root.finish();
+  return ex;
+}
+
+SearchSetup build_search(const Experiment& ex, const Registry& registry, std::uint64_t seed) {
+  SearchSetup s;
+  s.task = registry.task(ex.task.name)(ex.task.config);
+  ex.task.config.allow("name");
+  ex.task.config.finish();
+
+  s.space = s.task->search_space();
+  if (!s.space)
+    throw Error(ex.task.where + ": task '" + ex.task.name +
+                "' has no search space of its own; searching networks for a dataset task needs an "
+                "architecture template, which this version of nac does not have yet");
+
+  const auto metrics = s.task->metrics();
+  std::vector<std::string> metric_names;
+  for (const auto& m : metrics) metric_names.push_back(m.name);
+  if (ex.objectives.empty())
+    for (const auto& m : metrics) s.objectives.push_back(std::make_unique<MetricObjective>(m));
+  for (const auto& o : ex.objectives) {
+    if (registry.contains(PluginKind::Objective, o.name)) {
+      s.objectives.push_back(registry.objective(o.name)(o.config));
+      o.config.allow("name");
+      o.config.finish();
+      continue;
+    }
+    auto m = std::find_if(metrics.begin(), metrics.end(), [&](const MetricInfo& i) { return i.name == o.name; });
+    if (m == metrics.end()) {
+      std::vector<std::string> all = metric_names;
+      for (const auto& n : registry.names(PluginKind::Objective)) all.push_back(n);
+      throw Error(o.where + ": unknown objective '" + o.name + "'" + did_you_mean(o.name, all) + "; task '" +
+                  ex.task.name + "' reports " + join(metric_names) +
+                  (registry.names(PluginKind::Objective).empty() ? std::string()
+                                                                 : "; objective plugins: " + join(registry.names(PluginKind::Objective))));
+    }
+    o.config.allow("name");
+    o.config.finish();
+    s.objectives.push_back(std::make_unique<MetricObjective>(*m));
+  }
+
+  std::vector<std::string> names;
+  StrategyContext context{s.space, {}, seed};
+  for (const auto& o : s.objectives) {
+    names.push_back(o->name());
+    context.directions.push_back(o->direction());
+  }
+  s.strategy = registry.strategy(ex.strategy.name)(ex.strategy.config, context);
+  ex.strategy.config.allow("name");
+  ex.strategy.config.finish();
+
+  if (ex.search.seed_known)
+    for (const auto& a : s.task->known_configurations()) s.strategy->enqueue(a);
+
+  if (ex.search.reference_point) s.reference_point = *ex.search.reference_point;
+  else if (auto r = s.task->reference_point(names)) s.reference_point = *r;
+  if (!s.reference_point.empty() && s.reference_point.size() != names.size())
+    throw Error(ex.file.string() + ": 'search.reference_point' has " + std::to_string(s.reference_point.size()) +
+                " values for " + std::to_string(names.size()) + " objectives (" + join(names) + ")");
+  return s;
+}
+
+}  // namespace nac

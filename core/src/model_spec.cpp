@@ -1,0 +1,81 @@
+#include "nac/model_spec.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "nac/error.hpp"
+
+namespace nac {
+
+std::string to_string(const Shape& s) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + ")";
+}
+
+namespace {
+
+nlohmann::json value_json(const Value& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  return std::get<std::string>(v);
+}
+
+Value json_value(const nlohmann::json& j, const std::string& where) {
+  if (j.is_number_integer()) return j.get<std::int64_t>();
+  if (j.is_number()) return j.get<double>();
+  if (j.is_string()) return j.get<std::string>();
+  throw Error(where + ": expected a number or a string, found " + j.dump());
+}
+
+nlohmann::json layer_json(const LayerSpec& l) {
+  nlohmann::json j{{"op", l.op}, {"name", l.name}, {"input", l.input}, {"output", l.output}};
+  nlohmann::json attrs = nlohmann::json::object();
+  for (const auto& [k, v] : l.attrs) attrs[k] = value_json(v);
+  j["attrs"] = attrs;
+  if (!l.children.empty()) {
+    j["children"] = nlohmann::json::array();
+    for (const auto& c : l.children) j["children"].push_back(layer_json(c));
+  }
+  return j;
+}
+
+LayerSpec json_layer(const nlohmann::json& j, const std::string& where) {
+  LayerSpec l;
+  try {
+    l.op = j.at("op").get<std::string>();
+    l.name = j.at("name").get<std::string>();
+    l.input = j.at("input").get<Shape>();
+    l.output = j.at("output").get<Shape>();
+    const std::string here = where + " (" + l.name + ")";
+    for (const auto& [k, v] : j.at("attrs").items()) l.attrs[k] = json_value(v, here + ".attrs." + k);
+    if (j.contains("children"))
+      for (std::size_t i = 0; i < j["children"].size(); ++i)
+        l.children.push_back(json_layer(j["children"][i], here + ".children[" + std::to_string(i) + "]"));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(where + ": malformed layer: " + e.what());
+  }
+  return l;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const ModelSpec& spec) {
+  nlohmann::json j{{"input", spec.input}, {"layers", nlohmann::json::array()}};
+  for (const auto& l : spec.layers) j["layers"].push_back(layer_json(l));
+  return j;
+}
+
+ModelSpec model_spec_from_json(const nlohmann::json& j) {
+  ModelSpec spec;
+  try {
+    spec.input = j.at("input").get<Shape>();
+    const auto& layers = j.at("layers");
+    for (std::size_t i = 0; i < layers.size(); ++i)
+      spec.layers.push_back(json_layer(layers[i], "layers[" + std::to_string(i) + "]"));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("malformed model description: " + std::string(e.what()));
+  }
+  return spec;
+}
+
+}  // namespace nac

@@ -1,0 +1,115 @@
+#include "nac/results_writer.hpp"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "nac/error.hpp"
+#include "nac/text.hpp"
+
+namespace nac {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json value_json(const Value& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  return std::get<std::string>(v);
+}
+
+std::string number(double v) { return std::isfinite(v) ? to_string(Value(v)) : std::string(); }
+
+std::ofstream open_for_writing(const fs::path& file) {
+  std::ofstream out(file, std::ios::out | std::ios::trunc);
+  if (!out) throw Error(file.string() + ": cannot be written");
+  return out;
+}
+
+}  // namespace
+
+ResultsWriter::ResultsWriter(fs::path dir, const SearchSpace& space, std::vector<std::string> objective_names,
+                             std::vector<std::string> metric_names)
+    : dir_(std::move(dir)), objectives_(std::move(objective_names)), metrics_(std::move(metric_names)) {
+  std::error_code ec;
+  if (fs::exists(dir_ / "trials.jsonl", ec))
+    throw Error("output folder " + dir_.string() +
+                " already holds the results of a run (trials.jsonl); choose another folder with --out or remove it");
+  fs::create_directories(dir_, ec);
+  if (ec) throw Error("output folder " + dir_.string() + ": cannot be created: " + ec.message());
+  for (const auto& p : space.parameters()) params_.push_back(p.name());
+  csv_ = open_for_writing(dir_ / "trials.csv");
+  jsonl_ = open_for_writing(dir_ / "trials.jsonl");
+  std::vector<std::string> header{"trial", "status"};
+  header.insert(header.end(), params_.begin(), params_.end());
+  header.insert(header.end(), objectives_.begin(), objectives_.end());
+  header.push_back("seconds");
+  header.push_back("message");
+  for (auto& h : header) h = csv_escape(h);
+  csv_ << join(header, ",") << '\n' << std::flush;
+}
+
+void ResultsWriter::write_csv_row(std::ofstream& out, const TrialRecord& r) {
+  std::vector<std::string> row{std::to_string(r.id), to_string(r.status)};
+  for (const auto& p : params_) row.push_back(r.params.has(p) ? csv_escape(to_string(r.params.at(p))) : "");
+  for (std::size_t i = 0; i < objectives_.size(); ++i)
+    row.push_back(i < r.objectives.size() ? number(r.objectives[i]) : "");
+  row.push_back(number(r.seconds));
+  row.push_back(csv_escape(r.message));
+  out << join(row, ",") << '\n';
+}
+
+void ResultsWriter::append(const TrialRecord& r) {
+  write_csv_row(csv_, r);
+  csv_.flush();
+  nlohmann::ordered_json j{{"trial", r.id}, {"status", to_string(r.status)}};
+  nlohmann::ordered_json params = nlohmann::ordered_json::object();
+  for (const auto& p : params_)  // in the order of the search space
+    if (r.params.has(p)) params[p] = value_json(r.params.at(p));
+  j["params"] = params;
+  nlohmann::ordered_json objectives = nlohmann::ordered_json::object();
+  for (std::size_t i = 0; i < objectives_.size() && i < r.objectives.size(); ++i)
+    objectives[objectives_[i]] = r.objectives[i];
+  j["objectives"] = objectives;
+  j["metrics"] = r.metrics;
+  j["seconds"] = r.seconds;
+  if (!r.message.empty()) j["message"] = r.message;
+  jsonl_ << j.dump() << '\n' << std::flush;
+  if (!csv_ || !jsonl_) throw Error("output folder " + dir_.string() + ": writing the trial files failed (disk full?)");
+}
+
+void ResultsWriter::write_front(const std::vector<TrialRecord>& trials, const std::vector<std::size_t>& front) {
+  std::ofstream out = open_for_writing(dir_ / "front.csv");
+  std::vector<std::string> header{"trial", "status"};
+  header.insert(header.end(), params_.begin(), params_.end());
+  header.insert(header.end(), objectives_.begin(), objectives_.end());
+  header.push_back("seconds");
+  header.push_back("message");
+  for (auto& h : header) h = csv_escape(h);
+  out << join(header, ",") << '\n';
+  for (std::size_t i : front) write_csv_row(out, trials[i]);
+  if (!out) throw Error((dir_ / "front.csv").string() + ": writing failed");
+}
+
+void ResultsWriter::write_summary(const std::string& experiment, const RunSummary& s,
+                                  const std::vector<double>& reference_point) {
+  nlohmann::json j{{"experiment", experiment},
+                   {"objectives", objectives_},
+                   {"trials", s.trials.size()},
+                   {"failed", s.failed},
+                   {"front_size", s.front.size()},
+                   {"seconds", s.seconds}};
+  nlohmann::json front = nlohmann::json::array();
+  for (std::size_t i : s.front) front.push_back(s.trials[i].id);
+  j["front_trials"] = front;
+  if (s.hypervolume) {
+    j["hypervolume"] = *s.hypervolume;
+    j["reference_point"] = reference_point;
+  }
+  std::ofstream out = open_for_writing(dir_ / "summary.json");
+  out << j.dump(2) << '\n';
+  if (!out) throw Error((dir_ / "summary.json").string() + ": writing failed");
+}
+
+}  // namespace nac
