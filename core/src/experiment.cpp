@@ -36,6 +36,23 @@ std::vector<PluginChoice> objective_list(const ConfigTable& search) {
   return out;
 }
 
+// Runs a plugin's factory for a choice of the experiment file: an unknown name, or an error the
+// plugin raises without a position of its own, is reported at the place that named the plugin.
+template <class Make>
+auto make_plugin(const PluginChoice& choice, const char* kind, Make&& make) {
+  try {
+    auto object = make();
+    choice.config.allow("name");
+    choice.config.finish();
+    return object;
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    if (m.rfind(choice.config.file() + ":", 0) == 0) throw;
+    if (m.rfind("unknown ", 0) == 0) throw Error(choice.where + ": " + m);
+    throw Error(choice.where + ": " + kind + " '" + choice.name + "': " + m);
+  }
+}
+
 }  // namespace
 
 Experiment load_experiment(const fs::path& file) {
@@ -70,9 +87,8 @@ Experiment load_experiment(const fs::path& file) {
 
 SearchSetup build_search(const Experiment& ex, const Registry& registry, std::uint64_t seed) {
   SearchSetup s;
-  s.task = registry.task(ex.task.name)(ex.task.config);
-  ex.task.config.allow("name");
-  ex.task.config.finish();
+  s.task = make_plugin(ex.task, "task", [&] { return registry.task(ex.task.name)(ex.task.config); });
+  if (!s.task) throw Error(ex.task.where + ": task '" + ex.task.name + "' made no task");
 
   s.space = s.task->search_space();
   if (!s.space)
@@ -87,9 +103,7 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
     for (const auto& m : metrics) s.objectives.push_back(std::make_unique<MetricObjective>(m));
   for (const auto& o : ex.objectives) {
     if (registry.contains(PluginKind::Objective, o.name)) {
-      s.objectives.push_back(registry.objective(o.name)(o.config));
-      o.config.allow("name");
-      o.config.finish();
+      s.objectives.push_back(make_plugin(o, "objective", [&] { return registry.objective(o.name)(o.config); }));
       continue;
     }
     auto m = std::find_if(metrics.begin(), metrics.end(), [&](const MetricInfo& i) { return i.name == o.name; });
@@ -112,9 +126,9 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
     names.push_back(o->name());
     context.directions.push_back(o->direction());
   }
-  s.strategy = registry.strategy(ex.strategy.name)(ex.strategy.config, context);
-  ex.strategy.config.allow("name");
-  ex.strategy.config.finish();
+  s.strategy = make_plugin(ex.strategy, "strategy",
+                           [&] { return registry.strategy(ex.strategy.name)(ex.strategy.config, context); });
+  if (!s.strategy) throw Error(ex.strategy.where + ": strategy '" + ex.strategy.name + "' made no strategy");
 
   if (ex.search.seed_known)
     for (const auto& a : s.task->known_configurations()) s.strategy->enqueue(a);

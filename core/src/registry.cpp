@@ -38,9 +38,10 @@ template <class F>
 const F& Registry::find(const Table<F>& table, PluginKind kind, const std::string& name) const {
   if (auto it = table.find(name); it != table.end()) return it->second.factory;
   const auto known = names(kind);
-  std::string message = std::string("unknown ") + to_string(kind) + " '" + name + "'" + did_you_mean(name, known);
-  message += known.empty() ? std::string("; no ") + to_string(kind) + " plugin is loaded (check the plugin folders)"
-                           : "; known: " + join(known);
+  const std::string hint = did_you_mean(name, known);
+  std::string message = std::string("unknown ") + to_string(kind) + " '" + name + "'" + hint;
+  if (known.empty()) message += std::string("; no ") + to_string(kind) + " plugin is loaded (check the plugin folders)";
+  else message += (hint.empty() ? "; known: " : " (known: ") + join(known) + (hint.empty() ? "" : ")");
   throw Error(message);
 }
 

@@ -6,7 +6,7 @@
 
 namespace nac {
 
-/// Levenshtein edit distance.
+/// Edit distance (Levenshtein with adjacent transpositions counted as one edit).
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// "; did you mean 'x'?" for the closest candidate within a sensible distance, else "".

@@ -1,0 +1,86 @@
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
+
+using nac::test::run_nac;
+using nac::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string source = NAC_SOURCE_DIR;
+const std::string fixtures = NAC_FIXTURE_DIR;
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+}  // namespace
+
+TEST_CASE("nac --version and --help") {
+  auto r = run_nac("--version");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("nac ", 0) == 0);
+  r = run_nac("run --help");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("--seed") != std::string::npos);
+  r = run_nac("");
+  CHECK(r.exit_code == 2);
+  r = run_nac("frobnicate");
+  CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("nac plugins lists random and test_functions with their files") {
+  const auto r = run_nac("plugins");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("strategy    random") != std::string::npos);
+  CHECK(r.out.find("task        test_functions") != std::string::npos);
+  CHECK(r.out.find("plugins/nac_random.so") != std::string::npos);
+  CHECK(r.out.find("plugins/nac_test_functions.so") != std::string::npos);
+}
+
+TEST_CASE("nac plugins with broken plugin folders: one clear message naming the file - exit 1") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"not_a_library", "nac_not_a_library.so: not a shared library"},
+      {"no_entry", "nac_fixture_no_entry.so: no entry point 'nac_plugin'"},
+      {"wrong_abi", "nac_fixture_wrong_abi.so: built for nac plugin ABI version"},
+      {"duplicate_strategy", "registers strategy 'random', which plugin 'random'"},
+      {"duplicate_plugin_name", "nac_fixture_duplicate_plugin_name.so: its name 'random' is taken by"},
+  };
+  for (const auto& [folder, message] : cases) {
+    CAPTURE(folder);
+    const auto r = run_nac("plugins --plugin-dir " + q(fs::path(fixtures) / folder));
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.rfind("nac: error: ", 0) == 0);
+    CHECK(r.err.find(message) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+}
+
+TEST_CASE("nac validate: a typo in a key gives file:line:col and a suggestion") {
+  TempDir dir("validate");
+  const fs::path f = dir.path() / "typo.toml";
+  nac::test::write_file(f, "seed = 1\n[task]\nname = \"test_functions\"\nproblem = \"zdt1\"\n"
+                           "[strategy]\nname = \"random\"\n[search]\ntrails = 10\n");
+  auto r = run_nac("validate " + q(f));
+  CHECK(r.exit_code == 1);
+  CHECK(r.err == "nac: error: " + f.string() + ":8:1: unknown key 'search.trails'; did you mean 'trials'?\n");
+  r = run_nac("validate " + q(fs::path(source) / "experiments" / "quickstart.toml"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find(": ok") != std::string::npos);
+  r = run_nac("validate " + q(dir.path() / "absent.toml"));
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("absent.toml: cannot open the file") != std::string::npos);
+}
+
+TEST_CASE("nac run experiments/quickstart.toml completes and writes the trial and front files") {
+  TempDir dir("quickstart");
+  const fs::path out = dir.path() / "results";
+  const auto r = run_nac("run " + q(fs::path(source) / "experiments" / "quickstart.toml") + " --out " + q(out));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("quickstart: 2000 trials (2000 complete, 0 failed)") != std::string::npos);
+  CHECK(r.out.find("hypervolume (reference point (1.1, 1.1)): ") != std::string::npos);
+  for (const char* f : {"trials.csv", "trials.jsonl", "front.csv", "summary.json"}) CHECK(fs::exists(out / f));
+  const auto summary = nlohmann::json::parse(nac::test::read_file(out / "summary.json"));
+  CHECK(summary["trials"] == 2000);
+  // The seed flag changes the run; a second run into the same folder is refused.
+  const auto again = run_nac("run " + q(fs::path(source) / "experiments" / "quickstart.toml") + " --out " + q(out));
+  CHECK(again.exit_code == 1);
+  CHECK(again.err.find("already holds the results of a run") != std::string::npos);
+}

@@ -1,0 +1,75 @@
+#include <doctest/doctest.h>
+
+#include "nac/config.hpp"
+#include "nac/error.hpp"
+
+using namespace nac;
+
+namespace {
+ConfigTable parse(const std::string& text) { return root_table(parse_toml_text(text, "exp.toml"), "exp.toml"); }
+}  // namespace
+
+TEST_CASE("getters read values and defaults") {
+  const ConfigTable c = parse("a = 3\nb = 2.5\nc = true\nd = \"zdt1\"\ne = [1, 2.5]\n[t]\nx = 1\n");
+  CHECK(c.integer("a", std::nullopt) == 3);
+  CHECK(c.real("a", std::nullopt) == 3.0);  // an integer is a fine number
+  CHECK(c.real("b", std::nullopt) == 2.5);
+  CHECK(c.boolean("c", std::nullopt));
+  CHECK(c.string("d", std::nullopt, {"zdt1", "zdt2"}) == "zdt1");
+  CHECK(c.reals("e", std::nullopt) == std::vector<double>{1, 2.5});
+  CHECK(c.integer("absent", 7) == 7);
+  const ConfigTable t = c.table("t");
+  CHECK(t.integer("x", std::nullopt) == 1);
+  CHECK(t.dotted("x") == "t.x");
+  CHECK_NOTHROW(t.finish());
+  CHECK_NOTHROW(c.finish());
+}
+
+TEST_CASE("an unknown key names file:line:col and suggests the closest known key") {
+  const ConfigTable c = parse("[search]\ntrials = 10\nbacth = 4\n");
+  const ConfigTable s = c.table("search");
+  s.integer("trials", 100);
+  s.integer("batch", 1);
+  CHECK_THROWS_WITH_AS(s.finish(), "exp.toml:3:1: unknown key 'search.bacth'; did you mean 'batch'?", Error);
+}
+
+TEST_CASE("an unknown key far from every known key lists the known keys") {
+  const ConfigTable c = parse("alpha = 1\nzzzzzzzz = 2\n");
+  c.integer("alpha", 0);
+  CHECK_THROWS_WITH_AS(c.finish(), "exp.toml:2:1: unknown key 'zzzzzzzz'; known keys here: alpha", Error);
+}
+
+TEST_CASE("wrong types say what was expected and what was found - with the position") {
+  const ConfigTable c = parse("[strategy]\npopulation = \"fifty\"\nrate = [1]\nflag = 1\n");
+  const ConfigTable s = c.table("strategy");
+  CHECK_THROWS_WITH_AS(s.integer("population", 50),
+                       "exp.toml:2:14: 'strategy.population': expected an integer, found the string \"fifty\"", Error);
+  CHECK_THROWS_WITH_AS(s.real("rate", 0.1), "exp.toml:3:8: 'strategy.rate': expected a number, found an array", Error);
+  CHECK_THROWS_WITH_AS(s.boolean("flag", false),
+                       "exp.toml:4:8: 'strategy.flag': expected true or false, found the integer 1", Error);
+}
+
+TEST_CASE("out-of-range values and bad choices") {
+  const ConfigTable c = parse("population = -3\nrate = 1.5\nproblem = \"zdt7\"\nlist = [1, -1]\n");
+  CHECK_THROWS_WITH_AS(c.integer("population", 50, Range::at_least(2)),
+                       "exp.toml:1:14: 'population': expected an integer >= 2, found -3", Error);
+  CHECK_THROWS_WITH_AS(c.real("rate", 0.5, Range::between(0, 1)),
+                       "exp.toml:2:8: 'rate': expected a number in [0, 1], found 1.5", Error);
+  CHECK_THROWS_WITH_AS(c.string("problem", std::nullopt, {"zdt1", "zdt2", "dtlz2"}),
+                       "exp.toml:3:11: 'problem': expected one of zdt1, zdt2, dtlz2, found \"zdt7\"; did you mean 'zdt1'?",
+                       Error);
+  CHECK_THROWS_WITH_AS(c.reals("list", std::nullopt, Range::above(0)),
+                       "exp.toml:4:12: 'list': expected a number > 0, found -1", Error);
+}
+
+TEST_CASE("a missing required key names the table") {
+  const ConfigTable c = parse("[task]\nproblem = 1\n");
+  CHECK_THROWS_WITH_AS(c.table("task").string("name", std::nullopt),
+                       "exp.toml:1:1: 'task.name': missing required key (a string)", Error);
+  CHECK_THROWS_WITH_AS(c.table("strategy", true), doctest::Contains("'strategy': missing required table"), Error);
+}
+
+TEST_CASE("TOML syntax errors carry the position") {
+  CHECK_THROWS_WITH_AS(parse("a = 1\nb = = 2\n"), doctest::Contains("exp.toml:2:"), Error);
+  CHECK_THROWS_WITH_AS(parse_toml_file("/nonexistent/exp.toml"), "/nonexistent/exp.toml: cannot open the file", Error);
+}

@@ -1,0 +1,110 @@
+#include <doctest/doctest.h>
+
+#include "nac/error.hpp"
+#include "nac/plugin.hpp"
+#include "nac/plugin_loader.hpp"
+#include "test_support.hpp"
+
+using namespace nac;
+namespace fs = std::filesystem;
+
+namespace {
+const fs::path plugin_dir = NAC_PLUGIN_DIR;
+const fs::path fixtures = NAC_FIXTURE_DIR;
+}  // namespace
+
+TEST_CASE("the build's plugin folder provides random and test_functions") {
+  Registry registry;
+  PluginLoader loader(registry);
+  loader.load_directory(plugin_dir);
+  CHECK(registry.contains(PluginKind::Strategy, "random"));
+  CHECK(registry.contains(PluginKind::Task, "test_functions"));
+  bool found_random = false;
+  for (const auto& p : loader.plugins())
+    if (p.name == "random") {
+      found_random = true;
+      CHECK(p.file == fs::canonical(plugin_dir / "nac_random.so"));
+      CHECK(p.version == "1.0.0");
+    }
+  CHECK(found_random);
+  for (const auto& e : registry.entries()) CHECK_FALSE(e.origin.file.empty());
+  // Loading the same folder again changes nothing.
+  const auto count = loader.plugins().size();
+  loader.load_directory(plugin_dir);
+  CHECK(loader.plugins().size() == count);
+}
+
+TEST_CASE("a file that is not a library is refused - naming the file") {
+  Registry registry;
+  PluginLoader loader(registry);
+  const fs::path f = fixtures / "not_a_library" / "nac_not_a_library.so";
+  CHECK_THROWS_WITH_AS(loader.load_directory(f.parent_path()),
+                       ("plugin " + fs::canonical(f).string() + ": not a shared library (no ELF header); remove it from the plugin folder").c_str(),
+                       Error);
+}
+
+TEST_CASE("a library without the entry point is refused") {
+  Registry registry;
+  PluginLoader loader(registry);
+  const fs::path f = fs::canonical(fixtures / "no_entry" / "nac_fixture_no_entry.so");
+  CHECK_THROWS_WITH_AS(loader.load_file(f),
+                       ("plugin " + f.string() + ": no entry point 'nac_plugin' (declare one with NAC_PLUGIN(...))").c_str(),
+                       Error);
+}
+
+TEST_CASE("a plugin built for another ABI version is refused with both versions") {
+  Registry registry;
+  PluginLoader loader(registry);
+  const fs::path f = fs::canonical(fixtures / "wrong_abi" / "nac_fixture_wrong_abi.so");
+  const std::string expected = "plugin " + f.string() + ": built for nac plugin ABI version " +
+                               std::to_string(kAbiVersion + 98) + ", this nac has version " +
+                               std::to_string(kAbiVersion) + "; rebuild the plugin against this nac";
+  CHECK_THROWS_WITH_AS(loader.load_file(f), expected.c_str(), Error);
+  CHECK(registry.entries().empty());
+}
+
+TEST_CASE("two plugins registering the same name: the error names both files") {
+  Registry registry;
+  PluginLoader loader(registry);
+  loader.load_directory(plugin_dir);
+  const fs::path f = fs::canonical(fixtures / "duplicate_strategy" / "nac_fixture_duplicate_strategy.so");
+  const std::string expected = "plugin 'duplicate_strategy' (" + f.string() +
+                               ") registers strategy 'random', which plugin 'random' (" +
+                               fs::canonical(plugin_dir / "nac_random.so").string() + ") already registered";
+  CHECK_THROWS_WITH_AS(loader.load_file(f), expected.c_str(), Error);
+}
+
+TEST_CASE("two files with the same plugin name: the error names both files") {
+  Registry registry;
+  PluginLoader loader(registry);
+  loader.load_directory(plugin_dir);
+  const fs::path f = fs::canonical(fixtures / "duplicate_plugin_name" / "nac_fixture_duplicate_plugin_name.so");
+  CHECK_THROWS_WITH_AS(loader.load_file(f),
+                       ("plugin " + f.string() + ": its name 'random' is taken by " +
+                        fs::canonical(plugin_dir / "nac_random.so").string()).c_str(),
+                       Error);
+}
+
+TEST_CASE("missing files and folders are named") {
+  Registry registry;
+  PluginLoader loader(registry);
+  CHECK_THROWS_WITH_AS(loader.load_directory("/nonexistent/plugins"), "plugin folder /nonexistent/plugins: not a folder", Error);
+  CHECK_THROWS_WITH_AS(loader.load_file("/nonexistent/nac_x.so"), "plugin /nonexistent/nac_x.so: no such file", Error);
+}
+
+TEST_CASE("an unknown name lists the known ones with a suggestion") {
+  Registry registry;
+  PluginLoader loader(registry);
+  loader.load_directory(plugin_dir);
+  CHECK_THROWS_WITH_AS(registry.strategy("randon"), "unknown strategy 'randon'; did you mean 'random'? (known: random)", Error);
+  CHECK_THROWS_WITH_AS(registry.backend("hls"),
+                       "unknown backend 'hls'; no backend plugin is loaded (check the plugin folders)", Error);
+}
+
+TEST_CASE("the registry refuses a second factory for a name within one origin") {
+  Registry registry;
+  registry.add_task("t", [](const ConfigTable&) -> std::unique_ptr<Task> { return nullptr; });
+  CHECK_THROWS_WITH_AS(
+      registry.add_task("t", [](const ConfigTable&) -> std::unique_ptr<Task> { return nullptr; }),
+      "nac itself registers task 't', which nac itself already registered", Error);
+}

@@ -1,0 +1,33 @@
+#pragma once
+// Helpers shared by the test suites: temporary folders, running the nac program, files.
+#include <filesystem>
+#include <string>
+
+namespace nac::test {
+
+/// A fresh, empty folder under the system's temp folder, removed when the object dies.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+/// Runs the nac program with the given arguments (a shell-quoted string).
+CommandResult run_nac(const std::string& args);
+
+std::string read_file(const std::filesystem::path& file);
+void write_file(const std::filesystem::path& file, const std::string& text);
+
+}  // namespace nac::test
