@@ -1,0 +1,90 @@
+// Sequential and Residual containers. A Sequential keeps every intermediate output for backward;
+// a Residual computes x + body(x), with its body a Sequential.
+#include "layers.hpp"
+#include "nac/error.hpp"
+
+namespace nac::nn {
+
+namespace {
+
+class Sequential final : public Layer {
+ public:
+  explicit Sequential(const LayerSpec& spec) : Layer(spec), residual_(spec.op == "residual") {
+    for (const auto& c : spec.children) children_.push_back(make_layer(c));
+    acts_.resize(children_.size());
+    grads_.resize(children_.size());
+  }
+
+  std::vector<Param*> params() override {
+    std::vector<Param*> all;
+    for (auto& c : children_)
+      for (Param* p : c->params()) all.push_back(p);
+    return all;
+  }
+  std::vector<std::pair<std::string, Tensor*>> buffers() override {
+    std::vector<std::pair<std::string, Tensor*>> all;
+    for (auto& c : children_)
+      for (auto& b : c->buffers()) all.push_back(b);
+    return all;
+  }
+  void initialize(Rng& rng) override {
+    for (auto& c : children_) c->initialize(rng);
+  }
+
+  void forward(const Tensor& x, Tensor& y, const Context& ctx) override {
+    if (children_.empty()) {
+      y = x;
+      if (residual_) add(y, x);
+      return;
+    }
+    const Tensor* in = &x;
+    for (std::size_t i = 0; i < children_.size(); ++i) {
+      Tensor& out = (i + 1 == children_.size() && !residual_) ? y : acts_[i];
+      children_[i]->forward(*in, out, ctx);
+      in = &out;
+    }
+    if (residual_) {
+      y = acts_.back();
+      add(y, x);
+    }
+  }
+
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override {
+    if (children_.empty()) {
+      if (dx) {
+        *dx = dy;
+        if (residual_) add(*dx, dy);
+      }
+      return;
+    }
+    const std::size_t last = children_.size() - 1;
+    for (std::size_t k = children_.size(); k-- > 0;) {
+      const Tensor& in = k == 0 ? x : acts_[k - 1];
+      const Tensor& out = (k == last && !residual_) ? y : acts_[k];
+      const Tensor& g = k == last ? dy : grads_[k];
+      Tensor* d = k == 0 ? (dx ? &body_dx_ : nullptr) : &grads_[k - 1];
+      children_[k]->backward(in, out, g, d);
+    }
+    if (!dx) return;
+    *dx = body_dx_;
+    if (residual_) add(*dx, dy);
+  }
+
+ private:
+  static void add(Tensor& a, const Tensor& b) {
+    const auto n = static_cast<std::int64_t>(a.size());
+#pragma omp parallel for simd schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) a[i] += b[i];
+  }
+
+  bool residual_;
+  std::vector<std::unique_ptr<Layer>> children_;
+  std::vector<Tensor> acts_, grads_;
+  Tensor body_dx_;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_sequential(const LayerSpec& spec) { return std::make_unique<Sequential>(spec); }
+
+}  // namespace nac::nn

@@ -1,0 +1,148 @@
+#include "conv2d.hpp"
+
+#include <cmath>
+
+#include "nac/error.hpp"
+
+namespace nac::nn {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using namespace detail;
+
+Conv2d::Conv2d(const LayerSpec& spec)
+    : Layer(spec),
+      in_c_(spec.input.at(0)),
+      out_c_(attr_int(spec, "out_channels")),
+      kernel_(attr_int(spec, "kernel")),
+      stride_(attr_int(spec, "stride", 1)),
+      padding_(attr_int(spec, "padding", 0)),
+      has_bias_(attr_int(spec, "bias", 1) != 0),
+      weight_(spec.name + ".weight", {out_c_, in_c_, kernel_, kernel_}),
+      bias_(spec.name + ".bias", {has_bias_ ? out_c_ : 0}) {
+  zero_bias_.resize({out_c_});
+  zero_bias_.zero();
+}
+
+std::vector<Param*> Conv2d::params() {
+  if (has_bias_) return {&weight_, &bias_};
+  return {&weight_};
+}
+
+void Conv2d::initialize(Rng& rng) {
+  // PyTorch's default: kaiming_uniform(a = sqrt 5) for weights, i.e. U(-1/sqrt(fan_in), +), and
+  // the same bound for biases.
+  const float bound = 1.0f / std::sqrt(static_cast<float>(in_c_ * kernel_ * kernel_));
+  for (std::size_t i = 0; i < weight_.value().size(); ++i)
+    weight_.value()[i] = static_cast<float>(rng.uniform(-bound, bound));
+  for (std::size_t i = 0; i < bias_.value().size(); ++i) bias_.value()[i] = static_cast<float>(rng.uniform(-bound, bound));
+  weight_.refresh();
+}
+
+Conv2d::Primitives& Conv2d::primitives(std::int64_t batch, bool training) {
+  const auto key = std::make_pair(batch, training);
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  const auto& out = spec_.output;
+  const auto& in = spec_.input;
+  memory::desc src_d({batch, in_c_, in[1], in[2]}, memory::data_type::f32, tag::nchw);
+  memory::desc dst_d({batch, out_c_, out[1], out[2]}, memory::data_type::f32, tag::nchw);
+  memory::desc w_any({out_c_, in_c_, kernel_, kernel_}, memory::data_type::f32, tag::any);
+  memory::desc w_user({out_c_, in_c_, kernel_, kernel_}, memory::data_type::f32, tag::oihw);
+  memory::desc b_d({out_c_}, memory::data_type::f32, tag::x);
+  const memory::dims strides{stride_, stride_}, pad{padding_, padding_};
+  Primitives p;
+  dnnl::convolution_forward::desc fd(training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference,
+                                     dnnl::algorithm::convolution_direct, src_d, w_any, b_d, dst_d, strides, pad, pad);
+  p.fwd_pd = dnnl::convolution_forward::primitive_desc(fd, cpu_engine());
+  p.fwd = dnnl::convolution_forward(p.fwd_pd);
+  p.src = memory(src_d, cpu_engine(), DNNL_MEMORY_NONE);
+  p.dst = memory(dst_d, cpu_engine(), DNNL_MEMORY_NONE);
+  p.bias = memory(b_d, cpu_engine(), DNNL_MEMORY_NONE);
+  p.weights_user = memory(w_user, cpu_engine(), DNNL_MEMORY_NONE);
+  p.fwd_reorder = p.fwd_pd.weights_desc() != w_user;
+  if (p.fwd_reorder) {
+    p.weights_fwd = memory(p.fwd_pd.weights_desc(), cpu_engine());
+    p.to_fwd = dnnl::reorder(p.weights_user, p.weights_fwd);
+  } else {
+    p.weights_fwd = p.weights_user;
+  }
+  return cache_.emplace(key, std::move(p)).first->second;
+}
+
+void Conv2d::prepare_backward(Primitives& p, std::int64_t batch) {
+  const auto& out = spec_.output;
+  const auto& in = spec_.input;
+  memory::desc src_d({batch, in_c_, in[1], in[2]}, memory::data_type::f32, tag::nchw);
+  memory::desc dst_d({batch, out_c_, out[1], out[2]}, memory::data_type::f32, tag::nchw);
+  memory::desc w_any({out_c_, in_c_, kernel_, kernel_}, memory::data_type::f32, tag::any);
+  memory::desc w_user({out_c_, in_c_, kernel_, kernel_}, memory::data_type::f32, tag::oihw);
+  memory::desc b_d({out_c_}, memory::data_type::f32, tag::x);
+  const memory::dims strides{stride_, stride_}, pad{padding_, padding_};
+  dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src_d, w_any, dst_d, strides, pad, pad);
+  p.bwd_data_pd = dnnl::convolution_backward_data::primitive_desc(bd, cpu_engine(), p.fwd_pd);
+  p.bwd_data = dnnl::convolution_backward_data(p.bwd_data_pd);
+  dnnl::convolution_backward_weights::desc wd(dnnl::algorithm::convolution_direct, src_d, w_any, b_d, dst_d, strides,
+                                              pad, pad);
+  p.bwd_weights_pd = dnnl::convolution_backward_weights::primitive_desc(wd, cpu_engine(), p.fwd_pd);
+  p.bwd_weights = dnnl::convolution_backward_weights(p.bwd_weights_pd);
+  p.diff_src = memory(src_d, cpu_engine(), DNNL_MEMORY_NONE);
+  p.diff_dst = memory(dst_d, cpu_engine(), DNNL_MEMORY_NONE);
+  p.diff_bias = memory(b_d, cpu_engine(), DNNL_MEMORY_NONE);
+  p.bwd_reorder = p.bwd_data_pd.weights_desc() != w_user;
+  if (p.bwd_reorder) {
+    p.bwd_shares_fwd = p.fwd_reorder && p.bwd_data_pd.weights_desc() == p.fwd_pd.weights_desc();
+    p.weights_bwd = p.bwd_shares_fwd ? p.weights_fwd : memory(p.bwd_data_pd.weights_desc(), cpu_engine());
+    if (!p.bwd_shares_fwd) p.to_bwd = dnnl::reorder(p.weights_user, p.weights_bwd);
+  } else {
+    p.weights_bwd = p.weights_user;
+  }
+  p.diff_weights_user = memory(w_user, cpu_engine(), DNNL_MEMORY_NONE);
+  p.diff_reorder = p.bwd_weights_pd.diff_weights_desc() != w_user;
+  if (p.diff_reorder) {
+    p.diff_weights = memory(p.bwd_weights_pd.diff_weights_desc(), cpu_engine());
+    p.from_diff = dnnl::reorder(p.diff_weights, p.diff_weights_user);
+  } else {
+    p.diff_weights = p.diff_weights_user;
+  }
+  p.backward_ready = true;
+}
+
+void Conv2d::forward(const Tensor& x, Tensor& y, const Context& ctx) {
+  const std::int64_t batch = x.dim(0);
+  y.resize(batched(batch, spec_.output));
+  Primitives& p = primitives(batch, ctx.training);
+  auto& s = cpu_stream();
+  p.weights_user.set_data_handle(const_cast<float*>(weight_.effective().data()));
+  if (p.fwd_reorder) p.to_fwd.execute(s, p.weights_user, p.weights_fwd);
+  p.src.set_data_handle(const_cast<float*>(x.data()));
+  p.dst.set_data_handle(y.data());
+  p.bias.set_data_handle(const_cast<float*>(has_bias_ ? bias_.effective().data() : zero_bias_.data()));
+  p.fwd.execute(s, {{DNNL_ARG_SRC, p.src}, {DNNL_ARG_WEIGHTS, p.weights_fwd}, {DNNL_ARG_BIAS, p.bias}, {DNNL_ARG_DST, p.dst}});
+  s.wait();
+}
+
+void Conv2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
+  const std::int64_t batch = x.dim(0);
+  Primitives& p = primitives(batch, true);
+  if (!p.backward_ready) prepare_backward(p, batch);
+  auto& s = cpu_stream();
+  p.src.set_data_handle(const_cast<float*>(x.data()));
+  p.diff_dst.set_data_handle(const_cast<float*>(dy.data()));
+  if (dx) {
+    dx->resize(x.shape());
+    p.weights_user.set_data_handle(const_cast<float*>(weight_.effective().data()));
+    // When backward-data wants the forward layout, the forward already reordered these weights.
+    if (p.bwd_reorder && !p.bwd_shares_fwd) p.to_bwd.execute(s, p.weights_user, p.weights_bwd);
+    p.diff_src.set_data_handle(dx->data());
+    p.bwd_data.execute(s, {{DNNL_ARG_DIFF_SRC, p.diff_src}, {DNNL_ARG_WEIGHTS, p.weights_bwd}, {DNNL_ARG_DIFF_DST, p.diff_dst}});
+  }
+  p.diff_weights_user.set_data_handle(weight_.grad().data());
+  p.diff_bias.set_data_handle(has_bias_ ? bias_.grad().data() : zero_bias_.data());
+  p.bwd_weights.execute(s, {{DNNL_ARG_SRC, p.src}, {DNNL_ARG_DIFF_WEIGHTS, p.diff_weights}, {DNNL_ARG_DIFF_BIAS, p.diff_bias},
+                            {DNNL_ARG_DIFF_DST, p.diff_dst}});
+  if (p.diff_reorder) p.from_diff.execute(s, p.diff_weights, p.diff_weights_user);
+  s.wait();
+  if (!has_bias_) zero_bias_.zero();
+}
+
+}  // namespace nac::nn

@@ -1,0 +1,47 @@
+#pragma once
+// Internal: 2-D convolution on oneDNN. Tensors stay NCHW; the weights are kept as OIHW in the
+// Param and reordered to the layout oneDNN's fastest kernel wants once per forward (they change
+// every step in training). Primitives are made once per batch size and cached.
+#include <map>
+
+#include "dnnl_util.hpp"
+#include "nac/nn/layer.hpp"
+
+namespace nac::nn {
+
+class Conv2d final : public Layer {
+ public:
+  explicit Conv2d(const LayerSpec& spec);
+  void forward(const Tensor& x, Tensor& y, const Context& ctx) override;
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
+  std::vector<Param*> params() override;
+  void initialize(Rng& rng) override;
+
+  std::int64_t in_channels() const { return in_c_; }
+  std::int64_t out_channels() const { return out_c_; }
+
+ private:
+  struct Primitives {
+    dnnl::convolution_forward fwd;
+    dnnl::convolution_forward::primitive_desc fwd_pd;
+    dnnl::convolution_backward_data bwd_data;
+    dnnl::convolution_backward_data::primitive_desc bwd_data_pd;
+    dnnl::convolution_backward_weights bwd_weights;
+    dnnl::convolution_backward_weights::primitive_desc bwd_weights_pd;
+    dnnl::memory src, dst, diff_src, diff_dst, bias, diff_bias;
+    dnnl::memory weights_user, weights_fwd, weights_bwd, diff_weights_user, diff_weights;
+    dnnl::reorder to_fwd, to_bwd, from_diff;
+    bool fwd_reorder = false, bwd_reorder = false, bwd_shares_fwd = false, diff_reorder = false;
+    bool backward_ready = false;
+  };
+  Primitives& primitives(std::int64_t batch, bool training);
+  void prepare_backward(Primitives& p, std::int64_t batch);
+
+  std::int64_t in_c_, out_c_, kernel_, stride_, padding_;
+  bool has_bias_;
+  Param weight_, bias_;
+  Tensor zero_bias_;
+  std::map<std::pair<std::int64_t, bool>, Primitives> cache_;
+};
+
+}  // namespace nac::nn

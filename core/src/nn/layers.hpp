@@ -1,0 +1,22 @@
+#pragma once
+// Internal: the makers of every layer type (see layer_factory.cpp).
+#include <memory>
+
+#include "nac/nn/layer.hpp"
+
+namespace nac::nn {
+
+std::unique_ptr<Layer> make_conv2d(const LayerSpec& spec);
+std::unique_ptr<Layer> make_linear(const LayerSpec& spec);
+std::unique_ptr<Layer> make_activation(const LayerSpec& spec);  // relu leaky_relu gelu tanh sigmoid identity
+std::unique_ptr<Layer> make_softmax(const LayerSpec& spec);
+std::unique_ptr<Layer> make_flatten(const LayerSpec& spec);
+std::unique_ptr<Layer> make_dropout(const LayerSpec& spec);
+std::unique_ptr<Layer> make_fake_quant(const LayerSpec& spec);
+std::unique_ptr<Layer> make_batchnorm(const LayerSpec& spec);
+std::unique_ptr<Layer> make_layernorm(const LayerSpec& spec);
+std::unique_ptr<Layer> make_pooling(const LayerSpec& spec);  // maxpool2d avgpool2d
+std::unique_ptr<Layer> make_attention(const LayerSpec& spec);
+std::unique_ptr<Layer> make_sequential(const LayerSpec& spec);  // sequential residual
+
+}  // namespace nac::nn

@@ -1,0 +1,42 @@
+#include "matmul.hpp"
+
+namespace nac::nn::detail {
+
+using dnnl::memory;
+
+void Matmul::run(std::int64_t batch, std::int64_t m, std::int64_t k, std::int64_t n, bool trans_a, bool trans_b,
+                 const float* a, const float* b, float* c, const float* bias) {
+  const auto key = std::make_tuple(batch, m, k, n, trans_a, trans_b, bias != nullptr);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) {
+    const auto f32 = memory::data_type::f32;
+    // Row-major (M, K) has strides (K, 1); its transpose stored as (K, M) has strides (1, M).
+    memory::desc a_d({batch, m, k}, f32, trans_a ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
+    memory::desc b_d({batch, k, n}, f32, trans_b ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
+    memory::desc c_d({batch, m, n}, f32, memory::dims{m * n, n, 1});
+    memory::desc bias_d({1, 1, n}, f32, memory::dims{n, n, 1});
+    Entry e;
+    const auto pd = bias ? dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_d, b_d, bias_d, c_d), cpu_engine())
+                         : dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_d, b_d, c_d), cpu_engine());
+    e.prim = dnnl::matmul(pd);
+    e.a = memory(a_d, cpu_engine(), DNNL_MEMORY_NONE);
+    e.b = memory(b_d, cpu_engine(), DNNL_MEMORY_NONE);
+    e.c = memory(c_d, cpu_engine(), DNNL_MEMORY_NONE);
+    e.bias = memory(bias_d, cpu_engine(), DNNL_MEMORY_NONE);
+    it = cache_.emplace(key, std::move(e)).first;
+  }
+  Entry& e = it->second;
+  e.a.set_data_handle(const_cast<float*>(a));
+  e.b.set_data_handle(const_cast<float*>(b));
+  e.c.set_data_handle(c);
+  auto& s = cpu_stream();
+  if (bias) {
+    e.bias.set_data_handle(const_cast<float*>(bias));
+    e.prim.execute(s, {{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_BIAS, e.bias}, {DNNL_ARG_DST, e.c}});
+  } else {
+    e.prim.execute(s, {{DNNL_ARG_SRC, e.a}, {DNNL_ARG_WEIGHTS, e.b}, {DNNL_ARG_DST, e.c}});
+  }
+  s.wait();
+}
+
+}  // namespace nac::nn::detail

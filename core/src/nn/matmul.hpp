@@ -1,0 +1,28 @@
+#pragma once
+// Internal: batched matrix products on oneDNN, C[b] = op(A[b]) * op(B[b]) (+ bias), for
+// row-major matrices, with the transposes expressed as strides (no copies). One primitive per
+// shape, made on first use and cached.
+#include <map>
+#include <tuple>
+
+#include "dnnl_util.hpp"
+
+namespace nac::nn::detail {
+
+class Matmul {
+ public:
+  /// A is (batch, M, K), or stored (batch, K, M) when trans_a; B is (batch, K, N), or stored
+  /// (batch, N, K) when trans_b; C is (batch, M, N). bias (N values) is added to every row when
+  /// given (make the call with the same has-bias choice for a given shape).
+  void run(std::int64_t batch, std::int64_t m, std::int64_t k, std::int64_t n, bool trans_a, bool trans_b,
+           const float* a, const float* b, float* c, const float* bias = nullptr);
+
+ private:
+  struct Entry {
+    dnnl::matmul prim;
+    dnnl::memory a, b, c, bias;
+  };
+  std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, bool, bool>, Entry> cache_;
+};
+
+}  // namespace nac::nn::detail

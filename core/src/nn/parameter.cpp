@@ -1,0 +1,42 @@
+#include "nac/nn/parameter.hpp"
+
+#include "nac/error.hpp"
+
+namespace nac::nn {
+
+void Param::set_mask(Tensor mask) {
+  if (mask.shape() != value_.shape())
+    throw Error("parameter '" + name_ + "': mask shape " + to_string(mask.shape()) + " differs from " +
+                to_string(value_.shape()));
+  mask_ = std::move(mask);
+  apply_mask();
+  refresh();
+}
+
+void Param::apply_mask() {
+  if (!mask_) return;
+  for (std::size_t i = 0; i < value_.size(); ++i) value_[i] *= (*mask_)[i];
+}
+
+void Param::refresh() {
+  if (!hooked()) return;
+  effective_.resize(value_.shape());
+  const float* src = value_.data();
+  if (mask_) {
+    for (std::size_t i = 0; i < value_.size(); ++i) effective_[i] = value_[i] * (*mask_)[i];
+    src = effective_.data();
+  }
+  if (quantizer_) {
+    const std::size_t channels = quantizer_->per_channel && value_.rank() > 0 ? static_cast<std::size_t>(value_.dim(0)) : 1;
+    fake_quantize(src, effective_.data(), value_.size(), channels, *quantizer_);
+  } else if (!mask_) {
+    effective_ = value_;
+  }
+}
+
+void Param::finish_gradient() {
+  if (!mask_) return;
+  for (std::size_t i = 0; i < grad_.size(); ++i) grad_[i] *= (*mask_)[i];
+}
+
+}  // namespace nac::nn

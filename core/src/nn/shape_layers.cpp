@@ -1,0 +1,141 @@
+// Layers that reshape, drop or quantize: flatten, softmax, dropout, fake_quant.
+#include <algorithm>
+#include <cmath>
+
+#include "layers.hpp"
+#include "nac/error.hpp"
+#include "nac/nn/quantizer.hpp"
+
+namespace nac::nn {
+
+namespace {
+
+// NCHW is already (C*H*W)-major per sample, as PyTorch's flatten(1): a copy with a new shape.
+class Flatten final : public Layer {
+ public:
+  using Layer::Layer;
+  void forward(const Tensor& x, Tensor& y, const Context&) override {
+    y = x;
+    y.resize({x.dim(0), static_cast<std::int64_t>(x.sample_size())});
+  }
+  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
+    if (!dx) return;
+    *dx = dy;
+    dx->resize(x.shape());
+  }
+};
+
+// Softmax over the features of each sample.
+class Softmax final : public Layer {
+ public:
+  using Layer::Layer;
+  void forward(const Tensor& x, Tensor& y, const Context&) override {
+    y.resize(x.shape());
+    const auto rows = x.dim(0);
+    const auto f = static_cast<std::int64_t>(x.sample_size());
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float* in = x.data() + r * f;
+      float* out = y.data() + r * f;
+      const float mx = *std::max_element(in, in + f);
+      float sum = 0;
+      for (std::int64_t j = 0; j < f; ++j) sum += out[j] = std::exp(in[j] - mx);
+      for (std::int64_t j = 0; j < f; ++j) out[j] /= sum;
+    }
+  }
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override {
+    if (!dx) return;
+    dx->resize(x.shape());
+    const auto rows = x.dim(0);
+    const auto f = static_cast<std::int64_t>(x.sample_size());
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float* s = y.data() + r * f;
+      const float* g = dy.data() + r * f;
+      float* d = dx->data() + r * f;
+      float dot = 0;
+      for (std::int64_t j = 0; j < f; ++j) dot += s[j] * g[j];
+      for (std::int64_t j = 0; j < f; ++j) d[j] = s[j] * (g[j] - dot);
+    }
+  }
+};
+
+// Inverted dropout: in training, zero with probability p and scale the rest by 1/(1-p).
+class Dropout final : public Layer {
+ public:
+  explicit Dropout(const LayerSpec& spec) : Layer(spec), p_(attr_real(spec, "p", 0.5)) {
+    if (!(p_ >= 0 && p_ < 1)) throw Error("layer '" + spec.name + "': dropout p must be in [0, 1), found " + std::to_string(p_));
+  }
+  void forward(const Tensor& x, Tensor& y, const Context& ctx) override {
+    y = x;
+    active_ = ctx.training && p_ > 0;
+    if (!active_) return;
+    if (!ctx.rng) throw Error("layer '" + name() + "': dropout in training needs a random generator");
+    mask_.resize(x.shape());
+    const float keep = static_cast<float>(1.0 / (1.0 - p_));
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      mask_[i] = ctx.rng->uniform() < p_ ? 0.0f : keep;
+      y[i] *= mask_[i];
+    }
+  }
+  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
+    if (!dx) return;
+    *dx = dy;
+    if (!active_) return;
+    for (std::size_t i = 0; i < x.size(); ++i) (*dx)[i] *= mask_[i];
+  }
+
+ private:
+  double p_;
+  bool active_ = false;
+  Tensor mask_;
+};
+
+// Fake quantization of activations (per tensor). In training the range is the batch's largest
+// magnitude, and a running maximum (momentum 0.1) is kept for evaluation.
+class FakeQuant final : public Layer {
+ public:
+  explicit FakeQuant(const LayerSpec& spec) : Layer(spec), running_max_({1}) {
+    spec_q_.bits = static_cast<int>(attr_int(spec, "bits", 8));
+    spec_q_.power_of_two = attr_int(spec, "power_of_two", 0) != 0;
+    check(spec_q_);
+    running_max_[0] = 0;
+  }
+  std::vector<std::pair<std::string, Tensor*>> buffers() override { return {{name() + ".running_max", &running_max_}}; }
+  void forward(const Tensor& x, Tensor& y, const Context& ctx) override {
+    y.resize(x.shape());
+    float mx = running_max_[0];
+    if (ctx.training || mx == 0) {
+      float batch_max = 0;
+      for (std::size_t i = 0; i < x.size(); ++i) batch_max = std::max(batch_max, std::abs(x[i]));
+      if (ctx.training) running_max_[0] = running_max_[0] == 0 ? batch_max : 0.9f * running_max_[0] + 0.1f * batch_max;
+      mx = batch_max;
+    }
+    limit_ = quant_scale(mx, spec_q_) * static_cast<float>((1 << (spec_q_.bits - 1)) - 1);
+    fake_quantize_with_limit(x, y, mx);
+  }
+  void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
+    if (!dx) return;
+    dx->resize(x.shape());
+    for (std::size_t i = 0; i < x.size(); ++i) (*dx)[i] = std::abs(x[i]) <= limit_ ? dy[i] : 0.0f;
+  }
+
+ private:
+  void fake_quantize_with_limit(const Tensor& x, Tensor& y, float max_abs) const {
+    const float s = quant_scale(max_abs, spec_q_);
+    const float q = static_cast<float>((1 << (spec_q_.bits - 1)) - 1);
+    for (std::size_t i = 0; i < x.size(); ++i) y[i] = s * std::clamp(std::nearbyint(x[i] / s), -q, q);
+  }
+  QuantSpec spec_q_;
+  Tensor running_max_;
+  float limit_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_flatten(const LayerSpec& spec) { return std::make_unique<Flatten>(spec); }
+std::unique_ptr<Layer> make_softmax(const LayerSpec& spec) { return std::make_unique<Softmax>(spec); }
+std::unique_ptr<Layer> make_dropout(const LayerSpec& spec) { return std::make_unique<Dropout>(spec); }
+std::unique_ptr<Layer> make_fake_quant(const LayerSpec& spec) { return std::make_unique<FakeQuant>(spec); }
+
+}  // namespace nac::nn

@@ -1,0 +1,221 @@
+// Every layer's backward against central finite differences of its forward, for the input and
+// for every parameter. The loss is L = sum(r .* y) for a fixed random r, so dL/dy = r.
+#include <cmath>
+#include <functional>
+
+#include <doctest/doctest.h>
+
+#include "nac/nn/model.hpp"
+#include "nac/nn/runtime.hpp"
+
+using namespace nac;
+using namespace nac::nn;
+
+namespace {
+
+Tensor random_tensor(const Shape& shape, Rng& rng, double scale = 1.0) {
+  Tensor t(shape);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(rng.normal() * scale);
+  return t;
+}
+
+struct Probe {
+  ModelSpec spec;
+  Shape input;
+  std::int64_t batch = 3;
+  double eps = 1e-2;
+  double tolerance = 2e-2;  // relative to the largest gradient of the tensor checked
+  bool training = true;
+};
+
+double loss(Model& m, const Tensor& x, const Tensor& r, bool training) {
+  Rng dropout(99);
+  const Tensor& y = m.forward(x, training, &dropout);
+  double l = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) l += static_cast<double>(y[i]) * r[i];
+  return l;
+}
+
+// Compares analytic and numerical derivatives of up to `samples` entries of `values`.
+void compare(const std::string& what, Tensor& values, const Tensor& analytic, const std::function<double()>& f,
+             const Probe& probe, Rng& rng, int samples = 24) {
+  float largest = 1e-3f;
+  for (std::size_t i = 0; i < analytic.size(); ++i) largest = std::max(largest, std::abs(analytic[i]));
+  for (int s = 0; s < samples && s < static_cast<int>(values.size()); ++s) {
+    const std::size_t i = values.size() <= static_cast<std::size_t>(samples) ? static_cast<std::size_t>(s)
+                                                                              : rng.below(values.size());
+    const float keep = values[i];
+    values[i] = static_cast<float>(keep + probe.eps);
+    const double up = f();
+    values[i] = static_cast<float>(keep - probe.eps);
+    const double down = f();
+    values[i] = keep;
+    const double numeric = (up - down) / (2 * probe.eps);
+    INFO(what << "[" << i << "]: analytic " << analytic[i] << ", numeric " << numeric);
+    CHECK(std::abs(numeric - analytic[i]) <= probe.tolerance * largest);
+  }
+}
+
+void check_gradients(const Probe& probe, std::uint64_t seed = 1) {
+  ModelSpec spec = probe.spec;
+  spec.input = probe.input;
+  Model model(spec, seed);
+  Rng rng(seed + 7);
+  Tensor x = random_tensor(batched(probe.batch, probe.input), rng);
+  Rng dropout(99);
+  Tensor r = random_tensor(model.forward(x, probe.training, &dropout).shape(), rng);
+  loss(model, x, r, probe.training);
+  Tensor dx;
+  model.backward(r, &dx);
+  REQUIRE(dx.shape() == x.shape());
+  auto f = [&] { return loss(model, x, r, probe.training); };
+  compare("input", x, dx, f, probe, rng);
+  for (Param* p : model.params()) {
+    const Tensor analytic = p->grad();
+    compare(p->name(), p->value(), analytic, [&] { model.refresh(); return f(); }, probe, rng);
+  }
+}
+
+LayerSpec layer(std::string op, std::map<std::string, Value> attrs = {}, std::vector<LayerSpec> children = {}) {
+  static int counter = 0;
+  LayerSpec l;
+  l.name = op + std::to_string(counter++);
+  l.op = std::move(op);
+  l.attrs = std::move(attrs);
+  l.children = std::move(children);
+  return l;
+}
+
+Probe probe(std::vector<LayerSpec> layers, Shape input) {
+  Probe p;
+  p.spec.layers = std::move(layers);
+  p.input = std::move(input);
+  return p;
+}
+
+using I = std::int64_t;
+
+}  // namespace
+
+TEST_CASE("activations: relu leaky_relu gelu tanh sigmoid identity softmax") {
+  set_threads(2);
+  for (const char* op : {"relu", "leaky_relu", "gelu", "tanh", "sigmoid", "identity", "softmax"}) {
+    CAPTURE(op);
+    Probe p = probe({layer(op)}, {7});
+    p.eps = 1e-3;
+    check_gradients(p);
+  }
+}
+
+TEST_CASE("linear and a small MLP") {
+  check_gradients(probe({layer("linear", {{"out_features", I{4}}})}, {6}));
+  check_gradients(probe({layer("linear", {{"out_features", I{5}}}), layer("tanh"), layer("linear", {{"out_features", I{2}}, {"bias", I{0}}})}, {3}));
+}
+
+TEST_CASE("conv2d with kernels 1 3 5 strides and padding") {
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{4}}, {"kernel", I{3}}})}, {2, 6, 6}));
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{3}}, {"kernel", I{3}}, {"stride", I{2}}, {"padding", I{1}}})}, {2, 7, 7}));
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{2}}, {"kernel", I{5}}, {"padding", I{2}}})}, {3, 5, 5}));
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{5}}, {"kernel", I{1}}, {"bias", I{0}}})}, {4, 3, 3}));
+}
+
+TEST_CASE("batchnorm 1-D and 2-D in training and in evaluation") {
+  check_gradients(probe({layer("batchnorm")}, {5}));
+  check_gradients(probe({layer("batchnorm")}, {3, 4, 4}));
+  Probe eval = probe({layer("batchnorm")}, {3, 4, 4});
+  eval.training = false;
+  check_gradients(eval);
+}
+
+TEST_CASE("layernorm over (C H W) and over features") {
+  check_gradients(probe({layer("layernorm")}, {3, 4, 4}));
+  check_gradients(probe({layer("layernorm")}, {6}));
+}
+
+TEST_CASE("max and average pooling with padding and flatten") {
+  check_gradients(probe({layer("maxpool2d", {{"kernel", I{2}}})}, {2, 6, 6}));
+  check_gradients(probe({layer("avgpool2d", {{"kernel", I{3}}, {"stride", I{2}}, {"padding", I{1}}})}, {2, 7, 7}));
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{2}}, {"kernel", I{3}}}), layer("flatten"), layer("linear", {{"out_features", I{3}}})}, {1, 5, 5}));
+}
+
+TEST_CASE("dropout with a fixed mask") {
+  check_gradients(probe({layer("linear", {{"out_features", I{8}}}), layer("dropout", {{"p", 0.3}})}, {4}));
+}
+
+TEST_CASE("spatial self-attention (BraggNN's non-local block)") {
+  check_gradients(probe({layer("attention", {{"hidden", I{3}}})}, {4, 3, 3}));
+  check_gradients(probe({layer("attention", {{"hidden", I{2}}, {"scale", I{1}}, {"residual", I{0}}})}, {3, 4, 2}));
+}
+
+TEST_CASE("residual and sequential containers") {
+  check_gradients(probe({layer("residual", {}, {layer("conv2d", {{"out_channels", I{3}}, {"kernel", I{3}}, {"padding", I{1}}}), layer("gelu")})}, {3, 4, 4}));
+  check_gradients(probe({layer("sequential", {}, {layer("linear", {{"out_features", I{4}}}), layer("layernorm")}), layer("residual")}, {5}));
+}
+
+TEST_CASE("masked weights: pruned entries get no gradient and the rest match finite differences") {
+  ModelSpec spec;
+  spec.input = {2, 5, 5};
+  spec.layers = {layer("conv2d", {{"out_channels", I{3}}, {"kernel", I{3}}})};
+  Model model(spec, 3);
+  Param* w = model.params()[0];
+  Tensor mask(w->value().shape());
+  for (std::size_t i = 0; i < mask.size(); ++i) mask[i] = i % 3 == 0 ? 0.0f : 1.0f;
+  w->set_mask(mask);
+  for (std::size_t i = 0; i < mask.size(); i += 3) CHECK(w->value()[i] == 0.0f);
+  Rng rng(5);
+  Tensor x = random_tensor({2, 2, 5, 5}, rng);
+  Tensor r = random_tensor({2, 3, 3, 3}, rng);
+  loss(model, x, r, true);
+  model.backward(r);
+  const Tensor analytic = w->grad();
+  for (std::size_t i = 0; i < mask.size(); i += 3) CHECK(analytic[i] == 0.0f);
+  // Finite differences through the mask: perturbing a pruned weight changes nothing.
+  Probe p;
+  compare("masked weight", w->value(), analytic, [&] { model.refresh(); return loss(model, x, r, true); }, p, rng, 81);
+}
+
+TEST_CASE("fake-quantized weights: the straight-through gradient is the gradient at the quantized weights") {
+  ModelSpec spec;
+  spec.input = {6};
+  spec.layers = {layer("linear", {{"out_features", I{4}}}), layer("tanh"), layer("linear", {{"out_features", I{2}}})};
+  Model quantized(spec, 4), plain(spec, 4);
+  for (Param* p : quantized.params()) p->set_quantizer(QuantSpec{4, true, false});
+  quantized.refresh();
+  // The plain model holds the quantized model's effective weights.
+  for (std::size_t k = 0; k < quantized.params().size(); ++k) {
+    Param* q = quantized.params()[k];
+    plain.params()[k]->value() = q->effective();
+    std::size_t changed = 0;
+    for (std::size_t i = 0; i < q->value().size(); ++i) changed += q->effective()[i] != q->value()[i];
+    if (q->value().rank() > 1) CHECK(changed > 0);  // 4 bits moved the weights onto a grid (a bias has
+                                                    // one value per channel, which its own scale keeps)
+  }
+  Rng rng(6);
+  Tensor x = random_tensor({3, 6}, rng), r = random_tensor({3, 2}, rng);
+  loss(quantized, x, r, true);
+  quantized.backward(r);
+  loss(plain, x, r, true);
+  plain.backward(r);
+  for (std::size_t k = 0; k < plain.params().size(); ++k)
+    for (std::size_t i = 0; i < plain.params()[k]->grad().size(); ++i)
+      CHECK(quantized.params()[k]->grad()[i] == doctest::Approx(plain.params()[k]->grad()[i]));
+}
+
+TEST_CASE("fake_quant on activations passes the gradient inside its range") {
+  ModelSpec spec;
+  spec.input = {5};
+  spec.layers = {layer("fake_quant", {{"bits", I{3}}})};
+  Model m(spec, 1);
+  Tensor x({1, 5});
+  const float vals[5] = {-1.0f, -0.4f, 0.1f, 0.5f, 1.0f};
+  for (int i = 0; i < 5; ++i) x[i] = vals[i];
+  const Tensor& y = m.forward(x, true);
+  // 3 bits: levels k/3 for k in -3..3 (scale 1/3).
+  const float expected[5] = {-1.0f, -1.0f / 3, 0.0f, 2.0f / 3, 1.0f};
+  for (int i = 0; i < 5; ++i) CHECK(y[i] == doctest::Approx(expected[i]));
+  Tensor r({1, 5});
+  r.fill(2.0f);
+  Tensor dx;
+  m.backward(r, &dx);
+  for (int i = 0; i < 5; ++i) CHECK(dx[i] == 2.0f);
+}
