@@ -44,10 +44,11 @@ LayerSpec json_layer(const nlohmann::json& j, const std::string& where) {
   try {
     l.op = j.at("op").get<std::string>();
     l.name = j.at("name").get<std::string>();
-    l.input = j.at("input").get<Shape>();
-    l.output = j.at("output").get<Shape>();
+    if (j.contains("input")) l.input = j["input"].get<Shape>();  // shapes are optional: infer_shapes
+    if (j.contains("output")) l.output = j["output"].get<Shape>();
     const std::string here = where + " (" + l.name + ")";
-    for (const auto& [k, v] : j.at("attrs").items()) l.attrs[k] = json_value(v, here + ".attrs." + k);
+    if (j.contains("attrs"))
+      for (const auto& [k, v] : j["attrs"].items()) l.attrs[k] = json_value(v, here + ".attrs." + k);
     if (j.contains("children"))
       for (std::size_t i = 0; i < j["children"].size(); ++i)
         l.children.push_back(json_layer(j["children"][i], here + ".children[" + std::to_string(i) + "]"));

@@ -1,0 +1,137 @@
+#include "nac/nn/model_io.hpp"
+
+#include <bit>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "nac/error.hpp"
+
+namespace nac::nn {
+
+namespace fs = std::filesystem;
+static_assert(std::endian::native == std::endian::little, "the model format is little-endian");
+
+namespace {
+
+constexpr char kMagic[8] = {'N', 'A', 'C', 'M', 'O', 'D', 'E', 'L'};
+constexpr std::uint32_t kVersion = 1;
+
+struct Entry {
+  std::string name;
+  const char* kind;
+  Tensor* tensor;
+};
+
+std::vector<Entry> entries(Model& m) {
+  std::vector<Entry> out;
+  for (Param* p : m.params()) out.push_back({p->name(), "param", &p->value()});
+  for (auto& [name, t] : m.buffers()) out.push_back({name, "buffer", t});
+  return out;
+}
+
+std::string read_all(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(file.string() + ": cannot open the file");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+void save_model(Model& model, const fs::path& file) {
+  nlohmann::json tensors = nlohmann::json::array();
+  std::uint64_t offset = 0;
+  const auto all = entries(model);
+  for (const auto& e : all) {
+    tensors.push_back({{"name", e.name}, {"kind", e.kind}, {"shape", e.tensor->shape()}, {"offset", offset}});
+    offset += e.tensor->size() * sizeof(float);
+  }
+  const std::string header =
+      nlohmann::json{{"spec", to_json(model.spec())}, {"tensors", tensors}, {"dtype", "float32-le"}}.dump();
+  const fs::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(file.string() + ": cannot be written");
+    const std::uint64_t h = header.size();
+    out.write(kMagic, 8);
+    out.write(reinterpret_cast<const char*>(&kVersion), 4);
+    out.write(reinterpret_cast<const char*>(&h), 8);
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    for (const auto& e : all)
+      out.write(reinterpret_cast<const char*>(e.tensor->data()), static_cast<std::streamsize>(e.tensor->size() * sizeof(float)));
+    if (!out) throw Error(file.string() + ": writing failed (disk full?)");
+  }
+  fs::rename(tmp, file);  // a crash never leaves a half-written model under the real name
+}
+
+Model load_model(const fs::path& file) {
+  const std::string bytes = read_all(file);
+  const std::string where = file.string() + ": ";
+  if (bytes.size() < 20 || std::memcmp(bytes.data(), kMagic, 8) != 0) throw Error(where + "not a nac model file");
+  std::uint32_t version;
+  std::uint64_t h;
+  std::memcpy(&version, bytes.data() + 8, 4);
+  std::memcpy(&h, bytes.data() + 12, 8);
+  if (version != kVersion)
+    throw Error(where + "model format version " + std::to_string(version) + ", this nac reads version " +
+                std::to_string(kVersion));
+  if (h > bytes.size() - 20) throw Error(where + "truncated (the header runs past the end of the file)");
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(bytes.substr(20, h));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(where + "corrupt header: " + e.what());
+  }
+  const std::size_t data_start = 20 + h;
+  try {
+    Model model(model_spec_from_json(header.at("spec")));
+    std::map<std::string, Tensor*> targets;
+    for (const auto& e : entries(model)) targets[e.name] = e.tensor;
+    std::size_t loaded = 0;
+    for (const auto& t : header.at("tensors")) {
+      const auto name = t.at("name").get<std::string>();
+      auto it = targets.find(name);
+      if (it == targets.end()) throw Error(where + "tensor '" + name + "' does not belong to the model");
+      const auto shape = t.at("shape").get<Shape>();
+      if (shape != it->second->shape())
+        throw Error(where + "tensor '" + name + "' has shape " + to_string(shape) + ", the model expects " +
+                    to_string(it->second->shape()));
+      const auto offset = t.at("offset").get<std::uint64_t>();
+      const std::size_t n = it->second->size() * sizeof(float);
+      if (offset > bytes.size() - data_start || n > bytes.size() - data_start - offset)
+        throw Error(where + "truncated (tensor '" + name + "' runs past the end of the file)");
+      std::memcpy(it->second->data(), bytes.data() + data_start + offset, n);
+      ++loaded;
+    }
+    if (loaded != targets.size())
+      throw Error(where + "holds " + std::to_string(loaded) + " of the model's " + std::to_string(targets.size()) +
+                  " tensors");
+    model.refresh();
+    return model;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(where + "corrupt header: " + e.what());
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    if (m.rfind(where, 0) == 0) throw;
+    throw Error(where + m);
+  }
+}
+
+ModelSpec load_model_spec(const fs::path& file) {
+  const std::string text = read_all(file);
+  try {
+    ModelSpec spec = model_spec_from_json(nlohmann::json::parse(text));
+    infer_shapes(spec);
+    return spec;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(file.string() + ": invalid JSON: " + e.what());
+  } catch (const Error& e) {
+    throw Error(file.string() + ": " + e.what());
+  }
+}
+
+}  // namespace nac::nn
