@@ -11,7 +11,7 @@ itself is from exact arithmetic (the noise floor the comparison has to live with
 
 Usage: /usr/bin/python3 scripts/torch_crosscheck.py [--batch 64] [--seed 0] [--data-seed 1]
            [--threads 1] [--tol 1e-4] [--loss-tol 1e-5] [--bin PATH] [--spec PATH] [--peers DIR]
-           [--keep DIR] [--perturb PARAM [--perturb-by 1e-3]]
+           [--attn-scale 1] [--keep DIR] [--perturb PARAM [--perturb-by 1e-3]]
 Exit code 0 when everything is within tolerance, 1 on a mismatch, 2 when a step failed.
 """
 import argparse
@@ -95,18 +95,31 @@ def main():
     ap.add_argument("--spec", default=os.path.join(ROOT, "experiments/models/braggnn.json"))
     ap.add_argument("--peers", default="/work/shared/peers", help="folder holding braggnn_torch.py")
     ap.add_argument("--keep", help="write the files here and keep them (default: a temporary folder)")
+    ap.add_argument("--attn-scale", type=float, default=1.0, metavar="S",
+                    help="multiply nlb.theta and nlb.phi (weights and biases) by S in both models, which "
+                         "scales the attention logits by about S^2: at the default initialisation the "
+                         "attention is almost uniform (logits' spread ~0.05), S=8 makes it peaked (~3)")
     ap.add_argument("--perturb", metavar="PARAM",
-                    help="self-test of this harness: add --perturb-by to the first element of PARAM in the nac "
+                    help="self-test of this harness: multiply PARAM by 1 + DELTA (--perturb-by) in the nac "
                          "model only (torch keeps the original); the check should then FAIL")
     ap.add_argument("--perturb-by", type=float, default=1e-3, metavar="DELTA")
     args = ap.parse_args()
 
+    if not os.access(args.bin, os.X_OK):
+        print(f"FAIL: {args.bin} not found; build it with "
+              f"cmake --build --preset release --target nac_torch_crosscheck")
+        return 2
     sys.path.insert(0, args.peers)
     from braggnn_torch import BraggNN, patches  # noqa: E402  (the peer script, not a copy)
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     model = BraggNN().float()
+    if args.attn_scale != 1.0:
+        with torch.no_grad():
+            for conv in (model.nlb.theta, model.nlb.phi):
+                conv.weight.mul_(args.attn_scale)
+                conv.bias.mul_(args.attn_scale)
     x, t = patches(args.batch, 11, seed=args.data_seed)
     x, t = x.float().contiguous(), t.float().contiguous()
 
@@ -119,13 +132,14 @@ def main():
             print(f"--perturb: no parameter '{args.perturb}'; there are {', '.join(state)}")
             return 2
         w = state[args.perturb].clone()
-        w.view(-1)[0] += args.perturb_by
+        w.mul_(1.0 + args.perturb_by)
         nac_state[args.perturb] = w
-        print(f"self-test: {args.perturb}[0] += {args.perturb_by:g} in the nac model only; expect FAIL")
+        print(f"self-test: {args.perturb} *= 1 + {args.perturb_by:g} in the nac model only; expect FAIL")
 
     work = args.keep or tempfile.mkdtemp(prefix="nac_torch_crosscheck_")
     os.makedirs(work, exist_ok=True)
     out_dir = os.path.join(work, "nac_out")
+    shutil.rmtree(out_dir, ignore_errors=True)  # no stale gradients from an earlier --keep run
     try:
         nacm = os.path.join(work, "braggnn.nacm")
         write_nacm(nacm, spec, nac_state)
@@ -197,13 +211,13 @@ def main():
 
         print()
         print(f"BraggNN, batch {args.batch}, weights seed {args.seed}, data seed {args.data_seed}, "
-              f"threads {args.threads}, torch {torch.__version__}")
-        hdr = (f"{'tensor':<14}{'shape':>12}{'max|torch|':>12}{'max abs diff':>14}{'max rel/elem':>14}"
+              f"attention scale {args.attn_scale:g}, threads {args.threads}, torch {torch.__version__}")
+        hdr = (f"{'tensor':<18}{'shape':>12}{'max|torch|':>12}{'max abs diff':>14}{'max rel/elem':>14}"
                f"{'abs/max|ref|':>14}{'nac vs f64':>12}{'torch vs f64':>14}  result")
         print(hdr)
         print("-" * len(hdr))
         for name, shape, c, res in rows:
-            print(f"{name:<14}{shape:>12}{c['scale']:>12.4g}{c['max_abs']:>14.3e}{c['max_rel_elem']:>14.3e}"
+            print(f"{name:<18}{shape:>12}{c['scale']:>12.4g}{c['max_abs']:>14.3e}{c['max_rel_elem']:>14.3e}"
                   f"{c['rel_max']:>14.3e}{c['n64']:>12.3e}{c['t64']:>14.3e}  {res}")
         loss_rel = abs(loss_nac - loss32) / abs(loss32) if loss32 else abs(loss_nac)
         loss_ok = loss_rel <= args.loss_tol

@@ -1,12 +1,14 @@
-// Spatial self-attention, BraggNN's non-local block. For x of shape (B, C, H, W), n = H*W:
-//   theta, phi, g = 1x1 convolutions C -> hidden       each (B, hidden, n)
-//   A = softmax_rows(s * theta^T phi)                  (B, n, n), s = 1/sqrt(hidden) or 1
-//   y = g A^T                                          (B, hidden, n)
+// Spatial self-attention, BraggNN's non-local block. For x of shape (C, H, W), n = H*W, stored
+// NHWC, i.e. as (B, n, C) row-major:
+//   theta, phi, g = 1x1 convolutions C -> hidden       each (B, n, hidden)
+//   A = softmax_rows(s * theta phi^T)                  (B, n, n), s = 1/sqrt(hidden) or 1
+//   y = A g                                            (B, n, hidden)
 //   z = out(y) + x   (out: 1x1 convolution hidden -> C; the residual add is optional)
 #include <algorithm>
 #include <cmath>
 
 #include "conv2d.hpp"
+#include "fast_math.hpp"
 #include "layers.hpp"
 #include "matmul.hpp"
 
@@ -54,10 +56,10 @@ class Attention final : public Layer {
     phi_.forward(x, ph_, ctx);
     g_.forward(x, g_out_, ctx);
     attn_.resize({b, n_, n_});
-    mm_.run(b, n_, hidden_, n_, true, false, th_.data(), ph_.data(), attn_.data());
+    mm_.run(b, n_, hidden_, n_, false, true, th_.data(), ph_.data(), attn_.data());  // S = theta phi^T
     softmax_rows(b * n_);
     y_.resize({b, hidden_, spec_.input[1], spec_.input[2]});
-    mm_.run(b, hidden_, n_, n_, false, true, g_out_.data(), attn_.data(), y_.data());
+    mm_.run(b, n_, n_, hidden_, false, false, attn_.data(), g_out_.data(), y_.data());  // y = A g
     out_.forward(y_, z, ctx);
     if (residual_) {
       const auto total = static_cast<std::int64_t>(z.size());
@@ -70,14 +72,14 @@ class Attention final : public Layer {
     const std::int64_t b = x.dim(0);
     out_.backward(y_, z, dz, &dy_);
     d_attn_.resize({b, n_, n_});
-    mm_.run(b, n_, hidden_, n_, true, false, dy_.data(), g_out_.data(), d_attn_.data());  // dA = dy^T g
+    mm_.run(b, n_, hidden_, n_, false, true, dy_.data(), g_out_.data(), d_attn_.data());  // dA = dy g^T
     dg_.resize(g_out_.shape());
-    mm_.run(b, hidden_, n_, n_, false, false, dy_.data(), attn_.data(), dg_.data());  // dg = dy A
-    softmax_backward_rows(b * n_);                                                     // d_attn_ <- dS
+    mm_.run(b, n_, n_, hidden_, true, false, attn_.data(), dy_.data(), dg_.data());  // dg = A^T dy
+    softmax_backward_rows(b * n_);                                                    // d_attn_ <- dS
     dth_.resize(th_.shape());
-    mm_.run(b, hidden_, n_, n_, false, true, ph_.data(), d_attn_.data(), dth_.data());  // dtheta = phi dS^T
+    mm_.run(b, n_, n_, hidden_, false, false, d_attn_.data(), ph_.data(), dth_.data());  // dtheta = dS phi
     dph_.resize(ph_.shape());
-    mm_.run(b, hidden_, n_, n_, false, false, th_.data(), d_attn_.data(), dph_.data());  // dphi = theta dS
+    mm_.run(b, n_, n_, hidden_, true, false, d_attn_.data(), th_.data(), dph_.data());  // dphi = dS^T theta
     Tensor* parts[3] = {nullptr, nullptr, nullptr};
     if (dx) parts[0] = &dx_theta_, parts[1] = &dx_phi_, parts[2] = &dx_g_;
     theta_.backward(x, th_, dth_, parts[0]);
@@ -93,31 +95,20 @@ class Attention final : public Layer {
 
  private:
   void softmax_rows(std::int64_t rows) {
+    float* a = attn_.data();
     const std::int64_t n = n_;
     const float s = scale_;
 #pragma omp parallel for schedule(static)
-    for (std::int64_t r = 0; r < rows; ++r) {
-      float* a = attn_.data() + r * n;
-      float mx = a[0];
-      for (std::int64_t j = 1; j < n; ++j) mx = std::max(mx, a[j]);
-      float sum = 0;
-      for (std::int64_t j = 0; j < n; ++j) sum += a[j] = std::exp(s * (a[j] - mx));
-      const float inv = 1.0f / sum;
-      for (std::int64_t j = 0; j < n; ++j) a[j] *= inv;
-    }
+    for (std::int64_t r = 0; r < rows; ++r) detail::softmax_row(a + r * n, n, s);
   }
   // dS = s * A .* (dA - rowsum(dA .* A)), in place in d_attn_.
   void softmax_backward_rows(std::int64_t rows) {
+    const float* a = attn_.data();
+    float* d = d_attn_.data();
     const std::int64_t n = n_;
     const float s = scale_;
 #pragma omp parallel for schedule(static)
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const float* a = attn_.data() + r * n;
-      float* d = d_attn_.data() + r * n;
-      float dot = 0;
-      for (std::int64_t j = 0; j < n; ++j) dot += d[j] * a[j];
-      for (std::int64_t j = 0; j < n; ++j) d[j] = s * a[j] * (d[j] - dot);
-    }
+    for (std::int64_t r = 0; r < rows; ++r) detail::softmax_backward_row(a + r * n, d + r * n, n, s);
   }
 
   std::int64_t c_, hidden_, n_;

@@ -44,8 +44,8 @@ Conv2d::Primitives& Conv2d::primitives(std::int64_t batch, bool training) {
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   const auto& out = spec_.output;
   const auto& in = spec_.input;
-  memory::desc src_d({batch, in_c_, in[1], in[2]}, memory::data_type::f32, tag::nchw);
-  memory::desc dst_d({batch, out_c_, out[1], out[2]}, memory::data_type::f32, tag::nchw);
+  memory::desc src_d({batch, in_c_, in[1], in[2]}, memory::data_type::f32, tag::nhwc);
+  memory::desc dst_d({batch, out_c_, out[1], out[2]}, memory::data_type::f32, tag::nhwc);
   memory::desc w_any({out_c_, in_c_, kernel_, kernel_}, memory::data_type::f32, tag::any);
   memory::desc w_user({out_c_, in_c_, kernel_, kernel_}, memory::data_type::f32, tag::oihw);
   memory::desc b_d({out_c_}, memory::data_type::f32, tag::x);
@@ -72,8 +72,8 @@ Conv2d::Primitives& Conv2d::primitives(std::int64_t batch, bool training) {
 void Conv2d::prepare_backward(Primitives& p, std::int64_t batch) {
   const auto& out = spec_.output;
   const auto& in = spec_.input;
-  memory::desc src_d({batch, in_c_, in[1], in[2]}, memory::data_type::f32, tag::nchw);
-  memory::desc dst_d({batch, out_c_, out[1], out[2]}, memory::data_type::f32, tag::nchw);
+  memory::desc src_d({batch, in_c_, in[1], in[2]}, memory::data_type::f32, tag::nhwc);
+  memory::desc dst_d({batch, out_c_, out[1], out[2]}, memory::data_type::f32, tag::nhwc);
   memory::desc w_any({out_c_, in_c_, kernel_, kernel_}, memory::data_type::f32, tag::any);
   memory::desc w_user({out_c_, in_c_, kernel_, kernel_}, memory::data_type::f32, tag::oihw);
   memory::desc b_d({out_c_}, memory::data_type::f32, tag::x);
@@ -113,7 +113,10 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const Context& ctx) {
   Primitives& p = primitives(batch, ctx.training);
   auto& s = cpu_stream();
   p.weights_user.set_data_handle(const_cast<float*>(weight_.effective().data()));
-  if (p.fwd_reorder) p.to_fwd.execute(s, p.weights_user, p.weights_fwd);
+  if (p.fwd_reorder && p.fwd_version != weight_.version()) {
+    p.to_fwd.execute(s, p.weights_user, p.weights_fwd);
+    p.fwd_version = weight_.version();
+  }
   p.src.set_data_handle(const_cast<float*>(x.data()));
   p.dst.set_data_handle(y.data());
   p.bias.set_data_handle(const_cast<float*>(has_bias_ ? bias_.effective().data() : zero_bias_.data()));
@@ -132,7 +135,10 @@ void Conv2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* 
     dx->resize(x.shape());
     p.weights_user.set_data_handle(const_cast<float*>(weight_.effective().data()));
     // When backward-data wants the forward layout, the forward already reordered these weights.
-    if (p.bwd_reorder && !p.bwd_shares_fwd) p.to_bwd.execute(s, p.weights_user, p.weights_bwd);
+    if (p.bwd_reorder && !p.bwd_shares_fwd && p.bwd_version != weight_.version()) {
+      p.to_bwd.execute(s, p.weights_user, p.weights_bwd);
+      p.bwd_version = weight_.version();
+    }
     p.diff_src.set_data_handle(dx->data());
     p.bwd_data.execute(s, {{DNNL_ARG_DIFF_SRC, p.diff_src}, {DNNL_ARG_WEIGHTS, p.weights_bwd}, {DNNL_ARG_DIFF_DST, p.diff_dst}});
   }

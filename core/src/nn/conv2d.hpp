@@ -1,5 +1,5 @@
 #pragma once
-// Internal: 2-D convolution on oneDNN. Tensors stay NCHW; the weights are kept as OIHW in the
+// Internal: 2-D convolution on oneDNN. Images are NHWC (see tensor.hpp); the weights are kept as OIHW in the
 // Param and reordered to the layout oneDNN's fastest kernel wants once per forward (they change
 // every step in training). Primitives are made once per batch size and cached.
 #include <map>
@@ -33,6 +33,7 @@ class Conv2d final : public Layer {
     dnnl::reorder to_fwd, to_bwd, from_diff;
     bool fwd_reorder = false, bwd_reorder = false, bwd_shares_fwd = false, diff_reorder = false;
     bool backward_ready = false;
+    std::uint64_t fwd_version = ~0ull, bwd_version = ~0ull;  // weight version held by the reordered copies
   };
   Primitives& primitives(std::int64_t batch, bool training);
   void prepare_backward(Primitives& p, std::int64_t batch);

@@ -1,8 +1,25 @@
 #include "nac/nn/model.hpp"
 
 #include "nac/error.hpp"
+#include "nac/nn/runtime.hpp"
 
 namespace nac::nn {
+
+namespace {
+class SingleThreadBelow {
+ public:
+  SingleThreadBelow(std::int64_t batch, std::int64_t limit) : saved_(threads()) {
+    if (batch < limit && saved_ > 1) set_threads(1);
+    else saved_ = 0;
+  }
+  ~SingleThreadBelow() {
+    if (saved_) set_threads(saved_);
+  }
+
+ private:
+  int saved_;
+};
+}  // namespace
 
 Model::Model(ModelSpec spec, std::uint64_t seed) : spec_(std::move(spec)) {
   infer_shapes(spec_);
@@ -27,8 +44,21 @@ const Tensor& Model::forward(const Tensor& x, bool training, Rng* rng) {
     throw Error("model input must be (N, " + to_string(spec_.input).substr(1) + ", found " + to_string(x.shape()));
   if (training) refresh();
   Context ctx{training, rng};
-  root_->forward(x, output_, ctx);
-  last_input_ = &x;
+  // A handful of samples is too little work to share: parallel overhead would dominate.
+  const SingleThreadBelow guard(x.dim(0), 8);
+  // Images are NHWC inside the model (see tensor.hpp); with one channel the two orders agree.
+  const Tensor* in = &x;
+  if (x.rank() == 4 && x.dim(1) > 1) {
+    nchw_to_nhwc(x, input_nhwc_);
+    in = &input_nhwc_;
+  }
+  Tensor& out = spec_.output().size() == 3 ? output_nhwc_ : output_;
+  root_->forward(*in, out, ctx);
+  if (&out == &output_nhwc_) {
+    if (output_nhwc_.dim(1) > 1) nhwc_to_nchw(output_nhwc_, output_);
+    else output_ = output_nhwc_;
+  }
+  last_input_ = in;
   return output_;
 }
 
@@ -37,7 +67,16 @@ void Model::backward(const Tensor& d_output, Tensor* d_input) {
   if (d_output.shape() != output_.shape())
     throw Error("output gradient shape " + to_string(d_output.shape()) + " differs from the output " +
                 to_string(output_.shape()));
-  root_->backward(*last_input_, output_, d_output, d_input);
+  const bool image_out = spec_.output().size() == 3;
+  const Tensor* dy = &d_output;
+  if (image_out && d_output.dim(1) > 1) {
+    nchw_to_nhwc(d_output, d_output_nhwc_);
+    dy = &d_output_nhwc_;
+  }
+  const bool image_in = last_input_->rank() == 4 && last_input_->dim(1) > 1;
+  Tensor* dx = d_input && image_in ? &d_input_nhwc_ : d_input;
+  root_->backward(*last_input_, image_out ? output_nhwc_ : output_, *dy, dx);
+  if (d_input && image_in) nhwc_to_nchw(d_input_nhwc_, *d_input);
   for (Param* p : params()) p->finish_gradient();
 }
 

@@ -29,30 +29,26 @@ class BatchNorm final : public Layer {
   }
   void initialize(Rng&) override { initialize_defaults(); }
 
+  // Element (sample i, channel c, position j) of an NHWC image (or of a vector, inner = 1).
   void forward(const Tensor& x, Tensor& y, const Context& ctx) override {
     y.resize(x.shape());
-    const std::int64_t n = x.dim(0), c_count = channels_;
-    const std::int64_t inner = static_cast<std::int64_t>(x.sample_size()) / c_count;  // H*W, or 1
-    const double m = static_cast<double>(n * inner);
+    const std::int64_t n = x.dim(0), cc = channels_;
+    const std::int64_t rows = n * (static_cast<std::int64_t>(x.sample_size()) / cc);  // N*H*W
+    const double m = static_cast<double>(rows);
     training_ = ctx.training;
     xhat_.resize(x.shape());
-    inv_std_.resize({c_count});
+    inv_std_.resize({cc});
     const float* w = weight_.effective().data();
     const float* b = bias_.effective().data();
+    const float* in = x.data();
 #pragma omp parallel for schedule(static)
-    for (std::int64_t c = 0; c < c_count; ++c) {
+    for (std::int64_t c = 0; c < cc; ++c) {
       float mean, var;
       if (training_) {
         double s = 0, s2 = 0;
-        for (std::int64_t i = 0; i < n; ++i) {
-          const float* p = x.data() + (i * c_count + c) * inner;
-          for (std::int64_t j = 0; j < inner; ++j) s += p[j];
-        }
+        for (std::int64_t r = 0; r < rows; ++r) s += in[r * cc + c];
         mean = static_cast<float>(s / m);
-        for (std::int64_t i = 0; i < n; ++i) {
-          const float* p = x.data() + (i * c_count + c) * inner;
-          for (std::int64_t j = 0; j < inner; ++j) s2 += (p[j] - mean) * (p[j] - mean);
-        }
+        for (std::int64_t r = 0; r < rows; ++r) s2 += (in[r * cc + c] - mean) * (in[r * cc + c] - mean);
         var = static_cast<float>(s2 / m);
         running_mean_[c] = (1 - momentum_) * running_mean_[c] + momentum_ * mean;
         const float unbiased = m > 1 ? static_cast<float>(s2 / (m - 1)) : var;
@@ -63,42 +59,35 @@ class BatchNorm final : public Layer {
       }
       const float is = 1.0f / std::sqrt(var + eps_);
       inv_std_[c] = is;
-      for (std::int64_t i = 0; i < n; ++i) {
-        const std::int64_t off = (i * c_count + c) * inner;
-        for (std::int64_t j = 0; j < inner; ++j) {
-          const float h = (x[off + j] - mean) * is;
-          xhat_[off + j] = h;
-          y[off + j] = h * w[c] + b[c];
-        }
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const float h = (in[r * cc + c] - mean) * is;
+        xhat_[r * cc + c] = h;
+        y[r * cc + c] = h * w[c] + b[c];
       }
     }
   }
 
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
-    const std::int64_t n = x.dim(0), c_count = channels_;
-    const std::int64_t inner = static_cast<std::int64_t>(x.sample_size()) / c_count;
-    const float m = static_cast<float>(n * inner);
+    const std::int64_t n = x.dim(0), cc = channels_;
+    const std::int64_t rows = n * (static_cast<std::int64_t>(x.sample_size()) / cc);
+    const float m = static_cast<float>(rows);
     if (dx) dx->resize(x.shape());
     const float* w = weight_.effective().data();
 #pragma omp parallel for schedule(static)
-    for (std::int64_t c = 0; c < c_count; ++c) {
+    for (std::int64_t c = 0; c < cc; ++c) {
       double sum_dy = 0, sum_dy_xhat = 0;
-      for (std::int64_t i = 0; i < n; ++i) {
-        const std::int64_t off = (i * c_count + c) * inner;
-        for (std::int64_t j = 0; j < inner; ++j) {
-          sum_dy += dy[off + j];
-          sum_dy_xhat += dy[off + j] * xhat_[off + j];
-        }
+      for (std::int64_t r = 0; r < rows; ++r) {
+        sum_dy += dy[r * cc + c];
+        sum_dy_xhat += dy[r * cc + c] * xhat_[r * cc + c];
       }
       weight_.grad()[c] = static_cast<float>(sum_dy_xhat);
       bias_.grad()[c] = static_cast<float>(sum_dy);
       if (!dx) continue;
       const float k = w[c] * inv_std_[c];
       const float a = static_cast<float>(sum_dy) / m, b = static_cast<float>(sum_dy_xhat) / m;
-      for (std::int64_t i = 0; i < n; ++i) {
-        const std::int64_t off = (i * c_count + c) * inner;
-        for (std::int64_t j = 0; j < inner; ++j)
-          (*dx)[off + j] = training_ ? k * (dy[off + j] - a - xhat_[off + j] * b) : k * dy[off + j];
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const std::int64_t o = r * cc + c;
+        (*dx)[o] = training_ ? k * (dy[o] - a - xhat_[o] * b) : k * dy[o];
       }
     }
   }
@@ -137,8 +126,10 @@ class LayerNorm final : public Layer {
     xhat_.resize(x.shape());
     const std::int64_t n = x.dim(0), d = static_cast<std::int64_t>(x.sample_size());
     inv_std_.resize({n});
-    const float* w = weight_.effective().data();
-    const float* b = bias_.effective().data();
+    to_sample_order(weight_.effective(), w_);
+    to_sample_order(bias_.effective(), b_);
+    const float* w = w_.data();
+    const float* b = b_.data();
 #pragma omp parallel for schedule(static)
     for (std::int64_t i = 0; i < n; ++i) {
       const float* p = x.data() + i * d;
@@ -159,7 +150,9 @@ class LayerNorm final : public Layer {
 
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
     const std::int64_t n = x.dim(0), d = static_cast<std::int64_t>(x.sample_size());
-    const float* w = weight_.effective().data();
+    const float* w = w_.data();
+    gw_.resize({d});
+    gb_.resize({d});
 #pragma omp parallel for schedule(static)
     for (std::int64_t j = 0; j < d; ++j) {
       float gw = 0, gb = 0;
@@ -167,9 +160,11 @@ class LayerNorm final : public Layer {
         gw += dy[i * d + j] * xhat_[i * d + j];
         gb += dy[i * d + j];
       }
-      weight_.grad()[j] = gw;
-      bias_.grad()[j] = gb;
+      gw_[j] = gw;
+      gb_[j] = gb;
     }
+    from_sample_order(gw_, weight_.grad());
+    from_sample_order(gb_, bias_.grad());
     if (!dx) return;
     dx->resize(x.shape());
 #pragma omp parallel for schedule(static)
@@ -195,9 +190,24 @@ class LayerNorm final : public Layer {
     weight_.refresh();
   }
 
+  // Parameters are (C, H, W) as in PyTorch; a sample is stored NHWC: position j, channel c.
+  void to_sample_order(const Tensor& chw, Tensor& out) const {
+    out.resize(chw.shape());
+    if (chw.rank() != 3) return void(out = chw);
+    const std::int64_t c = chw.dim(0), hw = chw.dim(1) * chw.dim(2);
+    for (std::int64_t ch = 0; ch < c; ++ch)
+      for (std::int64_t j = 0; j < hw; ++j) out[j * c + ch] = chw[ch * hw + j];
+  }
+  void from_sample_order(const Tensor& nhwc, Tensor& chw) const {
+    if (chw.rank() != 3) return void(chw = Tensor(nhwc));
+    const std::int64_t c = chw.dim(0), hw = chw.dim(1) * chw.dim(2);
+    for (std::int64_t ch = 0; ch < c; ++ch)
+      for (std::int64_t j = 0; j < hw; ++j) chw[ch * hw + j] = nhwc[j * c + ch];
+  }
+
   float eps_;
   Param weight_, bias_;
-  Tensor xhat_, inv_std_;
+  Tensor xhat_, inv_std_, w_, b_, gw_, gb_;
 };
 
 }  // namespace

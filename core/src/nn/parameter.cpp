@@ -15,11 +15,13 @@ void Param::set_mask(Tensor mask) {
 
 void Param::apply_mask() {
   if (!mask_) return;
+  ++version_;
   for (std::size_t i = 0; i < value_.size(); ++i) value_[i] *= (*mask_)[i];
 }
 
 void Param::refresh() {
   if (!hooked()) return;
+  ++version_;
   effective_.resize(value_.shape());
   const float* src = value_.data();
   if (mask_) {

@@ -10,18 +10,21 @@ namespace nac::nn {
 
 namespace {
 
-// NCHW is already (C*H*W)-major per sample, as PyTorch's flatten(1): a copy with a new shape.
+// Flatten in PyTorch's order (C, H, W): images are stored NHWC, so this is a transpose.
 class Flatten final : public Layer {
  public:
   using Layer::Layer;
   void forward(const Tensor& x, Tensor& y, const Context&) override {
-    y = x;
+    if (x.rank() == 4) nhwc_to_nchw(x, y);
+    else y = x;
     y.resize({x.dim(0), static_cast<std::int64_t>(x.sample_size())});
   }
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
     if (!dx) return;
-    *dx = dy;
-    dx->resize(x.shape());
+    Tensor g = dy;
+    g.resize(x.shape());
+    if (x.rank() == 4) nchw_to_nhwc(g, *dx);
+    else *dx = std::move(g);
   }
 };
 

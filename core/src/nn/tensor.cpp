@@ -36,6 +36,26 @@ void Tensor::zero() {
 
 void Tensor::fill(float v) { std::fill(data_.get(), data_.get() + size_, v); }
 
+namespace {
+void transpose_planes(const Tensor& in, Tensor& out, bool to_nhwc) {
+  out.resize(in.shape());
+  const std::int64_t n = in.dim(0), c = in.dim(1), hw = in.dim(2) * in.dim(3);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float* src = in.data() + i * c * hw;
+    float* dst = out.data() + i * c * hw;
+    for (std::int64_t ch = 0; ch < c; ++ch)
+      for (std::int64_t j = 0; j < hw; ++j) {
+        if (to_nhwc) dst[j * c + ch] = src[ch * hw + j];
+        else dst[ch * hw + j] = src[j * c + ch];
+      }
+  }
+}
+}  // namespace
+
+void nchw_to_nhwc(const Tensor& in, Tensor& out) { transpose_planes(in, out, true); }
+void nhwc_to_nchw(const Tensor& in, Tensor& out) { transpose_planes(in, out, false); }
+
 std::size_t numel(const Shape& s) {
   std::size_t n = 1;
   for (auto d : s) n *= static_cast<std::size_t>(d);

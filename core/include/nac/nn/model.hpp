@@ -42,7 +42,7 @@ class Model {
  private:
   ModelSpec spec_;
   std::unique_ptr<Layer> root_;
-  Tensor output_;
+  Tensor output_, output_nhwc_, input_nhwc_, d_output_nhwc_, d_input_nhwc_;
   const Tensor* last_input_ = nullptr;
 };
 

@@ -1,6 +1,11 @@
 #pragma once
-// A dense float32 tensor in row-major (for images: NCHW) order, 64-byte aligned. The first
-// dimension is the batch. Tensors own their memory; resizing to a smaller or equal size reuses it.
+// A dense float32 tensor, 64-byte aligned. The first dimension is the batch. Tensors own their
+// memory; resizing to a smaller or equal size reuses it.
+//
+// Layout: shapes are always written as PyTorch writes them, (N, C, H, W) for images and (N, F)
+// for vectors. Inside a Model, image tensors are stored NHWC (channels innermost), the layout
+// oneDNN's fast convolution kernels want; Model::forward takes and returns NCHW, so the layout
+// is visible only to layer code.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -46,6 +51,10 @@ class Tensor {
   std::size_t capacity_ = 0;
   std::unique_ptr<float[], Free> data_;
 };
+
+/// Copies an (N, C, H, W) tensor between NCHW and NHWC memory order (the shape stays).
+void nchw_to_nhwc(const Tensor& in, Tensor& out);
+void nhwc_to_nchw(const Tensor& in, Tensor& out);
 
 /// Product of the dimensions.
 std::size_t numel(const Shape& s);
