@@ -97,8 +97,10 @@ std::size_t Model::parameter_count() {
 }
 
 void Model::refresh() {
-  for (Param* p : params())
+  for (Param* p : params()) {
+    p->touch();
     if (p->hooked()) p->refresh();
+  }
 }
 
 }  // namespace nac::nn

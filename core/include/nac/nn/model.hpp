@@ -36,7 +36,9 @@ class Model {
   Param* param(const std::string& name);
   /// Number of trainable scalars.
   std::size_t parameter_count();
-  /// Recomputes the effective weights of hooked parameters (after their values changed).
+  /// Declares every parameter changed and recomputes the effective weights of hooked ones. A
+  /// training forward does this itself; call it before an evaluation forward after writing
+  /// parameter values through references held from earlier.
   void refresh();
 
  private:

@@ -35,6 +35,8 @@ class Param {
   /// Changes whenever the value or the hooks may have changed, so layers can cache what they
   /// derive from the weights (oneDNN's reordered copies) and redo it only then.
   std::uint64_t version() const { return version_; }
+  /// Declares the value changed (after writing through a reference held from value()).
+  void touch() { ++version_; }
   bool hooked() const { return mask_.has_value() || quantizer_.has_value(); }
 
   /// A 0/1 mask of the value's shape; masked weights are zeroed now and kept at zero.
