@@ -10,7 +10,7 @@ using dnnl::memory;
 using tag = memory::format_tag;
 using namespace detail;
 
-Conv2d::Conv2d(const LayerSpec& spec)
+Conv2d::Conv2d(const LayerSpec& spec, const LayerSpec* activation)
     : Layer(spec),
       in_c_(spec.input.at(0)),
       out_c_(attr_int(spec, "out_channels")),
@@ -22,6 +22,11 @@ Conv2d::Conv2d(const LayerSpec& spec)
       bias_(spec.name + ".bias", {has_bias_ ? out_c_ : 0}) {
   zero_bias_.resize({out_c_});
   zero_bias_.zero();
+  if (activation) {
+    fused_ = true;
+    slope_ = activation->op == "leaky_relu" ? static_cast<float>(attr_real(*activation, "slope", 0.01)) : 0.0f;
+    if (slope_ < 0) throw Error("layer '" + activation->name + "': a fused activation needs a slope >= 0");
+  }
 }
 
 std::vector<Param*> Conv2d::params() {
@@ -53,7 +58,13 @@ Conv2d::Primitives& Conv2d::primitives(std::int64_t batch, bool training) {
   Primitives p;
   dnnl::convolution_forward::desc fd(training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference,
                                      dnnl::algorithm::convolution_direct, src_d, w_any, b_d, dst_d, strides, pad, pad);
-  p.fwd_pd = dnnl::convolution_forward::primitive_desc(fd, cpu_engine());
+  dnnl::primitive_attr attr;
+  if (fused_) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, slope_, 0.0f);  // relu with a negative slope
+    attr.set_post_ops(ops);
+  }
+  p.fwd_pd = dnnl::convolution_forward::primitive_desc(fd, attr, cpu_engine());
   p.fwd = dnnl::convolution_forward(p.fwd_pd);
   p.src = memory(src_d, cpu_engine(), DNNL_MEMORY_NONE);
   p.dst = memory(dst_d, cpu_engine(), DNNL_MEMORY_NONE);
@@ -124,13 +135,25 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const Context& ctx) {
   s.wait();
 }
 
-void Conv2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) {
+void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
   const std::int64_t batch = x.dim(0);
   Primitives& p = primitives(batch, true);
   if (!p.backward_ready) prepare_backward(p, batch);
   auto& s = cpu_stream();
   p.src.set_data_handle(const_cast<float*>(x.data()));
-  p.diff_dst.set_data_handle(const_cast<float*>(dy.data()));
+  const float* grad_out = dy.data();
+  if (fused_) {  // through the activation: dy where the output is positive, slope * dy elsewhere
+    act_grad_.resize(dy.shape());
+    const auto n = static_cast<std::int64_t>(dy.size());
+    const float a = slope_;
+    const float* out = y.data();
+    const float* g = dy.data();
+    float* d = act_grad_.data();
+#pragma omp parallel for simd schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) d[i] = out[i] > 0 ? g[i] : a * g[i];
+    grad_out = act_grad_.data();
+  }
+  p.diff_dst.set_data_handle(const_cast<float*>(grad_out));
   if (dx) {
     dx->resize(x.shape());
     p.weights_user.set_data_handle(const_cast<float*>(weight_.effective().data()));

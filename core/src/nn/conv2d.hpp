@@ -11,7 +11,10 @@ namespace nac::nn {
 
 class Conv2d final : public Layer {
  public:
-  explicit Conv2d(const LayerSpec& spec);
+  /// With `activation` (a relu or leaky_relu spec that follows the convolution), the activation
+  /// is fused: oneDNN applies it as a post-op, and backward multiplies the output gradient by its
+  /// derivative, read from the sign of the output (the same as the input's for slopes >= 0).
+  explicit Conv2d(const LayerSpec& spec, const LayerSpec* activation = nullptr);
   void forward(const Tensor& x, Tensor& y, const Context& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override;
   std::vector<Param*> params() override;
@@ -40,7 +43,10 @@ class Conv2d final : public Layer {
 
   std::int64_t in_c_, out_c_, kernel_, stride_, padding_;
   bool has_bias_;
+  bool fused_ = false;
+  float slope_ = 0;
   Param weight_, bias_;
+  Tensor act_grad_;
   Tensor zero_bias_;
   std::map<std::pair<std::int64_t, bool>, Primitives> cache_;
 };

@@ -6,6 +6,9 @@
 namespace nac::nn {
 
 std::unique_ptr<Layer> make_conv2d(const LayerSpec& spec) { return std::make_unique<Conv2d>(spec); }
+std::unique_ptr<Layer> make_conv2d_fused(const LayerSpec& conv, const LayerSpec& activation) {
+  return std::make_unique<Conv2d>(conv, &activation);
+}
 
 std::unique_ptr<Layer> make_layer(const LayerSpec& spec) {
   const std::string& op = spec.op;

@@ -7,6 +7,7 @@
 namespace nac::nn {
 
 std::unique_ptr<Layer> make_conv2d(const LayerSpec& spec);
+std::unique_ptr<Layer> make_conv2d_fused(const LayerSpec& conv, const LayerSpec& activation);
 std::unique_ptr<Layer> make_linear(const LayerSpec& spec);
 std::unique_ptr<Layer> make_activation(const LayerSpec& spec);  // relu leaky_relu gelu tanh sigmoid identity
 std::unique_ptr<Layer> make_softmax(const LayerSpec& spec);

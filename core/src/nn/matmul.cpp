@@ -5,15 +5,17 @@ namespace nac::nn::detail {
 using dnnl::memory;
 
 void Matmul::run(std::int64_t batch, std::int64_t m, std::int64_t k, std::int64_t n, bool trans_a, bool trans_b,
-                 const float* a, const float* b, float* c, const float* bias) {
-  const auto key = std::make_tuple(batch, m, k, n, trans_a, trans_b, bias != nullptr);
+                 const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float* c, std::int64_t ldc,
+                 const float* bias) {
+  const Key key{batch, m, k, n, trans_a, trans_b, bias != nullptr, lda, ldb, ldc};
   auto it = cache_.find(key);
   if (it == cache_.end()) {
     const auto f32 = memory::data_type::f32;
-    // Row-major (M, K) has strides (K, 1); its transpose stored as (K, M) has strides (1, M).
-    memory::desc a_d({batch, m, k}, f32, trans_a ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
-    memory::desc b_d({batch, k, n}, f32, trans_b ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
-    memory::desc c_d({batch, m, n}, f32, memory::dims{m * n, n, 1});
+    // Row-major (M, K) with row stride lda has strides (M lda, lda, 1); its transpose, stored as
+    // (K, M) rows, has strides (K lda, 1, lda).
+    memory::desc a_d({batch, m, k}, f32, trans_a ? memory::dims{k * lda, 1, lda} : memory::dims{m * lda, lda, 1});
+    memory::desc b_d({batch, k, n}, f32, trans_b ? memory::dims{n * ldb, 1, ldb} : memory::dims{k * ldb, ldb, 1});
+    memory::desc c_d({batch, m, n}, f32, memory::dims{m * ldc, ldc, 1});
     memory::desc bias_d({1, 1, n}, f32, memory::dims{n, n, 1});
     Entry e;
     const auto pd = bias ? dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_d, b_d, bias_d, c_d), cpu_engine())

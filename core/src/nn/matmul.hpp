@@ -15,14 +15,23 @@ class Matmul {
   /// (batch, N, K) when trans_b; C is (batch, M, N). bias (N values) is added to every row when
   /// given (make the call with the same has-bias choice for a given shape).
   void run(std::int64_t batch, std::int64_t m, std::int64_t k, std::int64_t n, bool trans_a, bool trans_b,
-           const float* a, const float* b, float* c, const float* bias = nullptr);
+           const float* a, const float* b, float* c, const float* bias = nullptr) {
+    run(batch, m, k, n, trans_a, trans_b, a, trans_a ? m : k, b, trans_b ? k : n, c, n, bias);
+  }
+  /// The same with row strides (leading dimensions) of the stored matrices: lda, ldb, ldc >= the
+  /// stored row length; a batch's matrices follow each other at rows * ld (views of wider rows).
+  void run(std::int64_t batch, std::int64_t m, std::int64_t k, std::int64_t n, bool trans_a, bool trans_b,
+           const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float* c, std::int64_t ldc,
+           const float* bias = nullptr);
 
  private:
   struct Entry {
     dnnl::matmul prim;
     dnnl::memory a, b, c, bias;
   };
-  std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, bool, bool>, Entry> cache_;
+  using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, bool, bool, std::int64_t,
+                         std::int64_t, std::int64_t>;
+  std::map<Key, Entry> cache_;
 };
 
 }  // namespace nac::nn::detail
