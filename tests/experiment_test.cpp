@@ -147,8 +147,8 @@ TEST_CASE("experiment errors name file - line - column and key") {
         ":7:15: unknown objective 'f3'; did you mean 'f1'?; task 'test_functions' reports f1, f2");
   CHECK(error_of("[task]\nname = \"test_functions\"\nproblem = \"zdt1\"\nvariabels = 3\n[strategy]\nname = \"random\"\n") ==
         ":4:1: unknown key 'task.variabels'; did you mean 'variables'?");
-  CHECK(error_of("[task]\nname = \"test_function\"\n[strategy]\nname = \"random\"\n") ==
-        ":2:8: unknown task 'test_function'; did you mean 'test_functions'? (known: test_functions)");
+  CHECK(error_of("[task]\nname = \"test_function\"\n[strategy]\nname = \"random\"\n").rfind(
+            ":2:8: unknown task 'test_function'; did you mean 'test_functions'? (known: ", 0) == 0);
   CHECK(error_of("[task]\nname = \"test_functions\"\nproblem = \"zdt1\"\n[strategy]\nname = \"random\"\npopulation = 4\n") ==
         ":6:1: unknown key 'strategy.population'; known keys here: name");
   CHECK(error_of(base) .find("no error") == 0);

@@ -96,7 +96,8 @@ TEST_CASE("an unknown name lists the known ones with a suggestion") {
   Registry registry;
   PluginLoader loader(registry);
   loader.load_directory(plugin_dir);
-  CHECK_THROWS_WITH_AS(registry.strategy("randon"), "unknown strategy 'randon'; did you mean 'random'? (known: random)", Error);
+  CHECK_THROWS_WITH_AS(registry.strategy("randon"), doctest::Contains("unknown strategy 'randon'; did you mean 'random'? (known: "), Error);
+  CHECK_THROWS_WITH_AS(registry.strategy("randon"), doctest::Contains("random"), Error);
   CHECK_THROWS_WITH_AS(registry.backend("hls"),
                        "unknown backend 'hls'; no backend plugin is loaded (check the plugin folders)", Error);
 }

@@ -13,6 +13,14 @@ struct CommonOptions {
   std::vector<std::string> plugin_dirs;  // --plugin-dir, searched after the default folders
 };
 
+/// How a task is named on the command line: `--task NAME` with `--set key=value` settings, or
+/// the [task] table of `--config FILE.toml`.
+struct TaskArgs {
+  std::string name;
+  std::vector<std::string> settings;
+  std::optional<std::string> config;
+};
+
 struct RunArgs {
   std::string experiment;
   std::optional<std::string> out;
@@ -20,8 +28,38 @@ struct RunArgs {
   bool quiet = false;
 };
 
+struct TrainArgs {
+  std::string model;
+  TaskArgs task;
+  std::optional<std::string> out;
+  std::optional<int> epochs, batch, threads;
+  std::optional<double> lr;
+  std::optional<std::string> optimizer;
+  std::optional<std::uint64_t> seed;
+  bool quiet = false;
+};
+
+struct DataGenerateArgs {
+  TaskArgs task;
+  std::int64_t count = 10000;
+  std::uint64_t seed = 0;
+  std::string out;
+};
+
+struct BaselineArgs {
+  TaskArgs task;
+  std::string method;
+  std::optional<std::string> data;
+  std::int64_t count = 10000;
+  std::uint64_t seed = 0;
+};
+
 int run(const CommonOptions& common, const RunArgs& args);
 int validate(const CommonOptions& common, const std::string& experiment);
 int plugins(const CommonOptions& common);
+int train(const CommonOptions& common, const TrainArgs& args);
+int data_generate(const CommonOptions& common, const DataGenerateArgs& args);
+int data_info(const std::string& file);
+int baseline(const CommonOptions& common, const BaselineArgs& args);
 
 }  // namespace nac::cli

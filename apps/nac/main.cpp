@@ -1,7 +1,8 @@
 // nac: neural architecture codesign for fast physics. The command line.
 //
-// Exit codes: 0 success; 1 a user error (bad experiment file, plugin, data), with one message on
-// stderr; 2 a command-line usage error; 3 an unexpected internal error.
+// Exit codes: 0 success; 1 a user error (bad experiment file, plugin, data) or a training run
+// that diverged, with one message on stderr; 2 a command-line usage error; 3 an unexpected
+// internal error.
 #include <cstdio>
 #include <exception>
 
@@ -10,13 +11,24 @@
 #include "commands.hpp"
 #include "nac/error.hpp"
 
+namespace {
+
+void add_task_options(CLI::App* app, nac::cli::TaskArgs& t, bool name_positional) {
+  if (name_positional) app->add_option("task", t.name, "task plugin, e.g. bragg")->required()->type_name("TASK");
+  else app->add_option("--task", t.name, "task plugin, e.g. bragg")->type_name("TASK");
+  app->add_option("--set", t.settings, "a task setting, key=value (TOML value; repeatable)")->type_name("KEY=VALUE");
+  app->add_option("--config", t.config, "a TOML file with a [task] table (and [training] for nac train)")
+      ->type_name("FILE.toml");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"nac: neural architecture codesign for fast physics"};
   app.set_version_flag("--version", std::string("nac ") + NAC_VERSION);
   app.require_subcommand(1);
   nac::cli::CommonOptions common;
-  app.add_option("--plugin-dir", common.plugin_dirs,
-                 "extra folder of plugin libraries (nac_*.so); may be repeated")
+  app.add_option("--plugin-dir", common.plugin_dirs, "extra folder of plugin libraries (nac_*.so); may be repeated")
       ->type_name("DIR");
   app.fallthrough();
 
@@ -34,6 +46,41 @@ int main(int argc, char** argv) {
 
   CLI::App* plugins = app.add_subcommand("plugins", "list every plugin found: kind, name, version, file");
 
+  nac::cli::TrainArgs train_args;
+  CLI::App* train = app.add_subcommand("train", "train one model on a task's data and report its metrics");
+  train->add_option("model", train_args.model, "model description (JSON), e.g. experiments/models/braggnn.json")
+      ->required()
+      ->type_name("MODEL.json");
+  add_task_options(train, train_args.task, false);
+  train->add_option("--out", train_args.out, "output folder (default results/train-MODEL)")->type_name("DIR");
+  train->add_option("--epochs", train_args.epochs, "epochs (overrides [training])")->type_name("N");
+  train->add_option("--batch", train_args.batch, "batch size")->type_name("N");
+  train->add_option("--lr", train_args.lr, "learning rate")->type_name("X");
+  train->add_option("--optimizer", train_args.optimizer, "sgd, adam, adamw or rmsprop")->type_name("NAME");
+  train->add_option("--seed", train_args.seed, "initialisation, shuffling and dropout seed")->type_name("N");
+  train->add_option("--threads", train_args.threads, "threads (default: all cores)")->type_name("N");
+  train->add_flag("--quiet,-q", train_args.quiet, "no progress line");
+
+  CLI::App* data = app.add_subcommand("data", "make and inspect data files");
+  data->require_subcommand(1);
+  nac::cli::DataGenerateArgs gen_args;
+  CLI::App* generate = data->add_subcommand("generate", "generate a dataset with a task's generator");
+  add_task_options(generate, gen_args.task, true);
+  generate->add_option("-n,--count", gen_args.count, "number of samples")->type_name("N")->check(CLI::Range(1, 100000000));
+  generate->add_option("--seed", gen_args.seed, "seed")->type_name("N");
+  generate->add_option("-o,--out", gen_args.out, "output file (.npz, .h5 or .hdf5)")->required()->type_name("FILE");
+  std::string info_file;
+  CLI::App* info = data->add_subcommand("info", "list the arrays of a data file (.npy, .npz, HDF5) with statistics");
+  info->add_option("file", info_file, "data file")->required()->type_name("FILE");
+
+  nac::cli::BaselineArgs base_args;
+  CLI::App* baseline = app.add_subcommand("baseline", "run a task's classical method, e.g. nac baseline bragg bragg-fit");
+  add_task_options(baseline, base_args.task, true);
+  baseline->add_option("method", base_args.method, "baseline method, e.g. bragg-fit")->required()->type_name("METHOD");
+  baseline->add_option("--data", base_args.data, "a data file in the task's layout (default: generated)")->type_name("FILE");
+  baseline->add_option("-n,--count", base_args.count, "generated samples")->type_name("N")->check(CLI::Range(1, 100000000));
+  baseline->add_option("--seed", base_args.seed, "seed of the generated samples")->type_name("N");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -45,6 +92,10 @@ int main(int argc, char** argv) {
     if (*run) return nac::cli::run(common, run_args);
     if (*validate) return nac::cli::validate(common, validate_file);
     if (*plugins) return nac::cli::plugins(common);
+    if (*train) return nac::cli::train(common, train_args);
+    if (*generate) return nac::cli::data_generate(common, gen_args);
+    if (*info) return nac::cli::data_info(info_file);
+    if (*baseline) return nac::cli::baseline(common, base_args);
   } catch (const nac::Error& e) {
     std::fprintf(stderr, "nac: error: %s\n", e.what());
     return 1;

@@ -12,11 +12,24 @@
 
 #include "nac/assignment.hpp"
 #include "nac/metrics.hpp"
+#include "nac/nn/trainer.hpp"
 #include "nac/search_space.hpp"
 
 namespace nac {
 
 /// What an evaluation may use besides the configuration itself.
+/// The splits of a dataset task, in memory.
+struct TaskData {
+  nn::Dataset train, validation, test;
+};
+
+/// What a task's baseline method achieved (e.g. a classical fit the networks replace).
+struct BaselineReport {
+  Metrics metrics;                // scored as the task scores networks
+  double seconds_per_sample = 0;  // on one thread
+  std::string summary;            // a few lines for a person
+};
+
 struct EvalContext {
   std::uint64_t trial_id = 0;
   std::uint64_t seed = 0;   // derived from the experiment seed and the trial id
@@ -45,6 +58,26 @@ class Task {
 
   /// Known good configurations (e.g. a published model) that strategies may enqueue as seeds.
   virtual std::vector<Assignment> known_configurations() const { return {}; }
+
+  // ---- dataset tasks ----
+
+  /// The train, validation and test splits (generated or read from files, as configured).
+  /// The default throws: problem tasks have no data.
+  virtual TaskData load_data() const;
+  /// Scores predictions against targets, both (N, ...), in the task's metrics.
+  virtual Metrics score(const nn::Tensor& predictions, const nn::Tensor& targets) const;
+  /// The metric that ranks models (the first objective of a search by default).
+  virtual std::string primary_metric() const;
+  /// The loss networks train with ("mse", ...).
+  virtual std::string default_loss() const { return "mse"; }
+  /// n new samples (`nac data generate`); the default throws: not every task can generate data.
+  virtual nn::Dataset generate(std::int64_t n, std::uint64_t seed) const;
+  /// Reads and writes a dataset file in the task's own layout (`nac data`); defaults throw.
+  virtual nn::Dataset read_data(const std::filesystem::path& file) const;
+  virtual void save_data(const nn::Dataset& data, const std::filesystem::path& file) const;
+  /// Classical methods to compare networks with (`nac baseline`).
+  virtual std::vector<std::string> baselines() const { return {}; }
+  virtual BaselineReport run_baseline(const std::string& name, const nn::Dataset& data) const;
 };
 
 }  // namespace nac

@@ -1,8 +1,7 @@
-#include "commands.hpp"
+#include "cli_support.hpp"
 
 #include <cstdio>
 #include <iostream>
-#include <unistd.h>
 
 #include "nac/error.hpp"
 #include "nac/experiment.hpp"
@@ -13,24 +12,6 @@
 namespace nac::cli {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-// Default folders, then --plugin-dir, then the experiment's plugin_dirs.
-void load_plugins(PluginLoader& loader, const CommonOptions& common, const std::vector<fs::path>& more = {}) {
-  std::vector<fs::path> dirs = default_plugin_dirs();
-  for (const auto& d : common.plugin_dirs) dirs.emplace_back(d);
-  dirs.insert(dirs.end(), more.begin(), more.end());
-  for (const auto& d : dirs) loader.load_directory(d);
-}
-
-std::string point_text(const std::vector<double>& p) {
-  std::vector<std::string> parts;
-  for (double v : p) parts.push_back(to_string(Value(v)));
-  return "(" + join(parts) + ")";
-}
-
-}  // namespace
 
 int run(const CommonOptions& common, const RunArgs& args) {
   const Experiment ex = load_experiment(args.experiment);
@@ -43,7 +24,7 @@ int run(const CommonOptions& common, const RunArgs& args) {
   seeded.seed = seed;
   RunOptions options;
   options.out_dir = args.out ? fs::path(*args.out) : ex.output;
-  options.progress = !args.quiet && isatty(STDERR_FILENO);
+  options.progress = !args.quiet && stderr_is_terminal();
   const RunSummary s = run_search(seeded, setup, options);
 
   std::printf("%s: %zu trials (%zu complete, %zu failed) in %.2f s, seed %llu\n", ex.name.c_str(), s.trials.size(),

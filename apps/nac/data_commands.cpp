@@ -1,0 +1,75 @@
+// nac data generate | nac data info | nac baseline
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "cli_support.hpp"
+#include "nac/data/array_io.hpp"
+#include "nac/error.hpp"
+
+namespace nac::cli {
+
+namespace fs = std::filesystem;
+
+int data_generate(const CommonOptions& common, const DataGenerateArgs& args) {
+  Registry registry;
+  PluginLoader loader(registry);
+  load_plugins(loader, common);
+  auto task = make_task(registry, args.task);
+  if (fs::exists(args.out)) throw Error(args.out + ": already exists; nac does not overwrite data files");
+  const auto t0 = std::chrono::steady_clock::now();
+  const nn::Dataset d = task->generate(args.count, args.seed);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  task->save_data(d, args.out);
+  std::printf("%s: %zu samples, inputs %s, targets %s (generated in %.2f s, %.0f samples/s)\n", args.out.c_str(),
+              d.size(), to_string(d.inputs.shape()).c_str(), to_string(d.targets.shape()).c_str(), seconds,
+              static_cast<double>(d.size()) / std::max(seconds, 1e-9));
+  return 0;
+}
+
+int data_info(const std::string& file) {
+  const auto f = data::ArrayFile::open(file);
+  std::printf("%s\n", file.c_str());
+  for (const auto& name : f->names()) {
+    const data::Array a = f->read(name);
+    double lo = INFINITY, hi = -INFINITY, sum = 0;
+    std::size_t bad = 0;
+    for (float v : a.values) {
+      if (!std::isfinite(v)) {
+        ++bad;
+        continue;
+      }
+      lo = std::min(lo, static_cast<double>(v));
+      hi = std::max(hi, static_cast<double>(v));
+      sum += v;
+    }
+    const std::size_t good = a.values.size() - bad;
+    std::printf("  %-16s %-18s %-8s min %-10.4g max %-10.4g mean %-10.4g", name.c_str(), to_string(a.shape).c_str(),
+                a.stored_dtype.c_str(), good ? lo : NAN, good ? hi : NAN, good ? sum / static_cast<double>(good) : NAN);
+    if (bad) std::printf(" NON-FINITE: %zu", bad);
+    std::printf("\n");
+  }
+  return 0;
+}
+
+int baseline(const CommonOptions& common, const BaselineArgs& args) {
+  Registry registry;
+  PluginLoader loader(registry);
+  load_plugins(loader, common);
+  auto task = make_task(registry, args.task);
+  const auto methods = task->baselines();
+  if (std::find(methods.begin(), methods.end(), args.method) == methods.end()) {
+    std::string known;
+    for (const auto& m : methods) known += (known.empty() ? "" : ", ") + m;
+    throw Error("unknown baseline '" + args.method + "'; this task has: " + (known.empty() ? "none" : known));
+  }
+  const nn::Dataset d = args.data ? task->read_data(*args.data) : task->generate(args.count, args.seed);
+  const BaselineReport r = task->run_baseline(args.method, d);
+  std::printf("%s on %zu samples: %s\n", args.method.c_str(), d.size(), r.summary.c_str());
+  for (const auto& m : task->metrics())
+    if (r.metrics.count(m.name)) std::printf("  %-22s %.4f   %s\n", m.name.c_str(), r.metrics.at(m.name), m.description.c_str());
+  std::printf("time: %.1f us per sample (one thread)\n", r.seconds_per_sample * 1e6);
+  return 0;
+}
+
+}  // namespace nac::cli

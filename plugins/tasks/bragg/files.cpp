@@ -1,0 +1,123 @@
+#include "files.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+#include "nac/data/array_io.hpp"
+#include "nac/error.hpp"
+
+namespace nac::bragg {
+
+namespace fs = std::filesystem;
+using data::Array;
+using data::ArrayFile;
+
+namespace {
+
+Array require(const ArrayFile& f, const std::string& name) {
+  if (!f.has(name)) {
+    std::string have;
+    for (const auto& n : f.names()) have += (have.empty() ? "" : ", ") + n;
+    throw Error(f.path().string() + ": no dataset '" + name + "' (it has: " + (have.empty() ? "nothing" : have) + ")");
+  }
+  return f.read(name);
+}
+
+void check_finite(const Array& a, const fs::path& file) {
+  for (std::size_t i = 0; i < a.values.size(); ++i)
+    if (!std::isfinite(a.values[i]))
+      throw Error(file.string() + ": dataset '" + a.name + "' holds a " + (std::isnan(a.values[i]) ? "NaN" : "infinite") +
+                  " value (element " + std::to_string(i) + ")");
+}
+
+}  // namespace
+
+nn::Dataset read_patches(const fs::path& file) {
+  const auto f = ArrayFile::open(file);
+  const Array patches = require(*f, "patches"), labels = require(*f, "labels");
+  const Shape& ps = patches.shape;
+  const bool ok3 = ps.size() == 3 && ps[1] == ps[2], ok4 = ps.size() == 4 && ps[1] == 1 && ps[2] == ps[3];
+  if (!ok3 && !ok4)
+    throw Error(file.string() + ": 'patches' must be (N, 1, p, p) or (N, p, p), found " + to_string(ps));
+  const std::int64_t n = ps[0], p = ps.back();
+  if (labels.shape != Shape{n, 2})
+    throw Error(file.string() + ": 'labels' must be (" + std::to_string(n) + ", 2) to match 'patches', found " +
+                to_string(labels.shape));
+  check_finite(patches, file);
+  check_finite(labels, file);
+  nn::Dataset d{nn::Tensor({n, 1, p, p}), nn::Tensor({n, 2})};
+  std::memcpy(d.inputs.data(), patches.values.data(), patches.values.size() * sizeof(float));
+  std::memcpy(d.targets.data(), labels.values.data(), labels.values.size() * sizeof(float));
+  return d;
+}
+
+void write_patches(const fs::path& file, const nn::Dataset& d) {
+  Array patches{"patches", d.inputs.shape(), std::vector<float>(d.inputs.data(), d.inputs.data() + d.inputs.size()), "float32"};
+  Array labels{"labels", d.targets.shape(), std::vector<float>(d.targets.data(), d.targets.data() + d.targets.size()), "float32"};
+  data::write_arrays(file, {patches, labels});
+}
+
+void cut_patch(const float* frame, std::int64_t rows, std::int64_t cols, double row, double col, std::int64_t p,
+               float* out, float* label) {
+  const std::int64_t half = p / 2, pr = static_cast<std::int64_t>(row), pc = static_cast<std::int64_t>(col);
+  // BraggNN: rows [pr - half, pr + half + p % 2) clipped to the frame, then centred zero padding.
+  const std::int64_t r0 = std::max<std::int64_t>(0, pr - half), r1 = std::min(rows, pr + half + p % 2);
+  const std::int64_t c0 = std::max<std::int64_t>(0, pc - half), c1 = std::min(cols, pc + half + p % 2);
+  const std::int64_t h = std::max<std::int64_t>(0, r1 - r0), w = std::max<std::int64_t>(0, c1 - c0);
+  const std::int64_t pad_t = (p - h) / 2, pad_l = (p - w) / 2;
+  std::fill(out, out + p * p, 0.0f);
+  for (std::int64_t r = 0; r < h; ++r)
+    for (std::int64_t c = 0; c < w; ++c) out[(r + pad_t) * p + c + pad_l] = frame[(r0 + r) * cols + c0 + c];
+  const double prow = row - static_cast<double>(r0) + static_cast<double>(pad_t);
+  const double pcol = col - static_cast<double>(c0) + static_cast<double>(pad_l);
+  keep_nearest_component(out, p, prow, pcol);
+  min_max_normalise(out, p * p);
+  label[0] = static_cast<float>(pcol / static_cast<double>(p));
+  label[1] = static_cast<float>(prow / static_cast<double>(p));
+}
+
+nn::Dataset read_braggnn(const fs::path& frames_file, const fs::path& peaks_file, std::int64_t p) {
+  const auto peaks = ArrayFile::open(peaks_file);
+  const Array fidx = require(*peaks, "peak_fidx"), prow = require(*peaks, "peak_row"), pcol = require(*peaks, "peak_col");
+  const Array npeaks = require(*peaks, "npeaks"), dev = require(*peaks, "deviations");
+  const std::size_t count = fidx.values.size();
+  for (const Array* a : {&prow, &pcol, &npeaks, &dev})
+    if (a->values.size() != count)
+      throw Error(peaks_file.string() + ": '" + a->name + "' has " + std::to_string(a->values.size()) +
+                  " entries, 'peak_fidx' has " + std::to_string(count));
+  std::vector<std::size_t> keep;
+  for (std::size_t i = 0; i < count; ++i)
+    if (npeaks.values[i] == 1 && dev.values[i] >= 0 && dev.values[i] < 1) keep.push_back(i);
+
+  const auto frames = ArrayFile::open(frames_file);
+  if (!frames->has("frames")) require(*frames, "frames");
+  const Shape fs_shape = frames->shape("frames");
+  if (fs_shape.size() != 3) throw Error(frames_file.string() + ": 'frames' must be (F, H, W), found " + to_string(fs_shape));
+  const std::int64_t n = static_cast<std::int64_t>(keep.size());
+  nn::Dataset d{nn::Tensor({n, 1, p, p}), nn::Tensor({n, 2})};
+  std::map<std::int64_t, Array> cache;  // frames read once each
+  for (std::int64_t k = 0; k < n; ++k) {
+    const std::size_t i = keep[static_cast<std::size_t>(k)];
+    const auto f = static_cast<std::int64_t>(fidx.values[i]);
+    if (f < 0 || f >= fs_shape[0])
+      throw Error(peaks_file.string() + ": peak " + std::to_string(i) + " names frame " + std::to_string(f) + ", " +
+                  frames_file.string() + " has " + std::to_string(fs_shape[0]) + " frames");
+    if (!std::isfinite(prow.values[i]) || !std::isfinite(pcol.values[i]))
+      throw Error(peaks_file.string() + ": peak " + std::to_string(i) + " has a non-finite position");
+    auto it = cache.find(f);
+    if (it == cache.end()) {
+      if (cache.size() > 64) cache.clear();
+      Array frame = frames->read_rows("frames", f, 1);
+      for (float v : frame.values)
+        if (!std::isfinite(v)) throw Error(frames_file.string() + ": frame " + std::to_string(f) + " holds NaN or infinite pixels");
+      it = cache.emplace(f, std::move(frame)).first;
+    }
+    cut_patch(it->second.values.data(), fs_shape[1], fs_shape[2], prow.values[i], pcol.values[i], p,
+              d.inputs.data() + k * p * p, d.targets.data() + 2 * k);
+  }
+  return d;
+}
+
+}  // namespace nac::bragg

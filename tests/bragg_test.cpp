@@ -1,0 +1,225 @@
+// The Bragg task: the generator against its own definition, the file formats, the metrics and
+// the classical fit.
+#include <cmath>
+#include <cstring>
+
+#include <doctest/doctest.h>
+
+#include "files.hpp"
+#include "fit.hpp"
+#include "generator.hpp"
+#include "metrics.hpp"
+#include "random.hpp"
+#include "nac/data/array_io.hpp"
+#include "nac/error.hpp"
+#include "test_support.hpp"
+
+using namespace nac;
+using namespace nac::bragg;
+
+namespace {
+
+PeakSettings noise_free_centred() {
+  PeakSettings s;
+  s.noise = false;
+  s.background_min = s.background_max = 0;
+  s.read_noise = 0;
+  s.neighbour_probability = 0;
+  s.subpixel_min = s.subpixel_max = 0.5;  // centre at (5.5, 5.5): the middle of the patch
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("the centroid of a noise-free centred symmetric peak is the label") {
+  const PeakSettings s = noise_free_centred();
+  const nn::Dataset d = generate_patches(s, 50, 3);
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const FitResult c = centroid(d.inputs.data() + i * 121, 11);
+    CHECK(c.col / 11 == doctest::Approx(d.targets[2 * i]).epsilon(1e-6));
+    CHECK(c.row / 11 == doctest::Approx(d.targets[2 * i + 1]).epsilon(1e-6));
+    CHECK(d.targets[2 * i] == doctest::Approx(5.5 / 11));
+  }
+}
+
+TEST_CASE("patches are normalised and labels lie in the documented range") {
+  PeakSettings s;
+  for (std::int64_t shift : {0, 2}) {
+    CAPTURE(shift);
+    s.shift = shift;
+    const nn::Dataset d = generate_patches(s, 2000, 7);
+    // The centre lies in [5 - shift, 6 + shift) of the patch, divided by 11.
+    for (std::size_t i = 0; i < d.targets.size(); ++i) {
+      CHECK(d.targets[i] >= (5.0f - static_cast<float>(shift)) / 11);
+      CHECK(d.targets[i] < (6.0f + static_cast<float>(shift)) / 11);
+    }
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      const float* p = d.inputs.data() + i * 121;
+      const auto [lo, hi] = std::minmax_element(p, p + 121);
+      CHECK(*lo == 0.0f);
+      CHECK((*hi == 1.0f || *hi == 0.0f));
+    }
+  }
+}
+
+TEST_CASE("same seed gives identical bytes and another seed other patches") {
+  PeakSettings s;
+  const nn::Dataset a = generate_patches(s, 300, 11), b = generate_patches(s, 300, 11), c = generate_patches(s, 300, 12);
+  CHECK(std::memcmp(a.inputs.data(), b.inputs.data(), a.inputs.size() * 4) == 0);
+  CHECK(std::memcmp(a.targets.data(), b.targets.data(), a.targets.size() * 4) == 0);
+  CHECK(std::memcmp(a.inputs.data(), c.inputs.data(), a.inputs.size() * 4) != 0);
+  // Patches are indexed: generating from index 100 gives the same patches as the tail of a run.
+  const nn::Dataset tail = generate_patches(s, 200, 11, 100);
+  CHECK(std::memcmp(tail.inputs.data(), a.inputs.data() + 100 * 121, tail.inputs.size() * 4) == 0);
+}
+
+TEST_CASE("cleaning keeps the component whose maximum is nearest the centre") {
+  // Two blobs: one around (2, 2), a brighter one around (8, 8); the centre is near (2.5, 2.5).
+  std::vector<float> p(121, 0.0f);
+  p[2 * 11 + 2] = 5, p[2 * 11 + 3] = 3, p[3 * 11 + 2] = 2;
+  p[8 * 11 + 8] = 9, p[8 * 11 + 9] = 4;
+  CHECK(keep_nearest_component(p.data(), 11, 2.5, 2.5) == 2);
+  CHECK(p[2 * 11 + 2] == 5);
+  CHECK(p[3 * 11 + 2] == 2);
+  CHECK(p[8 * 11 + 8] == 0);
+  CHECK(p[8 * 11 + 9] == 0);
+  // Diagonal neighbours belong to the same component (8-connectivity).
+  std::vector<float> q(121, 0.0f);
+  q[0] = 1, q[12] = 2, q[24] = 3;
+  CHECK(keep_nearest_component(q.data(), 11, 5.5, 5.5) == 1);
+}
+
+TEST_CASE("distance metrics and quantiles by hand") {
+  nn::Tensor pred({4, 2}), truth({4, 2});
+  // Errors of 0, 1, 2 and 3 pixels along x (labels are /11).
+  for (int i = 0; i < 4; ++i) {
+    truth[2 * i] = 5.5f / 11, truth[2 * i + 1] = 5.5f / 11;
+    pred[2 * i] = (5.5f + static_cast<float>(i)) / 11, pred[2 * i + 1] = 5.5f / 11;
+  }
+  const Metrics m = localisation_metrics(pred, truth, 11);
+  CHECK(m.at("error") == doctest::Approx(1.5).epsilon(1e-5));
+  CHECK(m.at("error_median") == doctest::Approx(1.5).epsilon(1e-5));
+  CHECK(m.at("error_p75") == doctest::Approx(2.25).epsilon(1e-5));  // numpy: 0.75 * 3 = 2.25
+  CHECK(m.at("constant_error") == doctest::Approx(0.0).epsilon(1e-5));
+  CHECK(quantile({1, 2, 3, 4, 5}, 0.95) == doctest::Approx(4.8));
+}
+
+TEST_CASE("the pseudo-Voigt fit recovers the centre of noise-free peaks") {
+  PeakSettings s = noise_free_centred();
+  s.subpixel_min = 0;
+  s.subpixel_max = 1;
+  s.threshold_sigmas = 0;
+  const nn::Dataset d = generate_patches(s, 200, 5);
+  std::vector<double> errors;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const FitResult f = fit_pseudo_voigt(d.inputs.data() + i * 121, 11);
+    const double dx = f.col - d.targets[2 * i] * 11, dy = f.row - d.targets[2 * i + 1] * 11;
+    errors.push_back(std::sqrt(dx * dx + dy * dy));
+  }
+  // Pixels: nearly every fit is exact; a few stop short of the optimum within the iteration limit
+  // (near-round peaks leave the rotation undetermined).
+  CHECK(quantile(errors, 0.5) < 1e-3);
+  CHECK(quantile(errors, 0.95) < 1e-2);
+  CHECK(*std::max_element(errors.begin(), errors.end()) < 0.1);
+}
+
+TEST_CASE("bragg datasets round trip through npz and HDF5") {
+  test::TempDir dir("bragg_files");
+  const nn::Dataset d = generate_patches(PeakSettings{}, 64, 9);
+  for (const char* name : {"patches.npz", "patches.h5", "patches.hdf5"}) {
+    CAPTURE(name);
+    write_patches(dir.path() / name, d);
+    const nn::Dataset back = read_patches(dir.path() / name);
+    CHECK(back.inputs.shape() == d.inputs.shape());
+    CHECK(std::memcmp(back.inputs.data(), d.inputs.data(), d.inputs.size() * 4) == 0);
+    CHECK(std::memcmp(back.targets.data(), d.targets.data(), d.targets.size() * 4) == 0);
+  }
+}
+
+TEST_CASE("bad bragg files give errors naming the file") {
+  test::TempDir dir("bragg_bad");
+  const auto f = dir.path();
+  const nn::Dataset d = generate_patches(PeakSettings{}, 8, 9);
+  // A truncated file.
+  write_patches(f / "ok.npz", d);
+  const std::string bytes = test::read_file(f / "ok.npz");
+  test::write_file(f / "cut.npz", bytes.substr(0, bytes.size() / 2));
+  CHECK_THROWS_WITH_AS(read_patches(f / "cut.npz"), doctest::Contains((f / "cut.npz").string().c_str()), Error);
+  // A missing dataset.
+  data::write_arrays(f / "nolabels.npz", {data::Array{"patches", {8, 1, 11, 11}, std::vector<float>(8 * 121), "float32"}});
+  CHECK_THROWS_WITH_AS(read_patches(f / "nolabels.npz"), doctest::Contains("nolabels.npz: no dataset 'labels'"), Error);
+  // A wrong shape.
+  data::write_arrays(f / "shape.h5", {data::Array{"patches", {8, 11, 12}, std::vector<float>(8 * 132), "float32"},
+                                      data::Array{"labels", {8, 2}, std::vector<float>(16), "float32"}});
+  CHECK_THROWS_WITH_AS(read_patches(f / "shape.h5"), doctest::Contains("shape.h5: 'patches' must be (N, 1, p, p) or (N, p, p), found (8, 11, 12)"), Error);
+  // NaN pixels.
+  std::vector<float> pix(8 * 121, 0.5f);
+  pix[130] = std::nanf("");
+  data::write_arrays(f / "nan.npz", {data::Array{"patches", {8, 1, 11, 11}, pix, "float32"},
+                                     data::Array{"labels", {8, 2}, std::vector<float>(16, 0.5f), "float32"}});
+  CHECK_THROWS_WITH_AS(read_patches(f / "nan.npz"), doctest::Contains("nan.npz: dataset 'patches' holds a NaN value (element 130)"), Error);
+}
+
+TEST_CASE("BraggNN's frames and peaks files are cut cleaned and normalised") {
+  test::TempDir dir("braggnn_layout");
+  // Two frames of 32x40 with three peaks; one has npeaks 2 and one a deviation of 1.5 (dropped).
+  const std::int64_t rows = 32, cols = 40;
+  std::vector<float> frames(2 * rows * cols, 0.0f);
+  auto put = [&](int f, double r0, double c0) {
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t c = 0; c < cols; ++c) {
+        const double d2 = (r + 0.5 - r0) * (r + 0.5 - r0) + (c + 0.5 - c0) * (c + 0.5 - c0);
+        if (d2 < 9) frames[static_cast<std::size_t>((f * rows + r) * cols + c)] += static_cast<float>(100 * std::exp(-d2 / 2));
+      }
+  };
+  put(0, 10.3, 12.8);
+  put(1, 20.5, 30.5);
+  put(1, 5.5, 5.5);
+  data::write_arrays(dir.path() / "frames.h5", {data::Array{"frames", {2, rows, cols}, frames, "float32"}});
+  data::write_arrays(dir.path() / "peaks.h5", {data::Array{"peak_fidx", {3}, {0, 1, 1}, "float32"},
+                                               data::Array{"peak_row", {3}, {10.3f, 20.5f, 5.5f}, "float32"},
+                                               data::Array{"peak_col", {3}, {12.8f, 30.5f, 5.5f}, "float32"},
+                                               data::Array{"npeaks", {3}, {1, 1, 2}, "float32"},
+                                               data::Array{"deviations", {3}, {0.2f, 0.1f, 0.1f}, "float32"}});
+  const nn::Dataset d = read_braggnn(dir.path() / "frames.h5", dir.path() / "peaks.h5", 11);
+  REQUIRE(d.size() == 2);
+  // int(10.3) = 10 sits at index 5: the centre is at 5.3 rows, 5.8 columns of the patch.
+  CHECK(d.targets[0] == doctest::Approx(5.8 / 11).epsilon(1e-5));
+  CHECK(d.targets[1] == doctest::Approx(5.3 / 11).epsilon(1e-5));
+  const FitResult c = centroid(d.inputs.data(), 11);
+  CHECK(std::abs(c.row - 5.3) < 0.3);
+  CHECK(*std::max_element(d.inputs.data(), d.inputs.data() + 121) == 1.0f);
+  CHECK_THROWS_WITH_AS(read_braggnn(dir.path() / "peaks.h5", dir.path() / "peaks.h5", 11),
+                       doctest::Contains("peaks.h5: no dataset 'frames'"), Error);
+}
+
+TEST_CASE("the noise samplers have the right moments") {
+  FastRng rng(1, 2);
+  // Normal: mean 0, variance 1, and P(|z| > 3) = 0.0027 (the ziggurat's tail and wedges).
+  const int n = 400000;
+  double s = 0, s2 = 0;
+  int tail = 0;
+  for (int i = 0; i < n; ++i) {
+    const double z = rng.normal();
+    s += z, s2 += z * z, tail += std::abs(z) > 3;
+  }
+  CHECK(std::abs(s / n) < 0.01);
+  CHECK(std::abs(s2 / n - 1) < 0.01);
+  CHECK(std::abs(tail / double(n) - 0.0027) < 0.0005);
+  // Poisson on both sides of the switch between inversion and PTRS: mean = variance = lambda,
+  // and P(X = 0) = exp(-lambda) for the small one.
+  for (double lambda : {0.7, 4.0, 9.9, 10.0, 37.5, 400.0}) {
+    CAPTURE(lambda);
+    double m = 0, v = 0;
+    int zeros = 0;
+    const int k = 200000;
+    std::vector<double> x(k);
+    for (int i = 0; i < k; ++i) x[i] = static_cast<double>(rng.poisson(lambda)), m += x[i], zeros += x[i] == 0;
+    m /= k;
+    for (double xi : x) v += (xi - m) * (xi - m);
+    v /= k - 1;
+    CHECK(std::abs(m - lambda) < 4 * std::sqrt(lambda / k));
+    CHECK(std::abs(v / lambda - 1) < 0.02);
+    if (lambda < 1) CHECK(std::abs(zeros / double(k) - std::exp(-lambda)) < 0.005);
+  }
+}
