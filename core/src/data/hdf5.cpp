@@ -143,6 +143,7 @@ std::string metadata_problem(hid_t d, hid_t type, Dataset& ds) {
   }
   const Id create(H5Dget_create_plist(d), H5Pclose);
   if (!create.ok()) return "no creation properties";
+  if (ds.count > std::numeric_limits<std::uint64_t>::max() / size) return "an impossibly large dataset";
   const std::uint64_t bytes = ds.count * size;
   switch (H5Pget_layout(create.get())) {
     case H5D_COMPACT:
