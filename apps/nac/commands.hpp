@@ -23,6 +23,7 @@ struct TaskArgs {
 
 struct RunArgs {
   std::string experiment;
+  std::optional<std::string> resume;  // a run's output folder
   std::optional<std::string> out;
   std::optional<std::uint64_t> seed;
   bool quiet = false;

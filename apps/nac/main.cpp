@@ -34,7 +34,13 @@ int main(int argc, char** argv) {
 
   nac::cli::RunArgs run_args;
   CLI::App* run = app.add_subcommand("run", "run an experiment: search, evaluate, write results");
-  run->add_option("experiment", run_args.experiment, "experiment file (TOML)")->required()->type_name("EXPERIMENT.toml");
+  auto* exp_opt = run->add_option("experiment", run_args.experiment, "experiment file (TOML)")->type_name("EXPERIMENT.toml");
+  auto* resume_opt = run->add_option("--resume", run_args.resume, "continue a run killed in DIR without repeating its finished trials")
+                         ->type_name("DIR");
+  exp_opt->excludes(resume_opt);
+  run->callback([&] {
+    if (run_args.experiment.empty() && !run_args.resume) throw CLI::RequiredError("EXPERIMENT.toml or --resume DIR");
+  });
   run->add_option("--out", run_args.out, "output folder (default: the experiment's `output`, else results/NAME)")
       ->type_name("DIR");
   run->add_option("--seed", run_args.seed, "random seed (overrides the experiment's `seed`)")->type_name("N");

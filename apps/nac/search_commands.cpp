@@ -1,8 +1,12 @@
 #include "cli_support.hpp"
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
+#include "nac/architecture.hpp"
 #include "nac/error.hpp"
 #include "nac/experiment.hpp"
 #include "nac/plugin_loader.hpp"
@@ -13,17 +17,54 @@ namespace nac::cli {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The experiment of a run to resume: the original file when it is still there and unchanged,
+// else the copy in the run's folder; and the seed the run used.
+std::pair<std::string, std::uint64_t> resumed_experiment(const fs::path& dir) {
+  const fs::path state = dir / "state.json", copy = dir / "experiment.toml";
+  if (!fs::exists(copy)) throw Error(dir.string() + ": not a nac run folder (no experiment.toml)");
+  if (!fs::exists(state)) return {copy.string(), load_experiment(copy).seed};
+  nlohmann::json j;
+  try {
+    std::ifstream in(state);
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(state.string() + ": corrupt: " + e.what());
+  }
+  const std::string original = j.value("experiment", std::string());
+  auto text = [](const fs::path& f) {
+    std::ifstream in(f, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string file = !original.empty() && fs::exists(original) && text(original) == text(copy) ? original : copy.string();
+  return {file, j.value("seed", std::uint64_t{0})};
+}
+
+}  // namespace
+
 int run(const CommonOptions& common, const RunArgs& args) {
-  const Experiment ex = load_experiment(args.experiment);
+  std::string file = args.experiment;
+  std::optional<std::uint64_t> seed_override = args.seed;
+  if (args.resume) {
+    const auto [f, seed] = resumed_experiment(*args.resume);
+    if (args.seed && *args.seed != seed)
+      throw Error("--seed " + std::to_string(*args.seed) + " differs from the seed of the run being resumed (" +
+                  std::to_string(seed) + ")");
+    file = f;
+    seed_override = seed;
+  }
+  const Experiment ex = load_experiment(file);
   Registry registry;
   PluginLoader loader(registry);
   load_plugins(loader, common, ex.plugin_dirs);
-  const std::uint64_t seed = args.seed.value_or(ex.seed);
+  const std::uint64_t seed = seed_override.value_or(ex.seed);
   SearchSetup setup = build_search(ex, registry, seed);
   Experiment seeded = ex;
   seeded.seed = seed;
   RunOptions options;
-  options.out_dir = args.out ? fs::path(*args.out) : ex.output;
+  options.out_dir = args.resume ? fs::path(*args.resume) : args.out ? fs::path(*args.out) : ex.output;
+  options.resume = args.resume.has_value();
   options.progress = !args.quiet && stderr_is_terminal();
   const RunSummary s = run_search(seeded, setup, options);
 
@@ -37,7 +78,25 @@ int run(const CommonOptions& common, const RunArgs& args) {
     std::printf("best %s: %.6g (trial %llu)\n", setup.objectives[0]->name().c_str(), best.objectives[0],
                 static_cast<unsigned long long>(best.id));
   }
-  std::printf("results: %s/ (trials.csv, trials.jsonl, front.csv, summary.json)\n", options.out_dir.string().c_str());
+  // The front beside the seeds (e.g. BraggNN): each objective and its ratio to the first seed's.
+  if (!setup.seed_names.empty() && setup.objectives.size() >= 2 && !s.trials.empty() &&
+      s.trials[0].status == TrialStatus::Complete) {
+    const auto& ref = s.trials[0].objectives;
+    std::printf("\n%-12s", "trial");
+    for (const auto& o : setup.objectives) std::printf(" %14s %9s", o->name().c_str(), ("/" + setup.seed_names[0]).c_str());
+    std::printf("\n");
+    auto row = [&](const TrialRecord& t, const std::string& label) {
+      std::printf("%-12s", label.c_str());
+      for (std::size_t k = 0; k < t.objectives.size(); ++k)
+        std::printf(" %14.6g %9.3g", t.objectives[k], ref[k] != 0 ? t.objectives[k] / ref[k] : 0.0);
+      std::printf("\n");
+    };
+    for (std::size_t i = 0; i < setup.seed_names.size() && i < s.trials.size(); ++i)
+      if (s.trials[i].status == TrialStatus::Complete) row(s.trials[i], setup.seed_names[i]);
+    for (std::size_t i : s.front) row(s.trials[i], "front " + std::to_string(s.trials[i].id));
+  }
+  std::printf("results: %s/ (trials.csv, trials.jsonl, front.csv, summary.json%s)\n", options.out_dir.string().c_str(),
+              setup.architecture ? ", pareto.svg, models/" : "");
   return 0;
 }
 
@@ -50,10 +109,15 @@ int validate(const CommonOptions& common, const std::string& experiment) {
   std::vector<std::string> objectives;
   for (const auto& o : setup.objectives) objectives.push_back(o->name() + " (" + to_string(o->direction()) + ")");
   std::printf("%s: ok\n", experiment.c_str());
-  std::printf("  task %s: %zu parameters\n", ex.task.name.c_str(), setup.space->size());
-  std::printf("  strategy %s, %lld trials, batch %lld, %lld workers\n", ex.strategy.name.c_str(),
-              static_cast<long long>(ex.search.trials), static_cast<long long>(ex.search.batch),
-              static_cast<long long>(ex.search.workers));
+  std::printf("  task %s%s\n", ex.task.name.c_str(),
+              setup.architecture ? "" : (": " + std::to_string(setup.space->size()) + " parameters").c_str());
+  std::printf("  strategy %s, %lld trials, %s workers x %lld threads, batch %s\n", ex.strategy.name.c_str(),
+              static_cast<long long>(ex.search.trials),
+              ex.search.workers ? std::to_string(ex.search.workers).c_str() : "one per core",
+              static_cast<long long>(ex.search.threads),
+              ex.search.batch ? std::to_string(ex.search.batch).c_str() : "= workers");
+  if (setup.architecture) std::printf("  architecture template: %zu parameters\n", setup.space->size());
+  if (!setup.seed_names.empty()) std::printf("  seeds: %s\n", join(setup.seed_names).c_str());
   std::printf("  objectives: %s\n", join(objectives).c_str());
   if (!setup.reference_point.empty())
     std::printf("  hypervolume reference point: %s\n", point_text(setup.reference_point).c_str());

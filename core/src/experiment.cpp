@@ -1,5 +1,10 @@
 #include "nac/experiment.hpp"
 
+#include <thread>
+
+#include "nac/architecture.hpp"
+#include "nac/training_config.hpp"
+
 #include "nac/error.hpp"
 #include "nac/text.hpp"
 
@@ -75,12 +80,31 @@ Experiment load_experiment(const fs::path& file) {
 
   ConfigTable search = root.table("search");
   ex.search.trials = search.integer("trials", 100, Range::at_least(1));
-  ex.search.batch = search.integer("batch", 1, Range::at_least(1));
-  ex.search.workers = search.integer("workers", 1, Range::at_least(1));
+  ex.search.workers = search.integer("workers", 0, Range::between(0, 1024));
+  ex.search.batch = search.integer("batch", 0, Range::at_least(0));
+  ex.search.threads = search.integer("threads", 1, Range::between(1, 1024));
+  const ConfigTable seeds = search.table("seeds");
+  for (const auto& [key, node] : seeds.toml()) {
+    const std::string name(key.str());
+    if (!node.is_table()) seeds.fail_at(node, name, "expected a table of parameter values");
+    const ConfigTable one = seeds.table(name);
+    NamedSeed seed{name, {}, one.where_node(node)};
+    for (const auto& [pk, pv] : *node.as_table()) {
+      const std::string pname(pk.str());
+      one.allow(pname);
+      if (pv.is_integer()) seed.params.set(pname, *pv.value<std::int64_t>());
+      else if (pv.is_floating_point()) seed.params.set(pname, *pv.value<double>());
+      else if (pv.is_string()) seed.params.set(pname, *pv.value<std::string>());
+      else one.fail_at(pv, pname, "expected a number or a string");
+    }
+    ex.seeds.push_back(std::move(seed));
+  }
   if (search.has("reference_point")) ex.search.reference_point = search.reals("reference_point", std::nullopt);
   ex.search.seed_known = search.boolean("seed_known", true);
   ex.objectives = objective_list(search);
   search.finish();
+  if (root.has("architecture")) ex.architecture = root.table("architecture");
+  ex.training = root.table("training");
   root.finish();
   return ex;
 }
@@ -91,10 +115,21 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
   if (!s.task) throw Error(ex.task.where + ": task '" + ex.task.name + "' made no task");
 
   s.space = s.task->search_space();
-  if (!s.space)
-    throw Error(ex.task.where + ": task '" + ex.task.name +
-                "' has no search space of its own; searching networks for a dataset task needs an "
-                "architecture template, which this version of nac does not have yet");
+  if (!s.space) {
+    if (!ex.architecture)
+      throw Error(ex.task.where + ": task '" + ex.task.name +
+                  "' has no search space of its own: add an [architecture] table to search networks for it");
+    s.architecture = std::make_shared<ArchitectureTemplate>(*ex.architecture, registry, s.task->input_shape(),
+                                                            s.task->target_shape());
+    ex.architecture->finish();
+    s.space = s.architecture->space();
+    s.training = training_config(ex.training);
+    s.training.loss = ex.training.has("loss") ? s.training.loss : nn::loss_from_name(s.task->default_loss());
+    ex.training.finish();
+  } else if (ex.architecture) {
+    throw Error(ex.architecture->where("slots") + ": task '" + ex.task.name +
+                "' defines its own search space; remove the [architecture] table");
+  }
 
   const auto metrics = s.task->metrics();
   std::vector<std::string> metric_names;
@@ -130,8 +165,19 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
                            [&] { return registry.strategy(ex.strategy.name)(ex.strategy.config, context); });
   if (!s.strategy) throw Error(ex.strategy.where + ": strategy '" + ex.strategy.name + "' made no strategy");
 
+  for (const auto& seed : ex.seeds) {
+    try {
+      s.strategy->enqueue(seed.params);
+    } catch (const Error& e) {
+      throw Error(seed.where + ": seed '" + seed.name + "': " + e.what());
+    }
+    s.seed_names.push_back(seed.name);
+  }
   if (ex.search.seed_known)
-    for (const auto& a : s.task->known_configurations()) s.strategy->enqueue(a);
+    for (const auto& a : s.task->known_configurations()) {
+      s.strategy->enqueue(a);
+      s.seed_names.push_back("known " + std::to_string(s.seed_names.size()));
+    }
 
   if (ex.search.reference_point) s.reference_point = *ex.search.reference_point;
   else if (auto r = s.task->reference_point(names)) s.reference_point = *r;

@@ -30,17 +30,26 @@ std::ofstream open_for_writing(const fs::path& file) {
 }  // namespace
 
 ResultsWriter::ResultsWriter(fs::path dir, const SearchSpace& space, std::vector<std::string> objective_names,
-                             std::vector<std::string> metric_names)
+                             std::vector<std::string> metric_names, bool resume)
     : dir_(std::move(dir)), objectives_(std::move(objective_names)), metrics_(std::move(metric_names)) {
   std::error_code ec;
-  if (fs::exists(dir_ / "trials.jsonl", ec))
+  if (!resume && fs::exists(dir_ / "trials.jsonl", ec))
     throw Error("output folder " + dir_.string() +
-                " already holds the results of a run (trials.jsonl); choose another folder with --out or remove it");
+                " already holds the results of a run (trials.jsonl); continue it with --resume, choose another "
+                "folder with --out, or remove it");
   fs::create_directories(dir_, ec);
   if (ec) throw Error("output folder " + dir_.string() + ": cannot be created: " + ec.message());
   for (const auto& p : space.parameters()) params_.push_back(p.name());
+  if (resume) {
+    csv_.open(dir_ / "trials.csv", std::ios::app);
+    jsonl_.open(dir_ / "trials.jsonl", std::ios::app);
+    journal_.open(dir_ / "journal.jsonl", std::ios::app);
+    if (!csv_ || !jsonl_ || !journal_) throw Error(dir_.string() + ": cannot append to the trial files");
+    return;
+  }
   csv_ = open_for_writing(dir_ / "trials.csv");
   jsonl_ = open_for_writing(dir_ / "trials.jsonl");
+  journal_ = open_for_writing(dir_ / "journal.jsonl");
   std::vector<std::string> header{"trial", "status"};
   header.insert(header.end(), params_.begin(), params_.end());
   header.insert(header.end(), objectives_.begin(), objectives_.end());
@@ -63,6 +72,44 @@ void ResultsWriter::write_csv_row(std::ofstream& out, const TrialRecord& r) {
 void ResultsWriter::append(const TrialRecord& r) {
   write_csv_row(csv_, r);
   csv_.flush();
+  jsonl_ << to_json(r).dump() << '\n' << std::flush;
+  if (!csv_ || !jsonl_) throw Error("output folder " + dir_.string() + ": writing the trial files failed (disk full?)");
+}
+
+void ResultsWriter::journal(const TrialRecord& r) {
+  journal_ << to_json(r).dump() << '\n' << std::flush;
+  if (!journal_) throw Error("output folder " + dir_.string() + ": writing journal.jsonl failed (disk full?)");
+}
+
+void ResultsWriter::write_state(const nlohmann::json& state) {
+  const fs::path tmp = dir_ / "state.json.tmp";
+  {
+    std::ofstream out = open_for_writing(tmp);
+    out << state.dump() << '\n';
+    if (!out) throw Error(tmp.string() + ": writing failed (disk full?)");
+  }
+  fs::rename(tmp, dir_ / "state.json");
+}
+
+TrialRecord ResultsWriter::from_json(const nlohmann::json& j) const {
+  TrialRecord r;
+  r.id = j.at("trial").get<std::uint64_t>();
+  r.status = j.at("status").get<std::string>() == "complete" ? TrialStatus::Complete : TrialStatus::Failed;
+  for (const auto& [k, v] : j.at("params").items()) {
+    if (v.is_number_integer()) r.params.set(k, v.get<std::int64_t>());
+    else if (v.is_number()) r.params.set(k, v.get<double>());
+    else r.params.set(k, v.get<std::string>());
+  }
+  if (r.status == TrialStatus::Complete)
+    for (const auto& name : objectives_) r.objectives.push_back(j.at("objectives").at(name).get<double>());
+  for (const auto& [k, v] : j.at("metrics").items())
+    if (v.is_number()) r.metrics[k] = v.get<double>();
+  r.seconds = j.value("seconds", 0.0);
+  r.message = j.value("message", std::string());
+  return r;
+}
+
+nlohmann::ordered_json ResultsWriter::to_json(const TrialRecord& r) const {
   nlohmann::ordered_json j{{"trial", r.id}, {"status", to_string(r.status)}};
   nlohmann::ordered_json params = nlohmann::ordered_json::object();
   for (const auto& p : params_)  // in the order of the search space
@@ -75,8 +122,7 @@ void ResultsWriter::append(const TrialRecord& r) {
   j["metrics"] = r.metrics;
   j["seconds"] = r.seconds;
   if (!r.message.empty()) j["message"] = r.message;
-  jsonl_ << j.dump() << '\n' << std::flush;
-  if (!csv_ || !jsonl_) throw Error("output folder " + dir_.string() + ": writing the trial files failed (disk full?)");
+  return j;
 }
 
 void ResultsWriter::write_front(const std::vector<TrialRecord>& trials, const std::vector<std::size_t>& front) {

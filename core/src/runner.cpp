@@ -4,12 +4,19 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "nac/error.hpp"
 #include "nac/hypervolume.hpp"
 #include "nac/pareto.hpp"
 #include "nac/results_writer.hpp"
+#include "pareto_plot.hpp"
+#include "trial_evaluation.hpp"
 
 namespace nac {
 
@@ -26,29 +33,6 @@ std::string clock_text(double seconds) {
   if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
   else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
   return buf;
-}
-
-TrialRecord evaluate(const Trial& trial, const SearchSetup& setup, std::uint64_t seed, const fs::path& out_dir) {
-  TrialRecord r;
-  r.id = trial.id;
-  r.params = trial.params;
-  const auto t0 = Clock::now();
-  try {
-    EvalContext context{trial.id, Rng::derive(seed, trial.id).next(), 1, out_dir / "trials" / std::to_string(trial.id)};
-    r.metrics = setup.task->evaluate(trial.params, context);
-    const Candidate candidate{r.params, r.metrics, nullptr};
-    for (const auto& o : setup.objectives) {
-      const double v = o->evaluate(candidate);
-      if (!std::isfinite(v)) throw Error("objective '" + o->name() + "' is not finite (" + std::to_string(v) + ")");
-      r.objectives.push_back(v);
-    }
-  } catch (const std::exception& e) {
-    r.status = TrialStatus::Failed;
-    r.objectives.clear();
-    r.message = e.what();
-  }
-  r.seconds = since(t0);
-  return r;
 }
 
 std::vector<Point> minimized_points(const std::vector<TrialRecord>& trials, const std::vector<std::size_t>& idx,
@@ -68,23 +52,88 @@ std::vector<std::size_t> front_of(const std::vector<TrialRecord>& trials, const 
   return front;
 }
 
+std::vector<nlohmann::json> read_lines(const fs::path& file) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(file);
+  std::size_t line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.empty()) continue;
+    try {
+      out.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::exception&) {
+      // A line cut short by a kill is the last one; anything else is corruption.
+      if (in.peek() == EOF) break;
+      throw Error(file.string() + ":" + std::to_string(line_no) + ": not a JSON line; the journal is corrupt");
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions& options) {
   std::vector<std::string> objective_names, metric_names;
   for (const auto& o : setup.objectives) objective_names.push_back(o->name());
   for (const auto& m : setup.task->metrics()) metric_names.push_back(m.name);
-  ResultsWriter writer(options.out_dir, *setup.space, objective_names, metric_names);
-  std::error_code ec;
-  fs::copy_file(ex.file, options.out_dir / "experiment.toml", fs::copy_options::overwrite_existing, ec);
+  ResultsWriter writer(options.out_dir, *setup.space, objective_names, metric_names, options.resume);
+  if (!options.resume) {
+    std::error_code ec;
+    fs::copy_file(ex.file, options.out_dir / "experiment.toml", fs::copy_options::overwrite_existing, ec);
+  }
 
   RunSummary summary;
   summary.out_dir = options.out_dir;
   SearchStrategy& strategy = *setup.strategy;
+  bool resumable = true;
+  try {
+    (void)strategy.save_state();
+  } catch (const Error&) {
+    resumable = false;  // the strategy cannot save its state: no state.json, no resume
+  }
+
+  // Resume: the strategy's state after the last finished batch, the trials told so far, and the
+  // journal of trials that finished after that (reused when the strategy asks for them again).
+  std::map<std::uint64_t, TrialRecord> finished;
+  if (options.resume) {
+    const fs::path state_file = options.out_dir / "state.json";
+    if (fs::exists(state_file)) {
+      std::ifstream in(state_file);
+      try {
+        strategy.load_state(nlohmann::json::parse(in).at("strategy"));
+      } catch (const nlohmann::json::exception& e) {
+        throw Error(state_file.string() + ": corrupt: " + e.what());
+      }
+      for (const auto& j : read_lines(options.out_dir / "trials.jsonl")) summary.trials.push_back(writer.from_json(j));
+      if (summary.trials.size() != strategy.trials_asked())
+        throw Error(options.out_dir.string() + ": trials.jsonl holds " + std::to_string(summary.trials.size()) +
+                    " trials, state.json " + std::to_string(strategy.trials_asked()));
+      for (const auto& r : summary.trials) summary.failed += r.status == TrialStatus::Failed;
+    } else if (fs::exists(options.out_dir / "trials.jsonl") && !read_lines(options.out_dir / "trials.jsonl").empty()) {
+      throw Error(options.out_dir.string() + ": no state.json to resume from (the strategy cannot save its state)");
+    }
+    for (const auto& j : read_lines(options.out_dir / "journal.jsonl")) {
+      TrialRecord r = writer.from_json(j);
+      if (r.id >= summary.trials.size()) finished[r.id] = std::move(r);
+    }
+  }
+
+  detail::EvaluationEnvironment env{setup, nullptr, Rng::derive(ex.seed, 0x5eed).next(), static_cast<int>(ex.search.threads),
+                                    options.out_dir};
+  if (setup.architecture) {
+    if (options.progress) std::fprintf(stderr, "loading the task's data...\n");
+    env.data = std::make_shared<const TaskData>(setup.task->load_data());
+  }
+  std::size_t workers = static_cast<std::size_t>(ex.search.workers);
+  if (workers == 0) {
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    workers = std::max<std::size_t>(1, cores / static_cast<std::size_t>(ex.search.threads));
+  }
+  const std::size_t batch_size = ex.search.batch > 0 ? static_cast<std::size_t>(ex.search.batch) : workers;
   const auto t0 = Clock::now();
   auto last_print = Clock::now() - std::chrono::seconds(1);
-  const std::uint64_t seed = Rng::derive(ex.seed, 0x5eed).next();
   const auto total = static_cast<std::size_t>(ex.search.trials);
+  const std::size_t start = summary.trials.size();
 
   auto print_progress = [&](bool final) {
     if (!options.progress) return;
@@ -92,7 +141,7 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     last_print = Clock::now();
     const double elapsed = since(t0);
     const std::size_t done = summary.trials.size();
-    const double left = done ? elapsed / static_cast<double>(done) * static_cast<double>(total - done) : 0;
+    const double left = done > start ? elapsed / static_cast<double>(done - start) * static_cast<double>(total - done) : 0;
     std::fprintf(stderr, "\r\033[Ktrial %zu of %zu | %s elapsed | ~%s left | front %zu | failed %zu", done, total,
                  clock_text(elapsed).c_str(), clock_text(left).c_str(), front_of(summary.trials, strategy).size(),
                  summary.failed);
@@ -100,20 +149,31 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     std::fflush(stderr);
   };
 
-  while (summary.trials.size() < total) {
-    const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(ex.search.batch), total - summary.trials.size());
+  std::mutex journal_mutex;
+  const std::size_t stop = options.stop_after ? std::min(total, start + options.stop_after) : total;
+  while (summary.trials.size() < stop) {
+    const std::size_t n = std::min(batch_size, stop - summary.trials.size());
     const std::vector<Trial> batch = strategy.ask(n);
     std::vector<TrialRecord> records(batch.size());
-    const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(ex.search.workers), batch.size());
-    if (workers <= 1) {
-      for (std::size_t i = 0; i < batch.size(); ++i) records[i] = evaluate(batch[i], setup, seed, options.out_dir);
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+      for (std::size_t i; (i = next++) < batch.size();) {
+        auto reuse = finished.find(batch[i].id);
+        if (reuse != finished.end() && reuse->second.params == batch[i].params) {
+          records[i] = reuse->second;  // finished before the interruption
+          continue;
+        }
+        records[i] = detail::evaluate_trial(batch[i], env);
+        const std::lock_guard<std::mutex> lock(journal_mutex);
+        writer.journal(records[i]);
+      }
+    };
+    const std::size_t threads = std::min(workers, batch.size());
+    if (threads <= 1) {
+      work();
     } else {
-      std::atomic<std::size_t> next{0};
       std::vector<std::thread> pool;
-      for (std::size_t w = 0; w < workers; ++w)
-        pool.emplace_back([&] {
-          for (std::size_t i; (i = next++) < batch.size();) records[i] = evaluate(batch[i], setup, seed, options.out_dir);
-        });
+      for (std::size_t w = 0; w < threads; ++w) pool.emplace_back(work);
       for (auto& t : pool) t.join();
     }
     for (auto& r : records) {  // told and written in trial order: same seed, same run
@@ -123,6 +183,14 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
       if (r.status == TrialStatus::Failed) ++summary.failed;
       summary.trials.push_back(std::move(r));
     }
+    if (resumable)
+      writer.write_state(nlohmann::json{{"strategy", strategy.save_state()},
+                                        {"told", summary.trials.size()},
+                                        {"experiment", fs::absolute(ex.file).string()},
+                                        {"seed", ex.seed}});
+    if (setup.objectives.size() >= 2 && setup.architecture)
+      write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, front_of(summary.trials, strategy),
+                        objective_names, setup.seed_names);
     print_progress(false);
   }
   summary.seconds = since(t0);
@@ -130,10 +198,13 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
 
   summary.front = front_of(summary.trials, strategy);
   if (!setup.reference_point.empty())
-    summary.hypervolume = summary.front.empty() ? 0.0 : hypervolume(minimized_points(summary.trials, summary.front, strategy),
-                                      strategy.minimized(setup.reference_point));
+    summary.hypervolume = summary.front.empty() ? 0.0
+                                                : hypervolume(minimized_points(summary.trials, summary.front, strategy),
+                                                              strategy.minimized(setup.reference_point));
   writer.write_front(summary.trials, summary.front);
   writer.write_summary(ex.name, summary, setup.reference_point);
+  if (setup.objectives.size() >= 2)
+    write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names, setup.seed_names);
   return summary;
 }
 

@@ -19,6 +19,9 @@ Metrics Task::score(const nn::Tensor&, const nn::Tensor&) const {
   throw Error("this task does not score predictions");
 }
 
+Shape Task::input_shape() const { throw Error("this task has no input data"); }
+Shape Task::target_shape() const { throw Error("this task has no targets"); }
+
 std::string Task::primary_metric() const {
   const auto m = metrics();
   if (m.empty()) throw Error("this task reports no metrics");

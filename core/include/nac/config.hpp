@@ -74,6 +74,8 @@ class ConfigTable {
   /// The dotted name of a key, e.g. "strategy.population".
   std::string dotted(std::string_view key) const;
   const std::string& path() const { return path_; }
+  /// The underlying TOML table (for tables whose keys are names, e.g. seeds).
+  const toml::table& toml() const { return *table_; }
   const std::string& file() const { return *file_; }
   /// Throws nac::Error "file:line:col: key 'dotted': message".
   [[noreturn]] void fail(std::string_view key, const std::string& message) const;

@@ -24,10 +24,18 @@ struct PluginChoice {
 
 struct SearchSettings {
   std::int64_t trials = 100;
-  std::int64_t batch = 1;     // trials asked at once
-  std::int64_t workers = 1;   // trials evaluated in parallel
+  std::int64_t batch = 0;     // trials asked at once; 0: as many as workers
+  std::int64_t workers = 0;   // trials evaluated in parallel; 0: one per core
+  std::int64_t threads = 1;   // threads of each worker (training)
   std::optional<std::vector<double>> reference_point;
   bool seed_known = true;     // enqueue the task's known configurations first
+};
+
+/// A known configuration evaluated first ([search.seeds.NAME]).
+struct NamedSeed {
+  std::string name;
+  Assignment params;
+  std::string where;  // file:line:col
 };
 
 struct Experiment {
@@ -40,18 +48,26 @@ struct Experiment {
   PluginChoice strategy;
   std::vector<PluginChoice> objectives;
   SearchSettings search;
+  std::vector<NamedSeed> seeds;
+  std::optional<ConfigTable> architecture;  // [architecture], for dataset tasks
+  ConfigTable training = ConfigTable::empty("training");  // [training]
 };
 
 /// Reads and validates an experiment file. Throws nac::Error with file:line:col and the key.
 Experiment load_experiment(const std::filesystem::path& file);
 
 /// The objects of a search, made from the plugins an experiment names.
+class ArchitectureTemplate;
+
 struct SearchSetup {
   std::unique_ptr<Task> task;
+  std::shared_ptr<const ArchitectureTemplate> architecture;  // dataset tasks
+  nn::TrainConfig training;                                  // dataset tasks
   std::shared_ptr<const SearchSpace> space;
   std::vector<std::unique_ptr<Objective>> objectives;
   std::unique_ptr<SearchStrategy> strategy;
   std::vector<double> reference_point;  // empty: no hypervolume
+  std::vector<std::string> seed_names;   // the names of the first trials, in order
 };
 
 /// Instantiates task, objectives and strategy (each validates its own table) with `seed`.

@@ -7,17 +7,29 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "nac/runner.hpp"
 
 namespace nac {
 
 class ResultsWriter {
  public:
-  /// Creates the folder. Throws nac::Error if it already holds a trials file.
+  /// Creates the folder. Throws nac::Error if it already holds a trials file, unless `resume`:
+  /// then the trial files are appended to.
   ResultsWriter(std::filesystem::path dir, const SearchSpace& space,
-                std::vector<std::string> objective_names, std::vector<std::string> metric_names);
+                std::vector<std::string> objective_names, std::vector<std::string> metric_names,
+                bool resume = false);
 
+  /// The trial files, in trial order.
   void append(const TrialRecord& record);
+  /// journal.jsonl: a trial the moment it finishes (any order; what a resumed run reuses).
+  void journal(const TrialRecord& record);
+  /// state.json: the strategy's state after the trials told so far (atomic replace).
+  void write_state(const nlohmann::json& state);
+  /// The JSON line of a record, and back.
+  nlohmann::ordered_json to_json(const TrialRecord& r) const;
+  TrialRecord from_json(const nlohmann::json& j) const;
   void write_front(const std::vector<TrialRecord>& trials, const std::vector<std::size_t>& front);
   void write_summary(const std::string& experiment, const RunSummary& summary,
                      const std::vector<double>& reference_point);
@@ -31,6 +43,7 @@ class ResultsWriter {
   std::vector<std::string> metrics_;
   std::ofstream csv_;
   std::ofstream jsonl_;
+  std::ofstream journal_;
 };
 
 }  // namespace nac

@@ -24,6 +24,12 @@ struct TrialRecord {
 struct RunOptions {
   std::filesystem::path out_dir;
   bool progress = false;  // a live progress line on stderr
+  /// Continue the run in out_dir: its journal (trials.jsonl) and strategy state (state.json)
+  /// are read back, finished trials are not repeated.
+  bool resume = false;
+  /// Stop after this many new trials (0: run to the experiment's total); what a killed run looks
+  /// like, for tests, and a budget for a session.
+  std::size_t stop_after = 0;
 };
 
 struct RunSummary {
@@ -35,7 +41,10 @@ struct RunSummary {
   std::size_t failed = 0;
 };
 
-/// Runs the global search of an experiment. Refuses an output folder that already holds results.
+/// Runs the global search of an experiment. Refuses an output folder that already holds results
+/// unless resuming. Dataset tasks: each candidate is built from the architecture template,
+/// trained with the [training] recipe on the task's data (loaded once), scored on the validation
+/// split, and saved to models/trial_ID.nacm.
 RunSummary run_search(const Experiment& experiment, SearchSetup& setup, const RunOptions& options);
 
 }  // namespace nac

@@ -66,6 +66,9 @@ class Task {
   virtual TaskData load_data() const;
   /// Scores predictions against targets, both (N, ...), in the task's metrics.
   virtual Metrics score(const nn::Tensor& predictions, const nn::Tensor& targets) const;
+  /// The shape of one input sample and of one target (dataset tasks; defaults throw).
+  virtual Shape input_shape() const;
+  virtual Shape target_shape() const;
   /// The metric that ranks models (the first objective of a search by default).
   virtual std::string primary_metric() const;
   /// The loss networks train with ("mse", ...).

@@ -63,6 +63,8 @@ class BraggTask final : public Task {
 
   std::vector<MetricInfo> metrics() const override { return localisation_metric_info(); }
   std::string primary_metric() const override { return "error"; }
+  Shape input_shape() const override { return {1, settings_.patch, settings_.patch}; }
+  Shape target_shape() const override { return {2}; }
 
   TaskData load_data() const override {
     TaskData t;

@@ -1,0 +1,89 @@
+#include "pareto_plot.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "nac/error.hpp"
+
+namespace nac {
+
+namespace {
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
+  return out;
+}
+
+}  // namespace
+
+void write_pareto_plot(const std::filesystem::path& file, const std::vector<TrialRecord>& trials,
+                       const std::vector<std::size_t>& front, const std::vector<std::string>& names,
+                       const std::vector<std::string>& seed_names) {
+  std::vector<std::size_t> ok;
+  for (std::size_t i = 0; i < trials.size(); ++i)
+    if (trials[i].status == TrialStatus::Complete && trials[i].objectives.size() >= 2) ok.push_back(i);
+  if (ok.empty() || names.size() < 2) return;
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  for (std::size_t i : ok) {
+    x0 = std::min(x0, trials[i].objectives[1]), x1 = std::max(x1, trials[i].objectives[1]);
+    y0 = std::min(y0, trials[i].objectives[0]), y1 = std::max(y1, trials[i].objectives[0]);
+  }
+  const bool logx = x0 > 0 && x1 / x0 > 10;
+  auto tx = [&](double v) { return logx ? std::log10(v) : v; };
+  double a = tx(x0), b = tx(x1);
+  if (b - a < 1e-12) a -= 0.5, b += 0.5;
+  if (y1 - y0 < 1e-12) y0 -= 0.5, y1 += 0.5;
+  const double W = 720, H = 480, L = 80, R = 30, T = 40, B = 60;
+  auto px = [&](double v) { return L + (tx(v) - a) / (b - a) * (W - L - R); };
+  auto py = [&](double v) { return H - B - (v - y0) / (y1 - y0) * (H - T - B); };
+
+  std::ofstream out(file);
+  out << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H << "' font-family='sans-serif' font-size='12'>\n"
+      << "<rect width='100%' height='100%' fill='white'/>\n"
+      << "<text x='" << W / 2 << "' y='22' text-anchor='middle' font-size='15'>" << escape(names[0]) << " against "
+      << escape(names[1]) << ": " << ok.size() << " trials, " << front.size() << " non-dominated</text>\n"
+      << "<line x1='" << L << "' y1='" << H - B << "' x2='" << W - R << "' y2='" << H - B << "' stroke='black'/>\n"
+      << "<line x1='" << L << "' y1='" << T << "' x2='" << L << "' y2='" << H - B << "' stroke='black'/>\n";
+  for (int k = 0; k <= 4; ++k) {  // ticks
+    const double xv = logx ? std::pow(10, a + (b - a) * k / 4) : a + (b - a) * k / 4;
+    const double yv = y0 + (y1 - y0) * k / 4;
+    out << "<text x='" << px(xv) << "' y='" << H - B + 18 << "' text-anchor='middle'>" << fmt(xv) << "</text>\n"
+        << "<text x='" << L - 6 << "' y='" << py(yv) + 4 << "' text-anchor='end'>" << fmt(yv) << "</text>\n";
+  }
+  out << "<text x='" << (L + W - R) / 2 << "' y='" << H - 15 << "' text-anchor='middle'>" << escape(names[1])
+      << (logx ? " (log scale)" : "") << "</text>\n"
+      << "<text transform='translate(18," << (T + H - B) / 2 << ") rotate(-90)' text-anchor='middle'>" << escape(names[0])
+      << "</text>\n";
+  for (std::size_t i : ok)
+    out << "<circle cx='" << px(trials[i].objectives[1]) << "' cy='" << py(trials[i].objectives[0])
+        << "' r='3' fill='#999' fill-opacity='0.6'/>\n";
+  std::vector<std::size_t> f = front;
+  std::sort(f.begin(), f.end(), [&](std::size_t p, std::size_t q) { return trials[p].objectives[1] < trials[q].objectives[1]; });
+  out << "<polyline fill='none' stroke='#c00' stroke-width='1.5' points='";
+  for (std::size_t i : f) out << px(trials[i].objectives[1]) << "," << py(trials[i].objectives[0]) << " ";
+  out << "'/>\n";
+  for (std::size_t i : f)
+    out << "<circle cx='" << px(trials[i].objectives[1]) << "' cy='" << py(trials[i].objectives[0])
+        << "' r='4.5' fill='#c00'><title>trial " << trials[i].id << "</title></circle>\n";
+  for (std::size_t s = 0; s < seed_names.size() && s < trials.size(); ++s) {
+    const TrialRecord& t = trials[s];
+    if (t.status != TrialStatus::Complete || t.objectives.size() < 2) continue;
+    out << "<rect x='" << px(t.objectives[1]) - 6 << "' y='" << py(t.objectives[0]) - 6
+        << "' width='12' height='12' fill='none' stroke='#06c' stroke-width='2'/>\n"
+        << "<text x='" << px(t.objectives[1]) + 9 << "' y='" << py(t.objectives[0]) - 8 << "' fill='#06c'>"
+        << escape(seed_names[s]) << "</text>\n";
+  }
+  out << "</svg>\n";
+  if (!out) throw Error(file.string() + ": cannot be written");
+}
+
+}  // namespace nac

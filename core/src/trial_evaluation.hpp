@@ -1,0 +1,22 @@
+#pragma once
+// Internal: evaluating one trial (a problem task directly, or a network: build, train, score).
+#include <filesystem>
+#include <memory>
+
+#include "nac/experiment.hpp"
+#include "nac/runner.hpp"
+
+namespace nac::detail {
+
+struct EvaluationEnvironment {
+  const SearchSetup& setup;
+  std::shared_ptr<const TaskData> data;  // dataset tasks
+  std::uint64_t seed = 0;
+  int threads = 1;
+  std::filesystem::path out_dir;
+};
+
+/// Never throws for a bad candidate: failures become a failed record with the reason.
+TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env);
+
+}  // namespace nac::detail
