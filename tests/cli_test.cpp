@@ -61,7 +61,7 @@ TEST_CASE("nac validate: a typo in a key gives file:line:col and a suggestion") 
   auto r = run_nac("validate " + q(f));
   CHECK(r.exit_code == 1);
   CHECK(r.err == "nac: error: " + f.string() + ":8:1: unknown key 'search.trails'; did you mean 'trials'?\n");
-  r = run_nac("validate " + q(fs::path(source) / "experiments" / "quickstart.toml"));
+  r = run_nac("validate " + q(fs::path(source) / "experiments" / "zdt1_random.toml"));
   CHECK(r.exit_code == 0);
   CHECK(r.out.find(": ok") != std::string::npos);
   r = run_nac("validate " + q(dir.path() / "absent.toml"));
@@ -69,18 +69,28 @@ TEST_CASE("nac validate: a typo in a key gives file:line:col and a suggestion") 
   CHECK(r.err.find("absent.toml: cannot open the file") != std::string::npos);
 }
 
-TEST_CASE("nac run experiments/quickstart.toml completes and writes the trial and front files") {
-  TempDir dir("quickstart");
+TEST_CASE("nac run experiments/zdt1_random.toml completes and writes the trial and front files") {
+  TempDir dir("zdt1");
   const fs::path out = dir.path() / "results";
-  const auto r = run_nac("run " + q(fs::path(source) / "experiments" / "quickstart.toml") + " --out " + q(out));
+  const auto r = run_nac("run " + q(fs::path(source) / "experiments" / "zdt1_random.toml") + " --out " + q(out));
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("quickstart: 2000 trials (2000 complete, 0 failed)") != std::string::npos);
+  CHECK(r.out.find("zdt1_random: 2000 trials (2000 complete, 0 failed)") != std::string::npos);
   CHECK(r.out.find("hypervolume (reference point (1.1, 1.1)): ") != std::string::npos);
   for (const char* f : {"trials.csv", "trials.jsonl", "front.csv", "summary.json"}) CHECK(fs::exists(out / f));
   const auto summary = nlohmann::json::parse(nac::test::read_file(out / "summary.json"));
   CHECK(summary["trials"] == 2000);
   // The seed flag changes the run; a second run into the same folder is refused.
-  const auto again = run_nac("run " + q(fs::path(source) / "experiments" / "quickstart.toml") + " --out " + q(out));
+  const auto again = run_nac("run " + q(fs::path(source) / "experiments" / "zdt1_random.toml") + " --out " + q(out));
   CHECK(again.exit_code == 1);
   CHECK(again.err.find("already holds the results of a run") != std::string::npos);
+}
+
+TEST_CASE("every ready experiment validates") {
+  for (const auto& e : fs::directory_iterator(fs::path(source) / "experiments")) {
+    if (e.path().extension() != ".toml" || e.path().filename() == "bragg_train.toml") continue;
+    CAPTURE(e.path().string());
+    const auto r = run_nac("validate " + q(e.path()));
+    CHECK(r.exit_code == 0);
+    CHECK(r.err == "");
+  }
 }

@@ -54,9 +54,9 @@ std::vector<nlohmann::json> read_jsonl(const fs::path& f) {
 
 }  // namespace
 
-TEST_CASE("the quickstart experiment loads and sets up") {
-  const Experiment ex = load_experiment(fs::path(NAC_SOURCE_DIR) / "experiments" / "quickstart.toml");
-  CHECK(ex.name == "quickstart");
+TEST_CASE("the ZDT1 experiment loads and sets up") {
+  const Experiment ex = load_experiment(fs::path(NAC_SOURCE_DIR) / "experiments" / "zdt1_random.toml");
+  CHECK(ex.name == "zdt1_random");
   CHECK(ex.task.name == "test_functions");
   const SearchSetup s = build_search(ex, plugins(), ex.seed);
   CHECK(s.space->size() == 30);
@@ -143,8 +143,8 @@ TEST_CASE("experiment errors name file - line - column and key") {
   CHECK(error_of(base + "[search]\ntrails = 5\n") == ":7:1: unknown key 'search.trails'; did you mean 'trials'?");
   CHECK(error_of(base + "[serach]\n") == ":6:2: unknown key 'serach'; did you mean 'search'?");
   CHECK(error_of(base + "[search]\ntrials = 0\n") == ":7:10: 'search.trials': expected an integer >= 1, found 0");
-  CHECK(error_of(base + "[search]\nobjectives = [\"f3\"]\n") ==
-        ":7:15: unknown objective 'f3'; did you mean 'f1'?; task 'test_functions' reports f1, f2");
+  CHECK(error_of(base + "[search]\nobjectives = [\"f3\"]\n").rfind(
+            ":7:15: unknown objective 'f3'; did you mean 'f1'?; task 'test_functions' reports f1, f2", 0) == 0);
   CHECK(error_of("[task]\nname = \"test_functions\"\nproblem = \"zdt1\"\nvariabels = 3\n[strategy]\nname = \"random\"\n") ==
         ":4:1: unknown key 'task.variabels'; did you mean 'variables'?");
   CHECK(error_of("[task]\nname = \"test_function\"\n[strategy]\nname = \"random\"\n").rfind(
