@@ -21,12 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Registry& plugins() {
-  static Registry registry;
-  static PluginLoader loader(registry);
-  if (loader.plugins().empty()) loader.load_directory(NAC_PLUGIN_DIR);
-  return registry;
-}
+Registry& plugins() { return test::build_plugins(); }
 
 ConfigTable table(const std::string& text) {
   return root_table(parse_toml_text(text, "arch.toml"), "arch.toml").table("architecture");

@@ -18,12 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Registry& plugins() {
-  static Registry registry;
-  static PluginLoader loader(registry);
-  if (loader.plugins().empty()) loader.load_directory(NAC_PLUGIN_DIR);
-  return registry;
-}
+Registry& plugins() { return test::build_plugins(); }
 
 const char* kSmall = R"(name = "small"
 seed = 5

@@ -98,7 +98,7 @@ using I = std::int64_t;
 }  // namespace
 
 TEST_CASE("activations: relu leaky_relu gelu tanh sigmoid identity softmax") {
-  set_threads(2);
+  set_threads(1);
   for (const char* op : {"relu", "leaky_relu", "gelu", "tanh", "sigmoid", "identity", "softmax"}) {
     CAPTURE(op);
     Probe p = probe({layer(op)}, {7});

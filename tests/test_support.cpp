@@ -7,7 +7,16 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "nac/plugin_loader.hpp"
+
 namespace nac::test {
+
+Registry& build_plugins() {
+  static Registry registry;
+  static PluginLoader loader(registry);
+  if (loader.plugins().empty()) loader.load_directory(NAC_PLUGIN_DIR);
+  return registry;
+}
 
 namespace fs = std::filesystem;
 

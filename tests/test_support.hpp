@@ -3,7 +3,14 @@
 #include <filesystem>
 #include <string>
 
+namespace nac {
+class Registry;
+}
+
 namespace nac::test {
+
+/// A registry with the build's plugins loaded (once per test process).
+Registry& build_plugins();
 
 /// A fresh, empty folder under the system's temp folder, removed when the object dies.
 class TempDir {

@@ -54,9 +54,9 @@ int main(int argc, char** argv) {
 
   nac::cli::TrainArgs train_args;
   CLI::App* train = app.add_subcommand("train", "train one model on a task's data and report its metrics");
-  train->add_option("model", train_args.model, "model description (JSON), e.g. experiments/models/braggnn.json")
+  train->add_option("model", train_args.model, "model description (JSON), e.g. experiments/models/braggnn.json, or a saved model (.nacm) whose architecture is trained afresh")
       ->required()
-      ->type_name("MODEL.json");
+      ->type_name("MODEL.json|MODEL.nacm");
   add_task_options(train, train_args.task, false);
   train->add_option("--out", train_args.out, "output folder (default results/train-MODEL)")->type_name("DIR");
   train->add_option("--epochs", train_args.epochs, "epochs (overrides [training])")->type_name("N");

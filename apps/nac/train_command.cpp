@@ -62,7 +62,10 @@ int train(const CommonOptions& common, const TrainArgs& args) {
   Registry registry;
   PluginLoader loader(registry);
   load_plugins(loader, common);
-  const ModelSpec spec = nn::load_model_spec(args.model);
+  // A model description (JSON), or a saved model (.nacm, e.g. a search's candidate): its
+  // architecture, trained afresh.
+  const ModelSpec spec = fs::path(args.model).extension() == ".nacm" ? nn::load_model(args.model).spec()
+                                                                      : nn::load_model_spec(args.model);
   auto task = make_task(registry, args.task);
   nn::TrainConfig config = training_config(config_table(args.task, "training"));
   if (args.epochs) config.epochs = *args.epochs;

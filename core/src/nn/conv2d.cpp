@@ -44,17 +44,23 @@ void Conv2d::initialize(Rng& rng) {
   weight_.refresh();
 }
 
+Conv2d::Descriptors Conv2d::descriptors(std::int64_t batch) const {
+  const auto& out = spec_.output;
+  const auto& in = spec_.input;
+  const auto f32 = memory::data_type::f32;
+  return Descriptors{memory::desc({batch, in_c_, in[1], in[2]}, f32, tag::nhwc),
+                     memory::desc({batch, out_c_, out[1], out[2]}, f32, tag::nhwc),
+                     memory::desc({out_c_, in_c_, kernel_, kernel_}, f32, tag::any),
+                     memory::desc({out_c_, in_c_, kernel_, kernel_}, f32, tag::oihw),
+                     memory::desc({out_c_}, f32, tag::x),
+                     memory::dims{stride_, stride_},
+                     memory::dims{padding_, padding_}};
+}
+
 Conv2d::Primitives& Conv2d::primitives(std::int64_t batch, bool training) {
   const auto key = std::make_pair(batch, training);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-  const auto& out = spec_.output;
-  const auto& in = spec_.input;
-  memory::desc src_d({batch, in_c_, in[1], in[2]}, memory::data_type::f32, tag::nhwc);
-  memory::desc dst_d({batch, out_c_, out[1], out[2]}, memory::data_type::f32, tag::nhwc);
-  memory::desc w_any({out_c_, in_c_, kernel_, kernel_}, memory::data_type::f32, tag::any);
-  memory::desc w_user({out_c_, in_c_, kernel_, kernel_}, memory::data_type::f32, tag::oihw);
-  memory::desc b_d({out_c_}, memory::data_type::f32, tag::x);
-  const memory::dims strides{stride_, stride_}, pad{padding_, padding_};
+  const auto [src_d, dst_d, w_any, w_user, b_d, strides, pad] = descriptors(batch);
   Primitives p;
   dnnl::convolution_forward::desc fd(training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference,
                                      dnnl::algorithm::convolution_direct, src_d, w_any, b_d, dst_d, strides, pad, pad);
@@ -81,14 +87,7 @@ Conv2d::Primitives& Conv2d::primitives(std::int64_t batch, bool training) {
 }
 
 void Conv2d::prepare_backward(Primitives& p, std::int64_t batch) {
-  const auto& out = spec_.output;
-  const auto& in = spec_.input;
-  memory::desc src_d({batch, in_c_, in[1], in[2]}, memory::data_type::f32, tag::nhwc);
-  memory::desc dst_d({batch, out_c_, out[1], out[2]}, memory::data_type::f32, tag::nhwc);
-  memory::desc w_any({out_c_, in_c_, kernel_, kernel_}, memory::data_type::f32, tag::any);
-  memory::desc w_user({out_c_, in_c_, kernel_, kernel_}, memory::data_type::f32, tag::oihw);
-  memory::desc b_d({out_c_}, memory::data_type::f32, tag::x);
-  const memory::dims strides{stride_, stride_}, pad{padding_, padding_};
+  const auto [src_d, dst_d, w_any, w_user, b_d, strides, pad] = descriptors(batch);
   dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src_d, w_any, dst_d, strides, pad, pad);
   p.bwd_data_pd = dnnl::convolution_backward_data::primitive_desc(bd, cpu_engine(), p.fwd_pd);
   p.bwd_data = dnnl::convolution_backward_data(p.bwd_data_pd);

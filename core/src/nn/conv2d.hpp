@@ -38,6 +38,11 @@ class Conv2d final : public Layer {
     bool backward_ready = false;
     std::uint64_t fwd_version = ~0ull, bwd_version = ~0ull;  // weight version held by the reordered copies
   };
+  struct Descriptors {
+    dnnl::memory::desc src, dst, weights_any, weights_user, bias;
+    dnnl::memory::dims strides, padding;
+  };
+  Descriptors descriptors(std::int64_t batch) const;
   Primitives& primitives(std::int64_t batch, bool training);
   void prepare_backward(Primitives& p, std::int64_t batch);
 
