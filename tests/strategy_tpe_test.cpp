@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nac/error.hpp"
+#include "strategy_test_support.hpp"
 #include "nac/hypervolume.hpp"
 #include "nac/pareto.hpp"
 #include "nac/plugin_loader.hpp"
@@ -135,27 +136,7 @@ TEST_CASE("tpe: save - restore and continue gives the same sequence as an uninte
       }
     }
     REQUIRE(a->pending().size() >= 2);
-    const std::string saved = a->save_state().dump();
-    auto b = make();
-    b->load_state(nlohmann::json::parse(saved));
-    CHECK(b->save_state().dump() == saved);
-    std::vector<Trial> outstanding_b = outstanding;
-    for (int i = 0; i < 25; ++i) {
-      const auto ta = a->ask(2), tb = b->ask(2);
-      for (std::size_t k = 0; k < 2; ++k) {
-        CHECK(ta[k].id == tb[k].id);
-        CHECK(ta[k].genome == tb[k].genome);
-      }
-      outstanding.insert(outstanding.end(), ta.begin(), ta.end());
-      outstanding_b.insert(outstanding_b.end(), tb.begin(), tb.end());
-      for (int k = 0; k < 2; ++k) {
-        a->tell(outstanding.front().id, result(outstanding.front()));
-        b->tell(outstanding_b.front().id, result(outstanding_b.front()));
-        outstanding.erase(outstanding.begin());
-        outstanding_b.erase(outstanding_b.begin());
-      }
-    }
-    CHECK(a->save_state() == b->save_state());
+    test::check_resume_continues(*a, make, outstanding, result, 25);
   }
 }
 

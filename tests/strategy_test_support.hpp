@@ -1,0 +1,44 @@
+#pragma once
+// Shared by the strategy suites: save a strategy's state mid-run, restore it into a new one,
+// and check both continue with the same trials and end in the same state.
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "nac/search_strategy.hpp"
+
+namespace nac::test {
+
+/// `a` has asked the trials in `outstanding` (oldest first) and not told them yet; `make` gives
+/// a fresh strategy with a's settings; `result` scores a trial. Runs `rounds` rounds of asking two
+/// and telling the two oldest, on `a` and on a copy restored from a's saved state.
+inline void check_resume_continues(SearchStrategy& a, const std::function<std::unique_ptr<SearchStrategy>()>& make,
+                                   std::vector<Trial> outstanding,
+                                   const std::function<TrialResult(const Trial&)>& result, int rounds) {
+  const std::string saved = a.save_state().dump();
+  auto b = make();
+  b->load_state(nlohmann::json::parse(saved));
+  CHECK(b->save_state().dump() == saved);
+  std::vector<Trial> outstanding_b = outstanding;
+  for (int i = 0; i < rounds; ++i) {
+    const auto ta = a.ask(2), tb = b->ask(2);
+    for (std::size_t k = 0; k < 2; ++k) {
+      CHECK(ta[k].id == tb[k].id);
+      CHECK(ta[k].genome == tb[k].genome);
+    }
+    outstanding.insert(outstanding.end(), ta.begin(), ta.end());
+    outstanding_b.insert(outstanding_b.end(), tb.begin(), tb.end());
+    for (int k = 0; k < 2; ++k) {
+      a.tell(outstanding.front().id, result(outstanding.front()));
+      b->tell(outstanding_b.front().id, result(outstanding_b.front()));
+      outstanding.erase(outstanding.begin());
+      outstanding_b.erase(outstanding_b.begin());
+    }
+  }
+  CHECK(a.save_state() == b->save_state());
+}
+
+}  // namespace nac::test
