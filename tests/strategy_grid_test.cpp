@@ -5,6 +5,9 @@
 #include <set>
 
 #include <doctest/doctest.h>
+
+#include "strategy_test_support.hpp"
+#include "test_support.hpp"
 #include <nlohmann/json.hpp>
 
 #include "grid.hpp"
@@ -17,7 +20,7 @@ using search::GridSettings;
 
 namespace {
 
-ConfigTable settings_of(const std::string& text) { return root_table(parse_toml_text(text, "strategy.toml"), "strategy.toml"); }
+using test::settings_of;
 
 std::shared_ptr<SearchSpace> conditional_space(int slots) {
   auto s = std::make_shared<SearchSpace>();

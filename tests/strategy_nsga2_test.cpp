@@ -9,6 +9,7 @@
 
 #include "nac/error.hpp"
 #include "strategy_test_support.hpp"
+#include "test_support.hpp"
 #include "nac/hypervolume.hpp"
 #include "nac/pareto.hpp"
 #include "nac/plugin_loader.hpp"
@@ -21,14 +22,9 @@ using search::Nsga2Settings;
 
 namespace {
 
-const Registry& strategy_plugins() {
-  static Registry registry;
-  static PluginLoader loader(registry);
-  if (loader.plugins().empty()) loader.load_directory(NAC_PLUGIN_DIR);
-  return registry;
-}
+const Registry& strategy_plugins() { return test::build_plugins(); }
 
-ConfigTable settings_of(const std::string& text) { return root_table(parse_toml_text(text, "strategy.toml"), "strategy.toml"); }
+using test::settings_of;
 
 // Every kind of parameter, with a condition two levels deep.
 std::shared_ptr<SearchSpace> mixed_space() {

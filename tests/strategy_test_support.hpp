@@ -8,9 +8,15 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "nac/config.hpp"
 #include "nac/search_strategy.hpp"
 
 namespace nac::test {
+
+/// A strategy's settings table from TOML text.
+inline ConfigTable settings_of(const std::string& text) {
+  return root_table(parse_toml_text(text, "strategy.toml"), "strategy.toml");
+}
 
 /// `a` has asked the trials in `outstanding` (oldest first) and not told them yet; `make` gives
 /// a fresh strategy with a's settings; `result` scores a trial. Runs `rounds` rounds of asking two

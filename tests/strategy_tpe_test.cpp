@@ -10,6 +10,7 @@
 
 #include "nac/error.hpp"
 #include "strategy_test_support.hpp"
+#include "test_support.hpp"
 #include "nac/hypervolume.hpp"
 #include "nac/pareto.hpp"
 #include "nac/plugin_loader.hpp"
@@ -22,14 +23,9 @@ using search::TpeSettings;
 
 namespace {
 
-const Registry& tpe_plugins() {
-  static Registry registry;
-  static PluginLoader loader(registry);
-  if (loader.plugins().empty()) loader.load_directory(NAC_PLUGIN_DIR);
-  return registry;
-}
+const Registry& tpe_plugins() { return test::build_plugins(); }
 
-ConfigTable settings_of(const std::string& text) { return root_table(parse_toml_text(text, "strategy.toml"), "strategy.toml"); }
+using test::settings_of;
 
 std::shared_ptr<SearchSpace> conditional_space(int slots) {
   auto s = std::make_shared<SearchSpace>();
