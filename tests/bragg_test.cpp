@@ -1,7 +1,9 @@
 // The Bragg task: the generator against its own definition, the file formats, the metrics and
 // the classical fit.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -87,6 +89,66 @@ TEST_CASE("cleaning keeps the component whose maximum is nearest the centre") {
   std::vector<float> q(121, 0.0f);
   q[0] = 1, q[12] = 2, q[24] = 3;
   CHECK(keep_nearest_component(q.data(), 11, 5.5, 5.5) == 1);
+}
+
+TEST_CASE("cleaning agrees with a flood fill on random patches") {
+  // The oracle: breadth-first flood fill of each 8-connected component in raster order, its
+  // first brightest pixel, the first component whose maximum is strictly nearest the centre.
+  auto oracle = [](std::vector<float> p, int size, double row, double col, int& components) {
+    std::vector<int> comp(p.size(), -1);
+    std::vector<int> brightest;
+    for (int start = 0; start < size * size; ++start) {
+      if (p[start] <= 0 || comp[start] >= 0) continue;
+      const int id = static_cast<int>(brightest.size());
+      std::vector<int> queue{start}, members;
+      comp[start] = id;
+      while (!queue.empty()) {
+        const int k = queue.back();
+        queue.pop_back();
+        members.push_back(k);
+        for (int dr = -1; dr <= 1; ++dr)
+          for (int dc = -1; dc <= 1; ++dc) {
+            const int r = k / size + dr, c = k % size + dc;
+            if (r < 0 || c < 0 || r >= size || c >= size) continue;
+            const int q = r * size + c;
+            if (p[q] > 0 && comp[q] < 0) comp[q] = id, queue.push_back(q);
+          }
+      }
+      std::sort(members.begin(), members.end());
+      int b = members[0];
+      for (int k : members)
+        if (p[k] > p[b]) b = k;
+      brightest.push_back(b);
+    }
+    components = static_cast<int>(brightest.size());
+    int best = -1;
+    double best_d = 1e300;
+    for (int id = 0; id < components; ++id) {
+      const double dr = brightest[id] / size + 0.5 - row, dc = brightest[id] % size + 0.5 - col;
+      if (dr * dr + dc * dc < best_d) best_d = dr * dr + dc * dc, best = id;
+    }
+    for (std::size_t k = 0; k < p.size(); ++k)
+      if (comp[k] >= 0 && comp[k] != best) p[k] = 0;
+    return p;
+  };
+  FastRng rng(7, 0);
+  int multi = 0;
+  for (int size : {1, 3, 11, 17, 63, 64}) {
+    for (int trial = 0; trial < 300; ++trial) {
+      const double density = rng.uniform(0.05, 0.9);
+      std::vector<float> p(static_cast<std::size_t>(size * size));
+      for (float& v : p) v = rng.uniform() < density ? static_cast<float>(rng.uniform(0.01, 1)) : 0.0f;
+      const double row = rng.uniform(0, size), col = rng.uniform(0, size);
+      int expected_components = 0;
+      const std::vector<float> expected = oracle(p, size, row, col, expected_components);
+      CAPTURE(size);
+      CAPTURE(trial);
+      CHECK(keep_nearest_component(p.data(), size, row, col) == expected_components);
+      CHECK(p == expected);
+      multi += expected_components > 1;
+    }
+  }
+  CHECK(multi > 800);  // the cases that need the choice were exercised
 }
 
 TEST_CASE("distance metrics and quantiles by hand") {
@@ -222,4 +284,86 @@ TEST_CASE("the noise samplers have the right moments") {
     CHECK(std::abs(v / lambda - 1) < 0.02);
     if (lambda < 1) CHECK(std::abs(zeros / double(k) - std::exp(-lambda)) < 0.005);
   }
+}
+
+namespace {
+
+// Pearson's chi-square of Poisson(lambda) samples against the exact probabilities (from
+// lgamma), bins with fewer than 20 expected merged into their neighbours; returns the statistic
+// over its degrees of freedom's bound: below 1 passes (mean df plus 6 standard deviations).
+double poisson_chi_square(const std::vector<std::int64_t>& x, double lambda) {
+  const double n = static_cast<double>(x.size());
+  const auto top = static_cast<std::int64_t>(lambda + 12 * std::sqrt(lambda) + 20);
+  std::vector<double> observed(static_cast<std::size_t>(top + 1), 0.0), expected(observed.size(), 0.0);
+  for (std::int64_t v : x) observed[static_cast<std::size_t>(std::min(v, top))] += 1;
+  for (std::int64_t k = 0; k <= top; ++k) {
+    const double p = std::exp(-lambda + static_cast<double>(k) * std::log(lambda) - std::lgamma(k + 1.0));
+    expected[static_cast<std::size_t>(k)] = n * p;
+  }
+  double tail = n;  // the last bin holds P(X >= top)
+  for (std::int64_t k = 0; k < top; ++k) tail -= expected[static_cast<std::size_t>(k)];
+  expected.back() = tail;
+  double chi = 0, o = 0, e = 0;
+  int bins = 0;
+  for (std::size_t k = 0; k < expected.size(); ++k) {
+    o += observed[k], e += expected[k];
+    if (e >= 20) chi += (o - e) * (o - e) / e, ++bins, o = e = 0;
+  }
+  if (e > 0) chi += (o - e) * (o - e) / e, ++bins;  // the remainder past the last full bin
+  const double df = bins - 1;
+  return chi / (df + 6 * std::sqrt(2 * df));
+}
+
+}  // namespace
+
+TEST_CASE("Poisson draws follow the exact distribution one by one and in batches") {
+  FastRng rng(3, 4);
+  const int n = 200000;
+  for (double lambda : {0.3, 3.7, 9.99, 37.5, 128.0, 255.5, 256.0, 1000.3, 5000.0}) {
+    CAPTURE(lambda);
+    std::vector<std::int64_t> single(n), batch(n);
+    for (auto& v : single) v = rng.poisson(lambda);
+    std::vector<double> lam(n, lambda), counts(n);
+    rng.poisson_fill(lam.data(), n, counts.data());
+    for (int i = 0; i < n; ++i) batch[static_cast<std::size_t>(i)] = static_cast<std::int64_t>(counts[static_cast<std::size_t>(i)]);
+    CHECK(poisson_chi_square(single, lambda) < 1);
+    CHECK(poisson_chi_square(batch, lambda) < 1);
+  }
+  // A batch that mixes means (as a patch does) and writes in place: each mean's draws still
+  // follow their own distribution.
+  const std::vector<double> means = {0.0, 2.5, 17.25, 300.0};
+  std::vector<double> mixed(4 * n);
+  for (std::size_t i = 0; i < mixed.size(); ++i) mixed[i] = means[i % 4];
+  rng.poisson_fill(mixed.data(), static_cast<std::int64_t>(mixed.size()), mixed.data());
+  for (std::size_t m = 0; m < means.size(); ++m) {
+    std::vector<std::int64_t> x;
+    for (std::size_t i = m; i < mixed.size(); i += 4) x.push_back(static_cast<std::int64_t>(mixed[i]));
+    if (means[m] == 0) {
+      CHECK(*std::max_element(x.begin(), x.end()) == 0);
+    } else {
+      CAPTURE(means[m]);
+      CHECK(poisson_chi_square(x, means[m]) < 1);
+    }
+  }
+  // The statistic itself can fail: draws of Poisson(37.5) are not Poisson(36.5).
+  std::vector<std::int64_t> off(n);
+  for (auto& v : off) v = rng.poisson(37.5);
+  CHECK(poisson_chi_square(off, 36.5) > 1);
+}
+
+TEST_CASE("batched normal draws have the right moments and tails") {
+  FastRng rng(5, 6);
+  const int n = 400000;
+  std::vector<double> x(n, 1.0);  // add_normal adds: mean 1, sigma 2
+  rng.add_normal(x.data(), n, 2.0);
+  double s = 0, s2 = 0;
+  int beyond1 = 0, beyond3 = 0;
+  for (double v : x) {
+    const double z = (v - 1) / 2;
+    s += z, s2 += z * z, beyond1 += std::abs(z) > 1, beyond3 += std::abs(z) > 3;
+  }
+  CHECK(std::abs(s / n) < 0.01);
+  CHECK(std::abs(s2 / n - 1) < 0.01);
+  CHECK(std::abs(beyond1 / double(n) - 0.31731) < 0.003);
+  CHECK(std::abs(beyond3 / double(n) - 0.0027) < 0.0005);
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nac/error.hpp"
+#include "nac/fast_math.hpp"
 #include "search/variation.hpp"
 
 namespace nac::search {
@@ -34,28 +35,6 @@ namespace {
 constexpr double kLogSqrt2Pi = 0.91893853320467274178;
 constexpr double kInvSqrt2 = 0.70710678118654752440;
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-
-// exp for the mixtures' sums: exp(x) = 2^k exp(r) with |r| <= ln(2)/2 and a degree-7 Taylor
-// polynomial for exp(r) (relative error below 1e-8, plenty to rank candidates), written without
-// branches or calls so that loops over the components vectorise. Arguments below -708 give about
-// 1e-308 (they are only ever added to a largest term of 1).
-inline double fast_exp(double x) {
-  x = std::clamp(x, -708.0, 709.0);
-  constexpr double kShift = 0x1.8p52;
-  const double shifted = x * 1.4426950408889634 + kShift;  // round(x / ln 2) in the low bits
-  const double k = shifted - kShift;
-  const double r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
-  double p = 1.0 / 5040;
-  p = p * r + 1.0 / 720;
-  p = p * r + 1.0 / 120;
-  p = p * r + 1.0 / 24;
-  p = p * r + 1.0 / 6;
-  p = p * r + 0.5;
-  p = p * r + 1.0;
-  p = p * r + 1.0;
-  const std::int64_t ki = std::bit_cast<std::int64_t>(shifted) - std::bit_cast<std::int64_t>(kShift);
-  return p * std::bit_cast<double>(static_cast<std::uint64_t>(ki + 1023) << 52);
-}
 
 // log sum_i exp(v_i); overwrites v. The exponentials are one loop that vectorises; the max and
 // the sum keep four partial results so they need no reassociation by the compiler.

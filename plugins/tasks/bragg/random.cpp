@@ -1,24 +1,9 @@
 #include "random.hpp"
 
-#include <array>
+#include <algorithm>
+#include <cmath>
 
 namespace nac::bragg {
-
-namespace {
-
-// log(k!) for small k from a table, Stirling's series above.
-double log_factorial(std::int64_t k) {
-  static const std::array<double, 256> table = [] {
-    std::array<double, 256> t{};
-    for (std::size_t i = 1; i < t.size(); ++i) t[i] = t[i - 1] + std::log(static_cast<double>(i));
-    return t;
-  }();
-  if (k < 256) return table[static_cast<std::size_t>(k)];
-  const double x = static_cast<double>(k) + 1;
-  return (x - 0.5) * std::log(x) - x + 0.5 * std::log(2 * M_PI) + 1 / (12 * x) - 1 / (360 * x * x * x);
-}
-
-}  // namespace
 
 namespace {
 
@@ -54,10 +39,11 @@ const Ziggurat& ziggurat() {
 
 }  // namespace
 
-double FastRng::normal() {
+// The ziggurat's rare path for the 32-bit draw hz that fell outside its layer's rectangle: the
+// tail (layer 0) or the wedge; a rejected wedge point starts a fresh draw.
+double FastRng::normal_slow(std::int32_t hz) {
   const Ziggurat& z = ziggurat();
   for (;;) {
-    const auto hz = static_cast<std::int32_t>(next() >> 32);
     const int iz = hz & 127;
     const double x = hz * z.w[iz];
     if (std::abs(static_cast<double>(hz)) < z.k[iz]) return x;  // inside the layer's rectangle
@@ -70,42 +56,45 @@ double FastRng::normal() {
       return hz > 0 ? Ziggurat::r + a : -Ziggurat::r - a;
     }
     if (z.f[iz] + uniform() * (z.f[iz - 1] - z.f[iz]) < std::exp(-0.5 * x * x)) return x;  // the wedge
+    hz = static_cast<std::int32_t>(next() >> 32);
   }
 }
 
-std::int64_t FastRng::poisson(double lambda) {
-  if (lambda <= 0) return 0;
-  if (lambda < 10) {  // inversion: walk the CDF (1/k from a table: no division in the loop)
-    static const std::array<double, 200> inverse = [] {
-      std::array<double, 200> t{};
-      for (std::size_t i = 1; i < t.size(); ++i) t[i] = 1.0 / static_cast<double>(i);
-      return t;
-    }();
-    double p = std::exp(-lambda), f = p;
-    const double u = uniform();
-    std::size_t k = 0;
-    while (u > f && k + 1 < inverse.size()) {
-      ++k;
-      p *= lambda * inverse[k];
-      f += p;
-    }
-    return static_cast<std::int64_t>(k);
+double FastRng::normal() { return normal_slow(static_cast<std::int32_t>(next() >> 32)); }
+
+namespace {
+
+// The rectangles' test for a batch, branch-free (gathers from the tables): x[k] += sigma z for
+// the draws inside their rectangle; returns the others' indices in `rest`.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void ziggurat_rectangles(const std::int32_t* __restrict hz, int n, double sigma, const Ziggurat& z, double* __restrict x,
+                         unsigned char* __restrict outside) {
+  for (int k = 0; k < n; ++k) {
+    const int iz = hz[k] & 127;
+    const double v = hz[k] * z.w[iz];
+    const bool in = std::abs(static_cast<double>(hz[k])) < z.k[iz];
+    x[k] += in ? sigma * v : 0.0;
+    outside[k] = !in;
   }
-  // PTRS: W. Hormann, "The transformed rejection method for generating Poisson random
-  // variables", Insurance: Mathematics and Economics 12 (1993).
-  const double slam = std::sqrt(lambda);
-  const double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
-  const double vr = 0.9277 - 3.6224 / (b - 2);
-  double loglam = 0, inv_alpha = 0;  // needed only on the slow path
-  for (;;) {
-    const double u = uniform() - 0.5, v = uniform();
-    const double us = 0.5 - std::abs(u);
-    const auto k = static_cast<std::int64_t>(std::floor((2 * a / us + b) * u + lambda + 0.43));
-    if (us >= 0.07 && v <= vr) return k;  // the fast acceptance, most draws
-    if (k < 0 || (us < 0.013 && v > us)) continue;
-    if (loglam == 0) loglam = std::log(lambda), inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
-    if (std::log(v * inv_alpha / (a / (us * us) + b)) <= -lambda + static_cast<double>(k) * loglam - log_factorial(k))
-      return k;
+}
+
+}  // namespace
+
+void FastRng::add_normal(double* x, std::int64_t n, double sigma) {
+  constexpr int kBatch = 128;
+  const Ziggurat& z = ziggurat();
+  std::int32_t hz[kBatch];
+  unsigned char outside[kBatch];
+  for (std::int64_t start = 0; start < n; start += kBatch) {
+    const int len = static_cast<int>(std::min<std::int64_t>(kBatch, n - start));
+    for (int k = 0; k < len; k += 2) {  // two 32-bit draws per random number
+      const std::uint64_t bits = next();
+      hz[k] = static_cast<std::int32_t>(bits >> 32);
+      if (k + 1 < len) hz[k + 1] = static_cast<std::int32_t>(bits & 0xFFFFFFFFu);
+    }
+    ziggurat_rectangles(hz, len, sigma, z, x + start, outside);
+    for (int k = 0; k < len; ++k)
+      if (outside[k]) x[start + k] += sigma * normal_slow(hz[k]);
   }
 }
 

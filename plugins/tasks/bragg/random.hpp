@@ -23,11 +23,22 @@ class FastRng {
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
   /// Standard normal (Marsaglia and Tsang's ziggurat).
   double normal();
-  /// Poisson with mean lambda >= 0: inversion below 10, Hormann's PTRS rejection above
-  /// (both exact).
+  /// x[k] += sigma z_k for k < n, z_k standard normal: the same ziggurat, its common case in a
+  /// vector pass (and a different use of the random stream than n calls of normal()).
+  void add_normal(double* x, std::int64_t n, double sigma);
+  /// Poisson with mean lambda, 0 <= lambda < 2^31 (poisson.cpp). Below kPoissonTables,
+  /// lambda = m + r with m whole: Poisson(m) from a precomputed alias table (one random number)
+  /// plus Poisson(r) by inversion; above, Hormann's PTRS rejection. Exact up to double
+  /// rounding: the tables leave out outcomes below 1e-20 of the mode's probability.
   std::int64_t poisson(double lambda);
+  /// counts[k] = Poisson(lambda[k]) for k < n: the same distribution, drawn in vector passes
+  /// (a different use of the random stream than n calls of poisson()).
+  void poisson_fill(const double* lambda, std::int64_t n, double* counts);
+  static constexpr int kPoissonTables = 256;
 
  private:
+  std::int64_t poisson_ptrs(double lambda);
+  double normal_slow(std::int32_t hz);
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   static std::uint64_t splitmix(std::uint64_t& z) {
     std::uint64_t x = (z += 0x9E3779B97F4A7C15ULL);
