@@ -319,7 +319,7 @@ TEST_CASE("arrays: a missing dataset lists what the file has") {
   CHECK_FALSE(f->has("x"));
 
   TempDir dir("none");
-  write_arrays(dir.path() / "empty.h5", {});
+  write_arrays(dir.path() / "empty.h5", std::vector<Array>{});
   const auto e = ArrayFile::open(dir.path() / "empty.h5");
   CHECK(e->names().empty());
   CHECK(error_of([&] { e->read("x"); }) == (dir.path() / "empty.h5").string() + ": no dataset 'x' (it has none)");

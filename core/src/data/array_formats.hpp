@@ -113,8 +113,8 @@ std::unique_ptr<ArrayFile> open_npz(const fs::path& file);
 std::unique_ptr<ArrayFile> open_hdf5(const fs::path& file);
 
 /// The writers write already-checked arrays to tmp; errors name file.
-void write_npy(const fs::path& file, const fs::path& tmp, const Array& array);
-void write_npz(const fs::path& file, const fs::path& tmp, const std::vector<Array>& arrays);
-void write_hdf5(const fs::path& file, const fs::path& tmp, const std::vector<Array>& arrays);
+void write_npy(const fs::path& file, const fs::path& tmp, const ArrayView& array);
+void write_npz(const fs::path& file, const fs::path& tmp, const std::vector<ArrayView>& arrays);
+void write_hdf5(const fs::path& file, const fs::path& tmp, const std::vector<ArrayView>& arrays);
 
 }  // namespace nac::data::detail

@@ -234,6 +234,12 @@ std::unique_ptr<ArrayFile> ArrayFile::open(const fs::path& file) {
 }
 
 void write_arrays(const fs::path& file, const std::vector<Array>& arrays) {
+  std::vector<ArrayView> views;
+  for (const Array& a : arrays) views.push_back({a.name, a.shape, a.values});
+  write_arrays(file, views);
+}
+
+void write_arrays(const fs::path& file, const std::vector<ArrayView>& arrays) {
   const Format format = by_extension(file);
   if (format == Format::Unknown)
     fail(file, "cannot write arrays to a file named '" + file.filename().string() +
@@ -242,7 +248,7 @@ void write_arrays(const fs::path& file, const std::vector<Array>& arrays) {
     fail(file, "a .npy file holds exactly one array, not " + std::to_string(arrays.size()) +
                    " (write several to a .npz or .h5 file)");
   std::set<std::string> seen;
-  for (const Array& a : arrays) {
+  for (const ArrayView& a : arrays) {
     const std::string where = file.string() + ": array '" + a.name + "'";
     if (format != Format::Npy && a.name.empty()) fail(file, "an array without a name");
     if (format != Format::Npy && !seen.insert(a.name).second) fail(file, "two arrays named '" + a.name + "'");

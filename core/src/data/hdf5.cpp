@@ -325,7 +325,7 @@ std::unique_ptr<ArrayFile> open_hdf5(const fs::path& file) {
   return std::make_unique<Hdf5File>(file, std::move(h5), std::move(datasets));
 }
 
-void write_hdf5(const fs::path& file, const fs::path& tmp, const std::vector<Array>& arrays) {
+void write_hdf5(const fs::path& file, const fs::path& tmp, const std::vector<ArrayView>& arrays) {
   const Hdf5Lock lock;
   // Version 1.8 file structures: checksummed metadata, readable by HDF5 1.8 and later (h5py too).
   const Id access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose), links(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
@@ -334,7 +334,7 @@ void write_hdf5(const fs::path& file, const fs::path& tmp, const std::vector<Arr
     fail(file, "cannot set up HDF5 file properties: " + reason());
   Id h5(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), H5Fclose);
   if (!h5.ok()) fail(file, "cannot create " + tmp.string() + ": " + reason());
-  for (const Array& a : arrays) {
+  for (const ArrayView& a : arrays) {
     const std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
     const Id space(a.shape.empty() ? H5Screate(H5S_SCALAR)
                                    : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),

@@ -424,7 +424,7 @@ std::string npy_float32_header(const Shape& shape) {
 
 std::unique_ptr<ArrayFile> open_npy(const fs::path& file) { return std::make_unique<NpyFile>(file); }
 
-void write_npy(const fs::path& file, const fs::path& tmp, const Array& array) {
+void write_npy(const fs::path& file, const fs::path& tmp, const ArrayView& array) {
   OutFile out(file, tmp);
   const std::string header = npy_float32_header(array.shape);
   out.write(header.data(), header.size());

@@ -424,7 +424,7 @@ class Bytes {
 
 std::unique_ptr<ArrayFile> open_npz(const fs::path& file) { return std::make_unique<NpzFile>(file); }
 
-void write_npz(const fs::path& file, const fs::path& tmp, const std::vector<Array>& arrays) {
+void write_npz(const fs::path& file, const fs::path& tmp, const std::vector<ArrayView>& arrays) {
   struct Written {
     std::string zip_name;
     std::uint32_t crc;
@@ -435,7 +435,7 @@ void write_npz(const fs::path& file, const fs::path& tmp, const std::vector<Arra
   const auto fits = [](std::uint64_t v) { return v < k32; };
   std::vector<Written> written;
   OutFile out(file, tmp);
-  for (const Array& a : arrays) {
+  for (const ArrayView& a : arrays) {
     Written w{a.name + ".npy", 0, 0, out.offset(), false};
     if (w.zip_name.size() > 0xffff) fail(file, "array name '" + a.name.substr(0, 40) + "...' is too long for a ZIP archive");
     for (const char ch : w.zip_name) w.utf8 |= static_cast<unsigned char>(ch) >= 0x80;

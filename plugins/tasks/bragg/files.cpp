@@ -54,9 +54,8 @@ nn::Dataset read_patches(const fs::path& file) {
 }
 
 void write_patches(const fs::path& file, const nn::Dataset& d) {
-  Array patches{"patches", d.inputs.shape(), std::vector<float>(d.inputs.data(), d.inputs.data() + d.inputs.size()), "float32"};
-  Array labels{"labels", d.targets.shape(), std::vector<float>(d.targets.data(), d.targets.data() + d.targets.size()), "float32"};
-  data::write_arrays(file, {patches, labels});
+  data::write_arrays(file, {data::ArrayView{"patches", d.inputs.shape(), {d.inputs.data(), d.inputs.size()}},
+                            data::ArrayView{"labels", d.targets.shape(), {d.targets.data(), d.targets.size()}}});
 }
 
 void cut_patch(const float* frame, std::int64_t rows, std::int64_t cols, double row, double col, std::int64_t p,

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,13 @@ class ArrayFile {
   std::filesystem::path path_;
 };
 
+/// An array to write, by reference to values held elsewhere (no copy of the data is made).
+struct ArrayView {
+  std::string name;
+  Shape shape;
+  std::span<const float> values;  // row-major, product(shape) values
+};
+
 /// Writes the arrays to a file of the format its extension names, as float32:
 ///   .npy        exactly one array (its name is not stored; the file's stem names it on reading)
 ///   .npz        a ZIP archive with one stored (uncompressed) member NAME.npy per array, readable
@@ -87,6 +95,8 @@ class ArrayFile {
 /// Each array's values must number product(shape); names must be non-empty and distinct. The file
 /// is written to FILE.tmp, then renamed to FILE, so readers never see a partial file; on failure
 /// FILE.tmp is removed and FILE is left as it was. Throws nac::Error naming the file.
+void write_arrays(const std::filesystem::path& file, const std::vector<ArrayView>& arrays);
+/// The same for arrays held in Array values.
 void write_arrays(const std::filesystem::path& file, const std::vector<Array>& arrays);
 
 }  // namespace nac::data
