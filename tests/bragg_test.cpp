@@ -14,6 +14,7 @@
 #include "random.hpp"
 #include "nac/data/array_io.hpp"
 #include "nac/error.hpp"
+#include "nac/nn/runtime.hpp"
 #include "test_support.hpp"
 
 using namespace nac;
@@ -73,6 +74,13 @@ TEST_CASE("same seed gives identical bytes and another seed other patches") {
   // Patches are indexed: generating from index 100 gives the same patches as the tail of a run.
   const nn::Dataset tail = generate_patches(s, 200, 11, 100);
   CHECK(std::memcmp(tail.inputs.data(), a.inputs.data() + 100 * 121, tail.inputs.size() * 4) == 0);
+  // Threads share the patches out: two threads give the same bytes as one.
+  const int threads = nn::threads();
+  nn::set_threads(2);
+  const nn::Dataset two = generate_patches(s, 300, 11);
+  nn::set_threads(threads);
+  CHECK(std::memcmp(two.inputs.data(), a.inputs.data(), a.inputs.size() * 4) == 0);
+  CHECK(std::memcmp(two.targets.data(), a.targets.data(), a.targets.size() * 4) == 0);
 }
 
 TEST_CASE("cleaning keeps the component whose maximum is nearest the centre") {

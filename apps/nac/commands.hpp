@@ -45,6 +45,7 @@ struct DataGenerateArgs {
   std::int64_t count = 10000;
   std::uint64_t seed = 0;
   std::string out;
+  std::optional<int> threads;
 };
 
 struct BaselineArgs {

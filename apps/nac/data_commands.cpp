@@ -6,6 +6,7 @@
 #include "cli_support.hpp"
 #include "nac/data/array_io.hpp"
 #include "nac/error.hpp"
+#include "nac/nn/runtime.hpp"
 
 namespace nac::cli {
 
@@ -17,13 +18,14 @@ int data_generate(const CommonOptions& common, const DataGenerateArgs& args) {
   load_plugins(loader, common);
   auto task = make_task(registry, args.task);
   if (fs::exists(args.out)) throw Error(args.out + ": already exists; nac does not overwrite data files");
+  if (args.threads) nn::set_threads(*args.threads);
   const auto t0 = std::chrono::steady_clock::now();
   const nn::Dataset d = task->generate(args.count, args.seed);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   task->save_data(d, args.out);
-  std::printf("%s: %zu samples, inputs %s, targets %s (generated in %.2f s, %.0f samples/s)\n", args.out.c_str(),
-              d.size(), to_string(d.inputs.shape()).c_str(), to_string(d.targets.shape()).c_str(), seconds,
-              static_cast<double>(d.size()) / std::max(seconds, 1e-9));
+  std::printf("%s: %zu samples, inputs %s, targets %s (generated in %.2f s, %.0f samples/s, %d threads)\n",
+              args.out.c_str(), d.size(), to_string(d.inputs.shape()).c_str(), to_string(d.targets.shape()).c_str(),
+              seconds, static_cast<double>(d.size()) / std::max(seconds, 1e-9), nn::threads());
   return 0;
 }
 

@@ -75,6 +75,8 @@ int main(int argc, char** argv) {
   generate->add_option("-n,--count", gen_args.count, "number of samples")->type_name("N")->check(CLI::Range(1, 100000000));
   generate->add_option("--seed", gen_args.seed, "seed")->type_name("N");
   generate->add_option("-o,--out", gen_args.out, "output file (.npz, .h5 or .hdf5)")->required()->type_name("FILE");
+  generate->add_option("--threads", gen_args.threads, "threads (default: all cores; the data does not depend on it)")
+      ->type_name("N")->check(CLI::Range(1, 1024));
   std::string info_file;
   CLI::App* info = data->add_subcommand("info", "list the arrays of a data file (.npy, .npz, HDF5) with statistics");
   info->add_option("file", info_file, "data file")->required()->type_name("FILE");

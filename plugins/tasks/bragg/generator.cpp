@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "nac/error.hpp"
@@ -55,46 +56,59 @@ Peak random_peak(const PeakSettings& s, FastRng& rng, double row, double col, do
 
 }  // namespace
 
-nn::Dataset generate_patches(const PeakSettings& s, std::int64_t n, std::uint64_t seed, std::int64_t first) {
+namespace {
+
+// One patch and its label from the patch's own random stream (seed, index).
+void make_patch(const PeakSettings& s, const PixelCentres& centres, std::uint64_t seed, std::int64_t index,
+                std::vector<double>& expected, float* out, float* label) {
   const std::int64_t p = s.patch, half = p / 2;
-  const int size = static_cast<int>(p);
-  const PixelCentres centres(size);
+  FastRng rng(seed, static_cast<std::uint64_t>(index));
+  // The window's shift (augmentation) and the peak's place inside its pixel.
+  const std::int64_t sr = s.shift ? static_cast<std::int64_t>(rng.uniform() * static_cast<double>(2 * s.shift + 1)) - s.shift : 0;
+  const std::int64_t sc = s.shift ? static_cast<std::int64_t>(rng.uniform() * static_cast<double>(2 * s.shift + 1)) - s.shift : 0;
+  const double row = static_cast<double>(half - sr) + rng.uniform(s.subpixel_min, s.subpixel_max);
+  const double col = static_cast<double>(half - sc) + rng.uniform(s.subpixel_min, s.subpixel_max);
+  const double amplitude = std::exp(rng.uniform(std::log(s.amplitude_min), std::log(s.amplitude_max)));
+  const Peak peak = random_peak(s, rng, row, col, amplitude);
+  const bool neighbour = rng.uniform() < s.neighbour_probability;
+  Peak other{};
+  if (neighbour) {
+    const double dist = rng.uniform(s.neighbour_distance_min, s.neighbour_distance_max), angle = rng.uniform(0, 2 * M_PI);
+    other = random_peak(s, rng, row + dist * std::sin(angle), col + dist * std::cos(angle),
+                        amplitude * rng.uniform(s.neighbour_amplitude_min, s.neighbour_amplitude_max));
+  }
+  const double background = rng.uniform(s.background_min, s.background_max);
+  const double threshold = background + s.threshold_sigmas * std::sqrt(background + s.read_noise * s.read_noise);
+  expected.assign(static_cast<std::size_t>(p * p), background);
+  add_profile(peak, centres.count(), centres.x.data(), centres.y.data(), expected.data());
+  if (neighbour) add_profile(other, centres.count(), centres.x.data(), centres.y.data(), expected.data());
+  if (s.noise) {
+    rng.poisson_fill(expected.data(), p * p, expected.data());
+    if (s.read_noise > 0) rng.add_normal(expected.data(), p * p, s.read_noise);
+  }
+  for (std::int64_t k = 0; k < p * p; ++k) out[k] = static_cast<float>(std::max(0.0, expected[static_cast<std::size_t>(k)] - threshold));
+  if (s.clean) keep_nearest_component(out, p, row, col);
+  min_max_normalise(out, p * p);
+  label[0] = static_cast<float>(col / static_cast<double>(p));
+  label[1] = static_cast<float>(row / static_cast<double>(p));
+}
+
+}  // namespace
+
+nn::Dataset generate_patches(const PeakSettings& s, std::int64_t n, std::uint64_t seed, std::int64_t first) {
+  const std::int64_t p = s.patch;
+  if (p < 3 || p > 64) throw Error("bragg: patch size " + std::to_string(p) + " is outside [3, 64]");
+  if (n < 0) throw Error("bragg: cannot generate " + std::to_string(n) + " patches");
+  const PixelCentres centres(static_cast<int>(p));
   nn::Dataset d{nn::Tensor({n, 1, p, p}), nn::Tensor({n, 2})};
-  const double log_lo = std::log(s.amplitude_min), log_hi = std::log(s.amplitude_max);
-  const auto pixels = static_cast<std::size_t>(p * p);
-  std::vector<double> expected(pixels);
-  for (std::int64_t i = 0; i < n; ++i) {
-    FastRng rng(seed, static_cast<std::uint64_t>(first + i));
-    // The window's shift (augmentation) and the peak's place inside its pixel.
-    const std::int64_t sr = s.shift ? static_cast<std::int64_t>(rng.uniform() * static_cast<double>(2 * s.shift + 1)) - s.shift : 0;
-    const std::int64_t sc = s.shift ? static_cast<std::int64_t>(rng.uniform() * static_cast<double>(2 * s.shift + 1)) - s.shift : 0;
-    const double row = static_cast<double>(half - sr) + rng.uniform(s.subpixel_min, s.subpixel_max);
-    const double col = static_cast<double>(half - sc) + rng.uniform(s.subpixel_min, s.subpixel_max);
-    const double amplitude = std::exp(rng.uniform(log_lo, log_hi));
-    const Peak peak = random_peak(s, rng, row, col, amplitude);
-    const bool neighbour = rng.uniform() < s.neighbour_probability;
-    Peak other{};
-    if (neighbour) {
-      const double dist = rng.uniform(s.neighbour_distance_min, s.neighbour_distance_max), angle = rng.uniform(0, 2 * M_PI);
-      other = random_peak(s, rng, row + dist * std::sin(angle), col + dist * std::cos(angle),
-                          amplitude * rng.uniform(s.neighbour_amplitude_min, s.neighbour_amplitude_max));
-    }
-    const double background = rng.uniform(s.background_min, s.background_max);
-    const double threshold = background + s.threshold_sigmas * std::sqrt(background + s.read_noise * s.read_noise);
-    float* out = d.inputs.data() + i * p * p;
-    std::fill(expected.begin(), expected.end(), background);
-    add_profile(peak, centres.count(), centres.x.data(), centres.y.data(), expected.data());
-    if (neighbour) add_profile(other, centres.count(), centres.x.data(), centres.y.data(), expected.data());
-    if (s.noise) {
-      rng.poisson_fill(expected.data(), p * p, expected.data());
-      if (s.read_noise > 0) rng.add_normal(expected.data(), p * p, s.read_noise);
-    }
-    for (std::int64_t k = 0; k < p * p; ++k)
-      out[k] = static_cast<float>(std::max(0.0, expected[static_cast<std::size_t>(k)] - threshold));
-    if (s.clean) keep_nearest_component(out, p, row, col);
-    min_max_normalise(out, p * p);
-    d.targets[static_cast<std::size_t>(2 * i)] = static_cast<float>(col / static_cast<double>(p));
-    d.targets[static_cast<std::size_t>(2 * i + 1)] = static_cast<float>(row / static_cast<double>(p));
+  // Patches are independent (each has its own random stream), so threads share them out and
+  // the bytes do not depend on the number of threads.
+#pragma omp parallel
+  {
+    std::vector<double> expected;
+#pragma omp for schedule(static)
+    for (std::int64_t i = 0; i < n; ++i)
+      make_patch(s, centres, seed, first + i, expected, d.inputs.data() + i * p * p, d.targets.data() + 2 * i);
   }
   return d;
 }
