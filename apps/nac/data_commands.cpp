@@ -23,7 +23,7 @@ int data_generate(const CommonOptions& common, const DataGenerateArgs& args) {
   const nn::Dataset d = task->generate(args.count, args.seed);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   task->save_data(d, args.out);
-  std::printf("%s: %zu samples, inputs %s, targets %s (generated in %.2f s, %.0f samples/s, %d threads)\n",
+  std::printf("%s: %zu samples, inputs %s, targets %s (generated in %.2f s, %.0f samples/s, threads: %d)\n",
               args.out.c_str(), d.size(), to_string(d.inputs.shape()).c_str(), to_string(d.targets.shape()).c_str(),
               seconds, static_cast<double>(d.size()) / std::max(seconds, 1e-9), nn::threads());
   return 0;
