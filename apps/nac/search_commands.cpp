@@ -70,6 +70,12 @@ int run(const CommonOptions& common, const RunArgs& args) {
 
   std::printf("%s: %zu trials (%zu complete, %zu failed) in %.2f s, seed %llu\n", ex.name.c_str(), s.trials.size(),
               s.trials.size() - s.failed, s.failed, s.seconds, static_cast<unsigned long long>(seed));
+  if (!setup.constraints.empty()) {
+    std::vector<std::string> described;
+    for (const auto& c : setup.constraints) described.push_back(c.describe());
+    std::printf("constraints: %s; %zu complete trials break them (kept off the front)\n", join(described, ", ").c_str(),
+                s.infeasible);
+  }
   std::printf("non-dominated set: %zu trials\n", s.front.size());
   if (s.hypervolume)
     std::printf("hypervolume (reference point %s): %.6f\n", point_text(setup.reference_point).c_str(), *s.hypervolume);
@@ -89,7 +95,7 @@ int run(const CommonOptions& common, const RunArgs& args) {
       std::printf("%-12s", label.c_str());
       for (std::size_t k = 0; k < t.objectives.size(); ++k)
         std::printf(" %14.6g %9.3g", t.objectives[k], ref[k] != 0 ? t.objectives[k] / ref[k] : 0.0);
-      std::printf("\n");
+      std::printf("%s\n", t.feasible() ? "" : "  (infeasible)");
     };
     for (std::size_t i = 0; i < setup.seed_names.size() && i < s.trials.size(); ++i)
       if (s.trials[i].status == TrialStatus::Complete) row(s.trials[i], setup.seed_names[i]);

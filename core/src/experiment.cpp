@@ -103,6 +103,7 @@ Experiment load_experiment(const fs::path& file) {
   ex.search.seed_known = search.boolean("seed_known", true);
   ex.objectives = objective_list(search);
   search.finish();
+  ex.constraints = read_constraints(root.table("constraints"));
   if (root.has("architecture")) ex.architecture = root.table("architecture");
   ex.training = root.table("training");
   root.finish();
@@ -178,6 +179,17 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
       s.strategy->enqueue(a);
       s.seed_names.push_back("known " + std::to_string(s.seed_names.size()));
     }
+
+  // Constraints may bound any objective or metric, including what training adds to a network's.
+  std::vector<std::string> known = names;
+  known.insert(known.end(), metric_names.begin(), metric_names.end());
+  if (s.architecture)
+    for (const char* m : {"train_seconds", "epochs", "val_loss", "parameters"}) known.emplace_back(m);
+  for (std::size_t i = known.size(); i-- > 0;)  // each name once, first place kept
+    if (std::find(known.begin(), known.begin() + static_cast<std::ptrdiff_t>(i), known[i]) != known.begin() + static_cast<std::ptrdiff_t>(i))
+      known.erase(known.begin() + static_cast<std::ptrdiff_t>(i));
+  check_constraint_names(ex.constraints, known);
+  s.constraints = ex.constraints;
 
   if (ex.search.reference_point) s.reference_point = *ex.search.reference_point;
   else if (auto r = s.task->reference_point(names)) s.reference_point = *r;

@@ -28,9 +28,12 @@ std::string escape(const std::string& s) {
 void write_pareto_plot(const std::filesystem::path& file, const std::vector<TrialRecord>& trials,
                        const std::vector<std::size_t>& front, const std::vector<std::string>& names,
                        const std::vector<std::string>& seed_names) {
-  std::vector<std::size_t> ok;
+  // The axes span the feasible trials; infeasible ones (crosses) are drawn where they fall inside.
+  std::vector<std::size_t> ok, infeasible;
   for (std::size_t i = 0; i < trials.size(); ++i)
-    if (trials[i].status == TrialStatus::Complete && trials[i].objectives.size() >= 2) ok.push_back(i);
+    if (trials[i].status == TrialStatus::Complete && trials[i].objectives.size() >= 2)
+      (trials[i].feasible() ? ok : infeasible).push_back(i);
+  if (ok.empty()) ok.swap(infeasible);
   if (ok.empty() || names.size() < 2) return;
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
   for (std::size_t i : ok) {
@@ -42,6 +45,11 @@ void write_pareto_plot(const std::filesystem::path& file, const std::vector<Tria
   double a = tx(x0), b = tx(x1);
   if (b - a < 1e-12) a -= 0.5, b += 0.5;
   if (y1 - y0 < 1e-12) y0 -= 0.5, y1 += 0.5;
+  auto inside = [&](std::size_t i) {
+    const double x = trials[i].objectives[1], y = trials[i].objectives[0];
+    return x >= x0 && x <= x1 && y >= y0 && y <= y1 && (!logx || x > 0);
+  };
+  const auto shown = std::count_if(infeasible.begin(), infeasible.end(), inside);
   const double W = 720, H = 480, L = 80, R = 30, T = 40, B = 60;
   auto px = [&](double v) { return L + (tx(v) - a) / (b - a) * (W - L - R); };
   auto py = [&](double v) { return H - B - (v - y0) / (y1 - y0) * (H - T - B); };
@@ -50,7 +58,11 @@ void write_pareto_plot(const std::filesystem::path& file, const std::vector<Tria
   out << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H << "' font-family='sans-serif' font-size='12'>\n"
       << "<rect width='100%' height='100%' fill='white'/>\n"
       << "<text x='" << W / 2 << "' y='22' text-anchor='middle' font-size='15'>" << escape(names[0]) << " against "
-      << escape(names[1]) << ": " << ok.size() << " trials, " << front.size() << " non-dominated</text>\n"
+      << escape(names[1]) << ": " << ok.size() + infeasible.size() << " trials, " << front.size() << " non-dominated"
+      << (infeasible.empty() ? std::string()
+                             : ", " + std::to_string(infeasible.size()) + " infeasible (" + std::to_string(shown) +
+                                   " inside, drawn x)")
+      << "</text>\n"
       << "<line x1='" << L << "' y1='" << H - B << "' x2='" << W - R << "' y2='" << H - B << "' stroke='black'/>\n"
       << "<line x1='" << L << "' y1='" << T << "' x2='" << L << "' y2='" << H - B << "' stroke='black'/>\n";
   for (int k = 0; k <= 4; ++k) {  // ticks
@@ -66,6 +78,10 @@ void write_pareto_plot(const std::filesystem::path& file, const std::vector<Tria
   for (std::size_t i : ok)
     out << "<circle cx='" << px(trials[i].objectives[1]) << "' cy='" << py(trials[i].objectives[0])
         << "' r='3' fill='#999' fill-opacity='0.6'/>\n";
+  for (std::size_t i : infeasible)
+    if (inside(i))
+      out << "<path d='M" << px(trials[i].objectives[1]) - 3 << "," << py(trials[i].objectives[0]) - 3
+          << " l6,6 m0,-6 l-6,6' stroke='#bbb' stroke-width='1.5'/>\n";
   std::vector<std::size_t> f = front;
   std::sort(f.begin(), f.end(), [&](std::size_t p, std::size_t q) { return trials[p].objectives[1] < trials[q].objectives[1]; });
   out << "<polyline fill='none' stroke='#c00' stroke-width='1.5' points='";

@@ -30,8 +30,12 @@ std::ofstream open_for_writing(const fs::path& file) {
 }  // namespace
 
 ResultsWriter::ResultsWriter(fs::path dir, const SearchSpace& space, std::vector<std::string> objective_names,
-                             std::vector<std::string> metric_names, bool resume)
-    : dir_(std::move(dir)), objectives_(std::move(objective_names)), metrics_(std::move(metric_names)) {
+                             std::vector<std::string> metric_names, bool resume,
+                             std::vector<std::string> constraint_names)
+    : dir_(std::move(dir)),
+      objectives_(std::move(objective_names)),
+      metrics_(std::move(metric_names)),
+      constraints_(std::move(constraint_names)) {
   std::error_code ec;
   if (!resume && fs::exists(dir_ / "trials.jsonl", ec))
     throw Error("output folder " + dir_.string() +
@@ -50,13 +54,19 @@ ResultsWriter::ResultsWriter(fs::path dir, const SearchSpace& space, std::vector
   csv_ = open_for_writing(dir_ / "trials.csv");
   jsonl_ = open_for_writing(dir_ / "trials.jsonl");
   journal_ = open_for_writing(dir_ / "journal.jsonl");
+  csv_ << csv_header() << '\n' << std::flush;
+}
+
+std::string ResultsWriter::csv_header() const {
   std::vector<std::string> header{"trial", "status"};
   header.insert(header.end(), params_.begin(), params_.end());
   header.insert(header.end(), objectives_.begin(), objectives_.end());
+  for (const auto& c : constraints_) header.push_back("violation: " + c);
+  if (!constraints_.empty()) header.push_back("feasible");
   header.push_back("seconds");
   header.push_back("message");
   for (auto& h : header) h = csv_escape(h);
-  csv_ << join(header, ",") << '\n' << std::flush;
+  return join(header, ",");
 }
 
 void ResultsWriter::write_csv_row(std::ofstream& out, const TrialRecord& r) {
@@ -64,6 +74,9 @@ void ResultsWriter::write_csv_row(std::ofstream& out, const TrialRecord& r) {
   for (const auto& p : params_) row.push_back(r.params.has(p) ? csv_escape(to_string(r.params.at(p))) : "");
   for (std::size_t i = 0; i < objectives_.size(); ++i)
     row.push_back(i < r.objectives.size() ? number(r.objectives[i]) : "");
+  for (std::size_t i = 0; i < constraints_.size(); ++i)
+    row.push_back(i < r.constraints.size() ? number(r.constraints[i]) : "");
+  if (!constraints_.empty()) row.push_back(r.status == TrialStatus::Complete ? (r.feasible() ? "1" : "0") : "");
   row.push_back(number(r.seconds));
   row.push_back(csv_escape(r.message));
   out << join(row, ",") << '\n';
@@ -102,6 +115,8 @@ TrialRecord ResultsWriter::from_json(const nlohmann::json& j) const {
   }
   if (r.status == TrialStatus::Complete)
     for (const auto& name : objectives_) r.objectives.push_back(j.at("objectives").at(name).get<double>());
+  if (r.status == TrialStatus::Complete && j.contains("constraints"))
+    for (const auto& name : constraints_) r.constraints.push_back(j.at("constraints").at(name).get<double>());
   for (const auto& [k, v] : j.at("metrics").items())
     if (v.is_number()) r.metrics[k] = v.get<double>();
   r.seconds = j.value("seconds", 0.0);
@@ -119,6 +134,13 @@ nlohmann::ordered_json ResultsWriter::to_json(const TrialRecord& r) const {
   for (std::size_t i = 0; i < objectives_.size() && i < r.objectives.size(); ++i)
     objectives[objectives_[i]] = r.objectives[i];
   j["objectives"] = objectives;
+  if (!r.constraints.empty()) {
+    nlohmann::ordered_json violations = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < constraints_.size() && i < r.constraints.size(); ++i)
+      violations[constraints_[i]] = r.constraints[i];
+    j["constraints"] = violations;
+    j["feasible"] = r.feasible();
+  }
   j["metrics"] = r.metrics;
   j["seconds"] = r.seconds;
   if (!r.message.empty()) j["message"] = r.message;
@@ -127,13 +149,7 @@ nlohmann::ordered_json ResultsWriter::to_json(const TrialRecord& r) const {
 
 void ResultsWriter::write_front(const std::vector<TrialRecord>& trials, const std::vector<std::size_t>& front) {
   std::ofstream out = open_for_writing(dir_ / "front.csv");
-  std::vector<std::string> header{"trial", "status"};
-  header.insert(header.end(), params_.begin(), params_.end());
-  header.insert(header.end(), objectives_.begin(), objectives_.end());
-  header.push_back("seconds");
-  header.push_back("message");
-  for (auto& h : header) h = csv_escape(h);
-  out << join(header, ",") << '\n';
+  out << csv_header() << '\n';
   for (std::size_t i : front) write_csv_row(out, trials[i]);
   if (!out) throw Error((dir_ / "front.csv").string() + ": writing failed");
 }
@@ -144,6 +160,8 @@ void ResultsWriter::write_summary(const std::string& experiment, const RunSummar
                    {"objectives", objectives_},
                    {"trials", s.trials.size()},
                    {"failed", s.failed},
+                   {"constraints", constraints_},
+                   {"infeasible", s.infeasible},
                    {"front_size", s.front.size()},
                    {"seconds", s.seconds}};
   nlohmann::json front = nlohmann::json::array();

@@ -42,10 +42,11 @@ std::vector<Point> minimized_points(const std::vector<TrialRecord>& trials, cons
   return pts;
 }
 
+// The non-dominated trials among the feasible ones.
 std::vector<std::size_t> front_of(const std::vector<TrialRecord>& trials, const SearchStrategy& strategy) {
   std::vector<std::size_t> complete;
   for (std::size_t i = 0; i < trials.size(); ++i)
-    if (trials[i].status == TrialStatus::Complete) complete.push_back(i);
+    if (trials[i].feasible()) complete.push_back(i);
   const auto nd = non_dominated(minimized_points(trials, complete, strategy));
   std::vector<std::size_t> front;
   for (std::size_t k : nd) front.push_back(complete[k]);
@@ -72,11 +73,15 @@ std::vector<nlohmann::json> read_lines(const fs::path& file) {
 
 }  // namespace
 
+bool TrialRecord::feasible() const { return status == TrialStatus::Complete && nac::feasible(constraints); }
+
 RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions& options) {
   std::vector<std::string> objective_names, metric_names;
   for (const auto& o : setup.objectives) objective_names.push_back(o->name());
   for (const auto& m : setup.task->metrics()) metric_names.push_back(m.name);
-  ResultsWriter writer(options.out_dir, *setup.space, objective_names, metric_names, options.resume);
+  std::vector<std::string> constraint_names;
+  for (const auto& c : setup.constraints) constraint_names.push_back(c.describe());
+  ResultsWriter writer(options.out_dir, *setup.space, objective_names, metric_names, options.resume, constraint_names);
   if (!options.resume) {
     std::error_code ec;
     fs::copy_file(ex.file, options.out_dir / "experiment.toml", fs::copy_options::overwrite_existing, ec);
@@ -108,7 +113,10 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
       if (summary.trials.size() != strategy.trials_asked())
         throw Error(options.out_dir.string() + ": trials.jsonl holds " + std::to_string(summary.trials.size()) +
                     " trials, state.json " + std::to_string(strategy.trials_asked()));
-      for (const auto& r : summary.trials) summary.failed += r.status == TrialStatus::Failed;
+      for (const auto& r : summary.trials) {
+        summary.failed += r.status == TrialStatus::Failed;
+        summary.infeasible += r.status == TrialStatus::Complete && !r.feasible();
+      }
     } else if (fs::exists(options.out_dir / "trials.jsonl") && !read_lines(options.out_dir / "trials.jsonl").empty()) {
       throw Error(options.out_dir.string() + ": no state.json to resume from (the strategy cannot save its state)");
     }
@@ -145,6 +153,7 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     std::fprintf(stderr, "\r\033[Ktrial %zu of %zu | %s elapsed | ~%s left | front %zu | failed %zu", done, total,
                  clock_text(elapsed).c_str(), clock_text(left).c_str(), front_of(summary.trials, strategy).size(),
                  summary.failed);
+    if (!setup.constraints.empty()) std::fprintf(stderr, " | infeasible %zu", summary.infeasible);
     if (final) std::fputc('\n', stderr);
     std::fflush(stderr);
   };
@@ -177,10 +186,11 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
       for (auto& t : pool) t.join();
     }
     for (auto& r : records) {  // told and written in trial order: same seed, same run
-      strategy.tell(r.id, r.status == TrialStatus::Complete ? TrialResult{TrialStatus::Complete, r.objectives, {}, {}}
+      strategy.tell(r.id, r.status == TrialStatus::Complete ? TrialResult{TrialStatus::Complete, r.objectives, r.constraints, {}}
                                                             : TrialResult::failed(r.message));
       writer.append(r);
       if (r.status == TrialStatus::Failed) ++summary.failed;
+      if (r.status == TrialStatus::Complete && !r.feasible()) ++summary.infeasible;
       summary.trials.push_back(std::move(r));
     }
     if (resumable)

@@ -60,9 +60,15 @@ TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env)
       if (!std::isfinite(v)) throw Error("objective '" + o->name() + "' is not finite (" + std::to_string(v) + ")");
       r.objectives.push_back(v);
     }
+    if (!env.setup.constraints.empty()) {
+      std::vector<std::string> names;
+      for (const auto& o : env.setup.objectives) names.push_back(o->name());
+      r.constraints = constraint_violations(env.setup.constraints, names, r.objectives, r.metrics);
+    }
   } catch (const std::exception& e) {
     r.status = TrialStatus::Failed;
     r.objectives.clear();
+    r.constraints.clear();
     r.message = e.what();
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nac/config.hpp"
+#include "nac/constraints.hpp"
 #include "nac/objective.hpp"
 #include "nac/registry.hpp"
 
@@ -49,6 +50,7 @@ struct Experiment {
   std::vector<PluginChoice> objectives;
   SearchSettings search;
   std::vector<NamedSeed> seeds;
+  std::vector<Constraint> constraints;      // [constraints]
   std::optional<ConfigTable> architecture;  // [architecture], for dataset tasks
   ConfigTable training = ConfigTable::empty("training");  // [training]
 };
@@ -68,6 +70,7 @@ struct SearchSetup {
   std::unique_ptr<SearchStrategy> strategy;
   std::vector<double> reference_point;  // empty: no hypervolume
   std::vector<std::string> seed_names;   // the names of the first trials, in order
+  std::vector<Constraint> constraints;   // checked against the objectives and the task's metrics
 };
 
 /// Instantiates task, objectives and strategy (each validates its own table) with `seed`.

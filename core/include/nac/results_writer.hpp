@@ -17,9 +17,11 @@ class ResultsWriter {
  public:
   /// Creates the folder. Throws nac::Error if it already holds a trials file, unless `resume`:
   /// then the trial files are appended to.
+  /// `constraint_names` describe the search's constraints (e.g. "error <= constant_error"):
+  /// the trial files then get each one's violation and a column `feasible`.
   ResultsWriter(std::filesystem::path dir, const SearchSpace& space,
                 std::vector<std::string> objective_names, std::vector<std::string> metric_names,
-                bool resume = false);
+                bool resume = false, std::vector<std::string> constraint_names = {});
 
   /// The trial files, in trial order.
   void append(const TrialRecord& record);
@@ -35,12 +37,14 @@ class ResultsWriter {
                      const std::vector<double>& reference_point);
 
  private:
+  std::string csv_header() const;
   void write_csv_row(std::ofstream& out, const TrialRecord& r);
 
   std::filesystem::path dir_;
   std::vector<std::string> params_;
   std::vector<std::string> objectives_;
   std::vector<std::string> metrics_;
+  std::vector<std::string> constraints_;
   std::ofstream csv_;
   std::ofstream jsonl_;
   std::ofstream journal_;

@@ -16,9 +16,13 @@ struct TrialRecord {
   Assignment params;
   TrialStatus status = TrialStatus::Complete;
   std::vector<double> objectives;  // one per objective, as reported (not negated)
+  std::vector<double> constraints; // violations, one per constraint of the search (<= 0: holds)
   Metrics metrics;
   double seconds = 0;
   std::string message;
+
+  /// Complete and within every constraint: what may enter the front.
+  bool feasible() const;
 };
 
 struct RunOptions {
@@ -39,6 +43,7 @@ struct RunSummary {
   std::optional<double> hypervolume;
   double seconds = 0;
   std::size_t failed = 0;
+  std::size_t infeasible = 0;  // complete trials that break a constraint
 };
 
 /// Runs the global search of an experiment. Refuses an output folder that already holds results
