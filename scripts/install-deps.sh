@@ -8,6 +8,7 @@ packages=(
   libboost-dev              # Boost.DLL (header-only, on std::filesystem)
   libdnnl-dev               # oneDNN 2.6: convolutions and matrix products of the nn engine
   libhdf5-dev zlib1g-dev    # HDF5 and .npz data files
+  libeigen3-dev             # Eigen 3.4: the Bragg task's pseudo-Voigt least-squares fit
   libtomlplusplus-dev       # TOML++ 3.3: experiment files
   nlohmann-json3-dev        # JSON Lines results, saved state, model descriptions
   libcli11-dev              # the nac command line
