@@ -7,6 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libboost-dev              # Boost.DLL (header-only, on std::filesystem)
   libdnnl-dev               # oneDNN 2.6: convolutions and matrix products of the nn engine
+  ocl-icd-opencl-dev        # OpenCL, which Debian's oneDNN CMake package asks for (its GPU runtime)
   libhdf5-dev zlib1g-dev    # HDF5 and .npz data files
   libeigen3-dev             # Eigen 3.4: the Bragg task's pseudo-Voigt least-squares fit
   libtomlplusplus-dev       # TOML++ 3.3: experiment files
