@@ -1,4 +1,5 @@
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include <doctest/doctest.h>
@@ -40,5 +41,9 @@ TEST_CASE("the two-objective sweep agrees with pairwise dominance") {
   // Three objectives and NaN take the pairwise path (by its definition a NaN compares as neither
   // worse nor better, so (NaN, 0) dominates both others here).
   CHECK(non_dominated({{1, 2, 3}, {2, 3, 4}, {0, 5, 5}}) == std::vector<std::size_t>{0, 2});
+  // Infinite values too (an infinite cost alone is still non-dominated).
+  const double inf = std::numeric_limits<double>::infinity();
+  CHECK(non_dominated({{1, inf}}) == std::vector<std::size_t>{0});
+  CHECK(non_dominated({{inf, 1}, {2, inf}, {3, 3}}) == std::vector<std::size_t>{0, 1, 2});
   CHECK(non_dominated({{1, 2}, {std::nan(""), 0}, {2, 3}}) == std::vector<std::size_t>{1});
 }

@@ -2,19 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "nac/error.hpp"
 #include "nac/text.hpp"
+#include "nac/value.hpp"
 
 namespace nac {
 
 std::string Constraint::describe() const {
-  std::ostringstream s;
-  s << name << (upper ? " <= " : " >= ");
-  if (bound_name.empty()) s << bound;
-  else s << bound_name;
-  return s.str();
+  // The bound in its shortest exact form (std::to_chars), so the description names it exactly.
+  return name + (upper ? " <= " : " >= ") + (bound_name.empty() ? to_string(Value(bound)) : bound_name);
 }
 
 std::vector<Constraint> read_constraints(const ConfigTable& table) {

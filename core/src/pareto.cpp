@@ -30,7 +30,7 @@ std::vector<std::size_t> non_dominated_pairwise(const std::vector<Point>& points
   return out;
 }
 
-// Two objectives, no NaN: a sweep in order of (f0, f1), O(N log N). A point is non-dominated
+// Two finite objectives: a sweep in order of (f0, f1), O(N log N). A point is non-dominated
 // when it has the smallest f1 among the points of its f0 and that f1 is below every f1 seen at
 // a smaller f0 (equal points do not dominate each other, so duplicates are all kept).
 std::vector<std::size_t> non_dominated_2d(const std::vector<Point>& points) {
@@ -59,7 +59,7 @@ std::vector<std::size_t> non_dominated_2d(const std::vector<Point>& points) {
 
 std::vector<std::size_t> non_dominated(const std::vector<Point>& points) {
   const bool two_d = std::all_of(points.begin(), points.end(), [](const Point& p) {
-    return p.size() == 2 && !std::isnan(p[0]) && !std::isnan(p[1]);
+    return p.size() == 2 && std::isfinite(p[0]) && std::isfinite(p[1]);
   });
   return two_d ? non_dominated_2d(points) : non_dominated_pairwise(points);
 }

@@ -92,11 +92,11 @@ void write_pareto_plot(const std::filesystem::path& file, const std::vector<Tria
         << "' r='4.5' fill='#c00'><title>trial " << trials[i].id << "</title></circle>\n";
   for (std::size_t s = 0; s < seed_names.size() && s < trials.size(); ++s) {
     const TrialRecord& t = trials[s];
-    if (t.status != TrialStatus::Complete || t.objectives.size() < 2) continue;
+    if (t.status != TrialStatus::Complete || t.objectives.size() < 2 || !inside(s)) continue;
     out << "<rect x='" << px(t.objectives[1]) - 6 << "' y='" << py(t.objectives[0]) - 6
         << "' width='12' height='12' fill='none' stroke='#06c' stroke-width='2'/>\n"
         << "<text x='" << px(t.objectives[1]) + 9 << "' y='" << py(t.objectives[0]) - 8 << "' fill='#06c'>"
-        << escape(seed_names[s]) << "</text>\n";
+        << escape(seed_names[s]) << (t.feasible() ? "" : " (infeasible)") << "</text>\n";
   }
   out << "</svg>\n";
   if (!out) throw Error(file.string() + ": cannot be written");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -103,13 +104,22 @@ nn::Dataset generate_patches(const PeakSettings& s, std::int64_t n, std::uint64_
   nn::Dataset d{nn::Tensor({n, 1, p, p}), nn::Tensor({n, 2})};
   // Patches are independent (each has its own random stream), so threads share them out and
   // the bytes do not depend on the number of threads.
+  // An exception may not leave the parallel region: the first one is kept and thrown after it.
+  std::exception_ptr failure;
 #pragma omp parallel
   {
     std::vector<double> expected;
 #pragma omp for schedule(static)
-    for (std::int64_t i = 0; i < n; ++i)
-      make_patch(s, centres, seed, first + i, expected, d.inputs.data() + i * p * p, d.targets.data() + 2 * i);
+    for (std::int64_t i = 0; i < n; ++i) {
+      try {
+        make_patch(s, centres, seed, first + i, expected, d.inputs.data() + i * p * p, d.targets.data() + 2 * i);
+      } catch (...) {
+#pragma omp critical(nac_bragg_generate)
+        if (!failure) failure = std::current_exception();
+      }
+    }
   }
+  if (failure) std::rethrow_exception(failure);
   return d;
 }
 

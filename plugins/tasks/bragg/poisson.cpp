@@ -5,8 +5,10 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <string>
 #include <vector>
 
+#include "nac/error.hpp"
 #include "nac/fast_math.hpp"
 #include "random.hpp"
 
@@ -128,13 +130,15 @@ constexpr int kUnrolled = 8;  // outcomes 0 .. kUnrolled - 1 of Poisson(r) witho
 
 // lambda = whole + frac (whole = 0 from the tables' end on, where PTRS takes lambda itself), and
 // the small draw's outcome counted branch-free: the number of cumulative probabilities below u.
-// Needs 0 <= lambda < 2^31.
+// A mean outside [0, kTables), or NaN, gets whole = 0 here (the caller draws it otherwise).
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void split_and_invert(const double* __restrict lambda, const std::uint64_t* __restrict bits, int n, int* __restrict whole,
                       int* __restrict small) {
   for (int k = 0; k < n; ++k) {
     const double l = lambda[k];
-    const int m = static_cast<int>(l) & (l < kTables ? -1 : 0);
+    // max(0, l) sends NaN and negatives to 0 and min keeps the cast in range, both branch-free.
+    const double clamped = std::min(std::max(0.0, l), static_cast<double>(kTables));
+    const int m = static_cast<int>(clamped) & (l < kTables ? -1 : 0);
     const double r = l - m, u = unit_from_bits(bits[k]);
     double p = fast_exp(-r), f = p;
     int s = u > f;
@@ -151,7 +155,7 @@ void split_and_invert(const double* __restrict lambda, const std::uint64_t* __re
 }  // namespace
 
 std::int64_t FastRng::poisson(double lambda) {
-  if (lambda <= 0) return 0;
+  if (!(lambda > 0)) return 0;  // also NaN
   if (lambda >= kTables) return poisson_ptrs(lambda);
   const int m = static_cast<int>(lambda);
   const double r = lambda - m;
@@ -172,7 +176,7 @@ void FastRng::poisson_fill(const double* lambda, std::int64_t n, double* counts)
     split_and_invert(l, bits, len, whole, small);
     for (int k = 0; k < len; ++k) drawn[k] = t.draw(whole[k], big[k]) + small[k];  // independent loads
     for (int k = 0; k < len; ++k) {
-      if (l[k] >= kTables) {
+      if (l[k] >= kTables) {  // (NaN and negative means give 0, below)
         drawn[k] = poisson_ptrs(l[k]);
       } else if (small[k] == kUnrolled) {  // u beyond the unrolled outcomes (below 1e-5 of draws)
         const double r = l[k] - whole[k];
@@ -186,6 +190,7 @@ void FastRng::poisson_fill(const double* lambda, std::int64_t n, double* counts)
 }
 
 std::int64_t FastRng::poisson_ptrs(double lambda) {
+  if (!(lambda < 0x1p31)) throw Error("Poisson mean " + std::to_string(lambda) + " is outside [0, 2^31)");
   // PTRS: W. Hormann, "The transformed rejection method for generating Poisson random
   // variables", Insurance: Mathematics and Economics 12 (1993). Needs lambda >= 10.
   const double slam = std::sqrt(lambda);
@@ -195,9 +200,11 @@ std::int64_t FastRng::poisson_ptrs(double lambda) {
   for (;;) {
     const double u = uniform() - 0.5, v = uniform();
     const double us = 0.5 - std::abs(u);
-    const auto k = static_cast<std::int64_t>(std::floor((2 * a / us + b) * u + lambda + 0.43));
+    const double kd = std::floor((2 * a / us + b) * u + lambda + 0.43);
+    if (!(kd >= 0 && kd < 0x1p62)) continue;  // outside the support (us near 0): rejected, never cast
+    const auto k = static_cast<std::int64_t>(kd);
     if (us >= 0.07 && v <= vr) return k;  // the fast acceptance, most draws
-    if (k < 0 || (us < 0.013 && v > us)) continue;
+    if (us < 0.013 && v > us) continue;
     if (loglam == 0) loglam = std::log(lambda), inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
     if (std::log(v * inv_alpha / (a / (us * us) + b)) <= -lambda + static_cast<double>(k) * loglam - log_factorial(k))
       return k;

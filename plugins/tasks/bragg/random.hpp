@@ -26,7 +26,8 @@ class FastRng {
   /// x[k] += sigma z_k for k < n, z_k standard normal: the same ziggurat, its common case in a
   /// vector pass (and a different use of the random stream than n calls of normal()).
   void add_normal(double* x, std::int64_t n, double sigma);
-  /// Poisson with mean lambda, 0 <= lambda < 2^31 (poisson.cpp). Below kPoissonTables,
+  /// Poisson with mean lambda < 2^31 (poisson.cpp; a larger mean throws nac::Error, a mean <= 0
+  /// or NaN gives 0). Below kPoissonTables,
   /// lambda = m + r with m whole: Poisson(m) from a precomputed alias table (one random number)
   /// plus Poisson(r) by inversion; above, Hormann's PTRS rejection. Exact up to double
   /// rounding: the tables leave out outcomes below 1e-20 of the mode's probability.
