@@ -183,12 +183,6 @@ slot1 = "none"
 "head.activation_0" = "relu"
 )";
 
-std::vector<nlohmann::json> lines(const fs::path& f) {
-  std::ifstream in(f);
-  std::vector<nlohmann::json> out;
-  for (std::string l; std::getline(in, l);) out.push_back(nlohmann::json::parse(l));
-  return out;
-}
 
 }  // namespace
 
@@ -217,9 +211,9 @@ TEST_CASE("a global search on Bragg patches and a resumed kill lose no finished 
   RunOptions first{dir.path() / "part", false};
   first.stop_after = 4;
   run_search(ex, part, first);
-  auto journal = lines(dir.path() / "part" / "journal.jsonl");
+  auto journal = test::read_json_lines(dir.path() / "part" / "journal.jsonl");
   REQUIRE(journal.size() == 4);
-  nlohmann::json extra = lines(dir.path() / "full" / "trials.jsonl").at(4);
+  nlohmann::json extra = test::read_json_lines(dir.path() / "full" / "trials.jsonl").at(4);
   extra["objectives"]["error"] = 123.0;
   std::ofstream(dir.path() / "part" / "journal.jsonl", std::ios::app) << extra.dump() << "\n";
 
@@ -228,7 +222,8 @@ TEST_CASE("a global search on Bragg patches and a resumed kill lose no finished 
   second.resume = true;
   const RunSummary r = run_search(ex, again, second);
   REQUIRE(r.trials.size() == 8);
-  const auto full_lines = lines(dir.path() / "full" / "trials.jsonl"), part_lines = lines(dir.path() / "part" / "trials.jsonl");
+  const auto full_lines = test::read_json_lines(dir.path() / "full" / "trials.jsonl");
+  const auto part_lines = test::read_json_lines(dir.path() / "part" / "trials.jsonl");
   REQUIRE(part_lines.size() == 8);
   for (std::size_t i = 0; i < 8; ++i) {
     CAPTURE(i);
@@ -237,5 +232,5 @@ TEST_CASE("a global search on Bragg patches and a resumed kill lose no finished 
   }
   CHECK(part_lines[4]["objectives"]["error"] == 123.0);
   // The journal holds every trial evaluated, each once.
-  CHECK(lines(dir.path() / "part" / "journal.jsonl").size() == 8);
+  CHECK(test::read_json_lines(dir.path() / "part" / "journal.jsonl").size() == 8);
 }

@@ -44,12 +44,6 @@ Experiment load_text(const TempDir& dir, const std::string& text) {
   return load_experiment(f);
 }
 
-std::vector<nlohmann::json> read_jsonl(const fs::path& f) {
-  std::ifstream in(f);
-  std::vector<nlohmann::json> out;
-  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
 
 }  // namespace
 
@@ -116,7 +110,7 @@ TEST_CASE("the front keeps to the constraints - through a stop and a resume") {
   REQUIRE(s.trials.size() == 48);
 
   // Recompute feasibility and the front from the JSON lines alone.
-  const auto lines = read_jsonl(dir.path() / "out" / "trials.jsonl");
+  const auto lines = test::read_json_lines(dir.path() / "out" / "trials.jsonl");
   REQUIRE(lines.size() == 48);
   std::vector<Point> feasible_points;
   std::vector<std::uint64_t> feasible_ids;

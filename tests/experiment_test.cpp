@@ -40,12 +40,6 @@ fs::path write(const TempDir& dir, const std::string& text, const std::string& n
   return f;
 }
 
-std::vector<nlohmann::json> read_jsonl(const fs::path& f) {
-  std::ifstream in(f);
-  std::vector<nlohmann::json> out;
-  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
 
 }  // namespace
 
@@ -65,7 +59,7 @@ TEST_CASE("a run writes every trial - the front and the summary - consistently")
   SearchSetup setup = build_search(ex, plugins(), ex.seed);
   const RunSummary s = run_search(ex, setup, RunOptions{dir.path() / "out", false});
   CHECK(s.trials.size() == 60);
-  const auto lines = read_jsonl(dir.path() / "out" / "trials.jsonl");
+  const auto lines = test::read_json_lines(dir.path() / "out" / "trials.jsonl");
   REQUIRE(lines.size() == 60);
   std::vector<Point> points;
   for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -102,7 +96,7 @@ TEST_CASE("same seed and workers - same trials - another seed - other trials") {
     SearchSetup setup = build_search(ex, plugins(), seed);
     run_search(ex, setup, RunOptions{dir.path() / out, false});
     std::vector<nlohmann::json> p;
-    for (auto& l : read_jsonl(dir.path() / out / "trials.jsonl")) p.push_back(l["params"]);
+    for (auto& l : test::read_json_lines(dir.path() / out / "trials.jsonl")) p.push_back(l["params"]);
     return p;
   };
   CHECK(params_of(5, "a") == params_of(5, "b"));
@@ -160,7 +154,7 @@ TEST_CASE("a failing evaluation is recorded as a failed trial - and the run goes
   const RunSummary s = run_search(ex, setup, RunOptions{dir.path() / "out", false});
   CHECK(s.failed == 60);
   CHECK(s.front.empty());
-  const auto lines = read_jsonl(dir.path() / "out" / "trials.jsonl");
+  const auto lines = test::read_json_lines(dir.path() / "out" / "trials.jsonl");
   CHECK(lines.at(0)["status"] == "failed");
   CHECK(lines.at(0)["message"] == "the task did not report metric 'missing'");
 }

@@ -59,4 +59,11 @@ CommandResult run_nac(const std::string& args) {
   return r;
 }
 
+std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::vector<nlohmann::json> out;
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
 }  // namespace nac::test

@@ -2,6 +2,9 @@
 // Helpers shared by the test suites: temporary folders, running the nac program, files.
 #include <filesystem>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace nac {
 class Registry;
@@ -35,6 +38,8 @@ struct CommandResult {
 CommandResult run_nac(const std::string& args);
 
 std::string read_file(const std::filesystem::path& file);
+/// The JSON values of a JSON Lines file (trials.jsonl, journal.jsonl), one per line.
+std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& file);
 void write_file(const std::filesystem::path& file, const std::string& text);
 
 }  // namespace nac::test
