@@ -128,17 +128,15 @@ double log_factorial(std::int64_t k) {
 constexpr int kBatch = 128;
 constexpr int kUnrolled = 8;  // outcomes 0 .. kUnrolled - 1 of Poisson(r) without a loop
 
-// lambda = whole + frac (whole = 0 from the tables' end on, where PTRS takes lambda itself), and
-// the small draw's outcome counted branch-free: the number of cumulative probabilities below u.
-// A mean outside [0, kTables), or NaN, gets whole = 0 here (the caller draws it otherwise).
+// lambda = whole + frac, and the small draw's outcome counted branch-free: the number of
+// cumulative probabilities below u. Every mean must lie in [0, kTables) (the caller puts 0 in
+// place of the others, which it draws itself): the loop has no branch, so it vectorises.
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void split_and_invert(const double* __restrict lambda, const std::uint64_t* __restrict bits, int n, int* __restrict whole,
                       int* __restrict small) {
   for (int k = 0; k < n; ++k) {
     const double l = lambda[k];
-    // max(0, l) sends NaN and negatives to 0 and min keeps the cast in range, both branch-free.
-    const double clamped = std::min(std::max(0.0, l), static_cast<double>(kTables));
-    const int m = static_cast<int>(clamped) & (l < kTables ? -1 : 0);
+    const int m = static_cast<int>(l);
     const double r = l - m, u = unit_from_bits(bits[k]);
     double p = fast_exp(-r), f = p;
     int s = u > f;
@@ -169,11 +167,15 @@ void FastRng::poisson_fill(const double* lambda, std::int64_t n, double* counts)
   std::uint64_t big[kBatch], bits[kBatch];
   int whole[kBatch], small[kBatch];
   std::int64_t drawn[kBatch];
+  double in_tables[kBatch];
   for (std::int64_t start = 0; start < n; start += kBatch) {
     const int len = static_cast<int>(std::min<std::int64_t>(kBatch, n - start));
     const double* l = lambda + start;
-    for (int k = 0; k < len; ++k) big[k] = next(), bits[k] = next();
-    split_and_invert(l, bits, len, whole, small);
+    for (int k = 0; k < len; ++k) {
+      big[k] = next(), bits[k] = next();
+      in_tables[k] = l[k] > 0 && l[k] < kTables ? l[k] : 0.0;  // NaN, <= 0 and PTRS's means: 0
+    }
+    split_and_invert(in_tables, bits, len, whole, small);
     for (int k = 0; k < len; ++k) drawn[k] = t.draw(whole[k], big[k]) + small[k];  // independent loads
     for (int k = 0; k < len; ++k) {
       if (l[k] >= kTables) {  // (NaN and negative means give 0, below)
