@@ -158,3 +158,26 @@ TEST_CASE("a failing evaluation is recorded as a failed trial - and the run goes
   CHECK(lines.at(0)["status"] == "failed");
   CHECK(lines.at(0)["message"] == "the task did not report metric 'missing'");
 }
+
+TEST_CASE("resuming with other versions warns - with the same versions it does not") {
+  TempDir dir("versions");
+  const Experiment ex = load_experiment(write(dir, kSmall));
+  auto run = [&](const std::string& out, bool resume, std::size_t stop, const std::string& version) {
+    SearchSetup setup = build_search(ex, plugins(), ex.seed);
+    RunOptions o{dir.path() / out, false, resume, stop};
+    o.versions = {{"nac", "0.2.0"}, {"plugin test_functions", version}};
+    return run_search(ex, setup, o);
+  };
+  run("same", false, 20, "1.0.0");
+  CHECK(run("same", true, 0, "1.0.0").warnings.empty());
+  run("other", false, 20, "1.0.0");
+  const RunSummary s = run("other", true, 0, "1.1.0");
+  REQUIRE(s.warnings.size() == 1);
+  CHECK(s.warnings[0] ==
+        "the run started with plugin test_functions 1.0.0, it resumes with 1.1.0: trials from here on may differ "
+        "(data, training or search)");
+  CHECK(s.trials.size() == 60);
+  // The state now holds the versions the run goes on with.
+  const auto state = nlohmann::json::parse(test::read_file(dir.path() / "other" / "state.json"));
+  CHECK(state["versions"]["plugin test_functions"] == "1.1.0");
+}

@@ -1,5 +1,6 @@
 #include "cli_support.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -66,6 +67,8 @@ int run(const CommonOptions& common, const RunArgs& args) {
   options.out_dir = args.resume ? fs::path(*args.resume) : args.out ? fs::path(*args.out) : ex.output;
   options.resume = args.resume.has_value();
   options.progress = !args.quiet && stderr_is_terminal();
+  options.versions["nac"] = NAC_VERSION;
+  for (const auto& p : loader.plugins()) options.versions["plugin " + p.name] = p.version;
   const RunSummary s = run_search(seeded, setup, options);
 
   std::printf("%s: %zu trials (%zu complete, %zu failed) in %.2f s, seed %llu\n", ex.name.c_str(), s.trials.size(),
@@ -138,13 +141,18 @@ int plugins(const CommonOptions& common) {
     std::printf("no plugins found (searched the default folders, NAC_PLUGIN_PATH and --plugin-dir)\n");
     return 0;
   }
-  std::printf("%-11s %-18s %-18s %-8s %s\n", "KIND", "NAME", "PLUGIN", "VERSION", "FILE");
+  int name_width = 4, plugin_width = 6;  // the columns fit the longest name
+  for (const auto& e : registry.entries()) {
+    name_width = std::max(name_width, static_cast<int>(e.name.size()));
+    plugin_width = std::max(plugin_width, static_cast<int>(e.origin.plugin.size()));
+  }
+  std::printf("%-11s %-*s %-*s %-8s %s\n", "KIND", name_width, "NAME", plugin_width, "PLUGIN", "VERSION", "FILE");
   for (const auto& e : registry.entries()) {
     std::string version;
     for (const auto& p : loader.plugins())
       if (p.file == e.origin.file) version = p.version;
-    std::printf("%-11s %-18s %-18s %-8s %s\n", to_string(e.kind), e.name.c_str(), e.origin.plugin.c_str(),
-                version.c_str(), e.origin.file.string().c_str());
+    std::printf("%-11s %-*s %-*s %-8s %s\n", to_string(e.kind), name_width, e.name.c_str(), plugin_width,
+                e.origin.plugin.c_str(), version.c_str(), e.origin.file.string().c_str());
   }
   return 0;
 }

@@ -105,10 +105,21 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     if (fs::exists(state_file)) {
       std::ifstream in(state_file);
       try {
-        strategy.load_state(nlohmann::json::parse(in).at("strategy"));
+        const nlohmann::json state = nlohmann::json::parse(in);
+        strategy.load_state(state.at("strategy"));
+        if (state.contains("versions"))  // (state files of older builds have none)
+          for (const auto& [name, version] : state.at("versions").items()) {
+            const auto now = options.versions.find(name);
+            const std::string was = version.get<std::string>();
+            if (now == options.versions.end() || now->second != was)
+              summary.warnings.push_back("the run started with " + name + " " + was + ", it resumes with " +
+                                         (now == options.versions.end() ? std::string("none") : now->second) +
+                                         ": trials from here on may differ (data, training or search)");
+          }
       } catch (const nlohmann::json::exception& e) {
         throw Error(state_file.string() + ": corrupt: " + e.what());
       }
+      for (const auto& w : summary.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
       for (const auto& j : read_lines(options.out_dir / "trials.jsonl")) summary.trials.push_back(writer.from_json(j));
       if (summary.trials.size() != strategy.trials_asked())
         throw Error(options.out_dir.string() + ": trials.jsonl holds " + std::to_string(summary.trials.size()) +
@@ -197,7 +208,8 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
       writer.write_state(nlohmann::json{{"strategy", strategy.save_state()},
                                         {"told", summary.trials.size()},
                                         {"experiment", fs::absolute(ex.file).string()},
-                                        {"seed", ex.seed}});
+                                        {"seed", ex.seed},
+                                        {"versions", options.versions}});
     if (setup.objectives.size() >= 2 && setup.architecture)
       write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, front_of(summary.trials, strategy),
                         objective_names, setup.seed_names);

@@ -3,6 +3,7 @@
 // and write every finished trial to disk at once.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ struct RunOptions {
   /// Stop after this many new trials (0: run to the experiment's total); what a killed run looks
   /// like, for tests, and a budget for a session.
   std::size_t stop_after = 0;
+  /// The versions of nac and of its plugins (name -> version), kept in state.json; resuming with
+  /// other versions gives a warning (e.g. a task whose generator changed makes other data).
+  std::map<std::string, std::string> versions = {};
 };
 
 struct RunSummary {
@@ -44,6 +48,7 @@ struct RunSummary {
   double seconds = 0;
   std::size_t failed = 0;
   std::size_t infeasible = 0;  // complete trials that break a constraint
+  std::vector<std::string> warnings;  // also printed on stderr, e.g. versions changed on resume
 };
 
 /// Runs the global search of an experiment. Refuses an output folder that already holds results

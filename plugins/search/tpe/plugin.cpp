@@ -12,4 +12,4 @@ void register_factories(nac::Registry& registry) {
 
 }  // namespace
 
-NAC_PLUGIN("tpe", "1.0.0", "TPE search strategy", register_factories)
+NAC_PLUGIN("tpe", "1.1.0", "TPE search strategy", register_factories)

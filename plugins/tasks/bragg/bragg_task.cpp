@@ -143,5 +143,5 @@ void register_factories(Registry& registry) {
 
 }  // namespace nac::bragg
 
-NAC_PLUGIN("bragg", "1.0.0", "Bragg peak localisation (high-energy diffraction microscopy)",
+NAC_PLUGIN("bragg", "1.1.0", "Bragg peak localisation (high-energy diffraction microscopy)",
            nac::bragg::register_factories)
