@@ -5,53 +5,16 @@
 // a block of further trials, so the history stays at the stated size; the counter per_trial
 // (seconds per trial, with an SI prefix) is the figure to read.
 #include <chrono>
-#include <cmath>
 #include <memory>
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
 
 #include "nsga2.hpp"
+#include "problems.hpp"
 #include "tpe.hpp"
 
 namespace {
-
-std::shared_ptr<nac::SearchSpace> zdt1_space() {
-  auto s = std::make_shared<nac::SearchSpace>();
-  for (int i = 0; i < 30; ++i) s->add(nac::Parameter::real("x" + std::to_string(i), 0, 1));
-  return s;
-}
-
-std::vector<double> zdt1(const std::vector<double>& x) {
-  double s = 0;
-  for (std::size_t i = 1; i < x.size(); ++i) s += x[i];
-  const double g = 1 + 9 * s / double(x.size() - 1);
-  return {x[0], g * (1 - std::sqrt(x[0] / g))};
-}
-
-std::shared_ptr<nac::SearchSpace> conditional_space() {
-  auto s = std::make_shared<nac::SearchSpace>();
-  for (int i = 0; i < 3; ++i) {
-    const std::string b = "b" + std::to_string(i);
-    s->add(nac::Parameter::categorical(b, {"conv", "attn", "none"}));
-    s->add(nac::Parameter::integer(b + "_ch", 4, 64).log_scale().when(b, {"conv", "attn"}));
-    s->add(nac::Parameter::categorical(b + "_k", {std::int64_t{1}, std::int64_t{3}, std::int64_t{5}}).when(b, {"conv"}));
-  }
-  s->add(nac::Parameter::real("lr", 1e-5, 1e-1).log_scale());
-  return s;
-}
-
-double conditional(const nac::Assignment& a) {
-  double total = 0;
-  for (int i = 0; i < 3; ++i) {
-    const std::string b = "b" + std::to_string(i);
-    const std::string& kind = a.label(b);
-    if (kind == "conv") total += std::pow(std::log2(a.real(b + "_ch")) - 3.3, 2) + std::pow(a.real(b + "_k") - 3, 2) * 0.3;
-    else if (kind == "attn") total += std::pow(std::log2(a.real(b + "_ch")) - 4, 2) + 0.5;
-    else total += 1.0;
-  }
-  return total + std::pow(std::log10(a.real("lr")) + 3, 2);
-}
 
 template <class Evaluate>
 void trial(nac::SearchStrategy& s, Evaluate&& evaluate) {
@@ -78,17 +41,19 @@ void measure(benchmark::State& state, nac::SearchStrategy& s, std::int64_t past,
 }
 
 void BM_Nsga2AskTell(benchmark::State& state) {
-  nac::search::Nsga2 s(nac::StrategyContext{zdt1_space(), {nac::Direction::Minimize, nac::Direction::Minimize}, 1},
+  using nac::Direction;
+  nac::search::Nsga2 s(nac::StrategyContext{nac::test_functions::make_zdt(1, 30).space, {Direction::Minimize, Direction::Minimize}, 1},
                        nac::search::Nsga2Settings{});
-  measure(state, s, state.range(0), 200, [](const nac::Trial& t) { return zdt1(t.genome); });
+  measure(state, s, state.range(0), 200, [](const nac::Trial& t) { return nac::test_functions::zdt(1, t.genome); });
 }
 BENCHMARK(BM_Nsga2AskTell)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
 void BM_TpeAskTell(benchmark::State& state) {
   nac::search::TpeSettings settings;
   settings.multivariate = state.range(1) != 0;
-  nac::search::Tpe s(nac::StrategyContext{conditional_space(), {nac::Direction::Minimize}, 1}, settings);
-  measure(state, s, state.range(0), 10, [](const nac::Trial& t) { return std::vector<double>{conditional(t.params)}; });
+  nac::search::Tpe s(nac::StrategyContext{nac::test_functions::conditional_space(3), {nac::Direction::Minimize}, 1}, settings);
+  measure(state, s, state.range(0), 10,
+          [](const nac::Trial& t) { return std::vector<double>{nac::test_functions::conditional_value(t.params, 3)}; });
 }
 BENCHMARK(BM_TpeAskTell)
     ->ArgNames({"past", "multivariate"})

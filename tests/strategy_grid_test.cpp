@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "grid.hpp"
+#include "problems.hpp"
 #include "nac/error.hpp"
 #include "nac/plugin_loader.hpp"
 
@@ -22,17 +23,7 @@ namespace {
 
 using test::settings_of;
 
-std::shared_ptr<SearchSpace> conditional_space(int slots) {
-  auto s = std::make_shared<SearchSpace>();
-  for (int i = 0; i < slots; ++i) {
-    const std::string b = "b" + std::to_string(i);
-    s->add(Parameter::categorical(b, {"conv", "attn", "none"}));
-    s->add(Parameter::integer(b + "_ch", 4, 64).log_scale().when(b, {"conv", "attn"}));
-    s->add(Parameter::categorical(b + "_k", {std::int64_t{1}, std::int64_t{3}, std::int64_t{5}}).when(b, {"conv"}));
-  }
-  s->add(Parameter::real("lr", 1e-5, 1e-1).log_scale());
-  return s;
-}
+using test_functions::conditional_space;
 
 StrategyContext one_objective(std::shared_ptr<SearchSpace> s, std::uint64_t seed = 0) {
   return StrategyContext{std::move(s), {Direction::Minimize}, seed};

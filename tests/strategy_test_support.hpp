@@ -1,15 +1,21 @@
 #pragma once
 // Shared by the strategy suites: save a strategy's state mid-run, restore it into a new one,
-// and check both continue with the same trials and end in the same state.
+// and check both continue with the same trials and end in the same state; the hypervolume a
+// strategy plugin reaches on a two-objective test_functions problem.
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include "nac/config.hpp"
+#include "nac/hypervolume.hpp"
+#include "nac/pareto.hpp"
+#include "nac/registry.hpp"
 #include "nac/search_strategy.hpp"
+#include "nac/task.hpp"
 
 namespace nac::test {
 
@@ -45,6 +51,26 @@ inline void check_resume_continues(SearchStrategy& a, const std::function<std::u
     }
   }
   CHECK(a.save_state() == b->save_state());
+}
+
+/// Runs the strategy plugin `strategy` (default settings, `seed`) for `trials` trials on the
+/// test_functions task set up by `task_settings` (two objectives, f1 and f2), and returns the
+/// hypervolume of its non-dominated points at (1.1, 1.1).
+inline double plugin_front_hypervolume(const Registry& r, const std::string& strategy, const std::string& task_settings,
+                                       int trials, std::uint64_t seed) {
+  const auto task = r.task("test_functions")(settings_of(task_settings));
+  auto s = r.strategy(strategy)(ConfigTable::empty("strategy"),
+                                StrategyContext{task->search_space(), {Direction::Minimize, Direction::Minimize}, seed});
+  std::vector<Point> points;
+  for (int i = 0; i < trials; ++i) {
+    const Trial t = s->ask();
+    const Metrics m = task->evaluate(t.params, EvalContext{});
+    points.push_back({m.at("f1"), m.at("f2")});
+    s->tell(t.id, TrialResult{TrialStatus::Complete, points.back(), {}, {}});
+  }
+  std::vector<Point> front;
+  for (std::size_t i : non_dominated(points)) front.push_back(points[i]);
+  return hypervolume(front, {1.1, 1.1});
 }
 
 }  // namespace nac::test

@@ -15,6 +15,7 @@
 #include "nac/pareto.hpp"
 #include "nac/plugin_loader.hpp"
 #include "search/variation.hpp"
+#include "problems.hpp"
 #include "tpe.hpp"
 
 using namespace nac;
@@ -27,30 +28,14 @@ const Registry& tpe_plugins() { return test::build_plugins(); }
 
 using test::settings_of;
 
+// The test_functions problem's conditional space, with a stepped real added.
 std::shared_ptr<SearchSpace> conditional_space(int slots) {
-  auto s = std::make_shared<SearchSpace>();
-  for (int i = 0; i < slots; ++i) {
-    const std::string b = "b" + std::to_string(i);
-    s->add(Parameter::categorical(b, {"conv", "attn", "none"}));
-    s->add(Parameter::integer(b + "_ch", 4, 64).log_scale().when(b, {"conv", "attn"}));
-    s->add(Parameter::categorical(b + "_k", {std::int64_t{1}, std::int64_t{3}, std::int64_t{5}}).when(b, {"conv"}));
-  }
-  s->add(Parameter::real("lr", 1e-5, 1e-1).log_scale());
+  auto s = test_functions::conditional_space(slots);
   s->add(Parameter::real("drop", 0, 0.5).with_step(0.1));
   return s;
 }
 
-double conditional(const Assignment& a, int slots) {
-  double total = 0;
-  for (int i = 0; i < slots; ++i) {
-    const std::string b = "b" + std::to_string(i);
-    const std::string& kind = a.label(b);
-    if (kind == "conv") total += std::pow(std::log2(a.real(b + "_ch")) - 3.3, 2) + std::pow(a.real(b + "_k") - 3, 2) * 0.3;
-    else if (kind == "attn") total += std::pow(std::log2(a.real(b + "_ch")) - 4, 2) + 0.5;
-    else total += 1.0;
-  }
-  return total + std::pow(std::log10(a.real("lr")) + 3, 2);
-}
+double conditional(const Assignment& a, int slots) { return test_functions::conditional_value(a, slots); }
 
 void check_genome(const SearchSpace& s, const std::vector<double>& g) {
   REQUIRE(g.size() == s.size());
@@ -279,22 +264,8 @@ TEST_CASE("tpe beats random search on the conditional space through the plugins"
 }
 
 TEST_CASE("multi-objective tpe beats random search on ZDT1") {
-  const Registry& r = tpe_plugins();
-  const auto task_config = settings_of("problem = \"zdt1\"\nvariables = 8");
-  const auto task = r.task("test_functions")(task_config);
-  auto hv = [&](const std::string& strategy) {
-    auto s = r.strategy(strategy)(ConfigTable::empty("strategy"),
-                                  StrategyContext{task->search_space(), {Direction::Minimize, Direction::Minimize}, 1});
-    std::vector<Point> points;
-    for (int i = 0; i < 200; ++i) {
-      const Trial t = s->ask();
-      const Metrics m = task->evaluate(t.params, EvalContext{});
-      points.push_back({m.at("f1"), m.at("f2")});
-      s->tell(t.id, TrialResult{TrialStatus::Complete, points.back(), {}, {}});
-    }
-    std::vector<Point> front;
-    for (std::size_t i : non_dominated(points)) front.push_back(points[i]);
-    return hypervolume(front, {1.1, 1.1});
+  auto hv = [](const std::string& strategy) {
+    return test::plugin_front_hypervolume(tpe_plugins(), strategy, "problem = \"zdt1\"\nvariables = 8", 200, 1);
   };
   CHECK(hv("tpe") > hv("random") + 0.05);
 }

@@ -9,10 +9,7 @@ namespace nac::test_functions {
 //   conv: (log2 ch - 3.3)^2 + 0.3 (k - 3)^2     attn: (log2 ch - 4)^2 + 0.5     none: 1
 // plus (log10 lr + 3)^2. The best slot is conv with ch = 10, k = 3, so the optimum is
 // slots * (log2 10 - 3.3)^2 (about 0.0005 a slot) at lr = 1e-3.
-Problem make_conditional(std::int64_t slots) {
-  Problem p;
-  p.name = "conditional";
-  p.metric_names = {"value"};
+std::shared_ptr<SearchSpace> conditional_space(std::int64_t slots) {
   auto s = std::make_shared<SearchSpace>();
   for (std::int64_t i = 0; i < slots; ++i) {
     const std::string b = "b" + std::to_string(i);
@@ -21,23 +18,32 @@ Problem make_conditional(std::int64_t slots) {
     s->add(Parameter::categorical(b + "_k", {std::int64_t{1}, std::int64_t{3}, std::int64_t{5}}).when(b, {"conv"}));
   }
   s->add(Parameter::real("lr", 1e-5, 1e-1).log_scale());
-  p.space = s;
-  p.evaluate = [slots](const Assignment& a) {
-    double total = 0;
-    for (std::int64_t i = 0; i < slots; ++i) {
-      const std::string b = "b" + std::to_string(i);
-      const std::string& kind = a.label(b);
-      if (kind == "conv") {
-        const double ch = a.real(b + "_ch"), k = a.real(b + "_k");
-        total += std::pow(std::log2(ch) - 3.3, 2) + std::pow(k - 3, 2) * 0.3;
-      } else if (kind == "attn") {
-        total += std::pow(std::log2(a.real(b + "_ch")) - 4, 2) + 0.5;
-      } else {
-        total += 1.0;
-      }
+  return s;
+}
+
+double conditional_value(const Assignment& a, std::int64_t slots) {
+  double total = 0;
+  for (std::int64_t i = 0; i < slots; ++i) {
+    const std::string b = "b" + std::to_string(i);
+    const std::string& kind = a.label(b);
+    if (kind == "conv") {
+      const double ch = a.real(b + "_ch"), k = a.real(b + "_k");
+      total += std::pow(std::log2(ch) - 3.3, 2) + std::pow(k - 3, 2) * 0.3;
+    } else if (kind == "attn") {
+      total += std::pow(std::log2(a.real(b + "_ch")) - 4, 2) + 0.5;
+    } else {
+      total += 1.0;
     }
-    return std::vector<double>{total + std::pow(std::log10(a.real("lr")) + 3, 2)};
-  };
+  }
+  return total + std::pow(std::log10(a.real("lr")) + 3, 2);
+}
+
+Problem make_conditional(std::int64_t slots) {
+  Problem p;
+  p.name = "conditional";
+  p.metric_names = {"value"};
+  p.space = conditional_space(slots);
+  p.evaluate = [slots](const Assignment& a) { return std::vector<double>{conditional_value(a, slots)}; };
   return p;
 }
 

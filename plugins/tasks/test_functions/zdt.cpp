@@ -15,8 +15,8 @@ std::vector<double> genes(const Assignment& a, std::int64_t n) {
 }
 
 template <int Which>
-std::vector<double> zdt(const Assignment& a, std::int64_t n) {
-  const auto x = genes(a, n);
+std::vector<double> zdt_of(const std::vector<double>& x) {
+  const auto n = static_cast<std::int64_t>(x.size());
   const double m = static_cast<double>(n - 1);
   double f1 = x[0], g = 0;
   if constexpr (Which == 4) {
@@ -61,14 +61,23 @@ std::shared_ptr<const SearchSpace> box(std::int64_t n, double low0, double high0
 
 }  // namespace
 
+std::vector<double> zdt(int which, const std::vector<double>& x) {
+  switch (which) {
+    case 1: return zdt_of<1>(x);
+    case 2: return zdt_of<2>(x);
+    case 3: return zdt_of<3>(x);
+    case 4: return zdt_of<4>(x);
+    default: return zdt_of<6>(x);
+  }
+}
+
 Problem make_zdt(int which, std::int64_t n) {
   Problem p;
   p.name = "zdt" + std::to_string(which);
   p.metric_names = {"f1", "f2"};
   p.reference_point = {1.1, 1.1};
   p.space = which == 4 ? box(n, 0, 1, -5, 5) : box(n, 0, 1, 0, 1);
-  auto f = which == 1 ? zdt<1> : which == 2 ? zdt<2> : which == 3 ? zdt<3> : which == 4 ? zdt<4> : zdt<6>;
-  p.evaluate = [f, n](const Assignment& a) { return f(a, n); };
+  p.evaluate = [which, n](const Assignment& a) { return zdt(which, genes(a, n)); };
   return p;
 }
 
