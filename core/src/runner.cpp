@@ -137,8 +137,8 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     }
   }
 
-  detail::EvaluationEnvironment env{setup, nullptr, Rng::derive(ex.seed, 0x5eed).next(), static_cast<int>(ex.search.threads),
-                                    options.out_dir};
+  detail::EvaluationEnvironment env{setup,          nullptr, Rng::derive(ex.seed, 0x5eed).next(),
+                                    static_cast<int>(ex.search.threads), options.out_dir, objective_names};
   if (setup.architecture) {
     if (options.progress) std::fprintf(stderr, "loading the task's data...\n");
     env.data = std::make_shared<const TaskData>(setup.task->load_data());
@@ -162,8 +162,7 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     const std::size_t done = summary.trials.size();
     const double left = done > start ? elapsed / static_cast<double>(done - start) * static_cast<double>(total - done) : 0;
     std::fprintf(stderr, "\r\033[Ktrial %zu of %zu | %s elapsed | ~%s left | front %zu | failed %zu", done, total,
-                 clock_text(elapsed).c_str(), clock_text(left).c_str(), front_of(summary.trials, strategy).size(),
-                 summary.failed);
+                 clock_text(elapsed).c_str(), clock_text(left).c_str(), summary.front.size(), summary.failed);
     if (!setup.constraints.empty()) std::fprintf(stderr, " | infeasible %zu", summary.infeasible);
     if (final) std::fputc('\n', stderr);
     std::fflush(stderr);
@@ -210,15 +209,15 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
                                         {"experiment", fs::absolute(ex.file).string()},
                                         {"seed", ex.seed},
                                         {"versions", options.versions}});
-    if (setup.objectives.size() >= 2 && setup.architecture)
-      write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, front_of(summary.trials, strategy),
-                        objective_names, setup.seed_names);
+    summary.front = front_of(summary.trials, strategy);  // once a batch: progress line and plot
+    if (setup.objectives.size() >= 2 && setup.architecture && summary.trials.size() < stop)  // (the last: below)
+      write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names, setup.seed_names);
     print_progress(false);
   }
   summary.seconds = since(t0);
+  if (summary.trials.size() == start) summary.front = front_of(summary.trials, strategy);  // no batch ran
   print_progress(true);
 
-  summary.front = front_of(summary.trials, strategy);
   if (!setup.reference_point.empty())
     summary.hypervolume = summary.front.empty() ? 0.0
                                                 : hypervolume(minimized_points(summary.trials, summary.front, strategy),

@@ -5,7 +5,6 @@
 
 #include "nac/architecture.hpp"
 #include "nac/error.hpp"
-#include "nac/model_cost.hpp"
 #include "nac/nn/model_io.hpp"
 #include "nac/nn/runtime.hpp"
 
@@ -60,11 +59,8 @@ TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env)
       if (!std::isfinite(v)) throw Error("objective '" + o->name() + "' is not finite (" + std::to_string(v) + ")");
       r.objectives.push_back(v);
     }
-    if (!env.setup.constraints.empty()) {
-      std::vector<std::string> names;
-      for (const auto& o : env.setup.objectives) names.push_back(o->name());
-      r.constraints = constraint_violations(env.setup.constraints, names, r.objectives, r.metrics);
-    }
+    if (!env.setup.constraints.empty())
+      r.constraints = constraint_violations(env.setup.constraints, env.objective_names, r.objectives, r.metrics);
   } catch (const std::exception& e) {
     r.status = TrialStatus::Failed;
     r.objectives.clear();

@@ -2,6 +2,8 @@
 // Internal: evaluating one trial (a problem task directly, or a network: build, train, score).
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "nac/experiment.hpp"
 #include "nac/runner.hpp"
@@ -14,6 +16,7 @@ struct EvaluationEnvironment {
   std::uint64_t seed = 0;
   int threads = 1;
   std::filesystem::path out_dir;
+  std::vector<std::string> objective_names;  // of setup.objectives, for the constraints
 };
 
 /// Never throws for a bad candidate: failures become a failed record with the reason.
