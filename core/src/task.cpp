@@ -22,11 +22,6 @@ Metrics Task::score(const nn::Tensor&, const nn::Tensor&) const {
 Shape Task::input_shape() const { throw Error("this task has no input data"); }
 Shape Task::target_shape() const { throw Error("this task has no targets"); }
 
-std::string Task::primary_metric() const {
-  const auto m = metrics();
-  if (m.empty()) throw Error("this task reports no metrics");
-  return m.front().name;
-}
 
 nn::Dataset Task::generate(std::int64_t, std::uint64_t) const { throw Error("this task cannot generate data"); }
 

@@ -14,7 +14,7 @@
 
 namespace nac {
 
-inline constexpr std::uint32_t kAbiVersion = 2;
+inline constexpr std::uint32_t kAbiVersion = 3;
 
 struct PluginInfo {
   std::uint32_t abi_version;  // must stay the first member

@@ -69,8 +69,6 @@ class Task {
   /// The shape of one input sample and of one target (dataset tasks; defaults throw).
   virtual Shape input_shape() const;
   virtual Shape target_shape() const;
-  /// The metric that ranks models (the first objective of a search by default).
-  virtual std::string primary_metric() const;
   /// The loss networks train with ("mse", ...).
   virtual std::string default_loss() const { return "mse"; }
   /// n new samples (`nac data generate`); the default throws: not every task can generate data.

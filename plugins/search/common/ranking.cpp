@@ -183,15 +183,6 @@ std::vector<double> crowding_distance(const std::vector<Point>& points, const st
   return crowding_impl(front, [&](std::size_t i) -> const std::vector<double>& { return points[i]; });
 }
 
-std::vector<RankedItem> rank_and_crowd(const std::vector<Fitness>& items) {
-  std::vector<RankedItem> out(items.size());
-  const auto fronts = constrained_fronts(items);
-  for (std::size_t r = 0; r < fronts.size(); ++r) {
-    const auto d = crowding_distance(items, fronts[r]);
-    for (std::size_t k = 0; k < fronts[r].size(); ++k) out[fronts[r][k]] = RankedItem{static_cast<int>(r), d[k]};
-  }
-  return out;
-}
 
 std::vector<std::size_t> select_best(const std::vector<Fitness>& items, std::size_t n,
                                      std::vector<RankedItem>* ranked) {

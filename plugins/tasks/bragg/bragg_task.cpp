@@ -62,7 +62,6 @@ class BraggTask final : public Task {
   }
 
   std::vector<MetricInfo> metrics() const override { return localisation_metric_info(); }
-  std::string primary_metric() const override { return "error"; }
   Shape input_shape() const override { return {1, settings_.patch, settings_.patch}; }
   Shape target_shape() const override { return {2}; }
 

@@ -46,7 +46,6 @@ struct RankedItem {
   int rank = 0;
   double crowding = 0;
 };
-std::vector<RankedItem> rank_and_crowd(const std::vector<Fitness>& items);
 
 /// The indices of the `n` best items by (front, then larger crowding distance), in that order;
 /// `ranked` receives every item's rank and crowding (crowding computed on whole fronts, before
