@@ -7,6 +7,7 @@
 #include "nac/data/array_io.hpp"
 #include "nac/error.hpp"
 #include "nac/nn/runtime.hpp"
+#include "nac/text.hpp"
 
 namespace nac::cli {
 
@@ -61,9 +62,8 @@ int baseline(const CommonOptions& common, const BaselineArgs& args) {
   auto task = make_task(registry, args.task);
   const auto methods = task->baselines();
   if (std::find(methods.begin(), methods.end(), args.method) == methods.end()) {
-    std::string known;
-    for (const auto& m : methods) known += (known.empty() ? "" : ", ") + m;
-    throw Error("unknown baseline '" + args.method + "'; this task has: " + (known.empty() ? "none" : known));
+    throw Error("unknown baseline '" + args.method + "'" + did_you_mean(args.method, methods) +
+                "; this task has: " + (methods.empty() ? std::string("none") : join(methods)));
   }
   const nn::Dataset d = args.data ? task->read_data(*args.data) : task->generate(args.count, args.seed);
   const BaselineReport r = task->run_baseline(args.method, d);
