@@ -19,9 +19,15 @@ struct Pixel {
   double y, x, value;
 };
 
+// The rotation's cosine and sine, worked out once per parameter vector (not per pixel).
+struct Rotation {
+  double c, s;
+  explicit Rotation(const Vec& p) : c(std::cos(p[kTheta])), s(std::sin(p[kTheta])) {}
+};
+
 // Model value and gradient at one pixel.
-double model(const Vec& p, const Pixel& px, Vec* grad) {
-  const double c = std::cos(p[kTheta]), s = std::sin(p[kTheta]);
+double model(const Vec& p, const Rotation& rot, const Pixel& px, Vec* grad) {
+  const double c = rot.c, s = rot.s;
   const double dx = px.x - p[kCol], dy = px.y - p[kRow];
   const double wx = p[kWx], wy = p[kWy];
   const double u = (dx * c + dy * s) / wx, v = (-dx * s + dy * c) / wy;
@@ -44,9 +50,10 @@ double model(const Vec& p, const Pixel& px, Vec* grad) {
 }
 
 double cost(const Vec& p, const std::vector<Pixel>& pixels) {
+  const Rotation rot(p);
   double s = 0;
   for (const auto& px : pixels) {
-    const double r = model(p, px, nullptr) - px.value;
+    const double r = model(p, rot, px, nullptr) - px.value;
     s += r * r;
   }
   return 0.5 * s;
@@ -108,8 +115,9 @@ FitResult fit_pseudo_voigt(const float* patch, std::int64_t size, int max_iterat
   for (f.iterations = 0; f.iterations < max_iterations; ++f.iterations) {
     Mat jtj = Mat::Zero();
     Vec jtr = Vec::Zero(), grad;
+    const Rotation rot(p);
     for (const auto& px : pixels) {
-      const double r = model(p, px, &grad) - px.value;
+      const double r = model(p, rot, px, &grad) - px.value;
       jtj.selfadjointView<Eigen::Lower>().rankUpdate(grad);
       jtr += grad * r;
     }
