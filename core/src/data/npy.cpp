@@ -395,6 +395,10 @@ NpyHeader parse_npy_header(const std::string& where, const std::string& header) 
 }
 
 void read_npy_values(ByteReader& in, const NpyHeader& h, std::uint64_t count, float* out) {
+  if (h.dtype == DType::Float32) {  // little-endian float32 as stored: straight into place
+    in.read_exact(reinterpret_cast<char*>(out), static_cast<std::size_t>(count * sizeof(float)));
+    return;
+  }
   constexpr std::uint64_t chunk = 1 << 16;
   std::vector<char> buffer(static_cast<std::size_t>(std::min(count, chunk) * h.itemsize));
   for (std::uint64_t done = 0; done < count;) {
