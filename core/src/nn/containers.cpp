@@ -73,12 +73,10 @@ class Sequential final : public Layer {
       const Tensor& in = k == 0 ? x : acts_[k - 1];
       const Tensor& out = (k == last && !residual_) ? y : acts_[k];
       const Tensor& g = k == last ? dy : grads_[k];
-      Tensor* d = k == 0 ? (dx ? &body_dx_ : nullptr) : &grads_[k - 1];
+      Tensor* d = k == 0 ? dx : &grads_[k - 1];  // the first child writes the input gradient in place
       children_[k]->backward(in, out, g, d);
     }
-    if (!dx) return;
-    *dx = body_dx_;
-    if (residual_) add(*dx, dy);
+    if (dx && residual_) add(*dx, dy);
   }
 
  private:
@@ -91,7 +89,6 @@ class Sequential final : public Layer {
   bool residual_;
   std::vector<std::unique_ptr<Layer>> children_;
   std::vector<Tensor> acts_, grads_;
-  Tensor body_dx_;
 };
 
 }  // namespace
