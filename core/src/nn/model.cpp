@@ -32,6 +32,7 @@ Model::Model(ModelSpec spec, std::uint64_t seed) : spec_(std::move(spec)) {
   root_ = make_layer(root);
   Rng rng(seed);
   root_->initialize(rng);
+  params_ = root_->params();
   refresh();
 }
 
@@ -79,8 +80,6 @@ void Model::backward(const Tensor& d_output, Tensor* d_input) {
   if (d_input && image_in) nhwc_to_nchw(d_input_nhwc_, *d_input);
   for (Param* p : params()) p->finish_gradient();
 }
-
-std::vector<Param*> Model::params() { return root_->params(); }
 
 std::vector<std::pair<std::string, Tensor*>> Model::buffers() { return root_->buffers(); }
 

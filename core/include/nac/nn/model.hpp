@@ -29,7 +29,8 @@ class Model {
   /// the gradient of the input when `d_input` is given.
   void backward(const Tensor& d_output, Tensor* d_input = nullptr);
 
-  std::vector<Param*> params();
+  /// Every parameter, in layer order (the list is fixed when the model is built).
+  const std::vector<Param*>& params() const { return params_; }
   /// Running statistics and other saved non-trained state, by name.
   std::vector<std::pair<std::string, Tensor*>> buffers();
   /// The parameter with that name, or nullptr.
@@ -44,6 +45,7 @@ class Model {
  private:
   ModelSpec spec_;
   std::unique_ptr<Layer> root_;
+  std::vector<Param*> params_;  // owned by the layers of root_
   Tensor output_, output_nhwc_, input_nhwc_, d_output_nhwc_, d_input_nhwc_;
   const Tensor* last_input_ = nullptr;
 };
