@@ -67,14 +67,13 @@ int train(const CommonOptions& common, const TrainArgs& args) {
   const ModelSpec spec = fs::path(args.model).extension() == ".nacm" ? nn::load_model(args.model).spec()
                                                                       : nn::load_model_spec(args.model);
   auto task = make_task(registry, args.task);
-  nn::TrainConfig config = training_config(config_table(args.task, "training"));
+  nn::TrainConfig config = training_config(config_table(args.task, "training"), task->default_loss());
   if (args.epochs) config.epochs = *args.epochs;
   if (args.batch) config.batch = *args.batch;
   if (args.lr) config.optimizer.lr = *args.lr;
   if (args.optimizer) config.optimizer.kind = *args.optimizer;
   if (args.seed) config.seed = *args.seed;
   if (args.threads) config.threads = *args.threads;
-  if (!args.task.config) config.loss = nn::loss_from_name(task->default_loss());
   config.progress = !args.quiet && stderr_is_terminal();
   const Task& t = *task;
   config.metrics = [&t](const nn::Tensor& p, const nn::Tensor& y) { return t.score(p, y); };

@@ -124,8 +124,7 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
                                                             s.task->target_shape());
     ex.architecture->finish();
     s.space = s.architecture->space();
-    s.training = training_config(ex.training);
-    s.training.loss = ex.training.has("loss") ? s.training.loss : nn::loss_from_name(s.task->default_loss());
+    s.training = training_config(ex.training, s.task->default_loss());
     ex.training.finish();
   } else if (ex.architecture) {
     throw Error(ex.architecture->where("slots") + ": task '" + ex.task.name +

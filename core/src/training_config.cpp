@@ -2,11 +2,11 @@
 
 namespace nac {
 
-nn::TrainConfig training_config(const ConfigTable& t) {
+nn::TrainConfig training_config(const ConfigTable& t, const std::string& default_loss) {
   nn::TrainConfig c;
   c.epochs = static_cast<int>(t.integer("epochs", c.epochs, Range::between(1, 1e6)));
   c.batch = static_cast<int>(t.integer("batch", c.batch, Range::between(1, 1e7)));
-  c.loss = nn::loss_from_name(t.string("loss", "mse", {"mse", "l1", "huber", "cross_entropy"}));
+  c.loss = nn::loss_from_name(t.string("loss", default_loss, {"mse", "l1", "huber", "cross_entropy"}));
   c.loss.huber_delta = t.real("huber_delta", 1.0, Range::above(0));
   auto& o = c.optimizer;
   o.kind = t.string("optimizer", o.kind, {"sgd", "adam", "adamw", "rmsprop"});

@@ -11,12 +11,15 @@
 //   lr_factor = 0.1  lr_patience = 10  lr_threshold = 1e-4          # plateau
 //   patience = 0           min_delta = 0          # early stopping; 0 = off
 //   clip_norm = 0          seed = 0               threads = 0 (= leave as is)
+#include <string>
+
 #include "nac/config.hpp"
 #include "nac/nn/trainer.hpp"
 
 namespace nac {
 
-/// Reads and checks a training table; absent keys keep TrainConfig's defaults.
-nn::TrainConfig training_config(const ConfigTable& table);
+/// Reads and checks a training table; absent keys keep TrainConfig's defaults, except the loss,
+/// which is `default_loss` (the task's, Task::default_loss) when the table names none.
+nn::TrainConfig training_config(const ConfigTable& table, const std::string& default_loss = "mse");
 
 }  // namespace nac
