@@ -1,3 +1,4 @@
+#include "value_json.hpp"
 #include "nac/model_spec.hpp"
 
 #include <nlohmann/json.hpp>
@@ -14,18 +15,8 @@ std::string to_string(const Shape& s) {
 
 namespace {
 
-nlohmann::json value_json(const Value& v) {
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
-  if (const auto* d = std::get_if<double>(&v)) return *d;
-  return std::get<std::string>(v);
-}
-
-Value json_value(const nlohmann::json& j, const std::string& where) {
-  if (j.is_number_integer()) return j.get<std::int64_t>();
-  if (j.is_number()) return j.get<double>();
-  if (j.is_string()) return j.get<std::string>();
-  throw Error(where + ": expected a number or a string, found " + j.dump());
-}
+using detail::json_value;
+using detail::value_json;
 
 nlohmann::json layer_json(const LayerSpec& l) {
   nlohmann::json j{{"op", l.op}, {"name", l.name}, {"input", l.input}, {"output", l.output}};

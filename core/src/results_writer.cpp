@@ -6,6 +6,7 @@
 
 #include "nac/error.hpp"
 #include "nac/text.hpp"
+#include "value_json.hpp"
 
 namespace nac {
 
@@ -13,11 +14,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-nlohmann::json value_json(const Value& v) {
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
-  if (const auto* d = std::get_if<double>(&v)) return *d;
-  return std::get<std::string>(v);
-}
+using detail::json_value;
+using detail::value_json;
 
 std::string number(double v) { return std::isfinite(v) ? to_string(Value(v)) : std::string(); }
 
@@ -108,11 +106,7 @@ TrialRecord ResultsWriter::from_json(const nlohmann::json& j) const {
   TrialRecord r;
   r.id = j.at("trial").get<std::uint64_t>();
   r.status = j.at("status").get<std::string>() == "complete" ? TrialStatus::Complete : TrialStatus::Failed;
-  for (const auto& [k, v] : j.at("params").items()) {
-    if (v.is_number_integer()) r.params.set(k, v.get<std::int64_t>());
-    else if (v.is_number()) r.params.set(k, v.get<double>());
-    else r.params.set(k, v.get<std::string>());
-  }
+  for (const auto& [k, v] : j.at("params").items()) r.params.set(k, json_value(v, "trial " + std::to_string(r.id) + " params." + k));
   if (r.status == TrialStatus::Complete)
     for (const auto& name : objectives_) r.objectives.push_back(j.at("objectives").at(name).get<double>());
   if (r.status == TrialStatus::Complete && j.contains("constraints"))
