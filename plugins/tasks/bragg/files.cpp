@@ -16,15 +16,6 @@ using data::ArrayFile;
 
 namespace {
 
-Array require(const ArrayFile& f, const std::string& name) {
-  if (!f.has(name)) {
-    std::string have;
-    for (const auto& n : f.names()) have += (have.empty() ? "" : ", ") + n;
-    throw Error(f.path().string() + ": no dataset '" + name + "' (it has: " + (have.empty() ? "nothing" : have) + ")");
-  }
-  return f.read(name);
-}
-
 void check_finite(const Array& a, const fs::path& file) {
   for (std::size_t i = 0; i < a.values.size(); ++i)
     if (!std::isfinite(a.values[i]))
@@ -36,7 +27,7 @@ void check_finite(const Array& a, const fs::path& file) {
 
 nn::Dataset read_patches(const fs::path& file) {
   const auto f = ArrayFile::open(file);
-  const Array patches = require(*f, "patches"), labels = require(*f, "labels");
+  const Array patches = f->read("patches"), labels = f->read("labels");
   const Shape& ps = patches.shape;
   const bool ok3 = ps.size() == 3 && ps[1] == ps[2], ok4 = ps.size() == 4 && ps[1] == 1 && ps[2] == ps[3];
   if (!ok3 && !ok4)
@@ -79,8 +70,8 @@ void cut_patch(const float* frame, std::int64_t rows, std::int64_t cols, double 
 
 nn::Dataset read_braggnn(const fs::path& frames_file, const fs::path& peaks_file, std::int64_t p) {
   const auto peaks = ArrayFile::open(peaks_file);
-  const Array fidx = require(*peaks, "peak_fidx"), prow = require(*peaks, "peak_row"), pcol = require(*peaks, "peak_col");
-  const Array npeaks = require(*peaks, "npeaks"), dev = require(*peaks, "deviations");
+  const Array fidx = peaks->read("peak_fidx"), prow = peaks->read("peak_row"), pcol = peaks->read("peak_col");
+  const Array npeaks = peaks->read("npeaks"), dev = peaks->read("deviations");
   const std::size_t count = fidx.values.size();
   for (const Array* a : {&prow, &pcol, &npeaks, &dev})
     if (a->values.size() != count)
@@ -91,7 +82,6 @@ nn::Dataset read_braggnn(const fs::path& frames_file, const fs::path& peaks_file
     if (npeaks.values[i] == 1 && dev.values[i] >= 0 && dev.values[i] < 1) keep.push_back(i);
 
   const auto frames = ArrayFile::open(frames_file);
-  if (!frames->has("frames")) require(*frames, "frames");
   const Shape fs_shape = frames->shape("frames");
   if (fs_shape.size() != 3) throw Error(frames_file.string() + ": 'frames' must be (F, H, W), found " + to_string(fs_shape));
   const std::int64_t n = static_cast<std::int64_t>(keep.size());
