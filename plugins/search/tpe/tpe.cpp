@@ -277,18 +277,7 @@ void Tpe::split(std::vector<const Observation*>& good, std::vector<const Observa
     std::vector<Fitness> fit;
     fit.reserve(complete.size());
     for (std::size_t i : complete) fit.push_back(history_[i].fitness);
-    for (const auto& front : constrained_fronts(fit)) {
-      if (order.size() >= n_good) break;
-      if (order.size() + front.size() <= n_good) {
-        for (std::size_t k : front) order.push_back(complete[k]);
-        continue;
-      }
-      const auto d = crowding_distance(fit, front);
-      std::vector<std::size_t> idx(front.size());
-      std::iota(idx.begin(), idx.end(), 0);
-      std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return d[a] > d[b]; });
-      for (std::size_t k : idx) order.push_back(complete[front[k]]);
-    }
+    for (std::size_t k : select_best(fit, n_good)) order.push_back(complete[k]);  // NSGA-II's selection
   }
   std::vector<bool> is_good(history_.size(), false);
   for (std::size_t k = 0; k < n_good && k < order.size(); ++k) is_good[order[k]] = true;
