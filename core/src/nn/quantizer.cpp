@@ -20,10 +20,14 @@ float quant_scale(float max_abs, const QuantSpec& spec) {
   return s;
 }
 
+void quantize_with_scale(const float* in, float* out, std::size_t n, float s, const QuantSpec& spec) {
+  const float qmax = quant_levels(spec);
+  for (std::size_t i = 0; i < n; ++i) out[i] = s * std::clamp(std::nearbyint(in[i] / s), -qmax, qmax);
+}
+
 void fake_quantize(const float* in, float* out, std::size_t n, std::size_t channels, const QuantSpec& spec,
                    float* scales) {
   check(spec);
-  const float qmax = static_cast<float>((1 << (spec.bits - 1)) - 1);
   const std::size_t per = channels ? n / channels : n;
   for (std::size_t c = 0; c < channels; ++c) {
     const float* x = in + c * per;
@@ -32,7 +36,7 @@ void fake_quantize(const float* in, float* out, std::size_t n, std::size_t chann
     for (std::size_t i = 0; i < per; ++i) mx = std::max(mx, std::abs(x[i]));
     const float s = quant_scale(mx, spec);
     if (scales) scales[c] = s;
-    for (std::size_t i = 0; i < per; ++i) y[i] = s * std::clamp(std::nearbyint(x[i] / s), -qmax, qmax);
+    quantize_with_scale(x, y, per, s, spec);
   }
 }
 

@@ -114,8 +114,9 @@ class FakeQuant final : public Layer {
       if (ctx.training) running_max_[0] = running_max_[0] == 0 ? batch_max : 0.9f * running_max_[0] + 0.1f * batch_max;
       mx = batch_max;
     }
-    limit_ = quant_scale(mx, spec_q_) * static_cast<float>((1 << (spec_q_.bits - 1)) - 1);
-    fake_quantize_with_limit(x, y, mx);
+    const float s = quant_scale(mx, spec_q_);
+    limit_ = s * quant_levels(spec_q_);
+    quantize_with_scale(x.data(), y.data(), x.size(), s, spec_q_);
   }
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
     if (!dx) return;
@@ -124,11 +125,6 @@ class FakeQuant final : public Layer {
   }
 
  private:
-  void fake_quantize_with_limit(const Tensor& x, Tensor& y, float max_abs) const {
-    const float s = quant_scale(max_abs, spec_q_);
-    const float q = static_cast<float>((1 << (spec_q_.bits - 1)) - 1);
-    for (std::size_t i = 0; i < x.size(); ++i) y[i] = s * std::clamp(std::nearbyint(x[i] / s), -q, q);
-  }
   QuantSpec spec_q_;
   Tensor running_max_;
   float limit_ = 0;

@@ -16,6 +16,10 @@ struct QuantSpec {
 
 /// The scale for a largest magnitude `max_abs` (a tiny positive scale for all-zero input).
 float quant_scale(float max_abs, const QuantSpec& spec);
+/// The largest quantized level, 2^(bits-1) - 1.
+inline float quant_levels(const QuantSpec& spec) { return static_cast<float>((1 << (spec.bits - 1)) - 1); }
+/// out = s * clamp(round(in / s), -levels, levels) for n values with the step s.
+void quantize_with_scale(const float* in, float* out, std::size_t n, float s, const QuantSpec& spec);
 
 /// Quantizes `n` values as `channels` equal slices (channels = 1 for per-tensor scales);
 /// writes the per-slice scales to `scales` if it is not null.
