@@ -230,11 +230,9 @@ const Parameter& SearchSpace::at(const std::string& name) const {
   throw Error("unknown parameter '" + name + "'" + did_you_mean(name, names));
 }
 
-namespace {
-bool condition_holds(const Condition& c, const Value& parent_value) {
-  return std::find(c.values.begin(), c.values.end(), parent_value) != c.values.end();
+bool Condition::holds(const Value& parent_value) const {
+  return std::find(values.begin(), values.end(), parent_value) != values.end();
 }
-}  // namespace
 
 std::vector<bool> SearchSpace::active(const std::vector<double>& genome) const {
   if (genome.size() != params_.size())
@@ -244,7 +242,7 @@ std::vector<bool> SearchSpace::active(const std::vector<double>& genome) const {
   for (std::size_t i = 0; i < params_.size(); ++i) {
     const int p = parent_[i];
     if (p < 0) continue;
-    on[i] = on[p] && condition_holds(*params_[i].condition(), params_[p].from_internal(genome[p]));
+    on[i] = on[p] && params_[i].condition()->holds(params_[p].from_internal(genome[p]));
   }
   return on;
 }
@@ -282,7 +280,7 @@ void SearchSpace::validate(const Assignment& a) const {
     const Parameter& p = params_[i];
     if (const int parent = parent_[i]; parent >= 0) {
       const std::string& pname = params_[parent].name();
-      on[i] = on[parent] && condition_holds(*p.condition(), a.at(pname));
+      on[i] = on[parent] && p.condition()->holds(a.at(pname));
     }
     if (on[i] && !a.has(p.name())) throw Error("parameter '" + p.name() + "' is active but not set");
     if (!on[i] && a.has(p.name()))

@@ -27,6 +27,9 @@ const char* to_string(ParamKind kind);
 struct Condition {
   std::string parent;
   std::vector<Value> values;
+
+  /// The parent's value is one of `values`.
+  bool holds(const Value& parent_value) const;
 };
 
 class Parameter {

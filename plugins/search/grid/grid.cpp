@@ -90,11 +90,8 @@ Grid::Grid(StrategyContext context, GridSettings settings)
       continue;
     }
     const auto p = static_cast<std::size_t>(parent[i]);
-    const auto& allowed = params[i].condition()->values;
-    for (std::size_t k = 0; k < values_[p].size(); ++k) {
-      const Value v = params[p].from_internal(values_[p][k]);
-      if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) children_[p][k].push_back(i);
-    }
+    for (std::size_t k = 0; k < values_[p].size(); ++k)
+      if (params[i].condition()->holds(params[p].from_internal(values_[p][k]))) children_[p][k].push_back(i);
   }
   // Children come after their parents, so counting backwards sees every child first.
   count_.assign(n, 0);

@@ -254,9 +254,8 @@ bool Tpe::condition_met(std::size_t i, const std::vector<double>& genome, const 
   const int p = space().parent_index()[i];
   if (p < 0) return true;
   if (!on[static_cast<std::size_t>(p)]) return false;
-  const auto& values = space().parameters()[i].condition()->values;
-  const Value v = space().parameters()[static_cast<std::size_t>(p)].from_internal(genome[static_cast<std::size_t>(p)]);
-  return std::find(values.begin(), values.end(), v) != values.end();
+  const auto parent = static_cast<std::size_t>(p);
+  return space().parameters()[i].condition()->holds(space().parameters()[parent].from_internal(genome[parent]));
 }
 
 void Tpe::split(std::vector<const Observation*>& good, std::vector<const Observation*>& bad,
