@@ -98,7 +98,7 @@ std::size_t Model::parameter_count() {
 void Model::refresh() {
   for (Param* p : params()) {
     p->touch();
-    if (p->hooked()) p->refresh();
+    p->refresh();  // (nothing to do for a parameter without mask or quantizer)
   }
 }
 

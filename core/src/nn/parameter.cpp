@@ -31,8 +31,6 @@ void Param::refresh() {
   if (quantizer_) {
     const std::size_t channels = quantizer_->per_channel && value_.rank() > 0 ? static_cast<std::size_t>(value_.dim(0)) : 1;
     fake_quantize(src, effective_.data(), value_.size(), channels, *quantizer_);
-  } else if (!mask_) {
-    effective_ = value_;
   }
 }
 
