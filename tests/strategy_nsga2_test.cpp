@@ -53,18 +53,7 @@ const StrategyContext two_objectives(std::shared_ptr<SearchSpace> s, std::uint64
   return StrategyContext{std::move(s), {Direction::Minimize, Direction::Minimize}, seed};
 }
 
-// Every gene inside its internal bounds and on its grid, and the decoded assignment valid: only
-// parameters whose condition holds are active, each value in its domain.
-void check_genome(const SearchSpace& s, const std::vector<double>& g) {
-  REQUIRE(g.size() == s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const Parameter& p = s.parameters()[i];
-    CHECK(g[i] >= p.internal_low());
-    CHECK(g[i] <= p.internal_high());
-    CHECK(search::snap(p, g[i]) == g[i]);
-  }
-  CHECK_NOTHROW(s.validate(s.decode(g)));
-}
+using test::check_genome;
 
 }  // namespace
 

@@ -16,6 +16,7 @@
 #include "nac/registry.hpp"
 #include "nac/search_strategy.hpp"
 #include "nac/task.hpp"
+#include "search/variation.hpp"
 
 namespace nac::test {
 
@@ -51,6 +52,19 @@ inline void check_resume_continues(SearchStrategy& a, const std::function<std::u
     }
   }
   CHECK(a.save_state() == b->save_state());
+}
+
+/// Every gene inside its internal bounds and on its grid, and the decoded assignment valid: only
+/// parameters whose condition holds are active, each value in its domain.
+inline void check_genome(const SearchSpace& s, const std::vector<double>& g) {
+  REQUIRE(g.size() == s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const Parameter& p = s.parameters()[i];
+    CHECK(g[i] >= p.internal_low());
+    CHECK(g[i] <= p.internal_high());
+    CHECK(search::snap(p, g[i]) == g[i]);
+  }
+  CHECK_NOTHROW(s.validate(s.decode(g)));
 }
 
 /// Runs the strategy plugin `strategy` (default settings, `seed`) for `trials` trials on the

@@ -37,16 +37,7 @@ std::shared_ptr<SearchSpace> conditional_space(int slots) {
 
 double conditional(const Assignment& a, int slots) { return test_functions::conditional_value(a, slots); }
 
-void check_genome(const SearchSpace& s, const std::vector<double>& g) {
-  REQUIRE(g.size() == s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const Parameter& p = s.parameters()[i];
-    CHECK(g[i] >= p.internal_low());
-    CHECK(g[i] <= p.internal_high());
-    CHECK(search::snap(p, g[i]) == g[i]);
-  }
-  CHECK_NOTHROW(s.validate(s.decode(g)));
-}
+using test::check_genome;
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
