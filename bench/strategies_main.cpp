@@ -25,8 +25,10 @@
 #include "nac/error.hpp"
 #include "nac/hypervolume.hpp"
 #include "nac/pareto.hpp"
-#include "nac/plugin_loader.hpp"
+#include "nac/run/plugin_loader.hpp"
 #include "nac/registry.hpp"
+#include "nac/search_strategy.hpp"
+#include "nac/task.hpp"
 
 namespace {
 
@@ -45,7 +47,8 @@ nac::ConfigTable table_of(const std::string& text, const std::string& what) {
 Outcome run(const nac::Registry& registry, const std::string& task_toml, const std::string& strategy,
             const std::string& strategy_toml, std::size_t trials, std::uint64_t seed) {
   const auto task_cfg = table_of(task_toml, "task");
-  const auto task = registry.task("test_functions")(task_cfg);
+  const auto made = registry.task("test_functions")(task_cfg);
+  const nac::ProblemTask* task = &nac::as_problem_task(*made, "the benchmark");
   task_cfg.finish();
   std::vector<std::string> names;
   std::vector<nac::Direction> directions;

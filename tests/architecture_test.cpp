@@ -6,13 +6,13 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "nac/architecture.hpp"
+#include "nac/run/architecture.hpp"
 #include "nac/error.hpp"
-#include "nac/experiment.hpp"
+#include "nac/run/experiment.hpp"
 #include "nac/model_cost.hpp"
 #include "nac/nn/model.hpp"
-#include "nac/plugin_loader.hpp"
-#include "nac/runner.hpp"
+#include "nac/run/plugin_loader.hpp"
+#include "nac/run/runner.hpp"
 #include "test_support.hpp"
 
 using namespace nac;

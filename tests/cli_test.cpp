@@ -39,7 +39,10 @@ TEST_CASE("nac plugins with broken plugin folders: one clear message naming the 
   const std::pair<const char*, const char*> cases[] = {
       {"not_a_library", "nac_not_a_library.so: not a shared library"},
       {"no_entry", "nac_fixture_no_entry.so: no entry point 'nac_plugin'"},
-      {"wrong_abi", "nac_fixture_wrong_abi.so: built for nac plugin ABI version"},
+      {"wrong_abi", "nac_fixture_wrong_abi.so: built for nac 9.9.0 (plugin ABI"},
+      {"wrong_nac_version", "nac_fixture_wrong_nac_version.so: built against nac 0.1.7; this is nac"},
+      {"partial_registration", "registers strategy 'random', which plugin 'random'"},
+      {"throwing_registration", "nac_fixture_throwing_registration.so: its register function threw a non-standard exception"},
       {"duplicate_strategy", "registers strategy 'random', which plugin 'random'"},
       {"duplicate_plugin_name", "nac_fixture_duplicate_plugin_name.so: its name 'random' is taken by"},
   };

@@ -8,9 +8,9 @@
 
 #include "nac/constraints.hpp"
 #include "nac/error.hpp"
-#include "nac/experiment.hpp"
+#include "nac/run/experiment.hpp"
 #include "nac/pareto.hpp"
-#include "nac/runner.hpp"
+#include "nac/run/runner.hpp"
 #include "test_support.hpp"
 
 using namespace nac;

@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "nac/error.hpp"
-#include "nac/experiment.hpp"
+#include "nac/run/experiment.hpp"
 #include "nac/pareto.hpp"
-#include "nac/plugin_loader.hpp"
-#include "nac/runner.hpp"
+#include "nac/run/plugin_loader.hpp"
+#include "nac/run/runner.hpp"
 #include "test_support.hpp"
 
 using namespace nac;

@@ -1,8 +1,12 @@
+#include <algorithm>
 #include <doctest/doctest.h>
 
 #include "nac/error.hpp"
 #include "nac/plugin.hpp"
-#include "nac/plugin_loader.hpp"
+#include "nac/search_strategy.hpp"
+#include "nac/task.hpp"
+#include "nac/version.hpp"
+#include "nac/run/plugin_loader.hpp"
 #include "test_support.hpp"
 
 using namespace nac;
@@ -56,11 +60,58 @@ TEST_CASE("a plugin built for another ABI version is refused with both versions"
   Registry registry;
   PluginLoader loader(registry);
   const fs::path f = fs::canonical(fixtures / "wrong_abi" / "nac_fixture_wrong_abi.so");
-  const std::string expected = "plugin " + f.string() + ": built for nac plugin ABI version " +
-                               std::to_string(kAbiVersion + 98) + ", this nac has version " +
-                               std::to_string(kAbiVersion) + "; rebuild the plugin against this nac";
+  const std::string expected = "plugin " + f.string() + ": built for nac 9.9.0 (plugin ABI " +
+                               std::to_string(kAbiVersion + 98) + "); this is nac " NAC_VERSION " (plugin ABI " +
+                               std::to_string(kAbiVersion) + "); rebuild the plugin against this nac";
   CHECK_THROWS_WITH_AS(loader.load_file(f), expected.c_str(), Error);
   CHECK(registry.entries().empty());
+}
+
+TEST_CASE("a plugin of this ABI built against another nac minor version is refused with both versions") {
+  Registry registry;
+  PluginLoader loader(registry);
+  const fs::path f = fs::canonical(fixtures / "wrong_nac_version" / "nac_fixture_wrong_nac_version.so");
+  const std::string expected = "plugin " + f.string() + ": built against nac 0.1.7; this is nac " NAC_VERSION
+                               " (plugin ABI " + std::to_string(kAbiVersion) +
+                               "); a plugin must be built against the same nac major.minor version; rebuild it";
+  CHECK_THROWS_WITH_AS(loader.load_file(f), expected.c_str(), Error);
+  CHECK(loader.plugins().empty());
+}
+
+TEST_CASE("a registration that collides part way leaves no trace, and the plugins loaded before keep working") {
+  Registry registry;
+  PluginLoader loader(registry);
+  loader.load_directory(plugin_dir);
+  const auto before = registry.entries().size();
+  const fs::path f = fs::canonical(fixtures / "partial_registration" / "nac_fixture_partial_registration.so");
+  CHECK_THROWS_WITH_AS(loader.load_file(f),
+                       ("plugin 'partial_registration' (" + f.string() +
+                        ") registers strategy 'random', which plugin 'random' (" +
+                        fs::canonical(plugin_dir / "nac_random.so").string() + ") already registered")
+                           .c_str(),
+                       Error);
+  CHECK_FALSE(registry.contains(PluginKind::Strategy, "fresh_partial"));
+  CHECK(registry.entries().size() == before);
+  CHECK(std::none_of(loader.plugins().begin(), loader.plugins().end(),
+                     [](const LoadedPlugin& p) { return p.name == "partial_registration"; }));
+  // The registry still makes objects with the factories it kept (their code is loaded).
+  const auto space = std::make_shared<SearchSpace>();
+  space->add(Parameter::real("x", 0, 1));
+  auto s = registry.strategy("random")(ConfigTable::empty("strategy"), StrategyContext{space, {Direction::Minimize}, 1});
+  CHECK(s->ask().params.has("x"));
+}
+
+TEST_CASE("a register function that throws a non-standard exception: a clear error and no trace") {
+  Registry registry;
+  PluginLoader loader(registry);
+  const fs::path f = fs::canonical(fixtures / "throwing_registration" / "nac_fixture_throwing_registration.so");
+  CHECK_THROWS_WITH_AS(loader.load_file(f),
+                       ("plugin " + f.string() +
+                        ": its register function threw a non-standard exception, nothing of it was kept")
+                           .c_str(),
+                       Error);
+  CHECK(registry.entries().empty());
+  CHECK(loader.plugins().empty());
 }
 
 TEST_CASE("two plugins registering the same name: the error names both files") {

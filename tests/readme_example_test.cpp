@@ -2,9 +2,11 @@
 // fixtures/readme_example/nac_sphere.so; this test loads it and searches with it.
 #include <doctest/doctest.h>
 
-#include "nac/experiment.hpp"
-#include "nac/plugin_loader.hpp"
-#include "nac/runner.hpp"
+#include "nac/run/experiment.hpp"
+#include "nac/run/plugin_loader.hpp"
+#include "nac/run/runner.hpp"
+#include "nac/error.hpp"
+#include "nac/task.hpp"
 #include "test_support.hpp"
 
 using namespace nac;
@@ -29,7 +31,7 @@ TEST_CASE("the README's plugin example loads - validates its table and runs") {
   a.set("x0", 0.5);
   a.set("x1", 0.25);
   a.set("x2", 1.0);
-  CHECK(setup.task->evaluate(a, EvalContext{}).at("distance") == doctest::Approx(0.625));
+  CHECK(as_problem_task(*setup.task, "the test").evaluate(a, EvalContext{}).at("distance") == doctest::Approx(0.625));
   const RunSummary s = run_search(ex, setup, RunOptions{dir.path() / "out", false});
   REQUIRE(s.front.size() == 1);
   // Random search in 3-D: the best of 300 draws is well below the mean distance 3 * 7/48.

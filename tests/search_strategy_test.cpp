@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nac/error.hpp"
-#include "nac/plugin_loader.hpp"
+#include "nac/run/plugin_loader.hpp"
 #include "nac/search_strategy.hpp"
 
 using namespace nac;

@@ -13,7 +13,7 @@
 #include "grid.hpp"
 #include "problems.hpp"
 #include "nac/error.hpp"
-#include "nac/plugin_loader.hpp"
+#include "nac/run/plugin_loader.hpp"
 
 using namespace nac;
 using search::Grid;

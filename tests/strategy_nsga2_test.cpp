@@ -12,7 +12,7 @@
 #include "test_support.hpp"
 #include "nac/hypervolume.hpp"
 #include "nac/pareto.hpp"
-#include "nac/plugin_loader.hpp"
+#include "nac/run/plugin_loader.hpp"
 #include "nsga2.hpp"
 #include "problems.hpp"
 #include "search/variation.hpp"

@@ -72,7 +72,8 @@ inline void check_genome(const SearchSpace& s, const std::vector<double>& g) {
 /// hypervolume of its non-dominated points at (1.1, 1.1).
 inline double plugin_front_hypervolume(const Registry& r, const std::string& strategy, const std::string& task_settings,
                                        int trials, std::uint64_t seed) {
-  const auto task = r.task("test_functions")(settings_of(task_settings));
+  const auto made = r.task("test_functions")(settings_of(task_settings));
+  const ProblemTask* task = &as_problem_task(*made, "the test");
   auto s = r.strategy(strategy)(ConfigTable::empty("strategy"),
                                 StrategyContext{task->search_space(), {Direction::Minimize, Direction::Minimize}, seed});
   std::vector<Point> points;

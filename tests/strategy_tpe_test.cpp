@@ -13,7 +13,7 @@
 #include "test_support.hpp"
 #include "nac/hypervolume.hpp"
 #include "nac/pareto.hpp"
-#include "nac/plugin_loader.hpp"
+#include "nac/run/plugin_loader.hpp"
 #include "search/variation.hpp"
 #include "problems.hpp"
 #include "tpe.hpp"
@@ -231,7 +231,8 @@ TEST_CASE("tpe settings: defaults - ranges - unknown keys") {
 TEST_CASE("tpe beats random search on the conditional space through the plugins") {
   const Registry& r = tpe_plugins();
   const auto task_config = settings_of("problem = \"conditional\"");
-  const auto task = r.task("test_functions")(task_config);
+  const auto made = r.task("test_functions")(task_config);
+  const ProblemTask* task = &as_problem_task(*made, "the test");
   auto best_of = [&](const std::string& strategy, const char* settings, std::uint64_t seed) {
     auto s = r.strategy(strategy)(settings_of(settings), StrategyContext{task->search_space(), {Direction::Minimize}, seed});
     double best = 1e300;

@@ -2,7 +2,8 @@
 
 #include <doctest/doctest.h>
 
-#include "nac/plugin_loader.hpp"
+#include "nac/run/plugin_loader.hpp"
+#include "nac/task.hpp"
 #include "test_support.hpp"
 
 using namespace nac;
@@ -10,13 +11,15 @@ using namespace nac;
 namespace {
 
 struct Problem {
-  std::unique_ptr<Task> task;
+  std::unique_ptr<Task> made;
+  const ProblemTask* task = nullptr;
   explicit Problem(const std::string& toml) {
     static Registry registry;
     static PluginLoader loader(registry);
     loader.load_directory(NAC_PLUGIN_DIR);
     const ConfigTable root = root_table(parse_toml_text(toml, "t.toml"), "t.toml");
-    task = registry.task("test_functions")(root);
+    made = registry.task("test_functions")(root);
+    task = &as_problem_task(*made, "the test");
     root.finish();
   }
   Metrics at(const std::vector<double>& x, const std::string& prefix = "x") const {

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <unistd.h>
 
-#include "nac/plugin_loader.hpp"
+#include "nac/run/plugin_loader.hpp"
 
 namespace nac::test {
 
@@ -47,10 +47,12 @@ void write_file(const fs::path& file, const std::string& text) {
   if (!out) throw std::runtime_error("cannot write " + file.string());
 }
 
-CommandResult run_nac(const std::string& args) {
+CommandResult run_nac(const std::string& args) { return run_command(std::string("'") + NAC_EXE + "' " + args); }
+
+CommandResult run_command(const std::string& command) {
   TempDir tmp("cmd");
   const fs::path out = tmp.path() / "out", err = tmp.path() / "err";
-  const std::string cmd = std::string("'") + NAC_EXE + "' " + args + " >'" + out.string() + "' 2>'" + err.string() + "'";
+  const std::string cmd = command + " >'" + out.string() + "' 2>'" + err.string() + "'";
   const int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

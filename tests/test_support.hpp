@@ -36,6 +36,8 @@ struct CommandResult {
 
 /// Runs the nac program with the given arguments (a shell-quoted string).
 CommandResult run_nac(const std::string& args);
+/// Runs a shell command line, capturing its output.
+CommandResult run_command(const std::string& command);
 
 std::string read_file(const std::filesystem::path& file);
 /// The JSON values of a JSON Lines file (trials.jsonl, journal.jsonl), one per line.

@@ -4,7 +4,8 @@
 
 #include "commands.hpp"
 #include "nac/config.hpp"
-#include "nac/plugin_loader.hpp"
+#include "nac/task.hpp"
+#include "nac/run/plugin_loader.hpp"
 
 namespace nac::cli {
 

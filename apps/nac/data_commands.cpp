@@ -5,6 +5,7 @@
 
 #include "cli_support.hpp"
 #include "nac/data/array_io.hpp"
+#include "nac/dataset_task.hpp"
 #include "nac/error.hpp"
 #include "nac/nn/runtime.hpp"
 #include "nac/text.hpp"
@@ -18,12 +19,14 @@ int data_generate(const CommonOptions& common, const DataGenerateArgs& args) {
   PluginLoader loader(registry);
   load_plugins(loader, common);
   auto task = make_task(registry, args.task);
+  const auto& generator = task_capability<DataGenerator>(*task, args.task.name, "generate data");
+  const auto& files = task_capability<DataFiles>(*task, args.task.name, "write data files");
   if (fs::exists(args.out)) throw Error(args.out + ": already exists; nac does not overwrite data files");
   if (args.threads) nn::set_threads(*args.threads);
   const auto t0 = std::chrono::steady_clock::now();
-  const nn::Dataset d = task->generate(args.count, args.seed);
+  const nn::Dataset d = generator.generate(args.count, args.seed);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  task->save_data(d, args.out);
+  files.save_data(d, args.out);
   std::printf("%s: %zu samples, inputs %s, targets %s (generated in %.2f s, %.0f samples/s, threads: %d)\n",
               args.out.c_str(), d.size(), to_string(d.inputs.shape()).c_str(), to_string(d.targets.shape()).c_str(),
               seconds, static_cast<double>(d.size()) / std::max(seconds, 1e-9), nn::threads());
@@ -60,13 +63,17 @@ int baseline(const CommonOptions& common, const BaselineArgs& args) {
   PluginLoader loader(registry);
   load_plugins(loader, common);
   auto task = make_task(registry, args.task);
-  const auto methods = task->baselines();
+  const auto& baselines = task_capability<BaselineMethods>(*task, args.task.name, "run classical baselines");
+  const auto methods = baselines.baselines();
   if (std::find(methods.begin(), methods.end(), args.method) == methods.end()) {
     throw Error("unknown baseline '" + args.method + "'" + did_you_mean(args.method, methods) +
                 "; this task has: " + (methods.empty() ? std::string("none") : join(methods)));
   }
-  const nn::Dataset d = args.data ? task->read_data(*args.data) : task->generate(args.count, args.seed);
-  const BaselineReport r = task->run_baseline(args.method, d);
+  const nn::Dataset d =
+      args.data ? task_capability<DataFiles>(*task, args.task.name, "read data files").read_data(*args.data)
+                : task_capability<DataGenerator>(*task, args.task.name, "generate data (give --data FILE)")
+                      .generate(args.count, args.seed);
+  const BaselineReport r = baselines.run_baseline(args.method, d);
   std::printf("%s on %zu samples: %s\n", args.method.c_str(), d.size(), r.summary.c_str());
   for (const auto& m : task->metrics())
     if (r.metrics.count(m.name)) std::printf("  %-22s %.4f   %s\n", m.name.c_str(), r.metrics.at(m.name), m.description.c_str());

@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "nac/error.hpp"
+#include "nac/version.hpp"
 
 namespace {
 

@@ -7,12 +7,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "nac/architecture.hpp"
+#include "nac/run/architecture.hpp"
 #include "nac/error.hpp"
-#include "nac/experiment.hpp"
-#include "nac/plugin_loader.hpp"
-#include "nac/runner.hpp"
+#include "nac/run/experiment.hpp"
+#include "nac/run/plugin_loader.hpp"
+#include "nac/run/runner.hpp"
 #include "nac/text.hpp"
+#include "nac/version.hpp"
 
 namespace nac::cli {
 

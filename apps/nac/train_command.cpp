@@ -7,10 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_support.hpp"
+#include "nac/dataset_task.hpp"
 #include "nac/error.hpp"
 #include "nac/nn/model_io.hpp"
 #include "nac/nn/runtime.hpp"
-#include "nac/training_config.hpp"
+#include "nac/nn/training_config.hpp"
 
 namespace nac::cli {
 
@@ -66,8 +67,9 @@ int train(const CommonOptions& common, const TrainArgs& args) {
   // architecture, trained afresh.
   const ModelSpec spec = fs::path(args.model).extension() == ".nacm" ? nn::load_model(args.model).spec()
                                                                       : nn::load_model_spec(args.model);
-  auto task = make_task(registry, args.task);
-  nn::TrainConfig config = training_config(config_table(args.task, "training"), task->default_loss());
+  const auto task_object = make_task(registry, args.task);
+  const DatasetTask& task = as_dataset_task(*task_object, "nac train");
+  nn::TrainConfig config = training_config(config_table(args.task, "training"), task.default_loss());
   if (args.epochs) config.epochs = *args.epochs;
   if (args.batch) config.batch = *args.batch;
   if (args.lr) config.optimizer.lr = *args.lr;
@@ -75,7 +77,7 @@ int train(const CommonOptions& common, const TrainArgs& args) {
   if (args.seed) config.seed = *args.seed;
   if (args.threads) config.threads = *args.threads;
   config.progress = !args.quiet && stderr_is_terminal();
-  const Task& t = *task;
+  const DatasetTask& t = task;
   config.metrics = [&t](const nn::Tensor& p, const nn::Tensor& y) { return t.score(p, y); };
 
   const fs::path out = args.out ? fs::path(*args.out) : fs::path("results") / ("train-" + fs::path(args.model).stem().string());
@@ -85,7 +87,7 @@ int train(const CommonOptions& common, const TrainArgs& args) {
 
   const auto t0 = std::chrono::steady_clock::now();
   std::fprintf(stderr, "loading data...\n");
-  const TaskData data = task->load_data();
+  const TaskData data = task.load_data();
   std::fprintf(stderr, "data: %zu training, %zu validation, %zu test samples (%.1f s)\n", data.train.size(),
                data.validation.size(), data.test.size(),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -96,7 +98,7 @@ int train(const CommonOptions& common, const TrainArgs& args) {
 
   const nn::Dataset& eval = data.test.size() ? data.test : data.validation;
   const char* split = data.test.size() ? "test" : "validation";
-  const Metrics metrics = task->score(nn::predict(model, eval.inputs, 256), eval.targets);
+  const Metrics metrics = task.score(nn::predict(model, eval.inputs, 256), eval.targets);
   const double per_sample_256 = inference_seconds(model, eval.inputs, 256);
   const double per_sample_1 = inference_seconds(model, eval.inputs, 1);
 
@@ -120,7 +122,7 @@ int train(const CommonOptions& common, const TrainArgs& args) {
               nn::to_string(result.status), result.seconds, result.best_epoch, result.best_val_loss);
   if (result.status == nn::TrainStatus::Diverged) std::printf("  %s\n", result.message.c_str());
   std::printf("%s set (%zu samples):\n", split, eval.size());
-  for (const auto& m : task->metrics())
+  for (const auto& m : task.metrics())
     if (metrics.count(m.name)) std::printf("  %-22s %.4f   %s\n", m.name.c_str(), metrics.at(m.name), m.description.c_str());
   std::printf("inference: %.2f us per sample at batch 256, %.1f us at batch 1 (%d threads)\n", per_sample_256 * 1e6,
               per_sample_1 * 1e6, nn::threads());

@@ -1,4 +1,5 @@
 // The `none` block: an empty slot. No parameters, no layers.
+#include "nac/block_type.hpp"
 #include "nac/plugin.hpp"
 
 namespace {

@@ -1,6 +1,8 @@
 // Cost objectives read from the candidate's model: `bops`, `macs`, `params` (all minimised).
 // Settings: none; bits and pruning come from the model's layer attributes (model_cost.hpp).
+#include "nac/error.hpp"
 #include "nac/model_cost.hpp"
+#include "nac/objective.hpp"
 #include "nac/plugin.hpp"
 
 namespace {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nac/plugin.hpp"
+#include "nac/search_strategy.hpp"
 
 namespace {
 

@@ -18,6 +18,7 @@
 #include "generator.hpp"
 #include "metrics.hpp"
 #include "nac/error.hpp"
+#include "nac/dataset_task.hpp"
 #include "nac/plugin.hpp"
 
 namespace nac::bragg {
@@ -36,7 +37,7 @@ nn::Dataset rows(const nn::Dataset& d, std::size_t from, std::size_t to) {
   return out;
 }
 
-class BraggTask final : public Task {
+class BraggTask final : public DatasetTask, public DataGenerator, public DataFiles, public BaselineMethods {
  public:
   explicit BraggTask(const ConfigTable& c) : settings_(PeakSettings::from_config(c)) {
     const fs::path base = fs::path(c.file()).parent_path();
@@ -103,7 +104,7 @@ class BraggTask final : public Task {
   std::vector<std::string> baselines() const override { return {"bragg-fit", "centroid"}; }
 
   BaselineReport run_baseline(const std::string& name, const nn::Dataset& data) const override {
-    if (name != "bragg-fit" && name != "centroid") return Task::run_baseline(name, data);
+    if (name != "bragg-fit" && name != "centroid") throw Error("the bragg task has no baseline '" + name + "'");
     const std::int64_t n = static_cast<std::int64_t>(data.size()), p = data.inputs.dim(data.inputs.rank() - 1);
     nn::Tensor pred({n, 2});
     std::int64_t converged = 0;

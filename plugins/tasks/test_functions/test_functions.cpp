@@ -10,13 +10,14 @@
 //
 // Metrics: f1, f2 (..., fM) to minimise; `value` for conditional.
 #include "nac/plugin.hpp"
+#include "nac/task.hpp"
 #include "problems.hpp"
 
 namespace nac::test_functions {
 
 namespace {
 
-class TestFunctionsTask final : public Task {
+class TestFunctionsTask final : public ProblemTask {
  public:
   explicit TestFunctionsTask(Problem p) : problem_(std::move(p)) {}
 

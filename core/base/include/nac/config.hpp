@@ -1,0 +1,106 @@
+#pragma once
+// ConfigTable: a validated view of one table of a TOML experiment file. Every getter checks the
+// type and range of its key and throws nac::Error with file:line:col, the dotted key, what was
+// expected and what was found. Keys that were never asked for are unknown: finish() reports the
+// first of them with a did-you-mean suggestion. Each plugin validates its own table this way.
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+#include "nac/export.hpp"
+
+NAC_PUBLIC_BEGIN
+namespace nac {
+
+struct Range {
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+  bool min_exclusive = false;
+  bool max_exclusive = false;
+
+  static Range at_least(double v) { return Range{v}; }
+  static Range above(double v) { return Range{v, std::numeric_limits<double>::infinity(), true}; }
+  static Range between(double lo, double hi) { return Range{lo, hi}; }
+  bool contains(double v) const;
+  std::string describe() const;  // e.g. ">= 2", "in [0, 1]"
+};
+
+class ConfigTable {
+ public:
+  /// A view of `table`, which must live as long as `root` (the parsed document) does.
+  ConfigTable(std::shared_ptr<const toml::table> root, const toml::table& table,
+              std::shared_ptr<const std::string> file, std::string path);
+  /// An empty table (for plugins configured with no table at all).
+  static ConfigTable empty(std::string path);
+
+  bool has(std::string_view key) const;
+
+  std::int64_t integer(std::string_view key, std::optional<std::int64_t> fallback,
+                       Range range = {}) const;
+  double real(std::string_view key, std::optional<double> fallback, Range range = {}) const;
+  bool boolean(std::string_view key, std::optional<bool> fallback) const;
+  /// A string; if `choices` is not empty the value must be one of them (did-you-mean otherwise).
+  std::string string(std::string_view key, std::optional<std::string> fallback,
+                     const std::vector<std::string>& choices = {}) const;
+  std::vector<double> reals(std::string_view key, std::optional<std::vector<double>> fallback,
+                            Range range = {}) const;
+  std::vector<std::int64_t> integers(std::string_view key,
+                                     std::optional<std::vector<std::int64_t>> fallback,
+                                     Range range = {}) const;
+  std::vector<std::string> strings(std::string_view key,
+                                   std::optional<std::vector<std::string>> fallback) const;
+  /// A sub-table; an absent key gives an empty table when `required` is false.
+  ConfigTable table(std::string_view key, bool required = false) const;
+  /// An array of tables (`[[key]]`); absent gives an empty list.
+  std::vector<ConfigTable> tables(std::string_view key) const;
+  /// The raw node (or nullptr), for values of more than one shape; marks the key as known.
+  const toml::node* node(std::string_view key) const;
+  /// A view of a table of the same document (e.g. an inline table inside an array).
+  ConfigTable view(const toml::table& table, std::string dotted_name) const;
+  /// Marks a key as known without reading it (e.g. a key the caller already consumed).
+  void allow(std::string_view key) const;
+
+  /// Throws for the first key (in file order) that no getter asked for, with a suggestion.
+  void finish() const;
+
+  /// "file:line:col" of a key (of the table itself if the key is absent).
+  std::string where(std::string_view key) const;
+  /// "file:line:col" of any node of this document.
+  std::string where_node(const toml::node& node) const;
+  /// The dotted name of a key, e.g. "strategy.population".
+  std::string dotted(std::string_view key) const;
+  const std::string& path() const { return path_; }
+  /// The underlying TOML table (for tables whose keys are names, e.g. seeds).
+  const toml::table& toml() const { return *table_; }
+  const std::string& file() const { return *file_; }
+  /// Throws nac::Error "file:line:col: key 'dotted': message".
+  [[noreturn]] void fail(std::string_view key, const std::string& message) const;
+  /// The same, for an element or position described by a node of this document.
+  [[noreturn]] void fail_at(const toml::node& node, std::string_view key,
+                            const std::string& message) const;
+
+ private:
+  const toml::node* lookup(std::string_view key) const;
+
+  std::shared_ptr<const toml::table> root_;
+  const toml::table* table_;
+  std::shared_ptr<const std::string> file_;
+  std::string path_;
+  mutable std::set<std::string, std::less<>> known_;
+};
+
+/// Parses a TOML file; a syntax error becomes nac::Error with file:line:col.
+std::shared_ptr<const toml::table> parse_toml_file(const std::string& file);
+/// Parses TOML text (file names the source in messages).
+std::shared_ptr<const toml::table> parse_toml_text(const std::string& text, const std::string& file);
+/// A ConfigTable over a whole parsed document.
+ConfigTable root_table(std::shared_ptr<const toml::table> doc, const std::string& file);
+
+}  // namespace nac
+NAC_PUBLIC_END

@@ -1,0 +1,56 @@
+#pragma once
+// A network instantiated from a ModelSpec: forward on a batch, backward from the gradient of the
+// output, its parameters (with compression hooks) and its saved state (running statistics).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nac/model_spec.hpp"
+#include "nac/nn/layer.hpp"
+#include "nac/export.hpp"
+
+NAC_PUBLIC_BEGIN
+namespace nac::nn {
+
+class Model {
+ public:
+  /// Infers the spec's shapes, makes the layers and initialises the parameters from `seed`
+  /// (PyTorch's default initialisation). Throws nac::Error for an invalid spec.
+  explicit Model(ModelSpec spec, std::uint64_t seed = 0);
+  ~Model();
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
+
+  const ModelSpec& spec() const { return spec_; }
+
+  /// The output for a batch x (shape (N, ...input)); training mode uses batch statistics and
+  /// dropout. The model remembers x for backward: keep x alive and unchanged until then.
+  const Tensor& forward(const Tensor& x, bool training, Rng* rng = nullptr);
+  /// Sets every parameter's gradient from d(loss)/d(output) of the last forward, and
+  /// the gradient of the input when `d_input` is given.
+  void backward(const Tensor& d_output, Tensor* d_input = nullptr);
+
+  /// Every parameter, in layer order (the list is fixed when the model is built).
+  const std::vector<Param*>& params() const { return params_; }
+  /// Running statistics and other saved non-trained state, by name.
+  std::vector<std::pair<std::string, Tensor*>> buffers();
+  /// The parameter with that name, or nullptr.
+  Param* param(const std::string& name);
+  /// Number of trainable scalars.
+  std::size_t parameter_count();
+  /// Declares every parameter changed and recomputes the effective weights of hooked ones. A
+  /// training forward does this itself; call it before an evaluation forward after writing
+  /// parameter values through references held from earlier.
+  void refresh();
+
+ private:
+  ModelSpec spec_;
+  std::unique_ptr<Layer> root_;
+  std::vector<Param*> params_;  // owned by the layers of root_
+  Tensor output_, output_nhwc_, input_nhwc_, d_output_nhwc_, d_input_nhwc_;
+  const Tensor* last_input_ = nullptr;
+};
+
+}  // namespace nac::nn
+NAC_PUBLIC_END

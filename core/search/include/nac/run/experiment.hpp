@@ -1,0 +1,87 @@
+#pragma once
+// An experiment file, read and checked. The core keys are validated here; the tables that go to
+// plugins (task, strategy, objectives) are validated by the plugins themselves when the search is
+// set up (build_search), and unknown keys in them are reported after the plugin has read its own.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nac/config.hpp"
+#include "nac/constraints.hpp"
+#include "nac/objective.hpp"
+#include "nac/registry.hpp"
+#include "nac/search_strategy.hpp"
+#include "nac/task.hpp"
+#include "nac/export.hpp"
+
+NAC_PUBLIC_BEGIN
+namespace nac {
+
+/// A plugin named in the file and the table of settings it receives.
+struct PluginChoice {
+  std::string name;
+  ConfigTable config = ConfigTable::empty("");
+  std::string where;  // file:line:col of the name, for messages
+};
+
+struct SearchSettings {
+  std::int64_t trials = 100;
+  std::int64_t batch = 0;     // trials asked at once; 0: as many as workers
+  std::int64_t workers = 0;   // trials evaluated in parallel; 0: one per core
+  std::int64_t threads = 1;   // threads of each worker (training)
+  std::optional<std::vector<double>> reference_point;
+  bool seed_known = true;     // enqueue the task's known configurations first
+};
+
+/// A known configuration evaluated first ([search.seeds.NAME]).
+struct NamedSeed {
+  std::string name;
+  Assignment params;
+  std::string where;  // file:line:col
+};
+
+struct Experiment {
+  std::filesystem::path file;
+  std::string name;
+  std::uint64_t seed = 0;
+  std::vector<std::filesystem::path> plugin_dirs;  // resolved against the file's folder
+  std::filesystem::path output;                    // default results/<name>
+  PluginChoice task;
+  PluginChoice strategy;
+  std::vector<PluginChoice> objectives;
+  SearchSettings search;
+  std::vector<NamedSeed> seeds;
+  std::vector<Constraint> constraints;      // [constraints]
+  std::optional<ConfigTable> architecture;  // [architecture], for dataset tasks
+  ConfigTable training = ConfigTable::empty("training");  // [training]
+};
+
+/// Reads and validates an experiment file. Throws nac::Error with file:line:col and the key.
+Experiment load_experiment(const std::filesystem::path& file);
+
+/// The objects of a search, made from the plugins an experiment names.
+class ArchitectureTemplate;
+namespace nn {
+struct TrainConfig;
+}
+
+struct SearchSetup {
+  std::unique_ptr<Task> task;
+  std::shared_ptr<const ArchitectureTemplate> architecture;  // dataset tasks
+  std::shared_ptr<const nn::TrainConfig> training;           // dataset tasks
+  std::shared_ptr<const SearchSpace> space;
+  std::vector<std::unique_ptr<Objective>> objectives;
+  std::unique_ptr<SearchStrategy> strategy;
+  std::vector<double> reference_point;  // empty: no hypervolume
+  std::vector<std::string> seed_names;   // the names of the first trials, in order
+  std::vector<Constraint> constraints;   // checked against the objectives and the task's metrics
+};
+
+/// Instantiates task, objectives and strategy (each validates its own table) with `seed`.
+SearchSetup build_search(const Experiment& experiment, const Registry& registry, std::uint64_t seed);
+
+}  // namespace nac
+NAC_PUBLIC_END

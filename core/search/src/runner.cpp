@@ -1,0 +1,232 @@
+#include "nac/run/runner.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "nac/error.hpp"
+#include "nac/hypervolume.hpp"
+#include "nac/pareto.hpp"
+#include "nac/run/results_writer.hpp"
+#include "pareto_plot.hpp"
+#include "trial_evaluation.hpp"
+
+namespace nac {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+std::string clock_text(double seconds) {
+  const long s = std::lround(seconds);
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  return buf;
+}
+
+std::vector<Point> minimized_points(const std::vector<TrialRecord>& trials, const std::vector<std::size_t>& idx,
+                                    const SearchStrategy& strategy) {
+  std::vector<Point> pts;
+  for (std::size_t i : idx) pts.push_back(strategy.minimized(trials[i].objectives));
+  return pts;
+}
+
+// The non-dominated trials among the feasible ones.
+std::vector<std::size_t> front_of(const std::vector<TrialRecord>& trials, const SearchStrategy& strategy) {
+  std::vector<std::size_t> complete;
+  for (std::size_t i = 0; i < trials.size(); ++i)
+    if (trials[i].feasible()) complete.push_back(i);
+  const auto nd = non_dominated(minimized_points(trials, complete, strategy));
+  std::vector<std::size_t> front;
+  for (std::size_t k : nd) front.push_back(complete[k]);
+  return front;
+}
+
+std::vector<nlohmann::json> read_lines(const fs::path& file) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(file);
+  std::size_t line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.empty()) continue;
+    try {
+      out.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::exception&) {
+      // A line cut short by a kill is the last one; anything else is corruption.
+      if (in.peek() == EOF) break;
+      throw Error(file.string() + ":" + std::to_string(line_no) + ": not a JSON line; the journal is corrupt");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool TrialRecord::feasible() const { return status == TrialStatus::Complete && nac::feasible(constraints); }
+
+RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions& options) {
+  std::vector<std::string> objective_names, metric_names;
+  for (const auto& o : setup.objectives) objective_names.push_back(o->name());
+  for (const auto& m : setup.task->metrics()) metric_names.push_back(m.name);
+  std::vector<std::string> constraint_names;
+  for (const auto& c : setup.constraints) constraint_names.push_back(c.describe());
+  ResultsWriter writer(options.out_dir, *setup.space, objective_names, metric_names, options.resume, constraint_names);
+  if (!options.resume) {
+    std::error_code ec;
+    fs::copy_file(ex.file, options.out_dir / "experiment.toml", fs::copy_options::overwrite_existing, ec);
+  }
+
+  RunSummary summary;
+  summary.out_dir = options.out_dir;
+  SearchStrategy& strategy = *setup.strategy;
+  bool resumable = true;
+  try {
+    (void)strategy.save_state();
+  } catch (const Error&) {
+    resumable = false;  // the strategy cannot save its state: no state.json, no resume
+  }
+
+  // Resume: the strategy's state after the last finished batch, the trials told so far, and the
+  // journal of trials that finished after that (reused when the strategy asks for them again).
+  std::map<std::uint64_t, TrialRecord> finished;
+  if (options.resume) {
+    const fs::path state_file = options.out_dir / "state.json";
+    if (fs::exists(state_file)) {
+      std::ifstream in(state_file);
+      try {
+        const nlohmann::json state = nlohmann::json::parse(in);
+        strategy.load_state(state.at("strategy"));
+        if (state.contains("versions"))  // (state files of older builds have none)
+          for (const auto& [name, version] : state.at("versions").items()) {
+            const auto now = options.versions.find(name);
+            const std::string was = version.get<std::string>();
+            if (now == options.versions.end() || now->second != was)
+              summary.warnings.push_back("the run started with " + name + " " + was + ", it resumes with " +
+                                         (now == options.versions.end() ? std::string("none") : now->second) +
+                                         ": trials from here on may differ (data, training or search)");
+          }
+      } catch (const nlohmann::json::exception& e) {
+        throw Error(state_file.string() + ": corrupt: " + e.what());
+      }
+      for (const auto& w : summary.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+      for (const auto& j : read_lines(options.out_dir / "trials.jsonl")) summary.trials.push_back(writer.from_json(j));
+      if (summary.trials.size() != strategy.trials_asked())
+        throw Error(options.out_dir.string() + ": trials.jsonl holds " + std::to_string(summary.trials.size()) +
+                    " trials, state.json " + std::to_string(strategy.trials_asked()));
+      for (const auto& r : summary.trials) {
+        summary.failed += r.status == TrialStatus::Failed;
+        summary.infeasible += r.status == TrialStatus::Complete && !r.feasible();
+      }
+    } else if (fs::exists(options.out_dir / "trials.jsonl") && !read_lines(options.out_dir / "trials.jsonl").empty()) {
+      throw Error(options.out_dir.string() + ": no state.json to resume from (the strategy cannot save its state)");
+    }
+    for (const auto& j : read_lines(options.out_dir / "journal.jsonl")) {
+      TrialRecord r = writer.from_json(j);
+      if (r.id >= summary.trials.size()) finished[r.id] = std::move(r);
+    }
+  }
+
+  detail::EvaluationEnvironment env{setup,          nullptr, Rng::derive(ex.seed, 0x5eed).next(),
+                                    static_cast<int>(ex.search.threads), options.out_dir, objective_names};
+  if (setup.architecture) {
+    if (options.progress) std::fprintf(stderr, "loading the task's data...\n");
+    env.data = std::make_shared<const TaskData>(as_dataset_task(*setup.task, "an architecture search").load_data());
+  }
+  std::size_t workers = static_cast<std::size_t>(ex.search.workers);
+  if (workers == 0) {
+    const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    workers = std::max<std::size_t>(1, cores / static_cast<std::size_t>(ex.search.threads));
+  }
+  const std::size_t batch_size = ex.search.batch > 0 ? static_cast<std::size_t>(ex.search.batch) : workers;
+  const auto t0 = Clock::now();
+  auto last_print = Clock::now() - std::chrono::seconds(1);
+  const auto total = static_cast<std::size_t>(ex.search.trials);
+  const std::size_t start = summary.trials.size();
+
+  auto print_progress = [&](bool final) {
+    if (!options.progress) return;
+    if (!final && Clock::now() - last_print < std::chrono::milliseconds(100)) return;
+    last_print = Clock::now();
+    const double elapsed = since(t0);
+    const std::size_t done = summary.trials.size();
+    const double left = done > start ? elapsed / static_cast<double>(done - start) * static_cast<double>(total - done) : 0;
+    std::fprintf(stderr, "\r\033[Ktrial %zu of %zu | %s elapsed | ~%s left | front %zu | failed %zu", done, total,
+                 clock_text(elapsed).c_str(), clock_text(left).c_str(), summary.front.size(), summary.failed);
+    if (!setup.constraints.empty()) std::fprintf(stderr, " | infeasible %zu", summary.infeasible);
+    if (final) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  };
+
+  std::mutex journal_mutex;
+  const std::size_t stop = options.stop_after ? std::min(total, start + options.stop_after) : total;
+  while (summary.trials.size() < stop) {
+    const std::size_t n = std::min(batch_size, stop - summary.trials.size());
+    const std::vector<Trial> batch = strategy.ask(n);
+    std::vector<TrialRecord> records(batch.size());
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+      for (std::size_t i; (i = next++) < batch.size();) {
+        auto reuse = finished.find(batch[i].id);
+        if (reuse != finished.end() && reuse->second.params == batch[i].params) {
+          records[i] = reuse->second;  // finished before the interruption
+          continue;
+        }
+        records[i] = detail::evaluate_trial(batch[i], env);
+        const std::lock_guard<std::mutex> lock(journal_mutex);
+        writer.journal(records[i]);
+      }
+    };
+    const std::size_t threads = std::min(workers, batch.size());
+    if (threads <= 1) {
+      work();
+    } else {
+      std::vector<std::thread> pool;
+      for (std::size_t w = 0; w < threads; ++w) pool.emplace_back(work);
+      for (auto& t : pool) t.join();
+    }
+    for (auto& r : records) {  // told and written in trial order: same seed, same run
+      strategy.tell(r.id, r.status == TrialStatus::Complete ? TrialResult{TrialStatus::Complete, r.objectives, r.constraints, {}}
+                                                            : TrialResult::failed(r.message));
+      writer.append(r);
+      if (r.status == TrialStatus::Failed) ++summary.failed;
+      if (r.status == TrialStatus::Complete && !r.feasible()) ++summary.infeasible;
+      summary.trials.push_back(std::move(r));
+    }
+    if (resumable)
+      writer.write_state(nlohmann::json{{"strategy", strategy.save_state()},
+                                        {"told", summary.trials.size()},
+                                        {"experiment", fs::absolute(ex.file).string()},
+                                        {"seed", ex.seed},
+                                        {"versions", options.versions}});
+    summary.front = front_of(summary.trials, strategy);  // once a batch: progress line and plot
+    if (setup.objectives.size() >= 2 && setup.architecture && summary.trials.size() < stop)  // (the last: below)
+      write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names, setup.seed_names);
+    print_progress(false);
+  }
+  summary.seconds = since(t0);
+  if (summary.trials.size() == start) summary.front = front_of(summary.trials, strategy);  // no batch ran
+  print_progress(true);
+
+  if (!setup.reference_point.empty())
+    summary.hypervolume = summary.front.empty() ? 0.0
+                                                : hypervolume(minimized_points(summary.trials, summary.front, strategy),
+                                                              strategy.minimized(setup.reference_point));
+  writer.write_front(summary.trials, summary.front);
+  writer.write_summary(ex.name, summary, setup.reference_point);
+  if (setup.objectives.size() >= 2)
+    write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names, setup.seed_names);
+  return summary;
+}
+
+}  // namespace nac

@@ -1,0 +1,75 @@
+#include "trial_evaluation.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "nac/dataset_task.hpp"
+#include "nac/run/architecture.hpp"
+#include "nac/error.hpp"
+#include "nac/nn/model_io.hpp"
+#include "nac/nn/runtime.hpp"
+
+namespace nac::detail {
+
+namespace {
+
+// Trains the candidate network of a trial and returns the task's validation metrics.
+Metrics train_candidate(const Trial& trial, const EvaluationEnvironment& env, std::uint64_t seed, ModelSpec& spec) {
+  spec = env.setup.architecture->build(trial.params);
+  nn::Model model(spec, seed);
+  nn::TrainConfig config = *env.setup.training;
+  config.seed = seed;
+  config.threads = env.threads;
+  config.progress = false;
+  const TaskData& data = *env.data;
+  const nn::TrainResult r = nn::train(model, data.train, data.validation, config);
+  if (r.status == nn::TrainStatus::Diverged && r.best_epoch < 1) throw Error(r.message);
+  Metrics m = as_dataset_task(*env.setup.task, "training a candidate").score(nn::predict(model, data.validation.inputs, 1024), data.validation.targets);
+  m["train_seconds"] = r.seconds;
+  m["epochs"] = static_cast<double>(r.history.size());
+  m["val_loss"] = r.best_val_loss;
+  m["parameters"] = static_cast<double>(model.parameter_count());
+  const auto dir = env.out_dir / "models";
+  std::filesystem::create_directories(dir);
+  nn::save_model(model, dir / ("trial_" + std::to_string(trial.id) + ".nacm"));
+  return m;
+}
+
+}  // namespace
+
+TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env) {
+  TrialRecord r;
+  r.id = trial.id;
+  r.params = trial.params;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    const std::uint64_t seed = Rng::derive(env.seed, trial.id).next();
+    ModelSpec spec;
+    const ModelSpec* model = nullptr;
+    if (env.setup.architecture) {
+      nn::set_threads(env.threads);  // this worker thread's OpenMP threads
+      r.metrics = train_candidate(trial, env, seed, spec);
+      model = &spec;
+    } else {
+      EvalContext context{trial.id, seed, env.threads, env.out_dir / "trials" / std::to_string(trial.id)};
+      r.metrics = as_problem_task(*env.setup.task, "evaluating a configuration").evaluate(trial.params, context);
+    }
+    const Candidate candidate{r.params, r.metrics, model};
+    for (const auto& o : env.setup.objectives) {
+      const double v = o->evaluate(candidate);
+      if (!std::isfinite(v)) throw Error("objective '" + o->name() + "' is not finite (" + std::to_string(v) + ")");
+      r.objectives.push_back(v);
+    }
+    if (!env.setup.constraints.empty())
+      r.constraints = constraint_violations(env.setup.constraints, env.objective_names, r.objectives, r.metrics);
+  } catch (const std::exception& e) {
+    r.status = TrialStatus::Failed;
+    r.objectives.clear();
+    r.constraints.clear();
+    r.message = e.what();
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace nac::detail
