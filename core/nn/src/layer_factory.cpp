@@ -1,7 +1,10 @@
+// The engine's side of the op registry (nac/ops.hpp): the layer of every built-in op, attached
+// to its op once, and make_layer, which asks the op of a spec for its layer (a plugin's op
+// brings its own).
 #include "conv2d.hpp"
 #include "layers.hpp"
 #include "nac/error.hpp"
-#include "nac/text.hpp"
+#include "nac/ops.hpp"
 
 namespace nac::nn {
 
@@ -10,23 +13,33 @@ std::unique_ptr<Layer> make_conv2d_fused(const LayerSpec& conv, const LayerSpec&
   return std::make_unique<Conv2d>(conv, &activation);
 }
 
+namespace {
+
+bool attach_builtin_layers() {
+  const std::pair<const char*, LayerMaker> layers[] = {
+      {"conv2d", make_conv2d},       {"linear", make_linear},         {"relu", make_activation},
+      {"leaky_relu", make_activation}, {"gelu", make_activation},     {"tanh", make_activation},
+      {"sigmoid", make_activation},  {"identity", make_activation},   {"softmax", make_softmax},
+      {"flatten", make_flatten},     {"dropout", make_dropout},       {"fake_quant", make_fake_quant},
+      {"batchnorm", make_batchnorm}, {"layernorm", make_layernorm},   {"maxpool2d", make_pooling},
+      {"avgpool2d", make_pooling},   {"attention", make_attention},   {"sequential", make_sequential},
+      {"residual", make_sequential},
+  };
+  for (const auto& [op, maker] : layers) set_op_layer(op, maker);
+  return true;
+}
+
+}  // namespace
+
 std::unique_ptr<Layer> make_layer(const LayerSpec& spec) {
-  const std::string& op = spec.op;
+  static const bool attached = attach_builtin_layers();
+  (void)attached;
   if (spec.output.empty()) throw Error("layer '" + spec.name + "': shapes not inferred (call infer_shapes)");
-  if (op == "conv2d") return make_conv2d(spec);
-  if (op == "linear") return make_linear(spec);
-  if (op == "relu" || op == "leaky_relu" || op == "gelu" || op == "tanh" || op == "sigmoid" || op == "identity")
-    return make_activation(spec);
-  if (op == "softmax") return make_softmax(spec);
-  if (op == "flatten") return make_flatten(spec);
-  if (op == "dropout") return make_dropout(spec);
-  if (op == "fake_quant") return make_fake_quant(spec);
-  if (op == "batchnorm") return make_batchnorm(spec);
-  if (op == "layernorm") return make_layernorm(spec);
-  if (op == "maxpool2d" || op == "avgpool2d") return make_pooling(spec);
-  if (op == "attention") return make_attention(spec);
-  if (op == "sequential" || op == "residual") return make_sequential(spec);
-  throw Error("layer '" + spec.name + "': unknown op '" + op + "'" + did_you_mean(op, known_ops()));
+  const OpDef& def = find_op(spec.op);
+  if (!def.layer)
+    throw Error("layer '" + spec.name + "': op '" + spec.op + "' (from " + op_owner(spec.op) +
+                ") has no engine layer; it can be described and costed but not trained");
+  return def.layer(spec);
 }
 
 }  // namespace nac::nn

@@ -1,5 +1,7 @@
 #include "nac/registry.hpp"
 
+#include <algorithm>
+
 #include "nac/error.hpp"
 #include "nac/text.hpp"
 
@@ -13,6 +15,7 @@ const char* to_string(PluginKind kind) {
     case PluginKind::Objective: return "objective";
     case PluginKind::Compressor: return "compressor";
     case PluginKind::Backend: return "backend";
+    case PluginKind::Op: return "op";
   }
   return "?";
 }
@@ -43,6 +46,13 @@ void Registry::remove(PluginKind kind, const std::string& name) {
     case PluginKind::Objective: objectives_.erase(name); break;
     case PluginKind::Compressor: compressors_.erase(name); break;
     case PluginKind::Backend: backends_.erase(name); break;
+    case PluginKind::Op:
+      ops_.erase(name);
+      if (auto it = std::find(created_ops_.begin(), created_ops_.end(), name); it != created_ops_.end()) {
+        unregister_op(name);
+        created_ops_.erase(it);
+      }
+      break;
   }
 }
 
@@ -64,6 +74,18 @@ void Registry::add_objective(const std::string& n, ObjectiveFactory f, std::stri
 void Registry::add_compressor(const std::string& n, CompressorFactory f, std::string d) { add(compressors_, PluginKind::Compressor, n, std::move(f), std::move(d)); }
 void Registry::add_backend(const std::string& n, BackendFactory f, std::string d) { add(backends_, PluginKind::Backend, n, std::move(f), std::move(d)); }
 
+void Registry::add_op(OpDef op) {
+  const std::string name = op.name;
+  if (ops_.count(name))
+    throw Error(describe_origin(current_) + " registers op '" + name + "', which " +
+                describe_origin(ops_.at(name).origin) + " already registered");
+  const std::string owner = current_.file.empty() ? "nac itself" : describe_origin(current_);
+  const std::string description = op.description;
+  if (register_op(std::move(op), owner)) created_ops_.push_back(name);
+  ops_.emplace(name, RegistryEntry{PluginKind::Op, name, description, current_});
+  added_.emplace_back(PluginKind::Op, name);
+}
+
 const StrategyFactory& Registry::strategy(const std::string& n) const { return find(strategies_, PluginKind::Strategy, n); }
 const TaskFactory& Registry::task(const std::string& n) const { return find(tasks_, PluginKind::Task, n); }
 const BlockFactory& Registry::block(const std::string& n) const { return find(blocks_, PluginKind::Block, n); }
@@ -82,6 +104,7 @@ std::vector<RegistryEntry> Registry::entries() const {
   collect(objectives_);
   collect(compressors_);
   collect(backends_);
+  for (const auto& [name, entry] : ops_) out.push_back(entry);
   return out;
 }
 

@@ -54,8 +54,8 @@ void infer_shapes(ModelSpec& spec);
 LayerSpec& append_layer(ModelSpec& spec, std::string op, std::string name,
                         std::map<std::string, Value> attrs = {});
 
-/// The ops the nn engine implements.
-const std::vector<std::string>& known_ops();
+/// The names of the registered ops (nac/ops.hpp).
+std::vector<std::string> known_ops();
 
 nlohmann::json to_json(const ModelSpec& spec);
 /// Throws nac::Error naming the offending field for a malformed description.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "nac/config.hpp"
+#include "nac/ops.hpp"
 #include "nac/export.hpp"
 
 NAC_PUBLIC_BEGIN
@@ -24,7 +25,8 @@ class Objective;
 class Compressor;
 class Backend;
 
-enum class PluginKind { Strategy, Task, Block, Objective, Compressor, Backend };
+/// The kinds of what plugins register. Op: an op of the model description (nac/ops.hpp).
+enum class PluginKind { Strategy, Task, Block, Objective, Compressor, Backend, Op };
 const char* to_string(PluginKind kind);
 
 using StrategyFactory =
@@ -56,6 +58,10 @@ class Registry {
   void add_objective(const std::string& name, ObjectiveFactory f, std::string description = {});
   void add_compressor(const std::string& name, CompressorFactory f, std::string description = {});
   void add_backend(const std::string& name, BackendFactory f, std::string description = {});
+  /// Adds an op to the model description's op registry (nac/ops.hpp), process-wide: its
+  /// attributes, shapes, cost and (for plugins that link the engine) its layer. Taken back if the
+  /// plugin's registration fails; a second registry loading the same plugin finds it there.
+  void add_op(OpDef op);
 
   /// The factory for a name; an unknown name throws nac::Error listing the known names of that
   /// kind (with a did-you-mean suggestion).
@@ -109,6 +115,8 @@ class Registry {
   Table<ObjectiveFactory> objectives_;
   Table<CompressorFactory> compressors_;
   Table<BackendFactory> backends_;
+  std::map<std::string, RegistryEntry> ops_;  // the ops this registry's plugins added
+  std::vector<std::string> created_ops_;      // those this registry created (a Scope may take them back)
   void remove(PluginKind kind, const std::string& name);
 
   Origin current_;
