@@ -41,3 +41,13 @@ TEST_CASE("the README's plugin example loads - validates its table and runs") {
   CHECK_THROWS_WITH_AS(build_search(load_experiment(f), registry, 1),
                        (f.string() + ":3:10: 'task.centre': expected a number in [0, 1], found 2").c_str(), Error);
 }
+
+TEST_CASE("the README's plugin example is the example project examples/plugins/sphere_task") {
+  const std::string readme = test::read_file(fs::path(NAC_SOURCE_DIR) / "README.md");
+  const std::string begin = "<!-- plugin-example -->\n```cpp\n", end = "```\n<!-- /plugin-example -->";
+  const auto a = readme.find(begin), b = readme.find(end);
+  REQUIRE(a != std::string::npos);
+  REQUIRE(b != std::string::npos);
+  const std::string block = readme.substr(a + begin.size(), b - a - begin.size());
+  CHECK(block == test::read_file(fs::path(NAC_SOURCE_DIR) / "examples/plugins/sphere_task/sphere_task.cpp"));
+}
