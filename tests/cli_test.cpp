@@ -97,3 +97,18 @@ TEST_CASE("every ready experiment validates") {
     CHECK(r.err == "");
   }
 }
+
+TEST_CASE("nac plugins --describe prints the declared settings; an unknown name is an error with a suggestion") {
+  const auto r = run_nac("plugins --describe nsga2");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("strategy nsga2:") != std::string::npos);
+  // The defaults of NSGA-II as docs/strategies.md gives them (population 20, crossover 0.9).
+  CHECK(r.out.find("population             integer  20 ") != std::string::npos);
+  CHECK(r.out.find("crossover_probability  real     0.9") != std::string::npos);
+  const auto op = run_nac("plugins --describe conv2d");
+  CHECK(op.exit_code == 0);
+  CHECK(op.out.find("groups ") != std::string::npos);
+  const auto bad = run_nac("plugins --describe nsga3");
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("nothing is named 'nsga3'; did you mean 'nsga2'?") != std::string::npos);
+}

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "nac/config.hpp"
+#include "nac/settings.hpp"
 #include "nac/error.hpp"
 
 using namespace nac;
@@ -72,4 +73,42 @@ TEST_CASE("a missing required key names the table") {
 TEST_CASE("TOML syntax errors carry the position") {
   CHECK_THROWS_WITH_AS(parse("a = 1\nb = = 2\n"), doctest::Contains("exp.toml:2:"), Error);
   CHECK_THROWS_WITH_AS(parse_toml_file("/nonexistent/exp.toml"), "/nonexistent/exp.toml: cannot open the file", Error);
+}
+
+TEST_CASE("declared settings: read through their declaration, described from it") {
+  const Setting<std::int64_t> population{.key = "population", .fallback = 20, .range = Range::between(2, 100),
+                                         .help = "individuals"};
+  const Setting<std::string> weights{.key = "weights", .fallback = "ramp", .choices = {"uniform", "ramp"}, .help = "w"};
+  const Setting<double> rate{.key = "rate", .fallback = std::nullopt, .range = Range::between(0, 1), .help = "r",
+                             .required = false};
+  const Setting<std::vector<std::int64_t>> widths{.key = "widths", .fallback = std::vector<std::int64_t>{4, 8},
+                                                  .range = Range::at_least(1), .help = "choices"};
+  const ConfigTable empty = parse("");
+  CHECK(empty.get(population) == 20);
+  CHECK(empty.get(weights) == "ramp");
+  CHECK_FALSE(empty.get_optional(rate).has_value());
+  CHECK(empty.get(widths) == std::vector<std::int64_t>{4, 8});
+  CHECK_NOTHROW(empty.finish());
+
+  const ConfigTable t = parse("population = 50\nweights = \"uniform\"\nrate = 0.25\nwidths = [16]\n");
+  CHECK(t.get(population) == 50);
+  CHECK(t.get(weights) == "uniform");
+  CHECK(t.get_optional(rate) == 0.25);
+  CHECK(t.get(widths) == std::vector<std::int64_t>{16});
+  CHECK_NOTHROW(t.finish());
+  CHECK_THROWS_WITH_AS(parse("population = 1\n").get(population),
+                       "exp.toml:1:14: 'population': expected an integer in [2, 100], found 1", Error);
+  CHECK_THROWS_WITH_AS(parse("weights = \"ramps\"\n").get(weights), doctest::Contains("did you mean 'ramp'"), Error);
+
+  const auto info = describe_settings(population, weights, rate, widths);
+  REQUIRE(info.size() == 4);
+  CHECK(info[0].key == "population");
+  CHECK(info[0].type == "integer");
+  CHECK(info[0].fallback == "20");
+  CHECK(info[0].range == "in [2, 100]");
+  CHECK(info[1].fallback == "\"ramp\"");
+  CHECK(info[1].range == "one of uniform, ramp");
+  CHECK(info[2].fallback == "(see help)");
+  CHECK(info[3].type == "integers");
+  CHECK(info[3].fallback == "[4, 8]");
 }

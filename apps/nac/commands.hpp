@@ -59,6 +59,8 @@ struct BaselineArgs {
 int run(const CommonOptions& common, const RunArgs& args);
 int validate(const CommonOptions& common, const std::string& experiment);
 int plugins(const CommonOptions& common);
+/// `nac plugins --describe NAME`: the declared settings of every entry named NAME or of plugin NAME.
+int describe_plugin(const CommonOptions& common, const std::string& name);
 int train(const CommonOptions& common, const TrainArgs& args);
 int data_generate(const CommonOptions& common, const DataGenerateArgs& args);
 int data_info(const std::string& file);

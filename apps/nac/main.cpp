@@ -52,6 +52,11 @@ int main(int argc, char** argv) {
   validate->add_option("experiment", validate_file, "experiment file (TOML)")->required()->type_name("EXPERIMENT.toml");
 
   CLI::App* plugins = app.add_subcommand("plugins", "list every plugin found: kind, name, version, file");
+  std::optional<std::string> describe_name;
+  plugins->add_option("--describe", describe_name,
+                      "every setting a plugin (or a strategy, task, block, objective, op ... of that name) reads: "
+                      "type, default, range, help")
+      ->type_name("NAME");
 
   nac::cli::TrainArgs train_args;
   CLI::App* train = app.add_subcommand("train", "train one model on a task's data and report its metrics");
@@ -100,7 +105,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return nac::cli::run(common, run_args);
     if (*validate) return nac::cli::validate(common, validate_file);
-    if (*plugins) return nac::cli::plugins(common);
+    if (*plugins) return describe_name ? nac::cli::describe_plugin(common, *describe_name) : nac::cli::plugins(common);
     if (*train) return nac::cli::train(common, train_args);
     if (*generate) return nac::cli::data_generate(common, gen_args);
     if (*info) return nac::cli::data_info(info_file);

@@ -158,4 +158,61 @@ int plugins(const CommonOptions& common) {
   return 0;
 }
 
+namespace {
+
+void print_settings(const std::vector<SettingInfo>& settings, const char* none) {
+  if (settings.empty()) {
+    std::printf("  %s\n", none);
+    return;
+  }
+  std::size_t key = 3, type = 4, fallback = 7, range = 5;
+  for (const auto& s : settings) {
+    key = std::max(key, s.key.size());
+    type = std::max(type, s.type.size());
+    fallback = std::max(fallback, s.fallback.size());
+    range = std::max(range, s.range.size());
+  }
+  const auto row = [&](const std::string& k, const std::string& t, const std::string& f, const std::string& r,
+                       const std::string& h) {
+    std::printf("  %-*s  %-*s  %-*s  %-*s  %s\n", static_cast<int>(key), k.c_str(), static_cast<int>(type), t.c_str(),
+                static_cast<int>(fallback), f.c_str(), static_cast<int>(range), r.c_str(), h.c_str());
+  };
+  row("KEY", "TYPE", "DEFAULT", "RANGE", "MEANING");
+  for (const auto& s : settings) row(s.key, s.type, s.fallback, s.range, s.help);
+}
+
+}  // namespace
+
+int describe_plugin(const CommonOptions& common, const std::string& name) {
+  Registry registry;
+  PluginLoader loader(registry);
+  load_plugins(loader, common);
+  bool found = false;
+  for (const auto& e : registry.entries()) {
+    if (e.name != name && e.origin.plugin != name) continue;
+    found = true;
+    std::string version;
+    for (const auto& p : loader.plugins())
+      if (p.file == e.origin.file) version = p.version;
+    std::printf("%s %s: %s\n  plugin %s %s (%s)\n", to_string(e.kind), e.name.c_str(), e.description.c_str(),
+                e.origin.plugin.c_str(), version.c_str(), e.origin.file.string().c_str());
+    print_settings(e.settings, e.kind == PluginKind::Op ? "attributes: none" : "settings: none");
+  }
+  if (const OpDef* op = lookup_op(name); op && op_owner(name) == "nac") {  // a built-in op
+    found = true;
+    std::printf("op %s: %s\n  built into nac\n", name.c_str(), op->description.c_str());
+    print_settings(describe_attrs(*op), "attributes: none");
+  }
+  if (!found) {
+    std::vector<std::string> known;
+    for (const auto& e : registry.entries()) {
+      known.push_back(e.name);
+      if (std::find(known.begin(), known.end(), e.origin.plugin) == known.end()) known.push_back(e.origin.plugin);
+    }
+    for (const auto& op : op_names()) known.push_back(op);
+    throw Error("nac plugins --describe: nothing is named '" + name + "'" + did_you_mean(name, known));
+  }
+  return 0;
+}
+
 }  // namespace nac::cli

@@ -159,6 +159,17 @@ std::vector<std::string> op_names() {
   return out;
 }
 
+std::vector<SettingInfo> describe_attrs(const OpDef& def) {
+  std::vector<SettingInfo> out;
+  for (const auto& a : def.attrs) {
+    SettingInfo i{a.name, to_string(a.type), a.fallback ? to_string(*a.fallback) : a.required ? "required" : "(see help)",
+                  "", a.help};
+    if (a.type != AttrType::String) i.range = range_text(a);
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
 void op_error(const LayerSpec& l, const std::string& why) {
   throw Error("layer '" + l.name + "' (" + l.op + ") on input " + to_string(l.input) + ": " + why);
 }

@@ -21,6 +21,7 @@ const char* to_string(PluginKind kind) {
 }
 
 namespace {
+
 std::string describe_origin(const Origin& o) {
   if (o.file.empty()) return "nac itself";
   return "plugin '" + o.plugin + "' (" + o.file.string() + ")";
@@ -28,13 +29,14 @@ std::string describe_origin(const Origin& o) {
 }  // namespace
 
 template <class F>
-void Registry::add(Table<F>& table, PluginKind kind, const std::string& name, F f, std::string description) {
+void Registry::add(Table<F>& table, PluginKind kind, const std::string& name, F f, std::string description,
+                   std::vector<SettingInfo> settings) {
   if (name.empty()) throw Error(describe_origin(current_) + " registers a " + to_string(kind) + " with an empty name");
   if (!f) throw Error(describe_origin(current_) + " registers " + to_string(kind) + " '" + name + "' without a factory");
   if (auto it = table.find(name); it != table.end())
     throw Error(describe_origin(current_) + " registers " + to_string(kind) + " '" + name +
                 "', which " + describe_origin(it->second.entry.origin) + " already registered");
-  table.emplace(name, Slot<F>{std::move(f), RegistryEntry{kind, name, std::move(description), current_}});
+  table.emplace(name, Slot<F>{std::move(f), RegistryEntry{kind, name, std::move(description), current_, std::move(settings)}});
   added_.emplace_back(kind, name);
 }
 
@@ -67,12 +69,24 @@ const F& Registry::find(const Table<F>& table, PluginKind kind, const std::strin
   throw Error(message);
 }
 
-void Registry::add_strategy(const std::string& n, StrategyFactory f, std::string d) { add(strategies_, PluginKind::Strategy, n, std::move(f), std::move(d)); }
-void Registry::add_task(const std::string& n, TaskFactory f, std::string d) { add(tasks_, PluginKind::Task, n, std::move(f), std::move(d)); }
-void Registry::add_block(const std::string& n, BlockFactory f, std::string d) { add(blocks_, PluginKind::Block, n, std::move(f), std::move(d)); }
-void Registry::add_objective(const std::string& n, ObjectiveFactory f, std::string d) { add(objectives_, PluginKind::Objective, n, std::move(f), std::move(d)); }
-void Registry::add_compressor(const std::string& n, CompressorFactory f, std::string d) { add(compressors_, PluginKind::Compressor, n, std::move(f), std::move(d)); }
-void Registry::add_backend(const std::string& n, BackendFactory f, std::string d) { add(backends_, PluginKind::Backend, n, std::move(f), std::move(d)); }
+void Registry::add_strategy(const std::string& n, StrategyFactory f, std::string d, std::vector<SettingInfo> s) {
+  add(strategies_, PluginKind::Strategy, n, std::move(f), std::move(d), std::move(s));
+}
+void Registry::add_task(const std::string& n, TaskFactory f, std::string d, std::vector<SettingInfo> s) {
+  add(tasks_, PluginKind::Task, n, std::move(f), std::move(d), std::move(s));
+}
+void Registry::add_block(const std::string& n, BlockFactory f, std::string d, std::vector<SettingInfo> s) {
+  add(blocks_, PluginKind::Block, n, std::move(f), std::move(d), std::move(s));
+}
+void Registry::add_objective(const std::string& n, ObjectiveFactory f, std::string d, std::vector<SettingInfo> s) {
+  add(objectives_, PluginKind::Objective, n, std::move(f), std::move(d), std::move(s));
+}
+void Registry::add_compressor(const std::string& n, CompressorFactory f, std::string d, std::vector<SettingInfo> s) {
+  add(compressors_, PluginKind::Compressor, n, std::move(f), std::move(d), std::move(s));
+}
+void Registry::add_backend(const std::string& n, BackendFactory f, std::string d, std::vector<SettingInfo> s) {
+  add(backends_, PluginKind::Backend, n, std::move(f), std::move(d), std::move(s));
+}
 
 void Registry::add_op(OpDef op) {
   const std::string name = op.name;
@@ -82,7 +96,7 @@ void Registry::add_op(OpDef op) {
   const std::string owner = current_.file.empty() ? "nac itself" : describe_origin(current_);
   const std::string description = op.description;
   if (register_op(std::move(op), owner)) created_ops_.push_back(name);
-  ops_.emplace(name, RegistryEntry{PluginKind::Op, name, description, current_});
+  ops_.emplace(name, RegistryEntry{PluginKind::Op, name, description, current_, describe_attrs(find_op(name))});
   added_.emplace_back(PluginKind::Op, name);
 }
 
@@ -113,6 +127,26 @@ std::vector<std::string> Registry::names(PluginKind kind) const {
   for (const auto& e : entries())
     if (e.kind == kind) out.push_back(e.name);
   return out;
+}
+
+const RegistryEntry* Registry::entry(PluginKind kind, const std::string& name) const {
+  auto find_in = [&](const auto& table) -> const RegistryEntry* {
+    auto it = table.find(name);
+    return it == table.end() ? nullptr : &it->second.entry;
+  };
+  switch (kind) {
+    case PluginKind::Strategy: return find_in(strategies_);
+    case PluginKind::Task: return find_in(tasks_);
+    case PluginKind::Block: return find_in(blocks_);
+    case PluginKind::Objective: return find_in(objectives_);
+    case PluginKind::Compressor: return find_in(compressors_);
+    case PluginKind::Backend: return find_in(backends_);
+    case PluginKind::Op: {
+      auto it = ops_.find(name);
+      return it == ops_.end() ? nullptr : &it->second;
+    }
+  }
+  return nullptr;
 }
 
 bool Registry::contains(PluginKind kind, const std::string& name) const {

@@ -12,14 +12,28 @@
 
 namespace nac::search {
 
+namespace {
+
+const GridSettings kDefaults;
+const Setting<std::int64_t> kPoints{.key = "points", .fallback = static_cast<std::int64_t>(kDefaults.points),
+                                    .range = Range::between(1, 1000000),
+                                    .help = "values per continuous parameter (at most this many per integer)"};
+const Setting<bool> kShuffle{.key = "shuffle", .fallback = kDefaults.shuffle, .help = "visit the grid in a seeded random order"};
+const Setting<std::string> kWhenExhausted{.key = "when_exhausted", .fallback = kDefaults.when_exhausted,
+                                          .choices = {"error", "cycle", "random"},
+                                          .help = "what to propose once every grid point was tried"};
+
+}  // namespace
+
 GridSettings GridSettings::from_config(const ConfigTable& config) {
   GridSettings s;
-  s.points = static_cast<std::size_t>(
-      config.integer("points", static_cast<std::int64_t>(s.points), Range::between(1, 1000000)));
-  s.shuffle = config.boolean("shuffle", s.shuffle);
-  s.when_exhausted = config.string("when_exhausted", s.when_exhausted, {"error", "cycle", "random"});
+  s.points = static_cast<std::size_t>(config.get(kPoints));
+  s.shuffle = config.get(kShuffle);
+  s.when_exhausted = config.get(kWhenExhausted);
   return s;
 }
+
+std::vector<SettingInfo> GridSettings::described() { return describe_settings(kPoints, kShuffle, kWhenExhausted); }
 
 namespace {
 

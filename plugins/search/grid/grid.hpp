@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "nac/config.hpp"
+#include "nac/settings.hpp"
 #include "nac/search_strategy.hpp"
 
 namespace nac::search {
@@ -24,6 +25,8 @@ struct GridSettings {
   std::string when_exhausted = "error";
 
   static GridSettings from_config(const ConfigTable& config);
+  /// The settings from_config reads, for `nac plugins --describe`.
+  static std::vector<SettingInfo> described();
 };
 
 class Grid final : public SearchStrategy {

@@ -7,7 +7,8 @@ namespace {
 
 void register_factories(nac::Registry& registry) {
   registry.add_strategy("grid", nac::search::make_grid,
-                        "grid search: every combination of grid values of the active parameters");
+                        "grid search: every combination of grid values of the active parameters",
+                        nac::search::GridSettings::described());
 }
 
 }  // namespace

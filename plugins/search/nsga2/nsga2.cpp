@@ -16,17 +16,40 @@ namespace {
 constexpr int kDuplicateAttempts = 20;
 }  // namespace
 
+namespace {
+
+const Nsga2Settings kDefaults;
+const Setting<std::int64_t> kPopulation{.key = "population", .fallback = static_cast<std::int64_t>(kDefaults.population),
+                                        .range = Range::between(2, 1000000), .help = "individuals per generation"};
+const Setting<double> kCrossoverProbability{.key = "crossover_probability", .fallback = kDefaults.crossover_probability,
+                                            .range = Range::between(0, 1), .help = "chance that two parents are crossed"};
+const Setting<double> kCrossoverEta{.key = "crossover_eta", .fallback = kDefaults.crossover_eta,
+                                    .range = Range::between(0, 1000), .help = "SBX distribution index (larger: children nearer their parents)"};
+const Setting<double> kMutationEta{.key = "mutation_eta", .fallback = kDefaults.mutation_eta, .range = Range::between(0, 1000),
+                                   .help = "polynomial mutation's distribution index"};
+const Setting<double> kMutationProbability{.key = "mutation_probability", .fallback = std::nullopt,
+                                           .range = Range::between(0, 1),
+                                           .help = "chance per gene of a mutation (default: 1 / number of parameters)",
+                                           .required = false};
+const Setting<bool> kDeduplicate{.key = "deduplicate", .fallback = kDefaults.deduplicate,
+                                 .help = "never propose a configuration already tried"};
+
+}  // namespace
+
 Nsga2Settings Nsga2Settings::from_config(const ConfigTable& config) {
   Nsga2Settings s;
-  s.population = static_cast<std::size_t>(
-      config.integer("population", static_cast<std::int64_t>(s.population), Range::between(2, 1000000)));
-  s.crossover_probability = config.real("crossover_probability", s.crossover_probability, Range::between(0, 1));
-  s.crossover_eta = config.real("crossover_eta", s.crossover_eta, Range::between(0, 1000));
-  s.mutation_eta = config.real("mutation_eta", s.mutation_eta, Range::between(0, 1000));
-  if (config.has("mutation_probability"))
-    s.mutation_probability = config.real("mutation_probability", std::nullopt, Range::between(0, 1));
-  s.deduplicate = config.boolean("deduplicate", s.deduplicate);
+  s.population = static_cast<std::size_t>(config.get(kPopulation));
+  s.crossover_probability = config.get(kCrossoverProbability);
+  s.crossover_eta = config.get(kCrossoverEta);
+  s.mutation_eta = config.get(kMutationEta);
+  s.mutation_probability = config.get_optional(kMutationProbability);
+  s.deduplicate = config.get(kDeduplicate);
   return s;
+}
+
+std::vector<SettingInfo> Nsga2Settings::described() {
+  return describe_settings(kPopulation, kCrossoverProbability, kCrossoverEta, kMutationEta, kMutationProbability,
+                           kDeduplicate);
 }
 
 Nsga2::Nsga2(StrategyContext context, Nsga2Settings settings)

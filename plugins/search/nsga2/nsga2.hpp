@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "nac/config.hpp"
+#include "nac/settings.hpp"
 #include "nac/search_strategy.hpp"
 #include "search/ranking.hpp"
 
@@ -33,6 +34,8 @@ struct Nsga2Settings {
 
   /// Reads every supported key of a [strategy] table (each checked for type and range).
   static Nsga2Settings from_config(const ConfigTable& config);
+  /// The settings from_config reads, for `nac plugins --describe`.
+  static std::vector<SettingInfo> described();
 };
 
 class Nsga2 final : public SearchStrategy {

@@ -7,7 +7,8 @@ namespace {
 
 void register_factories(nac::Registry& registry) {
   registry.add_strategy("nsga2", nac::search::make_nsga2,
-                        "NSGA-II: non-dominated sorting, crowding, SBX and polynomial mutation");
+                        "NSGA-II: non-dominated sorting, crowding, SBX and polynomial mutation",
+                        nac::search::Nsga2Settings::described());
 }
 
 }  // namespace

@@ -7,7 +7,8 @@ namespace {
 
 void register_factories(nac::Registry& registry) {
   registry.add_strategy("tpe", nac::search::make_tpe,
-                        "tree-structured Parzen estimator: univariate or multivariate, constant liar, multi-objective");
+                        "tree-structured Parzen estimator: univariate or multivariate, constant liar, multi-objective",
+                        nac::search::TpeSettings::described());
 }
 
 }  // namespace

@@ -14,20 +14,44 @@
 
 namespace nac::search {
 
+namespace {
+
+const TpeSettings kDefaults;
+Setting<std::int64_t> count(std::string key, std::size_t fallback, double lo, double hi, std::string help) {
+  return {.key = std::move(key), .fallback = static_cast<std::int64_t>(fallback), .range = Range::between(lo, hi),
+          .help = std::move(help)};
+}
+const Setting<std::int64_t> kStartup = count("startup_trials", kDefaults.startup_trials, 0, 1e9, "random trials first");
+const Setting<std::int64_t> kCandidates = count("candidates", kDefaults.candidates, 1, 100000, "draws scored per proposal");
+const Setting<double> kGamma{.key = "gamma", .fallback = kDefaults.gamma, .range = Range{0, 1, true, false},
+                             .help = "the good group: the best min(ceil(gamma n), good_max) of n trials"};
+const Setting<std::int64_t> kGoodMax = count("good_max", kDefaults.good_max, 1, 1e9, "at most this many good trials");
+const Setting<double> kPriorWeight{.key = "prior_weight", .fallback = kDefaults.prior_weight, .range = Range::above(0),
+                                   .help = "weight of the prior in each Parzen estimator"};
+const Setting<bool> kMultivariate{.key = "multivariate", .fallback = kDefaults.multivariate,
+                                  .help = "joint kernels over all parameters (false: one per parameter)"};
+const Setting<bool> kConstantLiar{.key = "constant_liar", .fallback = kDefaults.constant_liar,
+                                  .help = "pending trials of a batch count as bad ones"};
+const Setting<std::string> kWeights{.key = "weights", .fallback = kDefaults.weights, .choices = {"uniform", "ramp"},
+                                    .help = "ramp: older trials weigh less"};
+
+}  // namespace
+
 TpeSettings TpeSettings::from_config(const ConfigTable& config) {
   TpeSettings s;
-  auto count = [&](const char* key, std::size_t fallback, double lo, double hi) {
-    return static_cast<std::size_t>(config.integer(key, static_cast<std::int64_t>(fallback), Range::between(lo, hi)));
-  };
-  s.startup_trials = count("startup_trials", s.startup_trials, 0, 1e9);
-  s.candidates = count("candidates", s.candidates, 1, 100000);
-  s.gamma = config.real("gamma", s.gamma, Range{0, 1, true, false});
-  s.good_max = count("good_max", s.good_max, 1, 1e9);
-  s.prior_weight = config.real("prior_weight", s.prior_weight, Range::above(0));
-  s.multivariate = config.boolean("multivariate", s.multivariate);
-  s.constant_liar = config.boolean("constant_liar", s.constant_liar);
-  s.weights = config.string("weights", s.weights, {"uniform", "ramp"});
+  s.startup_trials = static_cast<std::size_t>(config.get(kStartup));
+  s.candidates = static_cast<std::size_t>(config.get(kCandidates));
+  s.gamma = config.get(kGamma);
+  s.good_max = static_cast<std::size_t>(config.get(kGoodMax));
+  s.prior_weight = config.get(kPriorWeight);
+  s.multivariate = config.get(kMultivariate);
+  s.constant_liar = config.get(kConstantLiar);
+  s.weights = config.get(kWeights);
   return s;
+}
+
+std::vector<SettingInfo> TpeSettings::described() {
+  return describe_settings(kStartup, kCandidates, kGamma, kGoodMax, kPriorWeight, kMultivariate, kConstantLiar, kWeights);
 }
 
 namespace {

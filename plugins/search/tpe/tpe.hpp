@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "nac/config.hpp"
+#include "nac/settings.hpp"
 #include "nac/search_strategy.hpp"
 #include "search/ranking.hpp"
 
@@ -37,6 +38,8 @@ struct TpeSettings {
   std::string weights = "ramp";
 
   static TpeSettings from_config(const ConfigTable& config);
+  /// The settings from_config reads, for `nac plugins --describe`.
+  static std::vector<SettingInfo> described();
 };
 
 class Tpe final : public SearchStrategy {

@@ -31,6 +31,9 @@ struct Range {
   std::string describe() const;  // e.g. ">= 2", "in [0, 1]"
 };
 
+template <class T>
+struct Setting;  // nac/settings.hpp
+
 class ConfigTable {
  public:
   /// A view of `table`, which must live as long as `root` (the parsed document) does.
@@ -55,6 +58,14 @@ class ConfigTable {
                                      Range range = {}) const;
   std::vector<std::string> strings(std::string_view key,
                                    std::optional<std::vector<std::string>> fallback) const;
+  /// A declared setting (nac/settings.hpp): its key, default, range and choices, as declared.
+  /// T: std::int64_t, double, bool, std::string, std::vector<std::int64_t | double | std::string>.
+  /// An optional setting without a default gives std::nullopt when absent.
+  template <class T>
+  T get(const Setting<T>& setting) const;
+  template <class T>
+  std::optional<T> get_optional(const Setting<T>& setting) const;
+
   /// A sub-table; an absent key gives an empty table when `required` is false.
   ConfigTable table(std::string_view key, bool required = false) const;
   /// An array of tables (`[[key]]`); absent gives an empty list.

@@ -20,6 +20,7 @@
 
 #include "nac/model_cost.hpp"
 #include "nac/model_spec.hpp"
+#include "nac/settings.hpp"
 #include "nac/value.hpp"
 #include "nac/export.hpp"
 
@@ -95,6 +96,9 @@ std::vector<std::string> op_names();
 /// Checks a layer's attributes against its op's declarations (unknown, wrong type, out of
 /// range, missing): nac::Error naming the layer.
 void check_attrs(const LayerSpec& layer, const OpDef& def);
+
+/// An op's attributes described as settings are (`nac plugins --describe`).
+std::vector<SettingInfo> describe_attrs(const OpDef& def);
 
 /// nac::Error "layer 'NAME' (OP) on input SHAPE: WHY".
 [[noreturn]] void op_error(const LayerSpec& layer, const std::string& why);

@@ -12,6 +12,7 @@
 
 #include "nac/config.hpp"
 #include "nac/ops.hpp"
+#include "nac/settings.hpp"
 #include "nac/export.hpp"
 
 NAC_PUBLIC_BEGIN
@@ -48,20 +49,30 @@ struct RegistryEntry {
   std::string name;
   std::string description;
   Origin origin;
+  std::vector<SettingInfo> settings;  // what its factory reads (nac/settings.hpp)
 };
 
 class Registry {
  public:
-  void add_strategy(const std::string& name, StrategyFactory f, std::string description = {});
-  void add_task(const std::string& name, TaskFactory f, std::string description = {});
-  void add_block(const std::string& name, BlockFactory f, std::string description = {});
-  void add_objective(const std::string& name, ObjectiveFactory f, std::string description = {});
-  void add_compressor(const std::string& name, CompressorFactory f, std::string description = {});
-  void add_backend(const std::string& name, BackendFactory f, std::string description = {});
+  void add_strategy(const std::string& name, StrategyFactory f, std::string description = {},
+                  std::vector<SettingInfo> settings = {});
+  void add_task(const std::string& name, TaskFactory f, std::string description = {},
+                  std::vector<SettingInfo> settings = {});
+  void add_block(const std::string& name, BlockFactory f, std::string description = {},
+                  std::vector<SettingInfo> settings = {});
+  void add_objective(const std::string& name, ObjectiveFactory f, std::string description = {},
+                  std::vector<SettingInfo> settings = {});
+  void add_compressor(const std::string& name, CompressorFactory f, std::string description = {},
+                  std::vector<SettingInfo> settings = {});
+  void add_backend(const std::string& name, BackendFactory f, std::string description = {},
+                  std::vector<SettingInfo> settings = {});
   /// Adds an op to the model description's op registry (nac/ops.hpp), process-wide: its
   /// attributes, shapes, cost and (for plugins that link the engine) its layer. Taken back if the
   /// plugin's registration fails; a second registry loading the same plugin finds it there.
   void add_op(OpDef op);
+
+  /// The entry of a kind and name, or nullptr.
+  const RegistryEntry* entry(PluginKind kind, const std::string& name) const;
 
   /// The factory for a name; an unknown name throws nac::Error listing the known names of that
   /// kind (with a did-you-mean suggestion).
@@ -105,7 +116,8 @@ class Registry {
   using Table = std::map<std::string, Slot<F>>;
 
   template <class F>
-  void add(Table<F>& table, PluginKind kind, const std::string& name, F f, std::string description);
+  void add(Table<F>& table, PluginKind kind, const std::string& name, F f, std::string description,
+           std::vector<SettingInfo> settings);
   template <class F>
   const F& find(const Table<F>& table, PluginKind kind, const std::string& name) const;
 
