@@ -1,6 +1,9 @@
 #pragma once
 // A Backend turns a (compressed) model into something that runs on hardware, or estimates how
 // it would: an hls4ml-shaped HLS project, CPU latency, resource and latency estimates.
+//
+// Threads: run() is never called concurrently on one object. (The backend stage that runs
+// backends is a coming step of the codesign; this interface is what it will call.)
 #include <filesystem>
 #include <string>
 #include <vector>

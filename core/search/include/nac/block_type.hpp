@@ -2,6 +2,10 @@
 // A BlockType is one choice for a slot of the architecture template (conv, conv_attention,
 // none, mlp head). It declares its own sub-space, with names relative to the block; the template
 // prefixes them ("slot0.conv.channels") and makes them conditional on the slot's choice.
+//
+// Threads: a block is made once per run; space() is called while the template is put together
+// (one thread), build() for each candidate from up to `search.workers` worker threads at once, so
+// build() must not modify shared state.
 #include <string>
 
 #include "nac/assignment.hpp"

@@ -2,6 +2,10 @@
 // A Compressor shrinks a trained model while keeping its accuracy: magnitude pruning, QAT.
 // It works through the hooks of the nn engine (masks, fake-quantizers) and annotates the
 // ModelSpec (per-layer bits, pruned fractions) so BOPs and backends see the result.
+//
+// Threads: a compressor works on one model at a time: compress() is never called concurrently on
+// one object. (The compression stage that runs compressors is the next step of the codesign; this
+// interface is what it will call.)
 #include <functional>
 #include <string>
 #include <vector>

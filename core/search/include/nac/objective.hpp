@@ -1,6 +1,10 @@
 #pragma once
 // An Objective turns an evaluated candidate into one number to minimise or maximise: a task
 // metric (the error), or a cost read from the model (BOPs, MACs, parameters, latency).
+//
+// Threads: an objective is made once per run; evaluate() is called for each finished candidate
+// from the worker thread that evaluated it, so from up to `search.workers` threads at once: it
+// must be const in effect (no unsynchronised state).
 #include <string>
 
 #include "nac/assignment.hpp"

@@ -5,6 +5,13 @@
 // A strategy proposes genomes (internal coordinates, one per parameter of the space, inactive
 // genes included, see search_space.hpp); the base class turns them into Trials, serves enqueued
 // seeds first, numbers trials, and keeps the set of trials asked but not yet told.
+//
+// Threads: a strategy is used from one thread only (the runner's): ask, tell, save_state and
+// load_state are never called concurrently, so a strategy needs no locks; the trials it asks for
+// are evaluated in parallel elsewhere. Resuming: save_own_state must return everything propose
+// and observe depend on beyond what the base class keeps (its random generator, numbering, queue
+// and pending trials), so that load_own_state continues exactly where the saved run stood; a
+// strategy that cannot do so keeps the default, which throws, and its runs cannot be resumed.
 #include <cstdint>
 #include <deque>
 #include <map>
