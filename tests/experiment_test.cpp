@@ -205,3 +205,28 @@ TEST_CASE("a non-standard exception thrown in a worker is a failed trial naming 
   CHECK(lines.at(0)["message"] ==
         "a non-standard exception (not derived from std::exception) was thrown by objective 'throws_int'");
 }
+
+TEST_CASE("a run that cannot copy its experiment file fails before any trial, naming the path and why") {
+  TempDir dir("uncopiable");
+  const Experiment ex = load_experiment(write(dir, kSmall));
+  SearchSetup setup = build_search(ex, plugins(), ex.seed);
+  const fs::path out = dir.path() / "out";
+  fs::create_directories(out / "experiment.toml");  // a folder in the way (tests run as root)
+  std::string message;
+  try {
+    run_search(ex, setup, RunOptions{out, false});
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  CHECK(message.rfind((out / "experiment.toml").string() + ": cannot copy the experiment file " +
+                          (dir.path() / "exp.toml").string() + " there: ",
+                      0) == 0);
+  CHECK(message.find("--resume needs this copy") != std::string::npos);
+  CHECK_FALSE(fs::exists(out / "trials.jsonl"));  // nothing ran, nothing was written
+  CHECK_FALSE(fs::exists(out / "journal.jsonl"));
+  // With the way cleared, the same folder takes the run.
+  fs::remove(out / "experiment.toml");
+  SearchSetup again = build_search(ex, plugins(), ex.seed);
+  CHECK(run_search(ex, again, RunOptions{out, false}).trials.size() == 60);
+  CHECK(test::read_file(out / "experiment.toml") == kSmall);
+}
