@@ -21,9 +21,10 @@ void visit(const LayerSpec& l, std::vector<LayerCost>& out) {
     const double n = static_cast<double>(l.input[0]), m = static_cast<double>(l.output[0]);
     const double k = static_cast<double>(attr_int(l, "kernel")), positions = static_cast<double>(l.output[1] * l.output[2]);
     const bool bias = attr_int(l, "bias", 1) != 0;
-    c.bops = product_bops(m * positions, n * k * k, ba, bw, p);
-    c.macs = m * positions * n * k * k;
-    c.params = m * n * k * k + (bias ? m : 0);
+    const double fan_in = n / static_cast<double>(attr_int(l, "groups", 1)) * k * k;  // of one output
+    c.bops = product_bops(m * positions, fan_in, ba, bw, p);
+    c.macs = m * positions * fan_in;
+    c.params = m * fan_in + (bias ? m : 0);
   } else if (l.op == "linear") {
     const double n = static_cast<double>(l.input[0]), m = static_cast<double>(l.output[0]);
     c.bops = product_bops(m, n, ba, bw, p);

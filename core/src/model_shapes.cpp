@@ -39,8 +39,14 @@ void infer_layer(LayerSpec& l) {
   const Shape& in = l.input;
   if (in.empty() || std::any_of(in.begin(), in.end(), [](auto d) { return d < 1; })) bad(l, "empty input");
   if (op == "conv2d") {
-    l.output = spatial(l, positive(l, "out_channels"), positive(l, "kernel"), positive(l, "stride", 1),
-                       attr_int(l, "padding", 0));
+    const std::int64_t out_c = positive(l, "out_channels");
+    l.output = spatial(l, out_c, positive(l, "kernel"), positive(l, "stride", 1), attr_int(l, "padding", 0));
+    const std::int64_t groups = positive(l, "groups", 1);
+    if (in[0] % groups != 0)
+      bad(l, "'groups' " + std::to_string(groups) + " does not divide the " + std::to_string(in[0]) + " input channels");
+    if (out_c % groups != 0)
+      bad(l, "'groups' " + std::to_string(groups) + " does not divide the " + std::to_string(out_c) +
+                 " output channels ('out_channels')");
   } else if (op == "maxpool2d" || op == "avgpool2d") {
     const auto k = positive(l, "kernel");
     l.output = spatial(l, in.at(0), k, positive(l, "stride", k), attr_int(l, "padding", 0));
