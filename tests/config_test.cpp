@@ -111,3 +111,11 @@ TEST_CASE("separately parsed documents keep separate records") {
   CHECK_NOTHROW(a.finish());
   CHECK_THROWS_WITH_AS(b.finish(), doctest::Contains("unknown key 'k'"), Error);
 }
+
+TEST_CASE("a table moved from stays usable and shares the record") {
+  ConfigTable c = parse("a = 1\n");
+  ConfigTable moved = std::move(c);
+  moved.integer("a", std::nullopt);
+  CHECK_NOTHROW(c.finish());  // NOLINT(bugprone-use-after-move): what the test is about
+  CHECK_NOTHROW(moved.finish());
+}

@@ -42,6 +42,9 @@ class ConfigTable {
               std::shared_ptr<const std::string> file, std::string path);
   /// An empty table (for plugins configured with no table at all).
   static ConfigTable empty(std::string path);
+  // Copies share the record of keys read. (No moves: a moved-from table stays a usable copy.)
+  ConfigTable(const ConfigTable&) = default;
+  ConfigTable& operator=(const ConfigTable&) = default;
 
   bool has(std::string_view key) const;
 
