@@ -234,3 +234,40 @@ TEST_CASE("a global search on Bragg patches and a resumed kill lose no finished 
   // The journal holds every trial evaluated, each once.
   CHECK(test::read_json_lines(dir.path() / "part" / "journal.jsonl").size() == 8);
 }
+
+TEST_CASE("costs of grouped and depthwise convolutions worked by hand") {
+  ModelSpec s;
+  s.input = {8, 10, 10};
+  // groups 2: 16 outputs, kernel 3, no padding -> (16, 8, 8); each output sees 8/2 * 3 * 3 = 36 products.
+  append_layer(s, "conv2d", "g", {{"out_channels", I{16}}, {"kernel", I{3}}, {"groups", I{2}}});
+  // depthwise: 16 groups of one channel, kernel 3, padding 1 -> (16, 8, 8); fan-in 9, no bias.
+  append_layer(s, "conv2d", "dw", {{"out_channels", I{16}}, {"kernel", I{3}}, {"padding", I{1}}, {"groups", I{16}},
+                                   {"bias", I{0}}});
+  const auto costs = layer_costs(s);
+  REQUIRE(costs.size() == 2);
+  CHECK(costs[0].macs == 16.0 * 64 * 36);   // 36864
+  CHECK(costs[0].params == 16.0 * 36 + 16); // 592
+  CHECK(costs[1].macs == 16.0 * 64 * 9);    // 9216
+  CHECK(costs[1].params == 16.0 * 9);       // 144
+  // BOPs at 32 bits, unpruned: outputs * fan_in * (32*32 + 32 + 32 + log2(fan_in)).
+  CHECK(costs[0].bops == doctest::Approx(16.0 * 64 * 36 * (1088 + std::log2(36.0))));
+  CHECK(costs[1].bops == doctest::Approx(16.0 * 64 * 9 * (1088 + std::log2(9.0))));
+  // The engine's parameters agree with the cost model's count (PyTorch's layout (OC, IC/G, K, K)).
+  nn::Model m(s, 1);
+  CHECK(m.parameter_count() == 592 + 144);
+  CHECK(m.param("g.weight")->value().shape() == Shape{16, 4, 3, 3});
+  CHECK(m.param("dw.weight")->value().shape() == Shape{16, 1, 3, 3});
+}
+
+TEST_CASE("groups that do not divide the channels are refused, naming the layer") {
+  ModelSpec s;
+  s.input = {6, 5, 5};
+  CHECK_THROWS_WITH_AS(append_layer(s, "conv2d", "c", {{"out_channels", I{8}}, {"kernel", I{3}}, {"groups", I{4}}}),
+                       "layer 'c' (conv2d) on input (6, 5, 5): 'groups' 4 does not divide the 6 input channels", Error);
+  CHECK_THROWS_WITH_AS(append_layer(s, "conv2d", "c", {{"out_channels", I{8}}, {"kernel", I{3}}, {"groups", I{3}}}),
+                       "layer 'c' (conv2d) on input (6, 5, 5): 'groups' 3 does not divide the 8 output channels "
+                       "('out_channels')",
+                       Error);
+  CHECK_THROWS_WITH_AS(append_layer(s, "conv2d", "c", {{"out_channels", I{6}}, {"kernel", I{3}}, {"groups", I{0}}}),
+                       doctest::Contains("attribute 'groups' must be >= 1, found 0"), Error);
+}

@@ -112,3 +112,52 @@ TEST_CASE("nac plugins --describe prints the declared settings; an unknown name 
   CHECK(bad.exit_code == 1);
   CHECK(bad.err.find("nothing is named 'nsga3'; did you mean 'nsga2'?") != std::string::npos);
 }
+
+namespace {
+// An experiment in its own folder that loads a plugin folder given relative to that folder.
+fs::path plugin_experiment(const TempDir& dir, const std::string& strategy) {
+  const fs::path exp_dir = dir.path() / "exp";
+  fs::create_directories(exp_dir);
+  const fs::path rel = fs::relative(fs::path(fixtures) / "stateless_strategy", exp_dir);
+  REQUIRE(rel.is_relative());
+  const fs::path f = exp_dir / "exp.toml";
+  nac::test::write_file(f, "plugin_dirs = [\"" + rel.string() + "\"]\nseed = 3\n[task]\nname = \"test_functions\"\n"
+                           "problem = \"zdt1\"\nvariables = 3\n[strategy]\nname = \"" + strategy + "\"\n"
+                           "[search]\ntrials = 8\nbatch = 4\nworkers = 1\n");
+  return f;
+}
+}  // namespace
+
+TEST_CASE("a strategy without saved state: the run warns, --resume names the strategy and what is missing") {
+  TempDir dir("stateless");
+  const fs::path f = plugin_experiment(dir, "stateless"), out = dir.path() / "runs" / "first" / "out";
+  const auto r = run_nac("run " + q(f) + " --out " + q(out) + " --quiet");
+  CHECK(r.exit_code == 0);
+  CHECK(r.err == "warning: strategy 'stateless' keeps no saved state: this run cannot be continued with --resume "
+                 "if it stops\n");
+  const auto again = run_nac("run --resume " + q(out));
+  CHECK(again.exit_code == 1);
+  CHECK(again.err.find("cannot resume: strategy 'stateless' keeps no saved state") != std::string::npos);
+  CHECK(again.err.find("not a folder") == std::string::npos);
+}
+
+TEST_CASE("--resume from the run's copy of the experiment finds the plugin folders of the original") {
+  TempDir dir("resume_plugins");
+  // (The run folder is deeper than the experiment's, so that a path meant for one misses from the other.)
+  const fs::path f = plugin_experiment(dir, "random"), out = dir.path() / "runs" / "first" / "out";
+  auto r = run_nac("run " + q(f) + " --out " + q(out) + " --quiet");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err == "");
+  // The original changed: resume reads the copy, whose relative plugin_dirs were written for the
+  // original's folder. Twice: the state must keep naming the original after a resume.
+  nac::test::write_file(f, nac::test::read_file(f) + "# edited\n");
+  for (int k = 0; k < 2; ++k) {
+    CAPTURE(k);
+    r = run_nac("run --resume " + q(out) + " --quiet");
+    CHECK(r.exit_code == 0);
+    CHECK(r.err == "");
+    CHECK(r.out.find(": 8 trials (8 complete, 0 failed)") != std::string::npos);
+  }
+  const auto state = nlohmann::json::parse(nac::test::read_file(out / "state.json"));
+  CHECK(state["experiment"] == fs::absolute(f).string());
+}

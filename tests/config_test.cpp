@@ -112,3 +112,49 @@ TEST_CASE("declared settings: read through their declaration, described from it"
   CHECK(info[3].type == "integers");
   CHECK(info[3].fallback == "[4, 8]");
 }
+
+TEST_CASE("copies, sub-tables reached twice and views share the record of the keys read") {
+  const ConfigTable c = parse("a = 1\nx = 5\n[t]\nx = 2\ny = 3\n[[arr]]\nz = 4\n");
+  {
+    const ConfigTable copy = c;  // e.g. a plugin keeps a copy of its table and reads it later
+    CHECK(copy.integer("a", std::nullopt) == 1);
+  }
+  // The first table('t') reads x, a second one (and a copy of it) read y: all one table.
+  const ConfigTable t1 = c.table("t");
+  CHECK(t1.integer("x", std::nullopt) == 2);
+  ConfigTable t2 = c.table("t");
+  ConfigTable t3 = t2;
+  CHECK(t3.integer("y", std::nullopt) == 3);
+  CHECK_NOTHROW(t1.finish());
+  CHECK_NOTHROW(t2.finish());
+  // A view of an array's table shares with the table tables() gave.
+  const auto arr = c.tables("arr");
+  REQUIRE(arr.size() == 1);
+  const ConfigTable v = c.view(arr[0].toml(), "arr[0]");
+  CHECK(v.integer("z", std::nullopt) == 4);
+  CHECK_NOTHROW(arr[0].finish());
+  // Keys read in a sub-table are not keys of the parent: the root's 'x' is still unknown.
+  CHECK_THROWS_WITH_AS(c.finish(), doctest::Contains("exp.toml:2:1: unknown key 'x'"), Error);
+  c.allow("x");
+  CHECK_NOTHROW(c.finish());
+  // A copy assigned later shares too.
+  ConfigTable other = parse("b = 1\n");
+  other = c;
+  CHECK_NOTHROW(other.finish());
+}
+
+TEST_CASE("separately parsed documents keep separate records") {
+  const ConfigTable a = parse("k = 1\n");
+  const ConfigTable b = parse("k = 1\n");
+  a.integer("k", std::nullopt);
+  CHECK_NOTHROW(a.finish());
+  CHECK_THROWS_WITH_AS(b.finish(), doctest::Contains("unknown key 'k'"), Error);
+}
+
+TEST_CASE("a table moved from stays usable and shares the record") {
+  ConfigTable c = parse("a = 1\n");
+  ConfigTable moved = std::move(c);
+  moved.integer("a", std::nullopt);
+  CHECK_NOTHROW(c.finish());  // NOLINT(bugprone-use-after-move): what the test is about
+  CHECK_NOTHROW(moved.finish());
+}

@@ -181,3 +181,52 @@ TEST_CASE("resuming with other versions warns - with the same versions it does n
   const auto state = nlohmann::json::parse(test::read_file(dir.path() / "other" / "state.json"));
   CHECK(state["versions"]["plugin test_functions"] == "1.1.0");
 }
+
+namespace {
+// A plugin objective that throws something other than a std::exception.
+struct ThrowsInt final : Objective {
+  std::string name() const override { return "throws_int"; }
+  Direction direction() const override { return Direction::Minimize; }
+  double evaluate(const Candidate&) const override { throw 42; }
+};
+}  // namespace
+
+TEST_CASE("a non-standard exception thrown in a worker is a failed trial naming who threw") {
+  TempDir dir("throw_int");
+  const Experiment ex = load_experiment(write(dir, kSmall));  // 2 workers
+  SearchSetup setup = build_search(ex, plugins(), ex.seed);
+  setup.objectives.erase(setup.objectives.begin());
+  setup.objectives.push_back(std::make_unique<ThrowsInt>());
+  const RunSummary s = run_search(ex, setup, RunOptions{dir.path() / "out", false});
+  CHECK(s.failed == 60);
+  const auto lines = test::read_json_lines(dir.path() / "out" / "trials.jsonl");
+  REQUIRE(lines.size() == 60);
+  CHECK(lines.at(0)["status"] == "failed");
+  CHECK(lines.at(0)["message"] ==
+        "a non-standard exception (not derived from std::exception) was thrown by objective 'throws_int'");
+}
+
+TEST_CASE("a run that cannot copy its experiment file fails before any trial, naming the path and why") {
+  TempDir dir("uncopiable");
+  const Experiment ex = load_experiment(write(dir, kSmall));
+  SearchSetup setup = build_search(ex, plugins(), ex.seed);
+  const fs::path out = dir.path() / "out";
+  fs::create_directories(out / "experiment.toml");  // a folder in the way (tests run as root)
+  std::string message;
+  try {
+    run_search(ex, setup, RunOptions{out, false});
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  CHECK(message.rfind((out / "experiment.toml").string() + ": cannot copy the experiment file " +
+                          (dir.path() / "exp.toml").string() + " there: ",
+                      0) == 0);
+  CHECK(message.find("--resume needs this copy") != std::string::npos);
+  CHECK_FALSE(fs::exists(out / "trials.jsonl"));  // nothing ran, nothing was written
+  CHECK_FALSE(fs::exists(out / "journal.jsonl"));
+  // With the way cleared, the same folder takes the run.
+  fs::remove(out / "experiment.toml");
+  SearchSetup again = build_search(ex, plugins(), ex.seed);
+  CHECK(run_search(ex, again, RunOptions{out, false}).trials.size() == 60);
+  CHECK(test::read_file(out / "experiment.toml") == kSmall);
+}

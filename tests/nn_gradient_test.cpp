@@ -1,12 +1,15 @@
 // Every layer's backward against central finite differences of its forward, for the input and
 // for every parameter. The loss is L = sum(r .* y) for a fixed random r, so dL/dy = r.
 #include <cmath>
+#include <cstring>
 #include <functional>
 
 #include <doctest/doctest.h>
 
 #include "nac/nn/model.hpp"
+#include "nac/nn/model_io.hpp"
 #include "nac/nn/runtime.hpp"
+#include "test_support.hpp"
 
 using namespace nac;
 using namespace nac::nn;
@@ -218,4 +221,103 @@ TEST_CASE("fake_quant on activations passes the gradient inside its range") {
   Tensor dx;
   m.backward(r, &dx);
   for (int i = 0; i < 5; ++i) CHECK(dx[i] == 2.0f);
+}
+
+TEST_CASE("grouped and depthwise conv2d: gradients by finite differences") {
+  set_threads(1);
+  {  // (the gradients below are of grouped weights, PyTorch's (OC, IC/G, K, K))
+    ModelSpec s;
+    s.input = {4, 5, 5};
+    s.layers = {layer("conv2d", {{"out_channels", I{6}}, {"kernel", I{3}}, {"groups", I{2}}})};
+    REQUIRE(Model(s, 1).params()[0]->value().shape() == Shape{6, 2, 3, 3});
+  }
+  // groups 2: 4 -> 6 channels, with stride and padding; and fused with a following relu.
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{6}}, {"kernel", I{3}}, {"stride", I{2}}, {"padding", I{1}},
+                                          {"groups", I{2}}})},
+                        {4, 7, 7}));
+  {  // (a small step: the fused activation's kink is closer than the default step to some outputs)
+    Probe fused = probe({layer("conv2d", {{"out_channels", I{4}}, {"kernel", I{3}}, {"groups", I{2}}}), layer("leaky_relu")},
+                        {4, 6, 6});
+    fused.eps = 1e-3;
+    check_gradients(fused);
+  }
+  // depthwise (groups = in_channels), with a channel multiplier of 2 and without bias.
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{3}}, {"kernel", I{3}}, {"padding", I{1}}, {"groups", I{3}}})},
+                        {3, 5, 5}));
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{6}}, {"kernel", I{5}}, {"padding", I{2}}, {"groups", I{3}},
+                                          {"bias", I{0}}})},
+                        {3, 6, 6}));
+}
+
+namespace {
+// y[n, o, i, j] = b[o] + sum over the input channels c of o's group and the kernel of
+// w[o, c, ki, kj] * x[n, g * IC/G + c, i*s - p + ki, j*s - p + kj], with w in PyTorch's (OC, IC/G, K, K).
+Tensor naive_conv(const Tensor& x, const Tensor& w, const Tensor* b, I groups, I stride, I pad) {
+  const I n = x.dim(0), ic = x.dim(1), h = x.dim(2), wd = x.dim(3);
+  const I oc = w.dim(0), icg = w.dim(1), k = w.dim(2);
+  REQUIRE(icg * groups == ic);
+  const I oh = (h + 2 * pad - k) / stride + 1, ow = (wd + 2 * pad - k) / stride + 1;
+  Tensor y({n, oc, oh, ow});
+  const I ocg = oc / groups;
+  for (I s = 0; s < n; ++s)
+    for (I o = 0; o < oc; ++o)
+      for (I i = 0; i < oh; ++i)
+        for (I j = 0; j < ow; ++j) {
+          double acc = b ? (*b)[static_cast<std::size_t>(o)] : 0.0;
+          const I g = o / ocg;
+          for (I c = 0; c < icg; ++c)
+            for (I ki = 0; ki < k; ++ki)
+              for (I kj = 0; kj < k; ++kj) {
+                const I r = i * stride - pad + ki, q = j * stride - pad + kj;
+                if (r < 0 || r >= h || q < 0 || q >= wd) continue;
+                acc += static_cast<double>(w[static_cast<std::size_t>(((o * icg + c) * k + ki) * k + kj)]) *
+                       x[static_cast<std::size_t>(((s * ic + g * icg + c) * h + r) * wd + q)];
+              }
+          y[static_cast<std::size_t>(((s * oc + o) * oh + i) * ow + j)] = static_cast<float>(acc);
+        }
+  return y;
+}
+}  // namespace
+
+TEST_CASE("grouped and depthwise conv2d: the forward against a naive loop convolution") {
+  set_threads(1);
+  struct Case {
+    I in_c, out_c, kernel, stride, padding, groups, bias;
+  };
+  for (const Case c : {Case{4, 6, 3, 1, 1, 2, 1}, Case{6, 4, 3, 2, 0, 2, 0}, Case{5, 5, 3, 1, 1, 5, 1},
+                       Case{3, 6, 5, 2, 2, 3, 1}}) {
+    CAPTURE(c.in_c);
+    CAPTURE(c.groups);
+    ModelSpec spec;
+    spec.input = {c.in_c, 7, 7};
+    spec.layers = {layer("conv2d", {{"out_channels", c.out_c}, {"kernel", c.kernel}, {"stride", c.stride},
+                                    {"padding", c.padding}, {"groups", c.groups}, {"bias", c.bias}})};
+    Model m(spec, 3);
+    const Tensor& w = m.params()[0]->value();
+    REQUIRE(w.shape() == Shape{c.out_c, c.in_c / c.groups, c.kernel, c.kernel});
+    // Initialised as PyTorch does: within +-1/sqrt(IC/G * K * K), and reaching near the bound.
+    const float bound = 1.0f / std::sqrt(static_cast<float>(c.in_c / c.groups * c.kernel * c.kernel));
+    float largest = 0;
+    for (std::size_t i = 0; i < w.size(); ++i) largest = std::max(largest, std::abs(w[i]));
+    CHECK(largest <= bound);
+    CHECK(largest > 0.7f * bound);
+    Rng rng(11);
+    const Tensor x = random_tensor({2, c.in_c, 7, 7}, rng);
+    const Tensor expected = naive_conv(x, w, c.bias ? &m.params()[1]->value() : nullptr, c.groups, c.stride, c.padding);
+    for (bool training : {false, true}) {
+      const Tensor& y = m.forward(x, training);
+      REQUIRE(y.shape() == expected.shape());
+      for (std::size_t i = 0; i < y.size(); ++i) {
+        INFO("output " << i);
+        REQUIRE(y[i] == doctest::Approx(expected[i]).epsilon(1e-4).scale(1.0));
+      }
+    }
+    // Saved and loaded in the same (OC, IC/G, K, K) layout: the same outputs.
+    test::TempDir dir("grouped");
+    save_model(m, dir.path() / "m.nacm");
+    Model back = load_model(dir.path() / "m.nacm");
+    REQUIRE(back.params()[0]->value().shape() == w.shape());
+    const Tensor y1 = m.forward(x, false), y2 = back.forward(x, false);
+    CHECK(std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)) == 0);
+  }
 }

@@ -270,3 +270,22 @@ TEST_CASE("save and load: the round trip is exact and bad files are named") {
   CHECK_THROWS_WITH_AS(load_model(dir.path() / "junk.nacm"), doctest::Contains("junk.nacm: not a nac model file"), Error);
   CHECK_THROWS_WITH_AS(load_model(dir.path() / "absent.nacm"), doctest::Contains("absent.nacm: cannot open the file"), Error);
 }
+
+TEST_CASE("parameter_count reads only: the weights' versions (and so the cached reorders) stay") {
+  ModelSpec s;
+  s.input = {3, 6, 6};
+  append_layer(s, "conv2d", "c", {{"out_channels", I{4}}, {"kernel", I{3}}});
+  append_layer(s, "relu", "r");
+  append_layer(s, "flatten", "f");
+  append_layer(s, "linear", "l", {{"out_features", I{2}}});
+  Model m(s, 1);
+  Tensor x({2, 3, 6, 6});
+  m.forward(x, true);  // a training forward: the conv's reordered weights now hold these versions
+  std::vector<std::uint64_t> before;
+  for (const Param* p : m.params()) before.push_back(p->version());
+  // conv: 4*3*3*3 + 4 = 112; linear on 4*4*4 = 64 features: 64*2 + 2 = 130.
+  CHECK(m.parameter_count() == 112 + 130);
+  std::vector<std::uint64_t> after;
+  for (const Param* p : m.params()) after.push_back(p->version());
+  CHECK(after == before);
+}

@@ -51,7 +51,7 @@ TEST_CASE("grouped and depthwise convolutions: shapes, and costs by hand") {
   CHECK(c[1].params == doctest::Approx(16 * 4));
   CHECK(c[1].bops == doctest::Approx(16 * 49 * 4 * (32 * 32 + 64 + 2.0)));
   CHECK_THROWS_WITH_AS(append_layer(s, "conv2d", "bad", {{"out_channels", I{6}}, {"kernel", I{1}}, {"groups", I{4}}}),
-                       doctest::Contains("groups (4) must divide the input channels (16) and out_channels (6)"), Error);
+                       doctest::Contains("'groups' 4 does not divide the 6 output channels"), Error);
 }
 
 namespace {

@@ -21,12 +21,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
+struct Resumed {
+  std::string file;         // the experiment to load
+  fs::path relative_to;     // the folder its relative paths (plugin_dirs) were written for
+  std::uint64_t seed = 0;
+};
+
 // The experiment of a run to resume: the original file when it is still there and unchanged,
-// else the copy in the run's folder; and the seed the run used.
-std::pair<std::string, std::uint64_t> resumed_experiment(const fs::path& dir) {
+// else the copy in the run's folder (its relative paths still resolved against the original's
+// folder); and the seed the run used.
+Resumed resumed_experiment(const fs::path& dir) {
   const fs::path state = dir / "state.json", copy = dir / "experiment.toml";
   if (!fs::exists(copy)) throw Error(dir.string() + ": not a nac run folder (no experiment.toml)");
-  if (!fs::exists(state)) return {copy.string(), load_experiment(copy).seed};
+  if (!fs::exists(state))
+    throw Error(dir.string() + ": no state.json: this run cannot be resumed (it was made by an older nac, or "
+                "its folder was not written fully)");
   nlohmann::json j;
   try {
     std::ifstream in(state);
@@ -39,8 +48,9 @@ std::pair<std::string, std::uint64_t> resumed_experiment(const fs::path& dir) {
     std::ifstream in(f, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
-  const std::string file = !original.empty() && fs::exists(original) && text(original) == text(copy) ? original : copy.string();
-  return {file, j.value("seed", std::uint64_t{0})};
+  const std::uint64_t seed = j.value("seed", std::uint64_t{0});
+  if (!original.empty() && fs::exists(original) && text(original) == text(copy)) return {original, {}, seed};
+  return {copy.string(), original.empty() ? fs::path() : fs::path(original).parent_path(), seed};
 }
 
 }  // namespace
@@ -48,15 +58,17 @@ std::pair<std::string, std::uint64_t> resumed_experiment(const fs::path& dir) {
 int run(const CommonOptions& common, const RunArgs& args) {
   std::string file = args.experiment;
   std::optional<std::uint64_t> seed_override = args.seed;
+  fs::path relative_to;
   if (args.resume) {
-    const auto [f, seed] = resumed_experiment(*args.resume);
-    if (args.seed && *args.seed != seed)
+    const Resumed r = resumed_experiment(*args.resume);
+    if (args.seed && *args.seed != r.seed)
       throw Error("--seed " + std::to_string(*args.seed) + " differs from the seed of the run being resumed (" +
-                  std::to_string(seed) + ")");
-    file = f;
-    seed_override = seed;
+                  std::to_string(r.seed) + ")");
+    file = r.file;
+    relative_to = r.relative_to;
+    seed_override = r.seed;
   }
-  const Experiment ex = load_experiment(file);
+  const Experiment ex = load_experiment(file, relative_to);
   Registry registry;
   PluginLoader loader(registry);
   load_plugins(loader, common, ex.plugin_dirs);

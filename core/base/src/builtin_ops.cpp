@@ -67,9 +67,12 @@ OpDef conv2d() {
   op.shape = [](const LayerSpec& l) {
     const std::int64_t out = attr_int(l, "out_channels"), groups = attr_int(l, "groups", 1);
     Shape s = spatial(l, out, attr_int(l, "kernel"), attr_int(l, "stride", 1), attr_int(l, "padding", 0));
-    if (l.input[0] % groups != 0 || out % groups != 0)
-      op_error(l, "groups (" + std::to_string(groups) + ") must divide the input channels (" + std::to_string(l.input[0]) +
-                      ") and out_channels (" + std::to_string(out) + ")");
+    if (l.input[0] % groups != 0)
+      op_error(l, "'groups' " + std::to_string(groups) + " does not divide the " + std::to_string(l.input[0]) +
+                      " input channels");
+    if (out % groups != 0)
+      op_error(l, "'groups' " + std::to_string(groups) + " does not divide the " + std::to_string(out) +
+                      " output channels ('out_channels')");
     return s;
   };
   op.cost = [](const LayerSpec& l) {

@@ -57,7 +57,21 @@ std::string Range::describe() const {
 
 ConfigTable::ConfigTable(std::shared_ptr<const toml::table> root, const toml::table& table,
                          std::shared_ptr<const std::string> file, std::string path)
-    : root_(std::move(root)), table_(&table), file_(std::move(file)), path_(std::move(path)) {}
+    : ConfigTable(std::move(root), table, std::move(file), std::move(path), std::make_shared<KnownKeys>()) {}
+
+ConfigTable::ConfigTable(std::shared_ptr<const toml::table> root, const toml::table& table,
+                         std::shared_ptr<const std::string> file, std::string path,
+                         std::shared_ptr<KnownKeys> known)
+    : root_(std::move(root)), table_(&table), file_(std::move(file)), path_(std::move(path)),
+      known_(std::move(known)) {
+  const std::lock_guard lock(known_->mutex);
+  keys_ = &known_->by_table[table_];
+}
+
+void ConfigTable::mark(std::string_view key) const {
+  const std::lock_guard lock(known_->mutex);
+  keys_->emplace(key);
+}
 
 ConfigTable ConfigTable::empty(std::string path) {
   auto doc = std::make_shared<const toml::table>();
@@ -77,7 +91,7 @@ std::string ConfigTable::where(std::string_view key) const {
 std::string ConfigTable::where_node(const toml::node& node) const { return position(*file_, node.source()); }
 
 ConfigTable ConfigTable::view(const toml::table& table, std::string dotted_name) const {
-  return ConfigTable(root_, table, file_, std::move(dotted_name));
+  return ConfigTable(root_, table, file_, std::move(dotted_name), known_);
 }
 
 void ConfigTable::fail(std::string_view key, const std::string& message) const {
@@ -89,13 +103,13 @@ void ConfigTable::fail_at(const toml::node& node, std::string_view key, const st
 }
 
 const toml::node* ConfigTable::lookup(std::string_view key) const {
-  known_.emplace(key);
+  mark(key);
   return table_->get(key);
 }
 
 bool ConfigTable::has(std::string_view key) const { return table_->get(key) != nullptr; }
 
-void ConfigTable::allow(std::string_view key) const { known_.emplace(key); }
+void ConfigTable::allow(std::string_view key) const { mark(key); }
 
 const toml::node* ConfigTable::node(std::string_view key) const { return lookup(key); }
 
@@ -199,10 +213,10 @@ ConfigTable ConfigTable::table(std::string_view key, bool required) const {
   if (!n) {
     if (required) fail(key, "missing required table");
     static const toml::table empty_table;
-    return ConfigTable(root_, empty_table, file_, dotted(key));
+    return ConfigTable(root_, empty_table, file_, dotted(key), known_);
   }
   if (!n->is_table()) fail_at(*n, key, "expected a table, found " + found(*n));
-  return ConfigTable(root_, *n->as_table(), file_, dotted(key));
+  return ConfigTable(root_, *n->as_table(), file_, dotted(key), known_);
 }
 
 std::vector<ConfigTable> ConfigTable::tables(std::string_view key) const {
@@ -212,16 +226,21 @@ std::vector<ConfigTable> ConfigTable::tables(std::string_view key) const {
   const auto& arr = as_array(*this, *n, key, "tables");
   for (std::size_t i = 0; i < arr.size(); ++i) {
     if (!arr[i].is_table()) fail_at(arr[i], key, "expected a table, found " + found(arr[i]));
-    out.emplace_back(root_, *arr[i].as_table(), file_, dotted(key) + "[" + std::to_string(i) + "]");
+    out.push_back(ConfigTable(root_, *arr[i].as_table(), file_, dotted(key) + "[" + std::to_string(i) + "]", known_));
   }
   return out;
 }
 
 void ConfigTable::finish() const {
-  std::vector<std::string> known(known_.begin(), known_.end());
+  KeySet read;
+  {
+    const std::lock_guard lock(known_->mutex);
+    read = *keys_;
+  }
+  std::vector<std::string> known(read.begin(), read.end());
   const toml::key* first = nullptr;
   for (const auto& [k, v] : *table_) {
-    if (known_.count(k.str())) continue;
+    if (read.count(k.str())) continue;
     if (!first || k.source().begin < first->source().begin) first = &k;
   }
   if (!first) return;

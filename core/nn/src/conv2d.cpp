@@ -17,9 +17,13 @@ Conv2d::Conv2d(const LayerSpec& spec, const LayerSpec* activation)
       kernel_(attr_int(spec, "kernel")),
       stride_(attr_int(spec, "stride", 1)),
       padding_(attr_int(spec, "padding", 0)),
+      groups_(attr_int(spec, "groups", 1)),
       has_bias_(attr_int(spec, "bias", 1) != 0),
-      weight_(spec.name + ".weight", {out_c_, in_c_, kernel_, kernel_}),
+      weight_(spec.name + ".weight", {out_c_, in_c_ / groups_, kernel_, kernel_}),
       bias_(spec.name + ".bias", {has_bias_ ? out_c_ : 0}) {
+  if (groups_ < 1 || in_c_ % groups_ != 0 || out_c_ % groups_ != 0)  // (infer_shapes checks this first)
+    throw Error("layer '" + spec.name + "': 'groups' " + std::to_string(groups_) +
+                " must divide in_channels and out_channels");
   zero_bias_.resize({out_c_});
   zero_bias_.zero();
   if (activation) {
@@ -37,7 +41,8 @@ std::vector<Param*> Conv2d::params() {
 void Conv2d::initialize(Rng& rng) {
   // PyTorch's default: kaiming_uniform(a = sqrt 5) for weights, i.e. U(-1/sqrt(fan_in), +), and
   // the same bound for biases.
-  const float bound = 1.0f / std::sqrt(static_cast<float>(in_c_ * kernel_ * kernel_));
+  // fan_in is a group's input channels times the kernel.
+  const float bound = 1.0f / std::sqrt(static_cast<float>(in_c_ / groups_ * kernel_ * kernel_));
   for (std::size_t i = 0; i < weight_.value().size(); ++i)
     weight_.value()[i] = static_cast<float>(rng.uniform(-bound, bound));
   for (std::size_t i = 0; i < bias_.value().size(); ++i) bias_.value()[i] = static_cast<float>(rng.uniform(-bound, bound));
@@ -48,6 +53,16 @@ Conv2d::Descriptors Conv2d::descriptors(std::int64_t batch) const {
   const auto& out = spec_.output;
   const auto& in = spec_.input;
   const auto f32 = memory::data_type::f32;
+  if (groups_ > 1) {
+    const memory::dims w{groups_, out_c_ / groups_, in_c_ / groups_, kernel_, kernel_};
+    return Descriptors{memory::desc({batch, in_c_, in[1], in[2]}, f32, tag::nhwc),
+                       memory::desc({batch, out_c_, out[1], out[2]}, f32, tag::nhwc),
+                       memory::desc(w, f32, tag::any),
+                       memory::desc(w, f32, tag::goihw),
+                       memory::desc({out_c_}, f32, tag::x),
+                       memory::dims{stride_, stride_},
+                       memory::dims{padding_, padding_}};
+  }
   return Descriptors{memory::desc({batch, in_c_, in[1], in[2]}, f32, tag::nhwc),
                      memory::desc({batch, out_c_, out[1], out[2]}, f32, tag::nhwc),
                      memory::desc({out_c_, in_c_, kernel_, kernel_}, f32, tag::any),

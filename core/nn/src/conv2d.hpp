@@ -2,6 +2,8 @@
 // Internal: 2-D convolution on oneDNN. Images are NHWC (see tensor.hpp); the weights are kept as OIHW in the
 // Param and reordered to the layout oneDNN's fastest kernel wants once per forward (they change
 // every step in training). Primitives are made once per batch size and cached.
+// Grouped (`groups` G > 1; G = in_channels is depthwise): the Param is (OC, IC/G, KH, KW) as in
+// PyTorch, which is the same memory as oneDNN's grouped goihw (G, OC/G, IC/G, KH, KW).
 #include <map>
 
 #include "dnnl_util.hpp"
@@ -46,7 +48,7 @@ class Conv2d final : public Layer {
   Primitives& primitives(std::int64_t batch, bool training);
   void prepare_backward(Primitives& p, std::int64_t batch);
 
-  std::int64_t in_c_, out_c_, kernel_, stride_, padding_;
+  std::int64_t in_c_, out_c_, kernel_, stride_, padding_, groups_;
   bool has_bias_;
   bool fused_ = false;
   float slope_ = 0;

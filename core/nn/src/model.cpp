@@ -89,9 +89,9 @@ Param* Model::param(const std::string& name) {
   return nullptr;
 }
 
-std::size_t Model::parameter_count() {
+std::size_t Model::parameter_count() const {
   std::size_t n = 0;
-  for (Param* p : params()) n += p->value().size();
+  for (const Param* p : params()) n += p->value().size();  // the const value(): no change marked
   return n;
 }
 

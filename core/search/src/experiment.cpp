@@ -61,7 +61,7 @@ auto make_plugin(const PluginChoice& choice, const char* kind, Make&& make) {
 
 }  // namespace
 
-Experiment load_experiment(const fs::path& file) {
+Experiment load_experiment(const fs::path& file, const fs::path& relative_to) {
   const std::string fname = file.string();
   ConfigTable root = root_table(parse_toml_file(fname), fname);
   Experiment ex;
@@ -72,7 +72,7 @@ Experiment load_experiment(const fs::path& file) {
   ex.seed = static_cast<std::uint64_t>(root.integer("seed", 0, Range::at_least(0)));
   for (const auto& d : root.strings("plugin_dirs", std::vector<std::string>{})) {
     fs::path p(d);
-    ex.plugin_dirs.push_back(p.is_absolute() ? p : file.parent_path() / p);
+    ex.plugin_dirs.push_back(p.is_absolute() ? p : (relative_to.empty() ? file.parent_path() : relative_to) / p);
   }
   ex.output = root.string("output", "results/" + ex.name);
 

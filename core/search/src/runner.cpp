@@ -71,6 +71,18 @@ std::vector<nlohmann::json> read_lines(const fs::path& file) {
   return out;
 }
 
+// Copies the experiment file into the run's folder as experiment.toml (what --resume reads).
+void copy_experiment(const fs::path& file, const fs::path& out_dir) {
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw Error("output folder " + out_dir.string() + ": cannot be created: " + ec.message());
+  const fs::path copy = out_dir / "experiment.toml";
+  fs::copy_file(file, copy, fs::copy_options::overwrite_existing, ec);
+  if (ec)
+    throw Error(copy.string() + ": cannot copy the experiment file " + file.string() + " there: " + ec.message() +
+                " (nac run --resume needs this copy)");
+}
+
 }  // namespace
 
 bool TrialRecord::feasible() const { return status == TrialStatus::Complete && nac::feasible(constraints); }
@@ -81,20 +93,43 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
   for (const auto& m : setup.task->metrics()) metric_names.push_back(m.name);
   std::vector<std::string> constraint_names;
   for (const auto& c : setup.constraints) constraint_names.push_back(c.describe());
-  ResultsWriter writer(options.out_dir, *setup.space, objective_names, metric_names, options.resume, constraint_names);
-  if (!options.resume) {
-    std::error_code ec;
-    fs::copy_file(ex.file, options.out_dir / "experiment.toml", fs::copy_options::overwrite_existing, ec);
-  }
-
-  RunSummary summary;
-  summary.out_dir = options.out_dir;
   SearchStrategy& strategy = *setup.strategy;
   bool resumable = true;
   try {
     (void)strategy.save_state();
   } catch (const Error&) {
-    resumable = false;  // the strategy cannot save its state: no state.json, no resume
+    resumable = false;  // the strategy cannot save its state: state.json holds no strategy state
+  }
+  if (options.resume && !resumable)
+    throw Error(options.out_dir.string() + ": cannot resume: strategy '" + ex.strategy.name +
+                "' keeps no saved state (it does not implement save_own_state), so the search cannot go on "
+                "where it stopped; start the run again in a new folder");
+  // `--resume` reads the copy of the experiment: a run that could not make it must not start.
+  // (A folder that already holds results is left alone: the writer refuses it just below.)
+  if (!options.resume && !fs::exists(options.out_dir / "trials.jsonl")) copy_experiment(ex.file, options.out_dir);
+  ResultsWriter writer(options.out_dir, *setup.space, objective_names, metric_names, options.resume, constraint_names);
+
+  RunSummary summary;
+  summary.out_dir = options.out_dir;
+  // Where the run comes from, for --resume (which also needs it to find the plugin folders of
+  // the experiment when it falls back to the copy): written before any trial runs, then after
+  // each batch with the strategy's state. A strategy without state gets null and a warning.
+  // (On resume: the original experiment the state names, even when this run reads the copy.)
+  fs::path origin = fs::absolute(ex.file);
+  auto write_state = [&] {
+    writer.write_state(nlohmann::json{{"strategy", resumable ? strategy.save_state() : nlohmann::json()},
+                                      {"told", summary.trials.size()},
+                                      {"experiment", origin.string()},
+                                      {"seed", ex.seed},
+                                      {"versions", options.versions}});
+  };
+  if (!options.resume) {
+    write_state();
+    if (!resumable) {
+      summary.warnings.push_back("strategy '" + ex.strategy.name +
+                                 "' keeps no saved state: this run cannot be continued with --resume if it stops");
+      std::fprintf(stderr, "warning: %s\n", summary.warnings.back().c_str());
+    }
   }
 
   // Resume: the strategy's state after the last finished batch, the trials told so far, and the
@@ -106,7 +141,12 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
       std::ifstream in(state_file);
       try {
         const nlohmann::json state = nlohmann::json::parse(in);
+        if (state.at("strategy").is_null())
+          throw Error(state_file.string() + ": cannot resume: the run was started with a strategy that keeps no "
+                      "saved state");
         strategy.load_state(state.at("strategy"));
+        if (state.contains("experiment") && !state.at("experiment").get<std::string>().empty())
+          origin = state.at("experiment").get<std::string>();
         if (state.contains("versions"))  // (state files of older builds have none)
           for (const auto& [name, version] : state.at("versions").items()) {
             const auto now = options.versions.find(name);
@@ -203,12 +243,7 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
       if (r.status == TrialStatus::Complete && !r.feasible()) ++summary.infeasible;
       summary.trials.push_back(std::move(r));
     }
-    if (resumable)
-      writer.write_state(nlohmann::json{{"strategy", strategy.save_state()},
-                                        {"told", summary.trials.size()},
-                                        {"experiment", fs::absolute(ex.file).string()},
-                                        {"seed", ex.seed},
-                                        {"versions", options.versions}});
+    if (resumable) write_state();
     summary.front = front_of(summary.trials, strategy);  // once a batch: progress line and plot
     if (setup.objectives.size() >= 2 && setup.architecture && summary.trials.size() < stop)  // (the last: below)
       write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names, setup.seed_names);

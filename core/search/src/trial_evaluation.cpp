@@ -42,12 +42,14 @@ TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env)
   r.id = trial.id;
   r.params = trial.params;
   const auto t0 = std::chrono::steady_clock::now();
+  std::string stage = "the task";  // who runs now, for a throw that carries no message
   try {
     const std::uint64_t seed = Rng::derive(env.seed, trial.id).next();
     ModelSpec spec;
     const ModelSpec* model = nullptr;
     if (env.setup.architecture) {
       nn::set_threads(env.threads);  // this worker thread's OpenMP threads
+      stage = "the task or the training of the network";
       r.metrics = train_candidate(trial, env, seed, spec);
       model = &spec;
     } else {
@@ -56,10 +58,12 @@ TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env)
     }
     const Candidate candidate{r.params, r.metrics, model};
     for (const auto& o : env.setup.objectives) {
+      stage = "objective '" + o->name() + "'";
       const double v = o->evaluate(candidate);
       if (!std::isfinite(v)) throw Error("objective '" + o->name() + "' is not finite (" + std::to_string(v) + ")");
       r.objectives.push_back(v);
     }
+    stage = "the constraints";
     if (!env.setup.constraints.empty())
       r.constraints = constraint_violations(env.setup.constraints, env.objective_names, r.objectives, r.metrics);
   } catch (const std::exception& e) {
@@ -67,6 +71,12 @@ TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env)
     r.objectives.clear();
     r.constraints.clear();
     r.message = e.what();
+  } catch (...) {
+    // Anything else thrown in a worker thread would end the process: a failed trial instead.
+    r.status = TrialStatus::Failed;
+    r.objectives.clear();
+    r.constraints.clear();
+    r.message = "a non-standard exception (not derived from std::exception) was thrown by " + stage;
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

@@ -3,9 +3,14 @@
 // type and range of its key and throws nac::Error with file:line:col, the dotted key, what was
 // expected and what was found. Keys that were never asked for are unknown: finish() reports the
 // first of them with a did-you-mean suggestion. Each plugin validates its own table this way.
+// The record of the keys read belongs to the table of the document, not to the C++ object: copies,
+// sub-tables reached twice and views of the same TOML table share it, so a key read through any of
+// them is known to all.
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -36,11 +41,15 @@ struct Setting;  // nac/settings.hpp
 
 class ConfigTable {
  public:
-  /// A view of `table`, which must live as long as `root` (the parsed document) does.
+  /// A view of `table`, which must live as long as `root` (the parsed document) does. This starts
+  /// a new record of keys read; tables reached from it (table(), tables(), view()) share it.
   ConfigTable(std::shared_ptr<const toml::table> root, const toml::table& table,
               std::shared_ptr<const std::string> file, std::string path);
   /// An empty table (for plugins configured with no table at all).
   static ConfigTable empty(std::string path);
+  // Copies share the record of keys read. (No moves: a moved-from table stays a usable copy.)
+  ConfigTable(const ConfigTable&) = default;
+  ConfigTable& operator=(const ConfigTable&) = default;
 
   bool has(std::string_view key) const;
 
@@ -97,13 +106,24 @@ class ConfigTable {
                             const std::string& message) const;
 
  private:
+  using KeySet = std::set<std::string, std::less<>>;
+  // The keys read in every table of one document, keyed by the TOML table (shared by all the
+  // ConfigTables of the document; the lock because plugins may read their tables from workers).
+  struct KnownKeys {
+    std::mutex mutex;
+    std::map<const toml::table*, KeySet> by_table;
+  };
+  ConfigTable(std::shared_ptr<const toml::table> root, const toml::table& table,
+              std::shared_ptr<const std::string> file, std::string path, std::shared_ptr<KnownKeys> known);
   const toml::node* lookup(std::string_view key) const;
+  void mark(std::string_view key) const;
 
   std::shared_ptr<const toml::table> root_;
   const toml::table* table_;
   std::shared_ptr<const std::string> file_;
   std::string path_;
-  mutable std::set<std::string, std::less<>> known_;
+  std::shared_ptr<KnownKeys> known_;
+  KeySet* keys_;  // this table's entry of known_ (map nodes do not move)
 };
 
 /// Parses a TOML file; a syntax error becomes nac::Error with file:line:col.

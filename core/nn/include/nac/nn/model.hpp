@@ -37,8 +37,9 @@ class Model {
   std::vector<std::pair<std::string, Tensor*>> buffers();
   /// The parameter with that name, or nullptr.
   Param* param(const std::string& name);
-  /// Number of trainable scalars.
-  std::size_t parameter_count();
+  /// Number of trainable scalars (reads only: the weights' versions, and so the layers' cached
+  /// reorders of them, are left alone).
+  std::size_t parameter_count() const;
   /// Declares every parameter changed and recomputes the effective weights of hooked ones. A
   /// training forward does this itself; call it before an evaluation forward after writing
   /// parameter values through references held from earlier.

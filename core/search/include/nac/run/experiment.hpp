@@ -60,7 +60,10 @@ struct Experiment {
 };
 
 /// Reads and validates an experiment file. Throws nac::Error with file:line:col and the key.
-Experiment load_experiment(const std::filesystem::path& file);
+/// `relative_to` is the folder that relative paths of the file (plugin_dirs) are resolved
+/// against; empty: the file's own folder. (A run's copy of its experiment resolves against the
+/// original's folder, the place those paths were written for.)
+Experiment load_experiment(const std::filesystem::path& file, const std::filesystem::path& relative_to = {});
 
 /// The objects of a search, made from the plugins an experiment names.
 class ArchitectureTemplate;
