@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -160,4 +163,40 @@ TEST_CASE("--resume from the run's copy of the experiment finds the plugin folde
   }
   const auto state = nlohmann::json::parse(nac::test::read_file(out / "state.json"));
   CHECK(state["experiment"] == fs::absolute(f).string());
+}
+
+namespace {
+
+// The row of a setting in `nac plugins --describe`'s table, its columns split at blanks.
+std::vector<std::string> setting_row(const std::string& out, const std::string& key) {
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> row;
+    for (std::string w; words >> w;) row.push_back(w);
+    if (!row.empty() && row[0] == key) return row;
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("nac plugins --describe lists the settings of the bragg task and the conv block") {
+  const auto bragg = run_nac("plugins --describe bragg");
+  CHECK(bragg.exit_code == 0);
+  CHECK(bragg.out.find("task bragg:") != std::string::npos);
+  // The defaults the task reads (bragg_task.cpp, generator.hpp; docs/bragg.md's table).
+  const auto train = setting_row(bragg.out, "train_samples");
+  REQUIRE(train.size() >= 3);
+  CHECK(train[1] == "integer");
+  CHECK(train[2] == "50000");
+  const auto patch = setting_row(bragg.out, "patch");
+  REQUIRE(patch.size() >= 3);
+  CHECK(patch[1] == "integer");
+  CHECK(patch[2] == "11");
+  const auto conv = run_nac("plugins --describe conv");
+  CHECK(conv.exit_code == 0);
+  const auto channels = setting_row(conv.out, "channels");
+  REQUIRE(channels.size() >= 2);
+  CHECK(channels[1] == "integers");
 }

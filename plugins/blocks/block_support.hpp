@@ -1,16 +1,19 @@
 #pragma once
-// Shared by the block plugins: settings that list the choices of a searched parameter, and the
-// layers (norms, activations) blocks append after their main layer.
+// Shared by the block plugins: settings that list the choices of a searched parameter (declared
+// settings, nac/settings.hpp), and the layers (norms, activations) blocks append after their main
+// layer.
 //
 // A setting with one choice fixes the value (no parameter in the space); with several, the block
 // declares a categorical parameter over them.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "nac/block_type.hpp"
 #include "nac/config.hpp"
 #include "nac/error.hpp"
+#include "nac/settings.hpp"
 #include "nac/text.hpp"
 
 namespace nac::blocks {
@@ -18,23 +21,28 @@ namespace nac::blocks {
 inline const std::vector<std::string> kActivations{"relu", "gelu", "leaky_relu", "tanh", "sigmoid", "none"};
 inline const std::vector<std::string> kNorms{"none", "batch", "layer"};
 
-/// Integer choices from a setting (each within `range`).
-inline std::vector<Value> int_choices(const ConfigTable& c, const char* key, std::vector<std::int64_t> fallback, Range range) {
-  const auto v = c.integers(key, fallback, range);
-  if (v.empty()) c.fail(key, "needs at least one choice");
+using IntChoices = Setting<std::vector<std::int64_t>>;
+using LabelChoices = Setting<std::vector<std::string>>;
+
+/// The choices of activation and norm, as the blocks declare them.
+inline const LabelChoices kActivationChoices{.key = "activations", .fallback = std::vector<std::string>{"relu", "gelu", "leaky_relu", "none"},
+                                             .choices = kActivations, .help = "choices of the activation"};
+inline const LabelChoices kNormChoices{.key = "norms", .fallback = std::vector<std::string>{"none", "batch", "layer"},
+                                       .choices = kNorms, .help = "choices of the norm"};
+
+/// Integer choices from a setting (each within its range).
+inline std::vector<Value> int_choices(const ConfigTable& c, const IntChoices& setting) {
+  const auto v = c.get(setting);
+  if (v.empty()) c.fail(setting.key, "needs at least one choice");
   std::vector<Value> out;
   for (std::int64_t x : v) out.emplace_back(std::in_place_type<std::int64_t>, x);
   return out;
 }
 
-/// Label choices from a setting, each one of `allowed`.
-inline std::vector<Value> label_choices(const ConfigTable& c, const char* key, std::vector<std::string> fallback,
-                                        const std::vector<std::string>& allowed) {
-  const auto v = c.strings(key, fallback);
-  if (v.empty()) c.fail(key, "needs at least one choice");
-  for (const auto& s : v)
-    if (std::find(allowed.begin(), allowed.end(), s) == allowed.end())
-      c.fail(key, "'" + s + "' is not one of " + join(allowed) + did_you_mean(s, allowed));
+/// Label choices from a setting, each one of its choices.
+inline std::vector<Value> label_choices(const ConfigTable& c, const LabelChoices& setting) {
+  const auto v = c.get(setting);
+  if (v.empty()) c.fail(setting.key, "needs at least one choice");
   std::vector<Value> out;
   for (const auto& x : v) out.emplace_back(std::in_place_type<std::string>, x);
   return out;

@@ -13,6 +13,7 @@
 #include "nac/objective.hpp"
 #include "nac/ops.hpp"
 #include "nac/plugin.hpp"
+#include "nac/settings.hpp"
 
 namespace {
 
@@ -43,14 +44,17 @@ class WeightMemory final : public nac::Objective {
   double bytes_per_unit_;
 };
 
+const nac::Setting<std::string> kUnit{.key = "unit", .fallback = "kib", .choices = {"bytes", "kib"},
+                                      .help = "unit of the value: bytes or KiB (1024 bytes)"};
+
 void register_factories(nac::Registry& registry) {
   registry.add_objective(
       "weight_memory",
       [](const nac::ConfigTable& c) {
-        const std::string unit = c.string("unit", "kib", {"bytes", "kib"});
+        const std::string unit = c.get(kUnit);
         return std::make_unique<WeightMemory>(unit == "kib" ? 1024.0 : 1.0);
       },
-      "memory of the weights at their bit widths (bytes or KiB)");
+      "memory of the weights at their bit widths (bytes or KiB)", nac::describe_settings(kUnit));
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "nac/config.hpp"
 #include "nac/plugin.hpp"
 #include "nac/search_strategy.hpp"
+#include "nac/settings.hpp"
 
 namespace {
 
@@ -91,17 +92,28 @@ class RegularizedEvolution final : public nac::SearchStrategy {
   std::deque<Member> members_;
 };
 
+const nac::Setting<std::int64_t> kPopulation{.key = "population", .fallback = 32, .range = nac::Range::at_least(2),
+                                             .help = "members kept (the oldest leave first)"};
+// At most the population (checked when read).
+const nac::Setting<std::int64_t> kSample{.key = "sample", .fallback = 8, .range = nac::Range::at_least(1),
+                                         .help = "drawn per proposal, at most the population; the best is the parent"};
+const nac::Setting<double> kMutationRate{.key = "mutation_rate", .fallback = 0.0, .range = nac::Range::between(0, 1),
+                                         .help = "chance per gene of a new value; 0: 1 / number of genes"};
+
 void register_factories(nac::Registry& registry) {
   registry.add_strategy(
       "regularized_evolution",
       [](const nac::ConfigTable& c, const nac::StrategyContext& context) {
-        const auto population = c.integer("population", 32, nac::Range::at_least(2));
-        const auto sample = c.integer("sample", 8, nac::Range::between(1, static_cast<double>(population)));
-        const double rate = c.real("mutation_rate", 0.0, nac::Range::between(0, 1));
+        const auto population = c.get(kPopulation);
+        nac::Setting<std::int64_t> sample_setting = kSample;
+        sample_setting.range = nac::Range::between(1, static_cast<double>(population));
+        const auto sample = c.get(sample_setting);
+        const double rate = c.get(kMutationRate);
         return std::make_unique<RegularizedEvolution>(context, static_cast<std::size_t>(population),
                                                       static_cast<std::size_t>(sample), rate);
       },
-      "regularized (aging) evolution: tournament parents, one-gene mutations, the oldest member leaves");
+      "regularized (aging) evolution: tournament parents, one-gene mutations, the oldest member leaves",
+      nac::describe_settings(kPopulation, kSample, kMutationRate));
 }
 
 }  // namespace

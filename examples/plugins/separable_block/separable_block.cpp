@@ -19,6 +19,7 @@
 #include "nac/nn/layer.hpp"
 #include "nac/ops.hpp"
 #include "nac/plugin.hpp"
+#include "nac/settings.hpp"
 
 namespace {
 
@@ -57,12 +58,18 @@ nac::OpDef hard_swish_op() {
   return op;  // no attributes, no cost
 }
 
+using Choices = nac::Setting<std::vector<std::int64_t>>;
+const Choices kChannels{.key = "channels", .fallback = std::vector<std::int64_t>{4, 8, 16, 32},
+                        .range = nac::Range::between(1, 1024), .help = "choices of the pointwise convolution's output channels"};
+const Choices kKernels{.key = "kernels", .fallback = std::vector<std::int64_t>{3}, .range = nac::Range::between(1, 1024),
+                       .help = "choices of the depthwise kernel (odd; \"same\" padding)"};
+
 class SeparableBlock final : public nac::BlockType {
  public:
   explicit SeparableBlock(const nac::ConfigTable& c)
-      : channels_(choices(c, "channels", {4, 8, 16, 32})), kernels_(choices(c, "kernels", {3})) {
+      : channels_(choices(c, kChannels)), kernels_(choices(c, kKernels)) {
     for (const auto& k : kernels_)
-      if (std::get<std::int64_t>(k) % 2 == 0) c.fail("kernels", "kernel sizes must be odd, found " + nac::to_string(k));
+      if (std::get<std::int64_t>(k) % 2 == 0) c.fail(kKernels.key, "kernel sizes must be odd, found " + nac::to_string(k));
   }
 
   std::string name() const override { return "separable"; }
@@ -86,9 +93,9 @@ class SeparableBlock final : public nac::BlockType {
   }
 
  private:
-  static std::vector<nac::Value> choices(const nac::ConfigTable& c, const char* key, std::vector<std::int64_t> fallback) {
-    const auto v = c.integers(key, fallback, nac::Range::between(1, 1024));
-    if (v.empty()) c.fail(key, "needs at least one choice");
+  static std::vector<nac::Value> choices(const nac::ConfigTable& c, const Choices& setting) {
+    const auto v = c.get(setting);
+    if (v.empty()) c.fail(setting.key, "needs at least one choice");
     return {v.begin(), v.end()};
   }
 
@@ -99,7 +106,7 @@ void register_factories(nac::Registry& registry) {
   registry.add_op(hard_swish_op());
   registry.add_block(
       "separable", [](const nac::ConfigTable& c) { return std::make_unique<SeparableBlock>(c); },
-      "a depthwise separable convolution with a hard_swish activation");
+      "a depthwise separable convolution with a hard_swish activation", nac::describe_settings(kChannels, kKernels));
 }
 
 }  // namespace

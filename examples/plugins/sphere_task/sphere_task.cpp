@@ -5,6 +5,7 @@
 #include <string>
 
 #include "nac/plugin.hpp"
+#include "nac/settings.hpp"
 #include "nac/task.hpp"
 
 namespace {
@@ -36,15 +37,20 @@ class SphereTask final : public nac::ProblemTask {
   std::shared_ptr<const nac::SearchSpace> space_;
 };
 
+// The settings of [task], declared once: read through them, and printed by
+// `nac plugins --describe sphere`.
+const nac::Setting<std::int64_t> kDimensions{.key = "dimensions", .fallback = 5, .range = nac::Range::between(1, 1000),
+                                             .help = "number of variables x0, x1, ..."};
+const nac::Setting<double> kCentre{.key = "centre", .fallback = 0.5, .range = nac::Range::between(0, 1),
+                                   .help = "every coordinate of the centre"};
+
 void register_factories(nac::Registry& registry) {
   registry.add_task(
       "sphere",
       [](const nac::ConfigTable& config) {
-        const auto dimensions = config.integer("dimensions", 5, nac::Range::between(1, 1000));
-        const double centre = config.real("centre", 0.5, nac::Range::between(0, 1));
-        return std::make_unique<SphereTask>(dimensions, centre);
+        return std::make_unique<SphereTask>(config.get(kDimensions), config.get(kCentre));
       },
-      "squared distance to a centre point");
+      "squared distance to a centre point", nac::describe_settings(kDimensions, kCentre));
 }
 
 }  // namespace

@@ -17,17 +17,26 @@ namespace nac::blocks {
 
 namespace {
 
+const Setting<std::int64_t> kLayers{.key = "layers", .fallback = 2, .range = Range::between(1, 16),
+                                    .help = "convolutions per block"};
+const IntChoices kChannels{.key = "channels", .fallback = std::vector<std::int64_t>{2, 4, 8, 16, 32, 64},
+                           .range = Range::between(1, 4096), .help = "choices of output channels"};
+const IntChoices kKernels{.key = "kernels", .fallback = std::vector<std::int64_t>{1, 3}, .range = Range::between(1, 15),
+                          .help = "choices of kernel size (odd)"};
+const Setting<std::string> kPadding{.key = "padding", .fallback = "valid", .choices = {"valid", "same"},
+                                    .help = "valid (a kernel larger than the image is repaired to 1) or same"};
+
 class ConvBlock final : public BlockType {
  public:
   explicit ConvBlock(const ConfigTable& c)
-      : layers_(c.integer("layers", 2, Range::between(1, 16))),
-        channels_(int_choices(c, "channels", {2, 4, 8, 16, 32, 64}, Range::between(1, 4096))),
-        kernels_(int_choices(c, "kernels", {1, 3}, Range::between(1, 15))),
-        activations_(label_choices(c, "activations", {"relu", "gelu", "leaky_relu", "none"}, kActivations)),
-        norms_(label_choices(c, "norms", {"none", "batch", "layer"}, kNorms)),
-        same_(c.string("padding", "valid", {"valid", "same"}) == "same") {
+      : layers_(c.get(kLayers)),
+        channels_(int_choices(c, kChannels)),
+        kernels_(int_choices(c, kKernels)),
+        activations_(label_choices(c, kActivationChoices)),
+        norms_(label_choices(c, kNormChoices)),
+        same_(c.get(kPadding) == "same") {
     for (const auto& k : kernels_)
-      if (std::get<std::int64_t>(k) % 2 == 0) c.fail("kernels", "kernel sizes must be odd, found " + to_string(k));
+      if (std::get<std::int64_t>(k) % 2 == 0) c.fail(kKernels.key, "kernel sizes must be odd, found " + to_string(k));
   }
 
   std::string name() const override { return "conv"; }
@@ -72,7 +81,8 @@ class ConvBlock final : public BlockType {
 
 void register_factories(Registry& r) {
   r.add_block("conv", [](const ConfigTable& c) { return std::make_unique<ConvBlock>(c); },
-              "convolutions with searched channels, kernels, norms and activations");
+              "convolutions with searched channels, kernels, norms and activations",
+              describe_settings(kLayers, kChannels, kKernels, kActivationChoices, kNormChoices, kPadding));
 }
 
 }  // namespace

@@ -14,13 +14,17 @@ namespace nac::blocks {
 
 namespace {
 
+const IntChoices kHidden{.key = "hidden", .fallback = std::vector<std::int64_t>{1, 2, 4, 8, 16, 32},
+                         .range = Range::between(1, 4096), .help = "choices of the attention's hidden width"};
+const Setting<bool> kScale{.key = "scale", .fallback = false, .help = "scores scaled by 1/sqrt(hidden) (BraggNN: no)"};
+
 class ConvAttentionBlock final : public BlockType {
  public:
   explicit ConvAttentionBlock(const ConfigTable& c)
-      : hidden_(int_choices(c, "hidden", {1, 2, 4, 8, 16, 32}, Range::between(1, 4096))),
-        activations_(label_choices(c, "activations", {"relu", "gelu", "leaky_relu", "none"}, kActivations)),
-        norms_(label_choices(c, "norms", {"none", "batch", "layer"}, kNorms)),
-        scale_(c.boolean("scale", false)) {}
+      : hidden_(int_choices(c, kHidden)),
+        activations_(label_choices(c, kActivationChoices)),
+        norms_(label_choices(c, kNormChoices)),
+        scale_(c.get(kScale)) {}
 
   std::string name() const override { return "conv_attention"; }
 
@@ -47,7 +51,8 @@ class ConvAttentionBlock final : public BlockType {
 
 void register_factories(Registry& r) {
   r.add_block("conv_attention", [](const ConfigTable& c) { return std::make_unique<ConvAttentionBlock>(c); },
-              "spatial self-attention with a searched hidden width, norm and activation");
+              "spatial self-attention with a searched hidden width, norm and activation",
+              describe_settings(kHidden, kActivationChoices, kNormChoices, kScale));
 }
 
 }  // namespace

@@ -16,16 +16,23 @@ namespace nac::blocks {
 
 namespace {
 
+const IntChoices kLayers{.key = "layers", .fallback = std::vector<std::int64_t>{3, 4}, .range = Range::between(0, 16),
+                         .help = "choices of the number of hidden layers"};
+const IntChoices kWidths{.key = "widths", .fallback = std::vector<std::int64_t>{4, 8, 16, 32, 64},
+                         .range = Range::between(1, 65536), .help = "choices of each hidden layer's width"};
+const Setting<std::vector<double>> kDropout{.key = "dropout", .fallback = std::vector<double>{0.0},
+                                            .range = Range{0, 1, false, true},
+                                            .help = "choices of the dropout probability"};
+
 class MlpBlock final : public BlockType {
  public:
   explicit MlpBlock(const ConfigTable& c)
-      : layers_(int_choices(c, "layers", {3, 4}, Range::between(0, 16))),
-        widths_(int_choices(c, "widths", {4, 8, 16, 32, 64}, Range::between(1, 65536))),
-        activations_(label_choices(c, "activations", {"relu", "gelu", "leaky_relu", "none"}, kActivations)),
-        norms_(label_choices(c, "norms", {"none", "batch", "layer"}, kNorms)) {
-    for (double d : c.reals("dropout", std::vector<double>{0.0}, Range{0, 1, false, true}))
-      dropout_.emplace_back(std::in_place_type<double>, d);
-    if (dropout_.empty()) c.fail("dropout", "needs at least one choice");
+      : layers_(int_choices(c, kLayers)),
+        widths_(int_choices(c, kWidths)),
+        activations_(label_choices(c, kActivationChoices)),
+        norms_(label_choices(c, kNormChoices)) {
+    for (double d : c.get(kDropout)) dropout_.emplace_back(std::in_place_type<double>, d);
+    if (dropout_.empty()) c.fail(kDropout.key, "needs at least one choice");
     for (const auto& l : layers_) max_layers_ = std::max(max_layers_, std::get<std::int64_t>(l));
   }
 
@@ -72,7 +79,8 @@ class MlpBlock final : public BlockType {
 
 void register_factories(Registry& r) {
   r.add_block("mlp", [](const ConfigTable& c) { return std::make_unique<MlpBlock>(c); },
-              "the head: hidden linear layers with searched widths, norms, activations, dropout");
+              "the head: hidden linear layers with searched widths, norms, activations, dropout",
+              describe_settings(kLayers, kWidths, kActivationChoices, kNormChoices, kDropout));
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "nac/error.hpp"
 #include "nac/dataset_task.hpp"
 #include "nac/plugin.hpp"
+#include "nac/settings.hpp"
 
 namespace nac::bragg {
 
@@ -37,29 +38,67 @@ nn::Dataset rows(const nn::Dataset& d, std::size_t from, std::size_t to) {
   return out;
 }
 
+// A setting read as required where it is read (the declaration: optional, absent as a whole).
+template <class T>
+Setting<T> needed(Setting<T> s) {
+  s.required = true;
+  return s;
+}
+
+const Setting<std::string> kData{
+    .key = "data", .fallback = std::nullopt,
+    .help = "patches file in the simple layout (.npz, .h5), split in order into train / validation / test "
+            "(default: generated data)",
+    .required = false};
+const Setting<std::string> kFrames{.key = "frames", .fallback = std::nullopt,
+                                   .help = "BraggNN's frames file (HDF5), with 'peaks'; not with 'data'",
+                                   .required = false};
+const Setting<std::string> kPeaks{.key = "peaks", .fallback = std::nullopt,
+                                  .help = "BraggNN's peaks file (HDF5), with 'frames'", .required = false};
+const Setting<double> kValidationFraction{.key = "validation_fraction", .fallback = 0.1, .range = Range{0, 1, true, true},
+                                          .help = "files only: share of the samples for validation"};
+const Setting<double> kTestFraction{.key = "test_fraction", .fallback = 0.1, .range = Range{0, 1, false, true},
+                                    .help = "files only: share of the samples for test"};
+const Setting<std::int64_t> kTrainSamples{.key = "train_samples", .fallback = 50000, .range = Range::at_least(1),
+                                          .help = "generated data only: training patches"};
+const Setting<std::int64_t> kValidationSamples{.key = "validation_samples", .fallback = 5000,
+                                               .range = Range::at_least(1),
+                                               .help = "generated data only: validation patches"};
+const Setting<std::int64_t> kTestSamples{.key = "test_samples", .fallback = 10000, .range = Range::at_least(0),
+                                         .help = "generated data only: test patches"};
+const Setting<std::int64_t> kDataSeed{.key = "data_seed", .fallback = 0, .range = Range::at_least(0),
+                                      .help = "seed of the data (the training run has its own)"};
+
+std::vector<SettingInfo> described() {
+  auto out = describe_settings(kData, kFrames, kPeaks, kValidationFraction, kTestFraction, kTrainSamples,
+                               kValidationSamples, kTestSamples, kDataSeed);
+  for (auto& s : PeakSettings::described()) out.push_back(std::move(s));
+  return out;
+}
+
 class BraggTask final : public DatasetTask, public DataGenerator, public DataFiles, public BaselineMethods {
  public:
   explicit BraggTask(const ConfigTable& c) : settings_(PeakSettings::from_config(c)) {
     const fs::path base = fs::path(c.file()).parent_path();
     auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() || c.file() == "<no file>" ? fs::path(p) : base / p; };
-    if (c.has("data")) data_ = resolve(c.string("data", std::nullopt));
-    if (c.has("frames") || c.has("peaks")) {
-      frames_ = resolve(c.string("frames", std::nullopt));
-      peaks_ = resolve(c.string("peaks", std::nullopt));
-      if (!data_.empty()) c.fail("frames", "give either 'data' or 'frames' and 'peaks', not both");
+    if (const auto data = c.get_optional(kData)) data_ = resolve(*data);
+    if (c.has(kFrames.key) || c.has(kPeaks.key)) {
+      frames_ = resolve(c.get(needed(kFrames)));
+      peaks_ = resolve(c.get(needed(kPeaks)));
+      if (!data_.empty()) c.fail(kFrames.key, "give either 'data' or 'frames' and 'peaks', not both");
     }
     const bool files = !data_.empty() || !frames_.empty();
     if (files) {
-      validation_fraction_ = c.real("validation_fraction", 0.1, Range{0, 1, true, true});
-      test_fraction_ = c.real("test_fraction", 0.1, Range{0, 1, false, true});
+      validation_fraction_ = c.get(kValidationFraction);
+      test_fraction_ = c.get(kTestFraction);
       if (validation_fraction_ + test_fraction_ >= 1)
-        c.fail("validation_fraction", "validation and test fractions must leave room for training data");
+        c.fail(kValidationFraction.key, "validation and test fractions must leave room for training data");
     } else {
-      train_ = c.integer("train_samples", 50000, Range::at_least(1));
-      validation_ = c.integer("validation_samples", 5000, Range::at_least(1));
-      test_ = c.integer("test_samples", 10000, Range::at_least(0));
+      train_ = c.get(kTrainSamples);
+      validation_ = c.get(kValidationSamples);
+      test_ = c.get(kTestSamples);
     }
-    data_seed_ = static_cast<std::uint64_t>(c.integer("data_seed", 0, Range::at_least(0)));
+    data_seed_ = static_cast<std::uint64_t>(c.get(kDataSeed));
   }
 
   std::vector<MetricInfo> metrics() const override { return localisation_metric_info(); }
@@ -136,7 +175,8 @@ class BraggTask final : public DatasetTask, public DataGenerator, public DataFil
 
 void register_factories(Registry& registry) {
   registry.add_task("bragg", [](const ConfigTable& c) { return std::make_unique<BraggTask>(c); },
-                    "Bragg peak localisation in detector patches: synthetic pseudo-Voigt peaks or real files");
+                    "Bragg peak localisation in detector patches: synthetic pseudo-Voigt peaks or real files",
+                    described());
 }
 
 }  // namespace

@@ -123,32 +123,93 @@ nn::Dataset generate_patches(const PeakSettings& s, std::int64_t n, std::uint64_
   return d;
 }
 
+namespace {
+
+const PeakSettings kDefaults;
+
+// A range of the generator, drawn between its two settings `name`_min and `name`_max.
+struct Bounds {
+  Setting<double> min, max;
+};
+Bounds bounds(const std::string& name, double lo, double hi, Range r, const std::string& help) {
+  return {{.key = name + "_min", .fallback = lo, .range = r, .help = help + ": the least"},
+          {.key = name + "_max", .fallback = hi, .range = r, .help = help + ": the greatest"}};
+}
+
+const Setting<std::int64_t> kPatch{.key = "patch", .fallback = kDefaults.patch, .range = Range::between(3, 64),
+                                   .help = "patch size, pixels"};
+const Bounds kAmplitude = bounds("amplitude", kDefaults.amplitude_min, kDefaults.amplitude_max,
+                                 Range{0, 1e8, true, false}, "photons at the peak (log-uniform)");
+const Bounds kWidth = bounds("width", kDefaults.width_min, kDefaults.width_max, Range::above(0),
+                             "half width at half maximum, per axis, pixels (uniform)");
+const Bounds kEta = bounds("eta", kDefaults.eta_min, kDefaults.eta_max, Range::between(0, 1),
+                           "Lorentzian fraction (uniform)");
+const Setting<bool> kRotate{.key = "rotate", .fallback = kDefaults.rotate,
+                            .help = "rotation uniform in [0, pi) (false: none)"};
+const Bounds kSubpixel = [] {
+  Bounds b = bounds("subpixel", kDefaults.subpixel_min, kDefaults.subpixel_max, Range{0, 1, false, false},
+                    "the centre's offset inside its pixel (uniform)");
+  b.min.help += ", below 1";
+  return b;
+}();
+const Bounds kBackground = bounds("background", kDefaults.background_min, kDefaults.background_max,
+                                  Range::between(0, 1e7), "photons per pixel (uniform)");
+const Setting<double> kReadNoise{.key = "read_noise", .fallback = kDefaults.read_noise, .range = Range::at_least(0),
+                                 .help = "Gaussian sigma, photons"};
+const Setting<double> kThresholdSigmas{.key = "threshold_sigmas", .fallback = kDefaults.threshold_sigmas,
+                                       .range = Range::at_least(0),
+                                       .help = "k: the threshold is background + k sqrt(background + read_noise^2)"};
+const Setting<bool> kNoise{.key = "noise", .fallback = kDefaults.noise, .help = "false: the expected counts, no noise"};
+const Setting<double> kNeighbourProbability{.key = "neighbour_probability", .fallback = kDefaults.neighbour_probability,
+                                            .range = Range::between(0, 1),
+                                            .help = "chance of a second peak near the patch"};
+const Bounds kNeighbourDistance = bounds("neighbour_distance", kDefaults.neighbour_distance_min,
+                                         kDefaults.neighbour_distance_max, Range::above(0),
+                                         "the second peak's distance from the peak, pixels");
+const Bounds kNeighbourAmplitude = bounds("neighbour_amplitude", kDefaults.neighbour_amplitude_min,
+                                          kDefaults.neighbour_amplitude_max, Range{0, 10, true, false},
+                                          "the second peak's amplitude relative to the peak");
+// At most patch / 2 (checked when read).
+const Setting<std::int64_t> kShift{
+    .key = "shift", .fallback = kDefaults.shift, .range = Range::between(0, 32),
+    .help = "largest random whole-pixel shift of the window, at most patch / 2 (training data only)"};
+const Setting<bool> kClean{.key = "clean", .fallback = kDefaults.clean, .help = "clear the other connected components"};
+
+}  // namespace
+
 PeakSettings PeakSettings::from_config(const ConfigTable& c) {
   PeakSettings s;
-  auto range = [&](const char* lo_key, const char* hi_key, double& lo, double& hi, Range r) {
-    lo = c.real(lo_key, lo, r);
-    hi = c.real(hi_key, hi, r);
-    if (lo > hi) c.fail(lo_key, "must not exceed '" + c.dotted(hi_key) + "' (" + std::to_string(hi) + ")");
+  auto range = [&](const Bounds& b, double& lo, double& hi) {
+    lo = c.get(b.min);
+    hi = c.get(b.max);
+    if (lo > hi) c.fail(b.min.key, "must not exceed '" + c.dotted(b.max.key) + "' (" + std::to_string(hi) + ")");
   };
-  s.patch = c.integer("patch", s.patch, Range::between(3, 64));
-  range("amplitude_min", "amplitude_max", s.amplitude_min, s.amplitude_max, Range{0, 1e8, true, false});
-  range("width_min", "width_max", s.width_min, s.width_max, Range::above(0));
-  range("eta_min", "eta_max", s.eta_min, s.eta_max, Range::between(0, 1));
-  s.rotate = c.boolean("rotate", s.rotate);
-  range("subpixel_min", "subpixel_max", s.subpixel_min, s.subpixel_max, Range{0, 1, false, false});
-  if (s.subpixel_max >= 1 && s.subpixel_min >= 1) c.fail("subpixel_min", "must be below 1");
-  range("background_min", "background_max", s.background_min, s.background_max, Range::between(0, 1e7));
-  s.read_noise = c.real("read_noise", s.read_noise, Range::at_least(0));
-  s.threshold_sigmas = c.real("threshold_sigmas", s.threshold_sigmas, Range::at_least(0));
-  s.noise = c.boolean("noise", s.noise);
-  s.neighbour_probability = c.real("neighbour_probability", s.neighbour_probability, Range::between(0, 1));
-  range("neighbour_distance_min", "neighbour_distance_max", s.neighbour_distance_min, s.neighbour_distance_max,
-        Range::above(0));
-  range("neighbour_amplitude_min", "neighbour_amplitude_max", s.neighbour_amplitude_min, s.neighbour_amplitude_max,
-        Range{0, 10, true, false});
-  s.shift = c.integer("shift", s.shift, Range::between(0, static_cast<double>(s.patch / 2)));
-  s.clean = c.boolean("clean", s.clean);
+  s.patch = c.get(kPatch);
+  range(kAmplitude, s.amplitude_min, s.amplitude_max);
+  range(kWidth, s.width_min, s.width_max);
+  range(kEta, s.eta_min, s.eta_max);
+  s.rotate = c.get(kRotate);
+  range(kSubpixel, s.subpixel_min, s.subpixel_max);
+  if (s.subpixel_max >= 1 && s.subpixel_min >= 1) c.fail(kSubpixel.min.key, "must be below 1");
+  range(kBackground, s.background_min, s.background_max);
+  s.read_noise = c.get(kReadNoise);
+  s.threshold_sigmas = c.get(kThresholdSigmas);
+  s.noise = c.get(kNoise);
+  s.neighbour_probability = c.get(kNeighbourProbability);
+  range(kNeighbourDistance, s.neighbour_distance_min, s.neighbour_distance_max);
+  range(kNeighbourAmplitude, s.neighbour_amplitude_min, s.neighbour_amplitude_max);
+  Setting<std::int64_t> shift = kShift;
+  shift.range = Range::between(0, static_cast<double>(s.patch / 2));
+  s.shift = c.get(shift);
+  s.clean = c.get(kClean);
   return s;
+}
+
+std::vector<SettingInfo> PeakSettings::described() {
+  return describe_settings(kPatch, kAmplitude.min, kAmplitude.max, kWidth.min, kWidth.max, kEta.min, kEta.max, kRotate,
+                           kSubpixel.min, kSubpixel.max, kBackground.min, kBackground.max, kReadNoise,
+                           kThresholdSigmas, kNoise, kNeighbourProbability, kNeighbourDistance.min,
+                           kNeighbourDistance.max, kNeighbourAmplitude.min, kNeighbourAmplitude.max, kShift, kClean);
 }
 
 }  // namespace nac::bragg

@@ -18,8 +18,10 @@
 // Only the patch's pixels are rendered: nothing outside them reaches the patch, so this equals
 // rendering the whole frame. Same seed, same patches (each patch has its own random stream).
 #include <cstdint>
+#include <vector>
 
 #include "nac/config.hpp"
+#include "nac/settings.hpp"
 #include "nac/nn/trainer.hpp"
 #include "patch_cleaning.hpp"
 
@@ -44,6 +46,8 @@ struct PeakSettings {
 
   /// Reads the settings from a task table (keys as the fields above); checks ranges.
   static PeakSettings from_config(const ConfigTable& config);
+  /// The settings from_config reads, for `nac plugins --describe`.
+  static std::vector<SettingInfo> described();
 };
 
 /// n patches (N, 1, p, p) and labels (N, 2), patches seed-indexed from `first`.

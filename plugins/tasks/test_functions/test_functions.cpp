@@ -10,6 +10,7 @@
 //
 // Metrics: f1, f2 (..., fM) to minimise; `value` for conditional.
 #include "nac/plugin.hpp"
+#include "nac/settings.hpp"
 #include "nac/task.hpp"
 #include "problems.hpp"
 
@@ -45,24 +46,39 @@ class TestFunctionsTask final : public ProblemTask {
   Problem problem_;
 };
 
+const Setting<std::string> kProblem{.key = "problem", .fallback = std::nullopt,
+                                    .choices = {"zdt1", "zdt2", "zdt3", "zdt4", "zdt6", "dtlz2", "conditional"},
+                                    .help = "the benchmark problem"};
+// The range of DTLZ2's variables starts at its number of objectives (checked when read).
+const Setting<std::int64_t> kVariables{
+    .key = "variables", .fallback = std::nullopt, .range = Range::between(2, 10000),
+    .help = "number of variables x0, x1, ... (default: 30 for ZDT1-3, 10 for ZDT4 and ZDT6, objectives + 9 for "
+            "DTLZ2, which needs at least objectives)",
+    .required = false};
+const Setting<std::int64_t> kObjectives{.key = "objectives", .fallback = 3, .range = Range::between(2, 10),
+                                        .help = "DTLZ2 only: number of objectives"};
+const Setting<std::int64_t> kSlots{.key = "slots", .fallback = 3, .range = Range::between(1, 64),
+                                   .help = "conditional only: number of slots"};
+
 std::unique_ptr<Task> make_task(const ConfigTable& config) {
-  const std::string problem =
-      config.string("problem", std::nullopt, {"zdt1", "zdt2", "zdt3", "zdt4", "zdt6", "dtlz2", "conditional"});
-  if (problem == "conditional")
-    return std::make_unique<TestFunctionsTask>(make_conditional(config.integer("slots", 3, Range::between(1, 64))));
+  const std::string problem = config.get(kProblem);
+  if (problem == "conditional") return std::make_unique<TestFunctionsTask>(make_conditional(config.get(kSlots)));
   if (problem == "dtlz2") {
-    const std::int64_t m = config.integer("objectives", 3, Range::between(2, 10));
-    const std::int64_t n = config.integer("variables", m + 9, Range::between(static_cast<double>(m), 10000));
+    const std::int64_t m = config.get(kObjectives);
+    Setting<std::int64_t> variables = kVariables;
+    variables.range = Range::between(static_cast<double>(m), 10000);
+    const std::int64_t n = config.get_optional(variables).value_or(m + 9);
     return std::make_unique<TestFunctionsTask>(make_dtlz2(m, n));
   }
   const int which = problem[3] - '0';
-  const std::int64_t n = config.integer("variables", which <= 3 ? 30 : 10, Range::between(2, 10000));
+  const std::int64_t n = config.get_optional(kVariables).value_or(which <= 3 ? 30 : 10);
   return std::make_unique<TestFunctionsTask>(make_zdt(which, n));
 }
 
 void register_factories(Registry& registry) {
   registry.add_task("test_functions", make_task,
-                    "benchmark problems with known fronts: ZDT1-4, ZDT6, DTLZ2, a conditional space");
+                    "benchmark problems with known fronts: ZDT1-4, ZDT6, DTLZ2, a conditional space",
+                    describe_settings(kProblem, kVariables, kObjectives, kSlots));
 }
 
 }  // namespace
