@@ -15,6 +15,7 @@ packages=(
   libcli11-dev              # the nac command line
   doctest-dev               # tests
   libbenchmark-dev          # Google Benchmark suites
+  clang-format              # the style check of the tests (.clang-format)
 )
 
 missing=()
