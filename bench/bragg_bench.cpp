@@ -19,7 +19,8 @@ BENCHMARK(BM_GeneratePatches)->Unit(benchmark::kMillisecond);
 void BM_PseudoVoigtFit(benchmark::State& state) {
   const auto d = nac::bragg::generate_patches(nac::bragg::PeakSettings{}, 1000, 1);
   std::size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(nac::bragg::fit_pseudo_voigt(d.inputs.data() + (i++ % 1000) * 121, 11).row);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(nac::bragg::fit_pseudo_voigt(d.inputs.data() + (i++ % 1000) * 121, 11).row);
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_PseudoVoigtFit)->Unit(benchmark::kMicrosecond);

@@ -84,7 +84,8 @@ void BM_Attention64(benchmark::State& s) {
 }
 void BM_DenseHead(benchmark::State& s) {
   std::vector<LayerSpec> l;
-  for (std::int64_t o : {64, 32, 16, 8, 2}) l.push_back(LayerSpec{"linear", "fc" + std::to_string(o), {{"out_features", o}}, {}, {}, {}});
+  for (std::int64_t o : {64, 32, 16, 8, 2})
+    l.push_back(LayerSpec{"linear", "fc" + std::to_string(o), {{"out_features", o}}, {}, {}, {}});
   layer_bench(s, l, {200});
 }
 BENCHMARK(BM_Conv64to32)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -35,8 +35,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Outcome {
-  double score = 0;       // hypervolume, or best value
-  double sampler_s = 0;   // seconds in ask + tell
+  double score = 0;      // hypervolume, or best value
+  double sampler_s = 0;  // seconds in ask + tell
   std::size_t trials = 0;
 };
 
@@ -191,8 +191,11 @@ int main(int argc, char** argv) {
       measure("conditional (3 slots)", task, "tpe", tpe_toml, trials, "best");
       if (with_random) measure("conditional (3 slots)", task, "random", "", trials, "best");
     }
-    if (!tsv) std::printf("medians over seeds 0..%zu; HV at (1.1, ..., 1.1) of every evaluated point "
-                          "(ZDT1 ideal 0.8767); best: lowest value found (optimum about 0.0015)\n", seeds - 1);
+    if (!tsv)
+      std::printf(
+          "medians over seeds 0..%zu; HV at (1.1, ..., 1.1) of every evaluated point "
+          "(ZDT1 ideal 0.8767); best: lowest value found (optimum about 0.0015)\n",
+          seeds - 1);
     print(rows, tsv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "nac_bench_strategies: %s\n", e.what());

@@ -36,14 +36,15 @@ void measure(benchmark::State& state, nac::SearchStrategy& s, std::int64_t past,
     trials += block;
   }
   // Seconds per trial, printed with an SI prefix (u: microseconds, m: milliseconds).
-  state.counters["per_trial"] = benchmark::Counter(static_cast<double>(trials),
-                                                   benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["per_trial"] =
+      benchmark::Counter(static_cast<double>(trials), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_Nsga2AskTell(benchmark::State& state) {
   using nac::Direction;
-  nac::search::Nsga2 s(nac::StrategyContext{nac::test_functions::make_zdt(1, 30).space, {Direction::Minimize, Direction::Minimize}, 1},
-                       nac::search::Nsga2Settings{});
+  nac::search::Nsga2 s(
+      nac::StrategyContext{nac::test_functions::make_zdt(1, 30).space, {Direction::Minimize, Direction::Minimize}, 1},
+      nac::search::Nsga2Settings{});
   measure(state, s, state.range(0), 200, [](const nac::Trial& t) { return nac::test_functions::zdt(1, t.genome); });
 }
 BENCHMARK(BM_Nsga2AskTell)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
@@ -51,7 +52,8 @@ BENCHMARK(BM_Nsga2AskTell)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond)
 void BM_TpeAskTell(benchmark::State& state) {
   nac::search::TpeSettings settings;
   settings.multivariate = state.range(1) != 0;
-  nac::search::Tpe s(nac::StrategyContext{nac::test_functions::conditional_space(3), {nac::Direction::Minimize}, 1}, settings);
+  nac::search::Tpe s(nac::StrategyContext{nac::test_functions::conditional_space(3), {nac::Direction::Minimize}, 1},
+                     settings);
   measure(state, s, state.range(0), 10,
           [](const nac::Trial& t) { return std::vector<double>{nac::test_functions::conditional_value(t.params, 3)}; });
 }

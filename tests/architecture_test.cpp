@@ -32,7 +32,8 @@ ConfigTable table(const std::string& text) {
 TEST_CASE("bops of the 16-64-32-32-5 dense network at 32 bits is 4652832") {
   ModelSpec s;
   s.input = {16};
-  for (I w : {64, 32, 32, 5}) append_layer(s, "linear", "fc" + std::to_string(w) + "_" + std::to_string(s.layers.size()), {{"out_features", w}});
+  for (I w : {64, 32, 32, 5})
+    append_layer(s, "linear", "fc" + std::to_string(w) + "_" + std::to_string(s.layers.size()), {{"out_features", w}});
   // By hand: m n (32*32 + 32 + 32 + log2 n) per layer:
   // 64*16*(1088+4) + 32*64*(1088+6) + 32*32*(1088+5) + 5*32*(1088+5) = 4652832.
   CHECK(total_bops(s) == doctest::Approx(4652832.0));
@@ -43,7 +44,8 @@ TEST_CASE("bops of a convolution worked by hand with bits and pruning") {
   ModelSpec s;
   s.input = {3, 6, 6};
   // 3 -> 4 channels, 3x3, no padding: 4x4 outputs per channel, K = 3*9 = 27.
-  append_layer(s, "conv2d", "c", {{"out_channels", I{4}}, {"kernel", I{3}}, {"bits_w", I{4}}, {"bits_a", I{8}}, {"pruned", 0.5}});
+  append_layer(s, "conv2d", "c",
+               {{"out_channels", I{4}}, {"kernel", I{3}}, {"bits_w", I{4}}, {"bits_a", I{8}}, {"pruned", 0.5}});
   // P = 4*16 = 64 outputs; per output K*((1-0.5)*8*4 + 8 + 4 + log2 27) = 27*(16 + 12 + 4.7549).
   const double expected = 64 * 27 * (0.5 * 8 * 4 + 8 + 4 + std::log2(27.0));
   CHECK(total_bops(s) == doctest::Approx(expected));
@@ -51,7 +53,8 @@ TEST_CASE("bops of a convolution worked by hand with bits and pruning") {
 }
 
 TEST_CASE("the default template reproduces BraggNN with its reference parameter count") {
-  ArchitectureTemplate t(table("[architecture]\n[architecture.projection]\nchannels = [8, 16, 32, 64]\n"), plugins(), {1, 11, 11}, {2});
+  ArchitectureTemplate t(table("[architecture]\n[architecture.projection]\nchannels = [8, 16, 32, 64]\n"), plugins(),
+                         {1, 11, 11}, {2});
   Assignment a;
   a.set("projection.channels", I{64});
   a.set("slot0", "conv_attention");
@@ -135,12 +138,16 @@ TEST_CASE("blocks at their boundaries build models of the right shapes") {
 }
 
 TEST_CASE("template settings are validated with their position") {
-  CHECK_THROWS_WITH_AS(ArchitectureTemplate(table("[architecture]\nblocks = [\"conv\", \"attn\"]\n"), plugins(), {1, 11, 11}, {2}),
-                       doctest::Contains("unknown block 'attn'"), Error);
-  CHECK_THROWS_WITH_AS(ArchitectureTemplate(table("[architecture]\n[architecture.conv]\nkernels = [2]\n"), plugins(), {1, 11, 11}, {2}),
-                       doctest::Contains("arch.toml:3:11: 'architecture.conv.kernels': kernel sizes must be odd"), Error);
-  CHECK_THROWS_WITH_AS(ArchitectureTemplate(table("[architecture]\n[architecture.mlp]\nactivations = [\"relu\", \"swish\"]\n"), plugins(), {1, 11, 11}, {2}),
-                       doctest::Contains("'swish' is not one of"), Error);
+  CHECK_THROWS_WITH_AS(
+      ArchitectureTemplate(table("[architecture]\nblocks = [\"conv\", \"attn\"]\n"), plugins(), {1, 11, 11}, {2}),
+      doctest::Contains("unknown block 'attn'"), Error);
+  CHECK_THROWS_WITH_AS(
+      ArchitectureTemplate(table("[architecture]\n[architecture.conv]\nkernels = [2]\n"), plugins(), {1, 11, 11}, {2}),
+      doctest::Contains("arch.toml:3:11: 'architecture.conv.kernels': kernel sizes must be odd"), Error);
+  CHECK_THROWS_WITH_AS(
+      ArchitectureTemplate(table("[architecture]\n[architecture.mlp]\nactivations = [\"relu\", \"swish\"]\n"),
+                           plugins(), {1, 11, 11}, {2}),
+      doctest::Contains("'swish' is not one of"), Error);
 }
 
 namespace {
@@ -182,7 +189,6 @@ slot1 = "none"
 "head.norm_0" = "none"
 "head.activation_0" = "relu"
 )";
-
 
 }  // namespace
 
@@ -241,14 +247,14 @@ TEST_CASE("costs of grouped and depthwise convolutions worked by hand") {
   // groups 2: 16 outputs, kernel 3, no padding -> (16, 8, 8); each output sees 8/2 * 3 * 3 = 36 products.
   append_layer(s, "conv2d", "g", {{"out_channels", I{16}}, {"kernel", I{3}}, {"groups", I{2}}});
   // depthwise: 16 groups of one channel, kernel 3, padding 1 -> (16, 8, 8); fan-in 9, no bias.
-  append_layer(s, "conv2d", "dw", {{"out_channels", I{16}}, {"kernel", I{3}}, {"padding", I{1}}, {"groups", I{16}},
-                                   {"bias", I{0}}});
+  append_layer(s, "conv2d", "dw",
+               {{"out_channels", I{16}}, {"kernel", I{3}}, {"padding", I{1}}, {"groups", I{16}}, {"bias", I{0}}});
   const auto costs = layer_costs(s);
   REQUIRE(costs.size() == 2);
-  CHECK(costs[0].macs == 16.0 * 64 * 36);   // 36864
-  CHECK(costs[0].params == 16.0 * 36 + 16); // 592
-  CHECK(costs[1].macs == 16.0 * 64 * 9);    // 9216
-  CHECK(costs[1].params == 16.0 * 9);       // 144
+  CHECK(costs[0].macs == 16.0 * 64 * 36);    // 36864
+  CHECK(costs[0].params == 16.0 * 36 + 16);  // 592
+  CHECK(costs[1].macs == 16.0 * 64 * 9);     // 9216
+  CHECK(costs[1].params == 16.0 * 9);        // 144
   // BOPs at 32 bits, unpruned: outputs * fan_in * (32*32 + 32 + 32 + log2(fan_in)).
   CHECK(costs[0].bops == doctest::Approx(16.0 * 64 * 36 * (1088 + std::log2(36.0))));
   CHECK(costs[1].bops == doctest::Approx(16.0 * 64 * 9 * (1088 + std::log2(9.0))));

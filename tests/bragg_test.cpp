@@ -67,7 +67,8 @@ TEST_CASE("patches are normalised and labels lie in the documented range") {
 
 TEST_CASE("same seed gives identical bytes and another seed other patches") {
   PeakSettings s;
-  const nn::Dataset a = generate_patches(s, 300, 11), b = generate_patches(s, 300, 11), c = generate_patches(s, 300, 12);
+  const nn::Dataset a = generate_patches(s, 300, 11), b = generate_patches(s, 300, 11),
+                    c = generate_patches(s, 300, 12);
   CHECK(std::memcmp(a.inputs.data(), b.inputs.data(), a.inputs.size() * 4) == 0);
   CHECK(std::memcmp(a.targets.data(), b.targets.data(), a.targets.size() * 4) == 0);
   CHECK(std::memcmp(a.inputs.data(), c.inputs.data(), a.inputs.size() * 4) != 0);
@@ -218,18 +219,22 @@ TEST_CASE("bad bragg files give errors naming the file") {
   test::write_file(f / "cut.npz", bytes.substr(0, bytes.size() / 2));
   CHECK_THROWS_WITH_AS(read_patches(f / "cut.npz"), doctest::Contains((f / "cut.npz").string().c_str()), Error);
   // A missing dataset.
-  data::write_arrays(f / "nolabels.npz", {data::Array{"patches", {8, 1, 11, 11}, std::vector<float>(8 * 121), "float32"}});
+  data::write_arrays(f / "nolabels.npz",
+                     {data::Array{"patches", {8, 1, 11, 11}, std::vector<float>(8 * 121), "float32"}});
   CHECK_THROWS_WITH_AS(read_patches(f / "nolabels.npz"), doctest::Contains("nolabels.npz: no dataset 'labels'"), Error);
   // A wrong shape.
   data::write_arrays(f / "shape.h5", {data::Array{"patches", {8, 11, 12}, std::vector<float>(8 * 132), "float32"},
                                       data::Array{"labels", {8, 2}, std::vector<float>(16), "float32"}});
-  CHECK_THROWS_WITH_AS(read_patches(f / "shape.h5"), doctest::Contains("shape.h5: 'patches' must be (N, 1, p, p) or (N, p, p), found (8, 11, 12)"), Error);
+  CHECK_THROWS_WITH_AS(read_patches(f / "shape.h5"),
+                       doctest::Contains("shape.h5: 'patches' must be (N, 1, p, p) or (N, p, p), found (8, 11, 12)"),
+                       Error);
   // NaN pixels.
   std::vector<float> pix(8 * 121, 0.5f);
   pix[130] = std::nanf("");
   data::write_arrays(f / "nan.npz", {data::Array{"patches", {8, 1, 11, 11}, pix, "float32"},
                                      data::Array{"labels", {8, 2}, std::vector<float>(16, 0.5f), "float32"}});
-  CHECK_THROWS_WITH_AS(read_patches(f / "nan.npz"), doctest::Contains("nan.npz: dataset 'patches' holds a NaN value (element 130)"), Error);
+  CHECK_THROWS_WITH_AS(read_patches(f / "nan.npz"),
+                       doctest::Contains("nan.npz: dataset 'patches' holds a NaN value (element 130)"), Error);
 }
 
 TEST_CASE("BraggNN's frames and peaks files are cut cleaned and normalised") {
@@ -241,7 +246,8 @@ TEST_CASE("BraggNN's frames and peaks files are cut cleaned and normalised") {
     for (std::int64_t r = 0; r < rows; ++r)
       for (std::int64_t c = 0; c < cols; ++c) {
         const double d2 = (r + 0.5 - r0) * (r + 0.5 - r0) + (c + 0.5 - c0) * (c + 0.5 - c0);
-        if (d2 < 9) frames[static_cast<std::size_t>((f * rows + r) * cols + c)] += static_cast<float>(100 * std::exp(-d2 / 2));
+        if (d2 < 9)
+          frames[static_cast<std::size_t>((f * rows + r) * cols + c)] += static_cast<float>(100 * std::exp(-d2 / 2));
       }
   };
   put(0, 10.3, 12.8);
@@ -335,7 +341,8 @@ TEST_CASE("Poisson draws follow the exact distribution one by one and in batches
     for (auto& v : single) v = rng.poisson(lambda);
     std::vector<double> lam(n, lambda), counts(n);
     rng.poisson_fill(lam.data(), n, counts.data());
-    for (int i = 0; i < n; ++i) batch[static_cast<std::size_t>(i)] = static_cast<std::int64_t>(counts[static_cast<std::size_t>(i)]);
+    for (int i = 0; i < n; ++i)
+      batch[static_cast<std::size_t>(i)] = static_cast<std::int64_t>(counts[static_cast<std::size_t>(i)]);
     CHECK(poisson_chi_square(single, lambda) < 1);
     CHECK(poisson_chi_square(batch, lambda) < 1);
   }

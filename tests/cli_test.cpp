@@ -45,7 +45,8 @@ TEST_CASE("nac plugins with broken plugin folders: one clear message naming the 
       {"wrong_abi", "nac_fixture_wrong_abi.so: built for nac 9.9.0 (plugin ABI"},
       {"wrong_nac_version", "nac_fixture_wrong_nac_version.so: built against nac 0.1.7; this is nac"},
       {"partial_registration", "registers strategy 'random', which plugin 'random'"},
-      {"throwing_registration", "nac_fixture_throwing_registration.so: its register function threw a non-standard exception"},
+      {"throwing_registration",
+       "nac_fixture_throwing_registration.so: its register function threw a non-standard exception"},
       {"duplicate_strategy", "registers strategy 'random', which plugin 'random'"},
       {"duplicate_plugin_name", "nac_fixture_duplicate_plugin_name.so: its name 'random' is taken by"},
   };
@@ -62,8 +63,9 @@ TEST_CASE("nac plugins with broken plugin folders: one clear message naming the 
 TEST_CASE("nac validate: a typo in a key gives file:line:col and a suggestion") {
   TempDir dir("validate");
   const fs::path f = dir.path() / "typo.toml";
-  nac::test::write_file(f, "seed = 1\n[task]\nname = \"test_functions\"\nproblem = \"zdt1\"\n"
-                           "[strategy]\nname = \"random\"\n[search]\ntrails = 10\n");
+  nac::test::write_file(f,
+                        "seed = 1\n[task]\nname = \"test_functions\"\nproblem = \"zdt1\"\n"
+                        "[strategy]\nname = \"random\"\n[search]\ntrails = 10\n");
   auto r = run_nac("validate " + q(f));
   CHECK(r.exit_code == 1);
   CHECK(r.err == "nac: error: " + f.string() + ":8:1: unknown key 'search.trails'; did you mean 'trials'?\n");
@@ -124,9 +126,12 @@ fs::path plugin_experiment(const TempDir& dir, const std::string& strategy) {
   const fs::path rel = fs::relative(fs::path(fixtures) / "stateless_strategy", exp_dir);
   REQUIRE(rel.is_relative());
   const fs::path f = exp_dir / "exp.toml";
-  nac::test::write_file(f, "plugin_dirs = [\"" + rel.string() + "\"]\nseed = 3\n[task]\nname = \"test_functions\"\n"
-                           "problem = \"zdt1\"\nvariables = 3\n[strategy]\nname = \"" + strategy + "\"\n"
-                           "[search]\ntrials = 8\nbatch = 4\nworkers = 1\n");
+  nac::test::write_file(f, "plugin_dirs = [\"" + rel.string() +
+                               "\"]\nseed = 3\n[task]\nname = \"test_functions\"\n"
+                               "problem = \"zdt1\"\nvariables = 3\n[strategy]\nname = \"" +
+                               strategy +
+                               "\"\n"
+                               "[search]\ntrials = 8\nbatch = 4\nworkers = 1\n");
   return f;
 }
 }  // namespace
@@ -136,8 +141,9 @@ TEST_CASE("a strategy without saved state: the run warns, --resume names the str
   const fs::path f = plugin_experiment(dir, "stateless"), out = dir.path() / "runs" / "first" / "out";
   const auto r = run_nac("run " + q(f) + " --out " + q(out) + " --quiet");
   CHECK(r.exit_code == 0);
-  CHECK(r.err == "warning: strategy 'stateless' keeps no saved state: this run cannot be continued with --resume "
-                 "if it stops\n");
+  CHECK(r.err ==
+        "warning: strategy 'stateless' keeps no saved state: this run cannot be continued with --resume "
+        "if it stops\n");
   const auto again = run_nac("run --resume " + q(out));
   CHECK(again.exit_code == 1);
   CHECK(again.err.find("cannot resume: strategy 'stateless' keeps no saved state") != std::string::npos);

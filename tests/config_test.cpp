@@ -56,9 +56,9 @@ TEST_CASE("out-of-range values and bad choices") {
                        "exp.toml:1:14: 'population': expected an integer >= 2, found -3", Error);
   CHECK_THROWS_WITH_AS(c.real("rate", 0.5, Range::between(0, 1)),
                        "exp.toml:2:8: 'rate': expected a number in [0, 1], found 1.5", Error);
-  CHECK_THROWS_WITH_AS(c.string("problem", std::nullopt, {"zdt1", "zdt2", "dtlz2"}),
-                       "exp.toml:3:11: 'problem': expected one of zdt1, zdt2, dtlz2, found \"zdt7\"; did you mean 'zdt1'?",
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      c.string("problem", std::nullopt, {"zdt1", "zdt2", "dtlz2"}),
+      "exp.toml:3:11: 'problem': expected one of zdt1, zdt2, dtlz2, found \"zdt7\"; did you mean 'zdt1'?", Error);
   CHECK_THROWS_WITH_AS(c.reals("list", std::nullopt, Range::above(0)),
                        "exp.toml:4:12: 'list': expected a number > 0, found -1", Error);
 }
@@ -76,13 +76,13 @@ TEST_CASE("TOML syntax errors carry the position") {
 }
 
 TEST_CASE("declared settings: read through their declaration, described from it") {
-  const Setting<std::int64_t> population{.key = "population", .fallback = 20, .range = Range::between(2, 100),
-                                         .help = "individuals"};
+  const Setting<std::int64_t> population{
+      .key = "population", .fallback = 20, .range = Range::between(2, 100), .help = "individuals"};
   const Setting<std::string> weights{.key = "weights", .fallback = "ramp", .choices = {"uniform", "ramp"}, .help = "w"};
-  const Setting<double> rate{.key = "rate", .fallback = std::nullopt, .range = Range::between(0, 1), .help = "r",
-                             .required = false};
-  const Setting<std::vector<std::int64_t>> widths{.key = "widths", .fallback = std::vector<std::int64_t>{4, 8},
-                                                  .range = Range::at_least(1), .help = "choices"};
+  const Setting<double> rate{
+      .key = "rate", .fallback = std::nullopt, .range = Range::between(0, 1), .help = "r", .required = false};
+  const Setting<std::vector<std::int64_t>> widths{
+      .key = "widths", .fallback = std::vector<std::int64_t>{4, 8}, .range = Range::at_least(1), .help = "choices"};
   const ConfigTable empty = parse("");
   CHECK(empty.get(population) == 20);
   CHECK(empty.get(weights) == "ramp");

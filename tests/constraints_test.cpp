@@ -44,7 +44,6 @@ Experiment load_text(const TempDir& dir, const std::string& text) {
   return load_experiment(f);
 }
 
-
 }  // namespace
 
 TEST_CASE("constraints are read with numbers and names as bounds") {
@@ -70,9 +69,8 @@ TEST_CASE("violations by hand") {
   CHECK(v[2] == doctest::Approx(0.2));                // 800 against at least 1000
   CHECK(v[3] == doctest::Approx(0.25));               // a bound of 0: the plain difference
   CHECK_FALSE(feasible(v));
-  CHECK(feasible(constraint_violations(cs, {"error", "bops"}, {0.1, 1e8}, Metrics{{"constant_error", 0.4},
-                                                                                  {"parameters", 1000},
-                                                                                  {"offset", -1}})));
+  CHECK(feasible(constraint_violations(cs, {"error", "bops"}, {0.1, 1e8},
+                                       Metrics{{"constant_error", 0.4}, {"parameters", 1000}, {"offset", -1}})));
   CHECK_THROWS_WITH_AS(constraint_violations(cs, {"error"}, {0.1}, Metrics{{"constant_error", 0.4}}),
                        doctest::Contains("no value for 'bops'"), Error);
 }
@@ -89,12 +87,18 @@ name = "random"
 [constraints]
 )";
   CHECK_THROWS_WITH_AS(load_text(dir, head + "f1 = 0.5\n"), doctest::Contains("exp.toml:9:"), Error);
-  CHECK_THROWS_WITH_AS(load_text(dir, head + "f1 = { maximum = 0.5 }\n"), doctest::Contains("exp.toml:9:8: unknown key 'constraints.f1.maximum'; known keys here: max, min"), Error);
-  CHECK_THROWS_WITH_AS(load_text(dir, head + "f1 = { max = true }\n"), doctest::Contains("a number or the name"), Error);
+  CHECK_THROWS_WITH_AS(
+      load_text(dir, head + "f1 = { maximum = 0.5 }\n"),
+      doctest::Contains("exp.toml:9:8: unknown key 'constraints.f1.maximum'; known keys here: max, min"), Error);
+  CHECK_THROWS_WITH_AS(load_text(dir, head + "f1 = { max = true }\n"), doctest::Contains("a number or the name"),
+                       Error);
   CHECK_THROWS_WITH_AS(load_text(dir, head + "f1 = { max = \"f1\" }\n"), doctest::Contains("by itself"), Error);
   const Experiment typo = load_text(dir, head + "f3 = { max = 1 }\n");
-  CHECK_THROWS_WITH_AS(build_search(typo, test::build_plugins(), 0),
-                       doctest::Contains("exp.toml:9:14: constraint 'f3 <= 1': unknown metric or objective 'f3'; did you mean 'f1'?; known: f1, f2"), Error);
+  CHECK_THROWS_WITH_AS(
+      build_search(typo, test::build_plugins(), 0),
+      doctest::Contains(
+          "exp.toml:9:14: constraint 'f3 <= 1': unknown metric or objective 'f3'; did you mean 'f1'?; known: f1, f2"),
+      Error);
 }
 
 TEST_CASE("the front keeps to the constraints - through a stop and a resume") {

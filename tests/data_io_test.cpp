@@ -236,8 +236,9 @@ TEST_CASE("arrays: read_rows on each format") {
     CHECK(contains(error_of([&] { f->read_rows("frames", -1, 1); }), where));
     CHECK(contains(error_of([&] { f->read_rows("frames", 0, -1); }), where));
     CHECK(error_of([&] { f->read_rows("nope", 0, 1); }).starts_with(file.string() + ": no dataset 'nope'"));
-    if (f->has("scalar")) CHECK(error_of([&] { f->read_rows("scalar", 0, 1); }) ==
-                                file.string() + ": dataset 'scalar' is a scalar; it has no rows to read");
+    if (f->has("scalar"))
+      CHECK(error_of([&] { f->read_rows("scalar", 0, 1); }) ==
+            file.string() + ": dataset 'scalar' is a scalar; it has no rows to read");
   }
 }
 
@@ -287,7 +288,7 @@ TEST_CASE("arrays: numpy-written .npz files stored and deflated") {
   }
 
   const auto f = ArrayFile::open(kFixtures / "dtypes.npz");
-  const std::vector<std::string> dtypes = {"bool",   "int8",   "int16",   "int32",   "int64",   "uint8",
+  const std::vector<std::string> dtypes = {"bool",   "int8",   "int16",  "int32",   "int64",   "uint8",
                                            "uint16", "uint32", "uint64", "float16", "float32", "float64"};
   CHECK(f->names() == dtypes);
   for (const std::string& t : dtypes) {
@@ -422,8 +423,9 @@ TEST_CASE("arrays: missing and empty and foreign files") {
   }
   const fs::path text = dir.path() / "notes.npz";
   write_file(text, "hello, world\n");
-  CHECK(error_of([&] { ArrayFile::open(text); })
-            .starts_with(text.string() + ": not a .npy, .npz or HDF5 file: it starts with bytes 68 65 6c 6c"));
+  CHECK(error_of([&] {
+          ArrayFile::open(text);
+        }).starts_with(text.string() + ": not a .npy, .npz or HDF5 file: it starts with bytes 68 65 6c 6c"));
   const fs::path short_npy = dir.path() / "short.npy";
   write_file(short_npy, "\x93NUM");
   CHECK(error_of([&] { ArrayFile::open(short_npy); }).starts_with(short_npy.string() + ": truncated"));
@@ -499,13 +501,15 @@ TEST_CASE("arrays: write errors name the file and leave no partial file") {
   TempDir dir("write");
   const Array a{"a", {2}, {1, 2}, ""}, b{"b", {1}, {3}, ""};
   const fs::path npy = dir.path() / "two.npy";
-  CHECK(error_of([&] { write_arrays(npy, {a, b}); }) ==
-        npy.string() + ": a .npy file holds exactly one array, not 2 (write several to a .npz or .h5 file)");
+  CHECK(error_of([&] {
+          write_arrays(npy, {a, b});
+        }) == npy.string() + ": a .npy file holds exactly one array, not 2 (write several to a .npz or .h5 file)");
   const fs::path txt = dir.path() / "x.txt";
   CHECK(error_of([&] { write_arrays(txt, {a}); }).starts_with(txt.string() + ": cannot write arrays"));
   const fs::path npz = dir.path() / "x.npz";
-  CHECK(error_of([&] { write_arrays(npz, {{"a", {2, 2}, {1, 2, 3}, ""}}); }) ==
-        npz.string() + ": array 'a': shape (2, 2) holds 4 values, but it has 3");
+  CHECK(error_of([&] {
+          write_arrays(npz, {{"a", {2, 2}, {1, 2, 3}, ""}});
+        }) == npz.string() + ": array 'a': shape (2, 2) holds 4 values, but it has 3");
   CHECK(error_of([&] { write_arrays(npz, {a, a}); }) == npz.string() + ": two arrays named 'a'");
   CHECK(error_of([&] { write_arrays(npz, {{"", {1}, {1}, ""}}); }) == npz.string() + ": an array without a name");
   for (const char* name : {"no/such/folder/x.npy", "no/such/folder/x.npz", "no/such/folder/x.h5"}) {

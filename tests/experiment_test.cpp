@@ -40,7 +40,6 @@ fs::path write(const TempDir& dir, const std::string& text, const std::string& n
   return f;
 }
 
-
 }  // namespace
 
 TEST_CASE("the ZDT1 experiment loads and sets up") {
@@ -132,15 +131,17 @@ TEST_CASE("experiment errors name file - line - column and key") {
   CHECK(error_of(base + "[search]\ntrails = 5\n") == ":7:1: unknown key 'search.trails'; did you mean 'trials'?");
   CHECK(error_of(base + "[serach]\n") == ":6:2: unknown key 'serach'; did you mean 'search'?");
   CHECK(error_of(base + "[search]\ntrials = 0\n") == ":7:10: 'search.trials': expected an integer >= 1, found 0");
-  CHECK(error_of(base + "[search]\nobjectives = [\"f3\"]\n").rfind(
-            ":7:15: unknown objective 'f3'; did you mean 'f1'?; task 'test_functions' reports f1, f2", 0) == 0);
-  CHECK(error_of("[task]\nname = \"test_functions\"\nproblem = \"zdt1\"\nvariabels = 3\n[strategy]\nname = \"random\"\n") ==
+  CHECK(error_of(base + "[search]\nobjectives = [\"f3\"]\n")
+            .rfind(":7:15: unknown objective 'f3'; did you mean 'f1'?; task 'test_functions' reports f1, f2", 0) == 0);
+  CHECK(error_of(
+            "[task]\nname = \"test_functions\"\nproblem = \"zdt1\"\nvariabels = 3\n[strategy]\nname = \"random\"\n") ==
         ":4:1: unknown key 'task.variabels'; did you mean 'variables'?");
-  CHECK(error_of("[task]\nname = \"test_function\"\n[strategy]\nname = \"random\"\n").rfind(
-            ":2:8: unknown task 'test_function'; did you mean 'test_functions'? (known: ", 0) == 0);
-  CHECK(error_of("[task]\nname = \"test_functions\"\nproblem = \"zdt1\"\n[strategy]\nname = \"random\"\npopulation = 4\n") ==
+  CHECK(error_of("[task]\nname = \"test_function\"\n[strategy]\nname = \"random\"\n")
+            .rfind(":2:8: unknown task 'test_function'; did you mean 'test_functions'? (known: ", 0) == 0);
+  CHECK(error_of(
+            "[task]\nname = \"test_functions\"\nproblem = \"zdt1\"\n[strategy]\nname = \"random\"\npopulation = 4\n") ==
         ":6:1: unknown key 'strategy.population'; known keys here: name");
-  CHECK(error_of(base) .find("no error") == 0);
+  CHECK(error_of(base).find("no error") == 0);
 }
 
 TEST_CASE("a failing evaluation is recorded as a failed trial - and the run goes on") {

@@ -45,8 +45,8 @@ void compare(const std::string& what, Tensor& values, const Tensor& analytic, co
   float largest = 1e-3f;
   for (std::size_t i = 0; i < analytic.size(); ++i) largest = std::max(largest, std::abs(analytic[i]));
   for (int s = 0; s < samples && s < static_cast<int>(values.size()); ++s) {
-    const std::size_t i = values.size() <= static_cast<std::size_t>(samples) ? static_cast<std::size_t>(s)
-                                                                              : rng.below(values.size());
+    const std::size_t i =
+        values.size() <= static_cast<std::size_t>(samples) ? static_cast<std::size_t>(s) : rng.below(values.size());
     const float keep = values[i];
     values[i] = static_cast<float>(keep + probe.eps);
     const double up = f();
@@ -75,7 +75,13 @@ void check_gradients(const Probe& probe, std::uint64_t seed = 1) {
   compare("input", x, dx, f, probe, rng);
   for (Param* p : model.params()) {
     const Tensor analytic = p->grad();
-    compare(p->name(), p->value(), analytic, [&] { model.refresh(); return f(); }, probe, rng);
+    compare(
+        p->name(), p->value(), analytic,
+        [&] {
+          model.refresh();
+          return f();
+        },
+        probe, rng);
   }
 }
 
@@ -112,12 +118,15 @@ TEST_CASE("activations: relu leaky_relu gelu tanh sigmoid identity softmax") {
 
 TEST_CASE("linear and a small MLP") {
   check_gradients(probe({layer("linear", {{"out_features", I{4}}})}, {6}));
-  check_gradients(probe({layer("linear", {{"out_features", I{5}}}), layer("tanh"), layer("linear", {{"out_features", I{2}}, {"bias", I{0}}})}, {3}));
+  check_gradients(probe({layer("linear", {{"out_features", I{5}}}), layer("tanh"),
+                         layer("linear", {{"out_features", I{2}}, {"bias", I{0}}})},
+                        {3}));
 }
 
 TEST_CASE("conv2d with kernels 1 3 5 strides and padding") {
   check_gradients(probe({layer("conv2d", {{"out_channels", I{4}}, {"kernel", I{3}}})}, {2, 6, 6}));
-  check_gradients(probe({layer("conv2d", {{"out_channels", I{3}}, {"kernel", I{3}}, {"stride", I{2}}, {"padding", I{1}}})}, {2, 7, 7}));
+  check_gradients(probe(
+      {layer("conv2d", {{"out_channels", I{3}}, {"kernel", I{3}}, {"stride", I{2}}, {"padding", I{1}}})}, {2, 7, 7}));
   check_gradients(probe({layer("conv2d", {{"out_channels", I{2}}, {"kernel", I{5}}, {"padding", I{2}}})}, {3, 5, 5}));
   check_gradients(probe({layer("conv2d", {{"out_channels", I{5}}, {"kernel", I{1}}, {"bias", I{0}}})}, {4, 3, 3}));
 }
@@ -138,7 +147,9 @@ TEST_CASE("layernorm over (C H W) and over features") {
 TEST_CASE("max and average pooling with padding and flatten") {
   check_gradients(probe({layer("maxpool2d", {{"kernel", I{2}}})}, {2, 6, 6}));
   check_gradients(probe({layer("avgpool2d", {{"kernel", I{3}}, {"stride", I{2}}, {"padding", I{1}}})}, {2, 7, 7}));
-  check_gradients(probe({layer("conv2d", {{"out_channels", I{2}}, {"kernel", I{3}}}), layer("flatten"), layer("linear", {{"out_features", I{3}}})}, {1, 5, 5}));
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{2}}, {"kernel", I{3}}}), layer("flatten"),
+                         layer("linear", {{"out_features", I{3}}})},
+                        {1, 5, 5}));
 }
 
 TEST_CASE("dropout with a fixed mask") {
@@ -151,8 +162,13 @@ TEST_CASE("spatial self-attention (BraggNN's non-local block)") {
 }
 
 TEST_CASE("residual and sequential containers") {
-  check_gradients(probe({layer("residual", {}, {layer("conv2d", {{"out_channels", I{3}}, {"kernel", I{3}}, {"padding", I{1}}}), layer("gelu")})}, {3, 4, 4}));
-  check_gradients(probe({layer("sequential", {}, {layer("linear", {{"out_features", I{4}}}), layer("layernorm")}), layer("residual")}, {5}));
+  check_gradients(
+      probe({layer("residual", {},
+                   {layer("conv2d", {{"out_channels", I{3}}, {"kernel", I{3}}, {"padding", I{1}}}), layer("gelu")})},
+            {3, 4, 4}));
+  check_gradients(probe(
+      {layer("sequential", {}, {layer("linear", {{"out_features", I{4}}}), layer("layernorm")}), layer("residual")},
+      {5}));
 }
 
 TEST_CASE("masked weights: pruned entries get no gradient and the rest match finite differences") {
@@ -174,7 +190,13 @@ TEST_CASE("masked weights: pruned entries get no gradient and the rest match fin
   for (std::size_t i = 0; i < mask.size(); i += 3) CHECK(analytic[i] == 0.0f);
   // Finite differences through the mask: perturbing a pruned weight changes nothing.
   Probe p;
-  compare("masked weight", w->value(), analytic, [&] { model.refresh(); return loss(model, x, r, true); }, p, rng, 81);
+  compare(
+      "masked weight", w->value(), analytic,
+      [&] {
+        model.refresh();
+        return loss(model, x, r, true);
+      },
+      p, rng, 81);
 }
 
 TEST_CASE("fake-quantized weights: the straight-through gradient is the gradient at the quantized weights") {
@@ -190,8 +212,9 @@ TEST_CASE("fake-quantized weights: the straight-through gradient is the gradient
     plain.params()[k]->value() = q->effective();
     std::size_t changed = 0;
     for (std::size_t i = 0; i < q->value().size(); ++i) changed += q->effective()[i] != q->value()[i];
-    if (q->value().rank() > 1) CHECK(changed > 0);  // 4 bits moved the weights onto a grid (a bias has
-                                                    // one value per channel, which its own scale keeps)
+    if (q->value().rank() > 1)
+      CHECK(changed > 0);  // 4 bits moved the weights onto a grid (a bias has
+                           // one value per channel, which its own scale keeps)
   }
   Rng rng(6);
   Tensor x = random_tensor({3, 6}, rng), r = random_tensor({3, 2}, rng);
@@ -232,21 +255,24 @@ TEST_CASE("grouped and depthwise conv2d: gradients by finite differences") {
     REQUIRE(Model(s, 1).params()[0]->value().shape() == Shape{6, 2, 3, 3});
   }
   // groups 2: 4 -> 6 channels, with stride and padding; and fused with a following relu.
-  check_gradients(probe({layer("conv2d", {{"out_channels", I{6}}, {"kernel", I{3}}, {"stride", I{2}}, {"padding", I{1}},
-                                          {"groups", I{2}}})},
-                        {4, 7, 7}));
+  check_gradients(
+      probe({layer("conv2d",
+                   {{"out_channels", I{6}}, {"kernel", I{3}}, {"stride", I{2}}, {"padding", I{1}}, {"groups", I{2}}})},
+            {4, 7, 7}));
   {  // (a small step: the fused activation's kink is closer than the default step to some outputs)
-    Probe fused = probe({layer("conv2d", {{"out_channels", I{4}}, {"kernel", I{3}}, {"groups", I{2}}}), layer("leaky_relu")},
-                        {4, 6, 6});
+    Probe fused =
+        probe({layer("conv2d", {{"out_channels", I{4}}, {"kernel", I{3}}, {"groups", I{2}}}), layer("leaky_relu")},
+              {4, 6, 6});
     fused.eps = 1e-3;
     check_gradients(fused);
   }
   // depthwise (groups = in_channels), with a channel multiplier of 2 and without bias.
-  check_gradients(probe({layer("conv2d", {{"out_channels", I{3}}, {"kernel", I{3}}, {"padding", I{1}}, {"groups", I{3}}})},
-                        {3, 5, 5}));
-  check_gradients(probe({layer("conv2d", {{"out_channels", I{6}}, {"kernel", I{5}}, {"padding", I{2}}, {"groups", I{3}},
-                                          {"bias", I{0}}})},
-                        {3, 6, 6}));
+  check_gradients(probe(
+      {layer("conv2d", {{"out_channels", I{3}}, {"kernel", I{3}}, {"padding", I{1}}, {"groups", I{3}}})}, {3, 5, 5}));
+  check_gradients(
+      probe({layer("conv2d",
+                   {{"out_channels", I{6}}, {"kernel", I{5}}, {"padding", I{2}}, {"groups", I{3}}, {"bias", I{0}}})},
+            {3, 6, 6}));
 }
 
 namespace {
@@ -284,14 +310,18 @@ TEST_CASE("grouped and depthwise conv2d: the forward against a naive loop convol
   struct Case {
     I in_c, out_c, kernel, stride, padding, groups, bias;
   };
-  for (const Case c : {Case{4, 6, 3, 1, 1, 2, 1}, Case{6, 4, 3, 2, 0, 2, 0}, Case{5, 5, 3, 1, 1, 5, 1},
-                       Case{3, 6, 5, 2, 2, 3, 1}}) {
+  for (const Case c :
+       {Case{4, 6, 3, 1, 1, 2, 1}, Case{6, 4, 3, 2, 0, 2, 0}, Case{5, 5, 3, 1, 1, 5, 1}, Case{3, 6, 5, 2, 2, 3, 1}}) {
     CAPTURE(c.in_c);
     CAPTURE(c.groups);
     ModelSpec spec;
     spec.input = {c.in_c, 7, 7};
-    spec.layers = {layer("conv2d", {{"out_channels", c.out_c}, {"kernel", c.kernel}, {"stride", c.stride},
-                                    {"padding", c.padding}, {"groups", c.groups}, {"bias", c.bias}})};
+    spec.layers = {layer("conv2d", {{"out_channels", c.out_c},
+                                    {"kernel", c.kernel},
+                                    {"stride", c.stride},
+                                    {"padding", c.padding},
+                                    {"groups", c.groups},
+                                    {"bias", c.bias}})};
     Model m(spec, 3);
     const Tensor& w = m.params()[0]->value();
     REQUIRE(w.shape() == Shape{c.out_c, c.in_c / c.groups, c.kernel, c.kernel});

@@ -267,8 +267,10 @@ TEST_CASE("save and load: the round trip is exact and bad files are named") {
   test::write_file(dir.path() / "cut.nacm", bytes.substr(0, bytes.size() - 100));
   CHECK_THROWS_WITH_AS(load_model(dir.path() / "cut.nacm"), doctest::Contains("cut.nacm: truncated"), Error);
   test::write_file(dir.path() / "junk.nacm", "hello world, not a model at all");
-  CHECK_THROWS_WITH_AS(load_model(dir.path() / "junk.nacm"), doctest::Contains("junk.nacm: not a nac model file"), Error);
-  CHECK_THROWS_WITH_AS(load_model(dir.path() / "absent.nacm"), doctest::Contains("absent.nacm: cannot open the file"), Error);
+  CHECK_THROWS_WITH_AS(load_model(dir.path() / "junk.nacm"), doctest::Contains("junk.nacm: not a nac model file"),
+                       Error);
+  CHECK_THROWS_WITH_AS(load_model(dir.path() / "absent.nacm"), doctest::Contains("absent.nacm: cannot open the file"),
+                       Error);
 }
 
 TEST_CASE("parameter_count reads only: the weights' versions (and so the cached reorders) stay") {

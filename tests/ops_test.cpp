@@ -17,7 +17,8 @@ TEST_CASE("a layer attribute its op does not declare is an error naming the laye
   ModelSpec s;
   s.input = {4, 9, 9};
   CHECK_THROWS_WITH_AS(append_layer(s, "conv2d", "c1", {{"out_channels", I{8}}, {"kernel", I{3}}, {"group", I{2}}}),
-                       doctest::Contains("layer 'c1' (conv2d): unknown attribute 'group'; did you mean 'groups'?"), Error);
+                       doctest::Contains("layer 'c1' (conv2d): unknown attribute 'group'; did you mean 'groups'?"),
+                       Error);
   CHECK_THROWS_WITH_AS(append_layer(s, "conv2d", "c1", {{"out_channels", 8.5}, {"kernel", I{3}}}),
                        "layer 'c1' (conv2d): attribute 'out_channels' must be an integer, found 8.5", Error);
   CHECK_THROWS_WITH_AS(append_layer(s, "conv2d", "c1", {{"out_channels", I{0}}, {"kernel", I{3}}}),
@@ -26,8 +27,8 @@ TEST_CASE("a layer attribute its op does not declare is an error naming the laye
                        doctest::Contains("layer 'c1' (conv2d): missing attribute 'out_channels'"), Error);
   CHECK_THROWS_WITH_AS(append_layer(s, "dropout", "d", {{"p", 1.5}}),
                        "layer 'd' (dropout): attribute 'p' must be in [0, 1], found 1.5", Error);
-  CHECK_THROWS_WITH_AS(append_layer(s, "conv2dd", "c1", {}), doctest::Contains("unknown op 'conv2dd'; did you mean 'conv2d'?"),
-                       Error);
+  CHECK_THROWS_WITH_AS(append_layer(s, "conv2dd", "c1", {}),
+                       doctest::Contains("unknown op 'conv2dd'; did you mean 'conv2d'?"), Error);
   // Annotations of compression are accepted on every op, numbers only.
   CHECK_NOTHROW(append_layer(s, "relu", "r", {{"bits_a", I{8}}}));
   CHECK_THROWS_WITH_AS(append_layer(s, "relu", "r2", {{"bits_a", std::string("eight")}}),
@@ -78,8 +79,8 @@ TEST_CASE("an op added through the registry has shapes and costs, and a failed r
     Registry::Scope scope(registry, Origin{"mirror", "/nowhere/nac_mirror.so"});
     registry.add_op(mirror_op());
     // Part way: the same name again collides, so the plugin's registration fails.
-    CHECK_THROWS_WITH_AS(registry.add_op(mirror_op()), doctest::Contains("registers op 'test_mirror', which plugin 'mirror'"),
-                         Error);
+    CHECK_THROWS_WITH_AS(registry.add_op(mirror_op()),
+                         doctest::Contains("registers op 'test_mirror', which plugin 'mirror'"), Error);
   }  // no commit: taken back
   CHECK(lookup_op("test_mirror") == nullptr);
   CHECK_FALSE(registry.contains(PluginKind::Op, "test_mirror"));
@@ -125,7 +126,8 @@ TEST_CASE("a plugin cannot replace a built-in op") {
   OpDef op = mirror_op();
   op.name = "relu";
   Registry::Scope scope(registry, Origin{"p", "/nowhere/nac_p.so"});
-  CHECK_THROWS_WITH_AS(registry.add_op(op), "plugin 'p' (/nowhere/nac_p.so) registers op 'relu', which nac itself already registered",
+  CHECK_THROWS_WITH_AS(registry.add_op(op),
+                       "plugin 'p' (/nowhere/nac_p.so) registers op 'relu', which nac itself already registered",
                        Error);
   CHECK(find_op("relu").description == "max(x, 0)");
 }

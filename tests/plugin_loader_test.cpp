@@ -43,7 +43,9 @@ TEST_CASE("a file that is not a library is refused - naming the file") {
   PluginLoader loader(registry);
   const fs::path f = fixtures / "not_a_library" / "nac_not_a_library.so";
   CHECK_THROWS_WITH_AS(loader.load_directory(f.parent_path()),
-                       ("plugin " + fs::canonical(f).string() + ": not a shared library (no ELF header); remove it from the plugin folder").c_str(),
+                       ("plugin " + fs::canonical(f).string() +
+                        ": not a shared library (no ELF header); remove it from the plugin folder")
+                           .c_str(),
                        Error);
 }
 
@@ -51,9 +53,9 @@ TEST_CASE("a library without the entry point is refused") {
   Registry registry;
   PluginLoader loader(registry);
   const fs::path f = fs::canonical(fixtures / "no_entry" / "nac_fixture_no_entry.so");
-  CHECK_THROWS_WITH_AS(loader.load_file(f),
-                       ("plugin " + f.string() + ": no entry point 'nac_plugin' (declare one with NAC_PLUGIN(...))").c_str(),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      loader.load_file(f),
+      ("plugin " + f.string() + ": no entry point 'nac_plugin' (declare one with NAC_PLUGIN(...))").c_str(), Error);
 }
 
 TEST_CASE("a plugin built for another ABI version is refused with both versions") {
@@ -71,9 +73,9 @@ TEST_CASE("a plugin of this ABI built against another nac minor version is refus
   Registry registry;
   PluginLoader loader(registry);
   const fs::path f = fs::canonical(fixtures / "wrong_nac_version" / "nac_fixture_wrong_nac_version.so");
-  const std::string expected = "plugin " + f.string() + ": built against nac 0.1.7; this is nac " NAC_VERSION
-                               " (plugin ABI " + std::to_string(kAbiVersion) +
-                               "); a plugin must be built against the same nac major.minor version; rebuild it";
+  const std::string expected =
+      "plugin " + f.string() + ": built against nac 0.1.7; this is nac " NAC_VERSION " (plugin ABI " +
+      std::to_string(kAbiVersion) + "); a plugin must be built against the same nac major.minor version; rebuild it";
   CHECK_THROWS_WITH_AS(loader.load_file(f), expected.c_str(), Error);
   CHECK(loader.plugins().empty());
 }
@@ -84,12 +86,12 @@ TEST_CASE("a registration that collides part way leaves no trace, and the plugin
   loader.load_directory(plugin_dir);
   const auto before = registry.entries().size();
   const fs::path f = fs::canonical(fixtures / "partial_registration" / "nac_fixture_partial_registration.so");
-  CHECK_THROWS_WITH_AS(loader.load_file(f),
-                       ("plugin 'partial_registration' (" + f.string() +
-                        ") registers strategy 'random', which plugin 'random' (" +
-                        fs::canonical(plugin_dir / "nac_random.so").string() + ") already registered")
-                           .c_str(),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      loader.load_file(f),
+      ("plugin 'partial_registration' (" + f.string() + ") registers strategy 'random', which plugin 'random' (" +
+       fs::canonical(plugin_dir / "nac_random.so").string() + ") already registered")
+          .c_str(),
+      Error);
   CHECK_FALSE(registry.contains(PluginKind::Strategy, "fresh_partial"));
   CHECK(registry.entries().size() == before);
   CHECK(std::none_of(loader.plugins().begin(), loader.plugins().end(),
@@ -97,7 +99,8 @@ TEST_CASE("a registration that collides part way leaves no trace, and the plugin
   // The registry still makes objects with the factories it kept (their code is loaded).
   const auto space = std::make_shared<SearchSpace>();
   space->add(Parameter::real("x", 0, 1));
-  auto s = registry.strategy("random")(ConfigTable::empty("strategy"), StrategyContext{space, {Direction::Minimize}, 1});
+  auto s =
+      registry.strategy("random")(ConfigTable::empty("strategy"), StrategyContext{space, {Direction::Minimize}, 1});
   CHECK(s->ask().params.has("x"));
 }
 
@@ -105,11 +108,11 @@ TEST_CASE("a register function that throws a non-standard exception: a clear err
   Registry registry;
   PluginLoader loader(registry);
   const fs::path f = fs::canonical(fixtures / "throwing_registration" / "nac_fixture_throwing_registration.so");
-  CHECK_THROWS_WITH_AS(loader.load_file(f),
-                       ("plugin " + f.string() +
-                        ": its register function threw a non-standard exception, nothing of it was kept")
-                           .c_str(),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      loader.load_file(f),
+      ("plugin " + f.string() + ": its register function threw a non-standard exception, nothing of it was kept")
+          .c_str(),
+      Error);
   CHECK(registry.entries().empty());
   CHECK(loader.plugins().empty());
 }
@@ -132,14 +135,16 @@ TEST_CASE("two files with the same plugin name: the error names both files") {
   const fs::path f = fs::canonical(fixtures / "duplicate_plugin_name" / "nac_fixture_duplicate_plugin_name.so");
   CHECK_THROWS_WITH_AS(loader.load_file(f),
                        ("plugin " + f.string() + ": its name 'random' is taken by " +
-                        fs::canonical(plugin_dir / "nac_random.so").string()).c_str(),
+                        fs::canonical(plugin_dir / "nac_random.so").string())
+                           .c_str(),
                        Error);
 }
 
 TEST_CASE("missing files and folders are named") {
   Registry registry;
   PluginLoader loader(registry);
-  CHECK_THROWS_WITH_AS(loader.load_directory("/nonexistent/plugins"), "plugin folder /nonexistent/plugins: not a folder", Error);
+  CHECK_THROWS_WITH_AS(loader.load_directory("/nonexistent/plugins"),
+                       "plugin folder /nonexistent/plugins: not a folder", Error);
   CHECK_THROWS_WITH_AS(loader.load_file("/nonexistent/nac_x.so"), "plugin /nonexistent/nac_x.so: no such file", Error);
 }
 
@@ -147,7 +152,8 @@ TEST_CASE("an unknown name lists the known ones with a suggestion") {
   Registry registry;
   PluginLoader loader(registry);
   loader.load_directory(plugin_dir);
-  CHECK_THROWS_WITH_AS(registry.strategy("randon"), doctest::Contains("unknown strategy 'randon'; did you mean 'random'? (known: "), Error);
+  CHECK_THROWS_WITH_AS(registry.strategy("randon"),
+                       doctest::Contains("unknown strategy 'randon'; did you mean 'random'? (known: "), Error);
   CHECK_THROWS_WITH_AS(registry.strategy("randon"), doctest::Contains("random"), Error);
   CHECK_THROWS_WITH_AS(registry.backend("hls"),
                        "unknown backend 'hls'; no backend plugin is loaded (check the plugin folders)", Error);
@@ -156,7 +162,6 @@ TEST_CASE("an unknown name lists the known ones with a suggestion") {
 TEST_CASE("the registry refuses a second factory for a name within one origin") {
   Registry registry;
   registry.add_task("t", [](const ConfigTable&) -> std::unique_ptr<Task> { return nullptr; });
-  CHECK_THROWS_WITH_AS(
-      registry.add_task("t", [](const ConfigTable&) -> std::unique_ptr<Task> { return nullptr; }),
-      "nac itself registers task 't', which nac itself already registered", Error);
+  CHECK_THROWS_WITH_AS(registry.add_task("t", [](const ConfigTable&) -> std::unique_ptr<Task> { return nullptr; }),
+                       "nac itself registers task 't', which nac itself already registered", Error);
 }

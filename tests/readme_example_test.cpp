@@ -21,8 +21,9 @@ TEST_CASE("the README's plugin example loads - validates its table and runs") {
 
   test::TempDir dir("readme");
   const fs::path f = dir.path() / "sphere.toml";
-  test::write_file(f, "[task]\nname = \"sphere\"\ndimensions = 3\ncentre = 0.25\n[strategy]\nname = \"random\"\n"
-                      "[search]\ntrials = 300\n");
+  test::write_file(f,
+                   "[task]\nname = \"sphere\"\ndimensions = 3\ncentre = 0.25\n[strategy]\nname = \"random\"\n"
+                   "[search]\ntrials = 300\n");
   const Experiment ex = load_experiment(f);
   SearchSetup setup = build_search(ex, registry, 1);
   CHECK(setup.space->size() == 3);

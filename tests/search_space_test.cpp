@@ -123,14 +123,18 @@ TEST_CASE("encode then decode returns the assignment") {
 
 TEST_CASE("definition errors are reported with the parameter's name") {
   SearchSpace s;
-  CHECK_THROWS_WITH_AS(s.add(Parameter::real("lr", 0.0, 1.0).log_scale()), doctest::Contains("'lr': a log-scaled parameter needs low > 0"), Error);
+  CHECK_THROWS_WITH_AS(s.add(Parameter::real("lr", 0.0, 1.0).log_scale()),
+                       doctest::Contains("'lr': a log-scaled parameter needs low > 0"), Error);
   CHECK_THROWS_WITH_AS(s.add(Parameter::real("x", 2.0, 1.0)), doctest::Contains("'x': low 2 is above high 1"), Error);
   s.add(Parameter::real("x", 0.0, 1.0));
   CHECK_THROWS_WITH_AS(s.add(Parameter::real("x", 0.0, 1.0)), doctest::Contains("defined twice"), Error);
-  CHECK_THROWS_WITH_AS(s.add(Parameter::integer("c", 1, 4).when("x", {Value(0.5)})), doctest::Contains("a float"), Error);
-  CHECK_THROWS_WITH_AS(s.add(Parameter::integer("c", 1, 4).when("nope", {Value("a")})), doctest::Contains("not defined before it"), Error);
+  CHECK_THROWS_WITH_AS(s.add(Parameter::integer("c", 1, 4).when("x", {Value(0.5)})), doctest::Contains("a float"),
+                       Error);
+  CHECK_THROWS_WITH_AS(s.add(Parameter::integer("c", 1, 4).when("nope", {Value("a")})),
+                       doctest::Contains("not defined before it"), Error);
   s.add(Parameter::categorical("kind", {"a", "b"}));
-  CHECK_THROWS_WITH_AS(s.add(Parameter::integer("c", 1, 4).when("kind", {Value("z")})), doctest::Contains("condition value z"), Error);
+  CHECK_THROWS_WITH_AS(s.add(Parameter::integer("c", 1, 4).when("kind", {Value("z")})),
+                       doctest::Contains("condition value z"), Error);
 }
 
 TEST_CASE("a sub-space hangs under a slot choice with prefixed names") {

@@ -53,7 +53,8 @@ TEST_CASE("ask numbers trials - serves seeds first - and tell checks its input")
   s.tell(0, TrialResult::failed("diverged"));
   CHECK_THROWS_WITH_AS(s.tell(0, TrialResult::failed("again")),
                        "strategy 'counting': trial 0 was not asked or was already told", Error);
-  CHECK(s.told == std::vector<std::pair<std::uint64_t, TrialStatus>>{{1, TrialStatus::Complete}, {0, TrialStatus::Failed}});
+  CHECK(s.told ==
+        std::vector<std::pair<std::uint64_t, TrialStatus>>{{1, TrialStatus::Complete}, {0, TrialStatus::Failed}});
   CHECK(s.pending().size() == 1);
   CHECK(s.minimized({1.0, 2.0}) == std::vector<double>{1.0, -2.0});
 }

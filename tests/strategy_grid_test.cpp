@@ -130,7 +130,8 @@ TEST_CASE("grid settings: defaults - choices - a grid too large to count") {
   CHECK(d.points == 5);
   CHECK(d.shuffle);
   CHECK(d.when_exhausted == "error");
-  CHECK_THROWS_WITH_AS(GridSettings::from_config(settings_of("when_exhausted = \"cycl\"")), doctest::Contains("did you mean 'cycle'"), Error);
+  CHECK_THROWS_WITH_AS(GridSettings::from_config(settings_of("when_exhausted = \"cycl\"")),
+                       doctest::Contains("did you mean 'cycle'"), Error);
   CHECK_THROWS_WITH_AS(GridSettings::from_config(settings_of("points = 0")), doctest::Contains("points"), Error);
   auto box = std::make_shared<SearchSpace>();
   for (int i = 0; i < 30; ++i) box->add(Parameter::real("x" + std::to_string(i), 0, 1));

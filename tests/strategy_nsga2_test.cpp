@@ -88,7 +88,8 @@ TEST_CASE("nsga2 proposals through the plugin stay inside a hierarchical space")
     // Two objectives that depend on active parameters only.
     const double lr = std::log10(t.params.real("lr"));
     const double a = t.params.has("ch") ? std::log2(t.params.real("ch")) : 7.0;
-    s->tell(t.id, TrialResult{TrialStatus::Complete, {std::pow(lr + 3, 2) + a, double(t.params.integer("depth")) - a}, {}, {}});
+    s->tell(t.id, TrialResult{
+                      TrialStatus::Complete, {std::pow(lr + 3, 2) + a, double(t.params.integer("depth")) - a}, {}, {}});
   }
 }
 
@@ -207,12 +208,13 @@ TEST_CASE("nsga2 settings: defaults - ranges - unknown keys") {
   CHECK(defaults.deduplicate);
   const auto set = Nsga2Settings::from_config(
       settings_of("population = 8\ncrossover_probability = 0.5\ncrossover_eta = 15\nmutation_eta = 20\n"
-           "mutation_probability = 0.25\ndeduplicate = false"));
+                  "mutation_probability = 0.25\ndeduplicate = false"));
   CHECK(set.population == 8);
   CHECK(set.crossover_eta == 15);
   CHECK(*set.mutation_probability == 0.25);
   CHECK_FALSE(set.deduplicate);
-  CHECK_THROWS_WITH_AS(Nsga2Settings::from_config(settings_of("population = 1")), doctest::Contains("population"), Error);
+  CHECK_THROWS_WITH_AS(Nsga2Settings::from_config(settings_of("population = 1")), doctest::Contains("population"),
+                       Error);
   CHECK_THROWS_WITH_AS(Nsga2Settings::from_config(settings_of("mutation_probability = 2.0")),
                        doctest::Contains("mutation_probability"), Error);
   const auto typo = settings_of("populaton = 30");

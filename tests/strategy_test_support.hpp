@@ -74,8 +74,9 @@ inline double plugin_front_hypervolume(const Registry& r, const std::string& str
                                        int trials, std::uint64_t seed) {
   const auto made = r.task("test_functions")(settings_of(task_settings));
   const ProblemTask* task = &as_problem_task(*made, "the test");
-  auto s = r.strategy(strategy)(ConfigTable::empty("strategy"),
-                                StrategyContext{task->search_space(), {Direction::Minimize, Direction::Minimize}, seed});
+  auto s =
+      r.strategy(strategy)(ConfigTable::empty("strategy"),
+                           StrategyContext{task->search_space(), {Direction::Minimize, Direction::Minimize}, seed});
   std::vector<Point> points;
   for (int i = 0; i < trials; ++i) {
     const Trial t = s->ask();

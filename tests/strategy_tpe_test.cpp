@@ -48,9 +48,9 @@ double median(std::vector<double> v) {
 
 TEST_CASE("tpe proposals stay inside a hierarchical space in every mode") {
   const auto space = conditional_space(2);
-  for (const char* settings : {"", "multivariate = false", "constant_liar = false\nstartup_trials = 3",
-                               "weights = \"uniform\"\nmultivariate = false",
-                               "candidates = 1\nprior_weight = 0.1", "gamma = 1.0"}) {
+  for (const char* settings :
+       {"", "multivariate = false", "constant_liar = false\nstartup_trials = 3",
+        "weights = \"uniform\"\nmultivariate = false", "candidates = 1\nprior_weight = 0.1", "gamma = 1.0"}) {
     for (int objectives : {1, 2}) {
       const std::vector<Direction> dirs(static_cast<std::size_t>(objectives), Direction::Minimize);
       Tpe s(StrategyContext{space, dirs, 3}, TpeSettings::from_config(settings_of(settings)));
@@ -209,9 +209,9 @@ TEST_CASE("tpe settings: defaults - ranges - unknown keys") {
   CHECK(d.multivariate);
   CHECK(d.constant_liar);
   CHECK(d.weights == "ramp");
-  const auto s = TpeSettings::from_config(settings_of(
-      "startup_trials = 4\ncandidates = 10\ngamma = 0.25\ngood_max = 8\nprior_weight = 0.5\n"
-      "multivariate = false\nconstant_liar = false\nweights = \"uniform\""));
+  const auto s = TpeSettings::from_config(
+      settings_of("startup_trials = 4\ncandidates = 10\ngamma = 0.25\ngood_max = 8\nprior_weight = 0.5\n"
+                  "multivariate = false\nconstant_liar = false\nweights = \"uniform\""));
   CHECK(s.startup_trials == 4);
   CHECK(s.candidates == 10);
   CHECK(s.gamma == 0.25);
@@ -222,7 +222,8 @@ TEST_CASE("tpe settings: defaults - ranges - unknown keys") {
   CHECK(s.weights == "uniform");
   CHECK_THROWS_WITH_AS(TpeSettings::from_config(settings_of("gamma = 0")), doctest::Contains("gamma"), Error);
   CHECK_THROWS_WITH_AS(TpeSettings::from_config(settings_of("candidates = 0")), doctest::Contains("candidates"), Error);
-  CHECK_THROWS_WITH_AS(TpeSettings::from_config(settings_of("multivariate = 1")), doctest::Contains("true or false"), Error);
+  CHECK_THROWS_WITH_AS(TpeSettings::from_config(settings_of("multivariate = 1")), doctest::Contains("true or false"),
+                       Error);
   const auto typo = settings_of("candidate = 30");
   TpeSettings::from_config(typo);
   CHECK_THROWS_WITH_AS(typo.finish(), doctest::Contains("did you mean 'candidates'"), Error);
@@ -234,7 +235,8 @@ TEST_CASE("tpe beats random search on the conditional space through the plugins"
   const auto made = r.task("test_functions")(task_config);
   const ProblemTask* task = &as_problem_task(*made, "the test");
   auto best_of = [&](const std::string& strategy, const char* settings, std::uint64_t seed) {
-    auto s = r.strategy(strategy)(settings_of(settings), StrategyContext{task->search_space(), {Direction::Minimize}, seed});
+    auto s =
+        r.strategy(strategy)(settings_of(settings), StrategyContext{task->search_space(), {Direction::Minimize}, seed});
     double best = 1e300;
     for (int i = 0; i < 300; ++i) {
       const Trial t = s->ask();

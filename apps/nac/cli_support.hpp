@@ -10,7 +10,8 @@
 namespace nac::cli {
 
 /// Loads the default plugin folders, then --plugin-dir, then `more`.
-void load_plugins(PluginLoader& loader, const CommonOptions& common, const std::vector<std::filesystem::path>& more = {});
+void load_plugins(PluginLoader& loader, const CommonOptions& common,
+                  const std::vector<std::filesystem::path>& more = {});
 
 /// The task's table: `--config FILE`'s [task] (with `name` there or from --task), or a table made
 /// of `--task NAME` and each `--set key=value` (values in TOML syntax; bare words are strings).

@@ -69,14 +69,15 @@ int baseline(const CommonOptions& common, const BaselineArgs& args) {
     throw Error("unknown baseline '" + args.method + "'" + did_you_mean(args.method, methods) +
                 "; this task has: " + (methods.empty() ? std::string("none") : join(methods)));
   }
-  const nn::Dataset d =
-      args.data ? task_capability<DataFiles>(*task, args.task.name, "read data files").read_data(*args.data)
-                : task_capability<DataGenerator>(*task, args.task.name, "generate data (give --data FILE)")
-                      .generate(args.count, args.seed);
+  const nn::Dataset d = args.data
+                            ? task_capability<DataFiles>(*task, args.task.name, "read data files").read_data(*args.data)
+                            : task_capability<DataGenerator>(*task, args.task.name, "generate data (give --data FILE)")
+                                  .generate(args.count, args.seed);
   const BaselineReport r = baselines.run_baseline(args.method, d);
   std::printf("%s on %zu samples: %s\n", args.method.c_str(), d.size(), r.summary.c_str());
   for (const auto& m : task->metrics())
-    if (r.metrics.count(m.name)) std::printf("  %-22s %.4f   %s\n", m.name.c_str(), r.metrics.at(m.name), m.description.c_str());
+    if (r.metrics.count(m.name))
+      std::printf("  %-22s %.4f   %s\n", m.name.c_str(), r.metrics.at(m.name), m.description.c_str());
   std::printf("time: %.1f us per sample (one thread)\n", r.seconds_per_sample * 1e6);
   return 0;
 }

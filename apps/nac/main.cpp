@@ -35,9 +35,11 @@ int main(int argc, char** argv) {
 
   nac::cli::RunArgs run_args;
   CLI::App* run = app.add_subcommand("run", "run an experiment: search, evaluate, write results");
-  auto* exp_opt = run->add_option("experiment", run_args.experiment, "experiment file (TOML)")->type_name("EXPERIMENT.toml");
-  auto* resume_opt = run->add_option("--resume", run_args.resume, "continue a run killed in DIR without repeating its finished trials")
-                         ->type_name("DIR");
+  auto* exp_opt =
+      run->add_option("experiment", run_args.experiment, "experiment file (TOML)")->type_name("EXPERIMENT.toml");
+  auto* resume_opt =
+      run->add_option("--resume", run_args.resume, "continue a run killed in DIR without repeating its finished trials")
+          ->type_name("DIR");
   exp_opt->excludes(resume_opt);
   run->callback([&] {
     if (run_args.experiment.empty() && !run_args.resume) throw CLI::RequiredError("EXPERIMENT.toml or --resume DIR");
@@ -53,14 +55,18 @@ int main(int argc, char** argv) {
 
   CLI::App* plugins = app.add_subcommand("plugins", "list every plugin found: kind, name, version, file");
   std::optional<std::string> describe_name;
-  plugins->add_option("--describe", describe_name,
-                      "every setting a plugin (or a strategy, task, block, objective, op ... of that name) reads: "
-                      "type, default, range, help")
+  plugins
+      ->add_option("--describe", describe_name,
+                   "every setting a plugin (or a strategy, task, block, objective, op ... of that name) reads: "
+                   "type, default, range, help")
       ->type_name("NAME");
 
   nac::cli::TrainArgs train_args;
   CLI::App* train = app.add_subcommand("train", "train one model on a task's data and report its metrics");
-  train->add_option("model", train_args.model, "model description (JSON), e.g. experiments/models/braggnn.json, or a saved model (.nacm) whose architecture is trained afresh")
+  train
+      ->add_option("model", train_args.model,
+                   "model description (JSON), e.g. experiments/models/braggnn.json, or a saved model (.nacm) whose "
+                   "architecture is trained afresh")
       ->required()
       ->type_name("MODEL.json|MODEL.nacm");
   add_task_options(train, train_args.task, false);
@@ -78,21 +84,28 @@ int main(int argc, char** argv) {
   nac::cli::DataGenerateArgs gen_args;
   CLI::App* generate = data->add_subcommand("generate", "generate a dataset with a task's generator");
   add_task_options(generate, gen_args.task, true);
-  generate->add_option("-n,--count", gen_args.count, "number of samples")->type_name("N")->check(CLI::Range(1, 100000000));
+  generate->add_option("-n,--count", gen_args.count, "number of samples")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000000));
   generate->add_option("--seed", gen_args.seed, "seed")->type_name("N");
   generate->add_option("-o,--out", gen_args.out, "output file (.npz, .h5 or .hdf5)")->required()->type_name("FILE");
   generate->add_option("--threads", gen_args.threads, "threads (default: all cores; the data does not depend on it)")
-      ->type_name("N")->check(CLI::Range(1, 1024));
+      ->type_name("N")
+      ->check(CLI::Range(1, 1024));
   std::string info_file;
   CLI::App* info = data->add_subcommand("info", "list the arrays of a data file (.npy, .npz, HDF5) with statistics");
   info->add_option("file", info_file, "data file")->required()->type_name("FILE");
 
   nac::cli::BaselineArgs base_args;
-  CLI::App* baseline = app.add_subcommand("baseline", "run a task's classical method, e.g. nac baseline bragg bragg-fit");
+  CLI::App* baseline =
+      app.add_subcommand("baseline", "run a task's classical method, e.g. nac baseline bragg bragg-fit");
   add_task_options(baseline, base_args.task, true);
   baseline->add_option("method", base_args.method, "baseline method, e.g. bragg-fit")->required()->type_name("METHOD");
-  baseline->add_option("--data", base_args.data, "a data file in the task's layout (default: generated)")->type_name("FILE");
-  baseline->add_option("-n,--count", base_args.count, "generated samples")->type_name("N")->check(CLI::Range(1, 100000000));
+  baseline->add_option("--data", base_args.data, "a data file in the task's layout (default: generated)")
+      ->type_name("FILE");
+  baseline->add_option("-n,--count", base_args.count, "generated samples")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000000));
   baseline->add_option("--seed", base_args.seed, "seed of the generated samples")->type_name("N");
 
   try {

@@ -22,8 +22,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Resumed {
-  std::string file;         // the experiment to load
-  fs::path relative_to;     // the folder its relative paths (plugin_dirs) were written for
+  std::string file;      // the experiment to load
+  fs::path relative_to;  // the folder its relative paths (plugin_dirs) were written for
   std::uint64_t seed = 0;
 };
 
@@ -34,7 +34,8 @@ Resumed resumed_experiment(const fs::path& dir) {
   const fs::path state = dir / "state.json", copy = dir / "experiment.toml";
   if (!fs::exists(copy)) throw Error(dir.string() + ": not a nac run folder (no experiment.toml)");
   if (!fs::exists(state))
-    throw Error(dir.string() + ": no state.json: this run cannot be resumed (it was made by an older nac, or "
+    throw Error(dir.string() +
+                ": no state.json: this run cannot be resumed (it was made by an older nac, or "
                 "its folder was not written fully)");
   nlohmann::json j;
   try {
@@ -105,7 +106,8 @@ int run(const CommonOptions& common, const RunArgs& args) {
       s.trials[0].status == TrialStatus::Complete) {
     const auto& ref = s.trials[0].objectives;
     std::printf("\n%-12s", "trial");
-    for (const auto& o : setup.objectives) std::printf(" %14s %9s", o->name().c_str(), ("/" + setup.seed_names[0]).c_str());
+    for (const auto& o : setup.objectives)
+      std::printf(" %14s %9s", o->name().c_str(), ("/" + setup.seed_names[0]).c_str());
     std::printf("\n");
     auto row = [&](const TrialRecord& t, const std::string& label) {
       std::printf("%-12s", label.c_str());

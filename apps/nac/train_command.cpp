@@ -65,8 +65,8 @@ int train(const CommonOptions& common, const TrainArgs& args) {
   load_plugins(loader, common);
   // A model description (JSON), or a saved model (.nacm, e.g. a search's candidate): its
   // architecture, trained afresh.
-  const ModelSpec spec = fs::path(args.model).extension() == ".nacm" ? nn::load_model(args.model).spec()
-                                                                      : nn::load_model_spec(args.model);
+  const ModelSpec spec =
+      fs::path(args.model).extension() == ".nacm" ? nn::load_model(args.model).spec() : nn::load_model_spec(args.model);
   const auto task_object = make_task(registry, args.task);
   const DatasetTask& task = as_dataset_task(*task_object, "nac train");
   nn::TrainConfig config = training_config(config_table(args.task, "training"), task.default_loss());
@@ -80,7 +80,8 @@ int train(const CommonOptions& common, const TrainArgs& args) {
   const DatasetTask& t = task;
   config.metrics = [&t](const nn::Tensor& p, const nn::Tensor& y) { return t.score(p, y); };
 
-  const fs::path out = args.out ? fs::path(*args.out) : fs::path("results") / ("train-" + fs::path(args.model).stem().string());
+  const fs::path out =
+      args.out ? fs::path(*args.out) : fs::path("results") / ("train-" + fs::path(args.model).stem().string());
   if (fs::exists(out / "model.nacm"))
     throw Error("output folder " + out.string() + " already holds a trained model; choose another with --out");
   fs::create_directories(out);
@@ -123,7 +124,8 @@ int train(const CommonOptions& common, const TrainArgs& args) {
   if (result.status == nn::TrainStatus::Diverged) std::printf("  %s\n", result.message.c_str());
   std::printf("%s set (%zu samples):\n", split, eval.size());
   for (const auto& m : task.metrics())
-    if (metrics.count(m.name)) std::printf("  %-22s %.4f   %s\n", m.name.c_str(), metrics.at(m.name), m.description.c_str());
+    if (metrics.count(m.name))
+      std::printf("  %-22s %.4f   %s\n", m.name.c_str(), metrics.at(m.name), m.description.c_str());
   std::printf("inference: %.2f us per sample at batch 256, %.1f us at batch 1 (%d threads)\n", per_sample_256 * 1e6,
               per_sample_1 * 1e6, nn::threads());
   std::printf("results: %s/ (model.nacm, history.csv, metrics.json)\n", out.string().c_str());

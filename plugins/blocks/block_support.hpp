@@ -25,10 +25,14 @@ using IntChoices = Setting<std::vector<std::int64_t>>;
 using LabelChoices = Setting<std::vector<std::string>>;
 
 /// The choices of activation and norm, as the blocks declare them.
-inline const LabelChoices kActivationChoices{.key = "activations", .fallback = std::vector<std::string>{"relu", "gelu", "leaky_relu", "none"},
-                                             .choices = kActivations, .help = "choices of the activation"};
-inline const LabelChoices kNormChoices{.key = "norms", .fallback = std::vector<std::string>{"none", "batch", "layer"},
-                                       .choices = kNorms, .help = "choices of the norm"};
+inline const LabelChoices kActivationChoices{.key = "activations",
+                                             .fallback = std::vector<std::string>{"relu", "gelu", "leaky_relu", "none"},
+                                             .choices = kActivations,
+                                             .help = "choices of the activation"};
+inline const LabelChoices kNormChoices{.key = "norms",
+                                       .fallback = std::vector<std::string>{"none", "batch", "layer"},
+                                       .choices = kNorms,
+                                       .help = "choices of the norm"};
 
 /// Integer choices from a setting (each within its range).
 inline std::vector<Value> int_choices(const ConfigTable& c, const IntChoices& setting) {

@@ -10,7 +10,8 @@ namespace {
 
 constexpr double kBig = 1e308;
 
-AttrSpec integer(std::string name, std::optional<std::int64_t> fallback, double min, std::string help, double max = kBig) {
+AttrSpec integer(std::string name, std::optional<std::int64_t> fallback, double min, std::string help,
+                 double max = kBig) {
   return AttrSpec::integer(std::move(name), fallback, min, max, std::move(help));
 }
 AttrSpec real(std::string name, std::optional<double> fallback, double min, double max, std::string help) {
@@ -28,13 +29,15 @@ double product_bops(double outputs, double k, double b1, double b2, double prune
 
 double d(std::int64_t v) { return static_cast<double>(v); }
 
-Shape spatial(const LayerSpec& l, std::int64_t channels, std::int64_t kernel, std::int64_t stride, std::int64_t padding) {
+Shape spatial(const LayerSpec& l, std::int64_t channels, std::int64_t kernel, std::int64_t stride,
+              std::int64_t padding) {
   if (l.input.size() != 3) op_error(l, "expected an image (C, H, W)");
   Shape out{channels};
   for (int i = 1; i <= 2; ++i) {
     const std::int64_t padded = l.input[i] + 2 * padding;
     if (kernel > padded)
-      op_error(l, "kernel " + std::to_string(kernel) + " is larger than the padded image (" + std::to_string(padded) + ")");
+      op_error(
+          l, "kernel " + std::to_string(kernel) + " is larger than the padded image (" + std::to_string(padded) + ")");
     out.push_back((padded - kernel) / stride + 1);
   }
   return out;
@@ -52,17 +55,21 @@ OpDef elementwise(std::string name, std::string description, std::vector<AttrSpe
 }
 
 OpDef conv2d() {
-  OpDef op{"conv2d", "2-D convolution (NCHW at the model's boundary), optionally grouped or depthwise", {}, false, nullptr,
-           nullptr, nullptr};
+  OpDef op{"conv2d", "2-D convolution (NCHW at the model's boundary), optionally grouped or depthwise",
+           {},       false,
+           nullptr,  nullptr,
+           nullptr};
   op.attrs = {integer("out_channels", std::nullopt, 1, "output channels"),
               integer("kernel", std::nullopt, 1, "kernel size (square)"),
               integer("stride", 1, 1, "stride"),
               integer("padding", 0, 0, "zero padding on each side"),
               integer("bias", 1, 0, "1: a bias per output channel, 0: none", 1),
-              integer("groups", 1, 1, "channel groups: input and output channels split into this many independent "
-                                      "convolutions (groups = input channels: depthwise)"),
-              integer("repaired_from_kernel", std::nullopt, 1, "the kernel a search chose before it was shrunk to fit "
-                                                               "(informational)")
+              integer("groups", 1, 1,
+                      "channel groups: input and output channels split into this many independent "
+                      "convolutions (groups = input channels: depthwise)"),
+              integer("repaired_from_kernel", std::nullopt, 1,
+                      "the kernel a search chose before it was shrunk to fit "
+                      "(informational)")
                   .optional()};
   op.shape = [](const LayerSpec& l) {
     const std::int64_t out = attr_int(l, "out_channels"), groups = attr_int(l, "groups", 1);
@@ -115,8 +122,10 @@ OpDef pooling(std::string name, std::string description) {
 }
 
 OpDef attention() {
-  OpDef op{"attention", "non-local (self-)attention over the positions of an image, BraggNN's block", {}, false,
-           nullptr, nullptr, nullptr};
+  OpDef op{"attention", "non-local (self-)attention over the positions of an image, BraggNN's block",
+           {},          false,
+           nullptr,     nullptr,
+           nullptr};
   op.attrs = {integer("hidden", std::nullopt, 1, "channels of theta, phi and g"),
               integer("scale", 0, 0, "1: scale the scores by 1/sqrt(hidden)", 1),
               integer("residual", 1, 0, "1: add the input to the output", 1)};
@@ -128,10 +137,10 @@ OpDef attention() {
     const double ch = d(l.input[0]), h = d(attr_int(l, "hidden")), npos = d(l.input[1] * l.input[2]);
     const double ba = bits_a(l), bw = bits_w(l), p = pruned(l);
     LayerCost c{l.name};
-    c.bops = 3 * product_bops(h * npos, ch, ba, bw, p)  // theta, phi, g
-             + product_bops(ch * npos, h, ba, bw, p)    // out
-             + product_bops(npos * npos, h, ba, ba, 0)  // theta phi^T
-             + product_bops(npos * h, npos, ba, ba, 0); // A g
+    c.bops = 3 * product_bops(h * npos, ch, ba, bw, p)   // theta, phi, g
+             + product_bops(ch * npos, h, ba, bw, p)     // out
+             + product_bops(npos * npos, h, ba, ba, 0)   // theta phi^T
+             + product_bops(npos * h, npos, ba, ba, 0);  // A g
     c.macs = 3 * h * npos * ch + ch * npos * h + npos * npos * h + npos * h * npos;
     c.params = 3 * (h * ch + h) + (ch * h + ch);
     return c;
@@ -162,10 +171,14 @@ std::vector<OpDef> builtin_ops() {
   ops.push_back(container("sequential", "its children, one after the other", false));
   ops.push_back(container("residual", "x + body(x), the body its children", true));
 
-  OpDef batchnorm{"batchnorm", "batch normalisation of vectors (per feature) or images (per channel)",
+  OpDef batchnorm{"batchnorm",
+                  "batch normalisation of vectors (per feature) or images (per channel)",
                   {real("eps", 1e-5, 0, kBig, "added to the variance"),
                    real("momentum", 0.1, 0, 1, "weight of the batch in the running statistics")},
-                  false, nullptr, nullptr, nullptr};
+                  false,
+                  nullptr,
+                  nullptr,
+                  nullptr};
   batchnorm.shape = [](const LayerSpec& l) {
     if (l.input.size() != 1 && l.input.size() != 3) op_error(l, "expected a vector (F) or an image (C, H, W)");
     return l.input;
@@ -173,8 +186,9 @@ std::vector<OpDef> builtin_ops() {
   batchnorm.cost = [](const LayerSpec& l) { return LayerCost{l.name, 0, 0, 2 * d(l.input[0])}; };
   ops.push_back(std::move(batchnorm));
 
-  OpDef layernorm = elementwise("layernorm", "layer normalisation over all of a sample, with a scale and shift per element",
-                                {real("eps", 1e-5, 0, kBig, "added to the variance")});
+  OpDef layernorm =
+      elementwise("layernorm", "layer normalisation over all of a sample, with a scale and shift per element",
+                  {real("eps", 1e-5, 0, kBig, "added to the variance")});
   layernorm.cost = [](const LayerSpec& l) {
     double n = 1;
     for (auto v : l.input) n *= d(v);
@@ -194,16 +208,17 @@ std::vector<OpDef> builtin_ops() {
   ops.push_back(std::move(softmax));
 
   ops.push_back(elementwise("relu", "max(x, 0)"));
-  ops.push_back(elementwise("leaky_relu", "x, or slope * x below 0", {real("slope", 0.01, -kBig, kBig, "slope below 0")}));
+  ops.push_back(
+      elementwise("leaky_relu", "x, or slope * x below 0", {real("slope", 0.01, -kBig, kBig, "slope below 0")}));
   ops.push_back(elementwise("gelu", "Gaussian error linear unit (tanh form)"));
   ops.push_back(elementwise("tanh", "hyperbolic tangent"));
   ops.push_back(elementwise("sigmoid", "logistic function"));
   ops.push_back(elementwise("identity", "x"));
   ops.push_back(elementwise("dropout", "zeroes each element with probability p while training",
                             {real("p", 0.5, 0, 1, "probability of dropping an element")}));
-  ops.push_back(elementwise("fake_quant", "rounds activations to a fixed-point grid (straight-through gradient)",
-                            {integer("bits", 8, 2, "bits of the grid", 32),
-                             integer("power_of_two", 0, 0, "1: a power-of-two scale", 1)}));
+  ops.push_back(elementwise(
+      "fake_quant", "rounds activations to a fixed-point grid (straight-through gradient)",
+      {integer("bits", 8, 2, "bits of the grid", 32), integer("power_of_two", 0, 0, "1: a power-of-two scale", 1)}));
   return ops;
 }
 

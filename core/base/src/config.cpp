@@ -60,10 +60,8 @@ ConfigTable::ConfigTable(std::shared_ptr<const toml::table> root, const toml::ta
     : ConfigTable(std::move(root), table, std::move(file), std::move(path), std::make_shared<KnownKeys>()) {}
 
 ConfigTable::ConfigTable(std::shared_ptr<const toml::table> root, const toml::table& table,
-                         std::shared_ptr<const std::string> file, std::string path,
-                         std::shared_ptr<KnownKeys> known)
-    : root_(std::move(root)), table_(&table), file_(std::move(file)), path_(std::move(path)),
-      known_(std::move(known)) {
+                         std::shared_ptr<const std::string> file, std::string path, std::shared_ptr<KnownKeys> known)
+    : root_(std::move(root)), table_(&table), file_(std::move(file)), path_(std::move(path)), known_(std::move(known)) {
   const std::lock_guard lock(known_->mutex);
   keys_ = &known_->by_table[table_];
 }
@@ -116,7 +114,11 @@ const toml::node* ConfigTable::node(std::string_view key) const { return lookup(
 namespace {
 
 std::int64_t as_integer(const ConfigTable& c, const toml::node& n, std::string_view key, const Range& r) {
-  if (!n.is_integer()) c.fail_at(n, key, "expected an integer" + (std::isfinite(r.min) || std::isfinite(r.max) ? " " + r.describe() : std::string()) + ", found " + found(n));
+  if (!n.is_integer())
+    c.fail_at(n, key,
+              "expected an integer" +
+                  (std::isfinite(r.min) || std::isfinite(r.max) ? " " + r.describe() : std::string()) + ", found " +
+                  found(n));
   const std::int64_t v = *n.value<std::int64_t>();
   if (!r.contains(static_cast<double>(v)))
     c.fail_at(n, key, "expected an integer " + r.describe() + ", found " + std::to_string(v));
@@ -186,8 +188,7 @@ std::vector<double> ConfigTable::reals(std::string_view key, std::optional<std::
   return out;
 }
 
-std::vector<std::int64_t> ConfigTable::integers(std::string_view key,
-                                                std::optional<std::vector<std::int64_t>> fallback,
+std::vector<std::int64_t> ConfigTable::integers(std::string_view key, std::optional<std::vector<std::int64_t>> fallback,
                                                 Range range) const {
   const toml::node* n = lookup(key);
   if (!n) return missing(*this, key, fallback, "an array of integers");

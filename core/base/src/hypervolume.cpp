@@ -9,9 +9,8 @@ namespace nac {
 namespace {
 
 double hv2(std::vector<Point>& pts, const Point& ref) {
-  std::sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) {
-    return a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]);
-  });
+  std::sort(pts.begin(), pts.end(),
+            [](const Point& a, const Point& b) { return a[0] < b[0] || (a[0] == b[0] && a[1] < b[1]); });
   double volume = 0, best = ref[1];
   for (const auto& p : pts) {
     if (p[1] < best) {

@@ -162,7 +162,10 @@ std::vector<std::string> op_names() {
 std::vector<SettingInfo> describe_attrs(const OpDef& def) {
   std::vector<SettingInfo> out;
   for (const auto& a : def.attrs) {
-    SettingInfo i{a.name, to_string(a.type), a.fallback ? to_string(*a.fallback) : a.required ? "required" : "(see help)",
+    SettingInfo i{a.name, to_string(a.type),
+                  a.fallback   ? to_string(*a.fallback)
+                  : a.required ? "required"
+                               : "(see help)",
                   "", a.help};
     if (a.type != AttrType::String) i.range = range_text(a);
     out.push_back(std::move(i));
@@ -190,7 +193,8 @@ void check_attrs(const LayerSpec& l, const OpDef& def) {
       throw Error("layer '" + l.name + "' (" + l.op + "): unknown attribute '" + key + "'" + did_you_mean(key, names) +
                   "; " + l.op + " takes " + join(names));
     }
-    const bool is_int = std::holds_alternative<std::int64_t>(value), is_string = std::holds_alternative<std::string>(value);
+    const bool is_int = std::holds_alternative<std::int64_t>(value),
+               is_string = std::holds_alternative<std::string>(value);
     const bool fits = a->type == AttrType::String ? is_string : a->type == AttrType::Integer ? is_int : !is_string;
     if (!fits)
       throw Error("layer '" + l.name + "' (" + l.op + "): attribute '" + key + "' must be " + type_text(a->type) +
@@ -198,8 +202,8 @@ void check_attrs(const LayerSpec& l, const OpDef& def) {
     if (!is_string) {
       const double v = to_double(value);
       if (!(v >= a->min && v <= a->max))
-        throw Error("layer '" + l.name + "' (" + l.op + "): attribute '" + key + "' must be " + range_text(*a) + ", found " +
-                    to_string(value));
+        throw Error("layer '" + l.name + "' (" + l.op + "): attribute '" + key + "' must be " + range_text(*a) +
+                    ", found " + to_string(value));
     }
   }
   for (const auto& a : def.attrs)

@@ -23,8 +23,7 @@ std::vector<std::size_t> non_dominated_pairwise(const std::vector<Point>& points
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < points.size(); ++i) {
     bool dominated = false;
-    for (std::size_t j = 0; j < points.size() && !dominated; ++j)
-      dominated = j != i && dominates(points[j], points[i]);
+    for (std::size_t j = 0; j < points.size() && !dominated; ++j) dominated = j != i && dominates(points[j], points[i]);
     if (!dominated) out.push_back(i);
   }
   return out;

@@ -88,16 +88,13 @@ void Parameter::check() const {
 
 namespace {
 // The largest grid point not above high.
-double grid_top(double low, double high, double step) {
-  return low + step * std::floor((high - low) / step + 1e-9);
-}
+double grid_top(double low, double high, double step) { return low + step * std::floor((high - low) / step + 1e-9); }
 }  // namespace
 
 double Parameter::internal_low() const {
   switch (kind_) {
     case ParamKind::Categorical: return -0.5;
-    case ParamKind::Int:
-      return log_ ? std::log(low_ - 0.5) : low_ - step_ / 2;
+    case ParamKind::Int: return log_ ? std::log(low_ - 0.5) : low_ - step_ / 2;
     case ParamKind::Float:
       if (log_) return std::log(low_);
       return step_ > 0 ? low_ - step_ / 2 : low_;
@@ -108,8 +105,7 @@ double Parameter::internal_low() const {
 double Parameter::internal_high() const {
   switch (kind_) {
     case ParamKind::Categorical: return static_cast<double>(choices_.size()) - 0.5;
-    case ParamKind::Int:
-      return log_ ? std::log(high_ + 0.5) : grid_top(low_, high_, step_) + step_ / 2;
+    case ParamKind::Int: return log_ ? std::log(high_ + 0.5) : grid_top(low_, high_, step_) + step_ / 2;
     case ParamKind::Float:
       if (log_) return std::log(high_);
       return step_ > 0 ? grid_top(low_, high_, step_) + step_ / 2 : high_;
@@ -164,8 +160,7 @@ bool Parameter::contains(const Value& v) const {
 }
 
 double Parameter::to_internal(const Value& v) const {
-  if (!contains(v))
-    throw Error("parameter '" + name_ + "': value " + to_string(v) + " is not " + describe());
+  if (!contains(v)) throw Error("parameter '" + name_ + "': value " + to_string(v) + " is not " + describe());
   if (kind_ == ParamKind::Categorical)
     return static_cast<double>(std::find(choices_.begin(), choices_.end(), v) - choices_.begin());
   const double x = to_double(v);
@@ -193,21 +188,20 @@ void SearchSpace::add(Parameter p) {
                   "', which is not defined before it");
     const Parameter& q = params_[*idx];
     if (q.kind() == ParamKind::Float)
-      throw Error("parameter '" + p.name() + "': a condition needs an integer or categorical parent, '" +
-                  c->parent + "' is a float");
+      throw Error("parameter '" + p.name() + "': a condition needs an integer or categorical parent, '" + c->parent +
+                  "' is a float");
     if (c->values.empty()) throw Error("parameter '" + p.name() + "': its condition lists no values");
     for (const auto& v : c->values)
       if (!q.contains(v))
-        throw Error("parameter '" + p.name() + "': its condition value " + to_string(v) + " is not " +
-                    q.describe() + " (the domain of '" + c->parent + "')");
+        throw Error("parameter '" + p.name() + "': its condition value " + to_string(v) + " is not " + q.describe() +
+                    " (the domain of '" + c->parent + "')");
     parent = static_cast<int>(*idx);
   }
   params_.push_back(std::move(p));
   parent_.push_back(parent);
 }
 
-void SearchSpace::add_subspace(const std::string& prefix, const SearchSpace& sub,
-                               std::optional<Condition> condition) {
+void SearchSpace::add_subspace(const std::string& prefix, const SearchSpace& sub, std::optional<Condition> condition) {
   for (const Parameter& q : sub.params_) {
     Parameter p = q;
     p.name_ = prefix + "." + q.name_;
@@ -284,8 +278,8 @@ void SearchSpace::validate(const Assignment& a) const {
     }
     if (on[i] && !a.has(p.name())) throw Error("parameter '" + p.name() + "' is active but not set");
     if (!on[i] && a.has(p.name()))
-      throw Error("parameter '" + p.name() + "' is set but inactive: it applies only when '" +
-                  p.condition()->parent + "' is one of " + describe_values(p.condition()->values));
+      throw Error("parameter '" + p.name() + "' is set but inactive: it applies only when '" + p.condition()->parent +
+                  "' is one of " + describe_values(p.condition()->values));
     if (on[i] && !p.contains(a.at(p.name())))
       throw Error("parameter '" + p.name() + "': value " + to_string(a.at(p.name())) + " is not " + p.describe());
   }

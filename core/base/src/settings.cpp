@@ -28,14 +28,36 @@ std::string text(const T& v) {
   return number(v);
 }
 
-template <class T> constexpr const char* type_name();
-template <> constexpr const char* type_name<std::int64_t>() { return "integer"; }
-template <> constexpr const char* type_name<double>() { return "real"; }
-template <> constexpr const char* type_name<bool>() { return "boolean"; }
-template <> constexpr const char* type_name<std::string>() { return "string"; }
-template <> constexpr const char* type_name<std::vector<std::int64_t>>() { return "integers"; }
-template <> constexpr const char* type_name<std::vector<double>>() { return "reals"; }
-template <> constexpr const char* type_name<std::vector<std::string>>() { return "strings"; }
+template <class T>
+constexpr const char* type_name();
+template <>
+constexpr const char* type_name<std::int64_t>() {
+  return "integer";
+}
+template <>
+constexpr const char* type_name<double>() {
+  return "real";
+}
+template <>
+constexpr const char* type_name<bool>() {
+  return "boolean";
+}
+template <>
+constexpr const char* type_name<std::string>() {
+  return "string";
+}
+template <>
+constexpr const char* type_name<std::vector<std::int64_t>>() {
+  return "integers";
+}
+template <>
+constexpr const char* type_name<std::vector<double>>() {
+  return "reals";
+}
+template <>
+constexpr const char* type_name<std::vector<std::string>>() {
+  return "strings";
+}
 
 template <class T>
 constexpr bool is_number() {
@@ -92,8 +114,8 @@ SettingInfo describe(const Setting<T>& s) {
   return info;
 }
 
-#define NAC_SETTING_TYPE(T)                                                  \
-  template NAC_API T ConfigTable::get<T>(const Setting<T>&) const;          \
+#define NAC_SETTING_TYPE(T)                                                                \
+  template NAC_API T ConfigTable::get<T>(const Setting<T>&) const;                         \
   template NAC_API std::optional<T> ConfigTable::get_optional<T>(const Setting<T>&) const; \
   template NAC_API SettingInfo describe<T>(const Setting<T>&);
 NAC_SETTING_TYPE(std::int64_t)

@@ -159,7 +159,8 @@ constexpr char kHdf5Magic[] = "\x89HDF\r\n\x1a\n";
 
 std::string lower_extension(const fs::path& file) {
   std::string ext = file.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return ext;
 }
 
@@ -210,9 +211,10 @@ std::unique_ptr<ArrayFile> ArrayFile::open(const fs::path& file) {
   std::string head;
   {
     const InFile in(file);
-    if (in.size() == 0) fail(file, std::string("empty file (0 bytes); expected ") +
-                                       (by_extension(file) == Format::Unknown ? "a .npy, .npz or HDF5 file"
-                                                                              : format_name(by_extension(file))));
+    if (in.size() == 0)
+      fail(file,
+           std::string("empty file (0 bytes); expected ") +
+               (by_extension(file) == Format::Unknown ? "a .npy, .npz or HDF5 file" : format_name(by_extension(file))));
     head.resize(static_cast<std::size_t>(std::min<std::uint64_t>(in.size(), 8)));
     in.read_at(0, head.data(), head.size(), "the magic bytes");
   }
@@ -225,12 +227,12 @@ std::unique_ptr<ArrayFile> ArrayFile::open(const fs::path& file) {
   if (ext == Format::Hdf5 && head.size() == 8) return open_hdf5(file);
   const char* magic = ext == Format::Npy ? kNpyMagic : ext == Format::Npz ? kZipLocal : kHdf5Magic;
   if (ext != Format::Unknown && prefix_of(head, magic))
-    fail(file, "truncated: only " + std::to_string(head.size()) + " bytes, the start of a " + format_name(ext) +
-                   " file");
+    fail(file,
+         "truncated: only " + std::to_string(head.size()) + " bytes, the start of a " + format_name(ext) + " file");
   fail(file, "not a .npy, .npz or HDF5 file: it starts with bytes " + hex(head) +
                  (ext == Format::Unknown ? std::string()
-                                         : std::string(", not the ") + format_name(ext) + " signature " +
-                                               hex(magic) + " its extension promises"));
+                                         : std::string(", not the ") + format_name(ext) + " signature " + hex(magic) +
+                                               " its extension promises"));
 }
 
 void write_arrays(const fs::path& file, const std::vector<Array>& arrays) {

@@ -130,7 +130,8 @@ std::string metadata_problem(hid_t d, hid_t type, Dataset& ds) {
   if (c != H5T_INTEGER && c != H5T_FLOAT) return "";  // not read
   const std::size_t size = H5Tget_size(type), precision = H5Tget_precision(type);
   const int offset = H5Tget_offset(type);
-  if (size < 1 || size > 16 || (c == H5T_FLOAT && size < 2)) return "a value size of " + std::to_string(size) + " bytes";
+  if (size < 1 || size > 16 || (c == H5T_FLOAT && size < 2))
+    return "a value size of " + std::to_string(size) + " bytes";
   if (precision < 1 || offset < 0 || precision + static_cast<std::size_t>(offset) > 8 * size)
     return "a type of " + std::to_string(precision) + " bits at bit " + std::to_string(offset) + " in " +
            std::to_string(size) + " bytes";
@@ -336,9 +337,9 @@ void write_hdf5(const fs::path& file, const fs::path& tmp, const std::vector<Arr
   if (!h5.ok()) fail(file, "cannot create " + tmp.string() + ": " + reason());
   for (const ArrayView& a : arrays) {
     const std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
-    const Id space(a.shape.empty() ? H5Screate(H5S_SCALAR)
-                                   : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                   H5Sclose);
+    const Id space(
+        a.shape.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+        H5Sclose);
     if (!space.ok()) fail(file, "dataset '" + a.name + "' of shape " + to_string(a.shape) + ": " + reason());
     Id d(H5Dcreate2(h5.get(), a.name.c_str(), H5T_IEEE_F32LE, space.get(), links.get(), H5P_DEFAULT, H5P_DEFAULT),
          H5Dclose);

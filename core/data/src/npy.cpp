@@ -183,8 +183,7 @@ void set_dtype(NpyHeader& h, const PyValue& descr, const std::string& where) {
   const std::string& d = descr.str;
   const char order = d.empty() ? '=' : d[0];
   const std::string code = (order == '<' || order == '>' || order == '|' || order == '=') ? d.substr(1) : d;
-  const std::string supported =
-      "supported: little-endian bool, int8/16/32/64, uint8/16/32/64, float16/32/64";
+  const std::string supported = "supported: little-endian bool, int8/16/32/64, uint8/16/32/64, float16/32/64";
   for (const DTypeInfo& t : kDTypes) {
     if (code != t.code) continue;
     if (order == '>' && code[1] != '1')
@@ -265,7 +264,8 @@ std::string py_shape(const Shape& shape) {
 // Reads a file sequentially from an offset.
 class FileReader final : public ByteReader {
  public:
-  FileReader(const InFile& in, std::uint64_t offset, std::string what) : in_(in), pos_(offset), what_(std::move(what)) {}
+  FileReader(const InFile& in, std::uint64_t offset, std::string what)
+      : in_(in), pos_(offset), what_(std::move(what)) {}
   void read_exact(char* dst, std::size_t n) override {
     in_.read_at(pos_, dst, n, what_);
     pos_ += n;
@@ -361,8 +361,8 @@ std::uint64_t npy_header_size(const std::string& where, const char* bytes, std::
   if (length > kMaxHeader)
     throw Error(where + ": corrupt .npy header: it claims to be " + std::to_string(length) + " bytes long");
   if (prefix + length > available)
-    throw Error(where + ": truncated: the .npy header is " + std::to_string(prefix + length) + " bytes, there are only " +
-                std::to_string(available));
+    throw Error(where + ": truncated: the .npy header is " + std::to_string(prefix + length) +
+                " bytes, there are only " + std::to_string(available));
   return prefix + length;
 }
 

@@ -96,11 +96,10 @@ class MemberReader final : public ByteReader {
 
   void read_exact(char* dst, std::size_t n) override {
     if (n > m_.size - produced_)
-      fail(in_.path(), "truncated: " + what_ + " holds " + std::to_string(m_.size) + " bytes, fewer than its array needs");
-    if (m_.method == 0)
-      in_.read_at(m_.data_start + produced_, dst, n, what_);
-    else
-      inflate_into(dst, n);
+      fail(in_.path(),
+           "truncated: " + what_ + " holds " + std::to_string(m_.size) + " bytes, fewer than its array needs");
+    if (m_.method == 0) in_.read_at(m_.data_start + produced_, dst, n, what_);
+    else inflate_into(dst, n);
     if (check_crc_) crc_ = crc_update(crc_, dst, n);
     produced_ += n;
   }
@@ -135,9 +134,7 @@ class MemberReader final : public ByteReader {
   }
 
  private:
-  [[noreturn]] void corrupt(const std::string& what) const {
-    fail(in_.path(), "corrupt " + what_ + ": " + what);
-  }
+  [[noreturn]] void corrupt(const std::string& what) const { fail(in_.path(), "corrupt " + what_ + ": " + what); }
 
   // One call of inflate, refilling its input first if needed.
   void step() {
@@ -164,7 +161,8 @@ class MemberReader final : public ByteReader {
       const auto chunk = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
       z_.avail_out = chunk;
       while (z_.avail_out > 0) {
-        if (stream_end_) corrupt("the deflated data ends before the member's size of " + std::to_string(m_.size) + " bytes");
+        if (stream_end_)
+          corrupt("the deflated data ends before the member's size of " + std::to_string(m_.size) + " bytes");
         step();
       }
       n -= chunk;
@@ -302,7 +300,8 @@ class NpzFile final : public ArrayFile {
     if (cd_offset > cd_limit || cd_size > cd_limit - cd_offset)
       corrupt("the central directory (" + std::to_string(cd_size) + " bytes at " + std::to_string(cd_offset) +
               ") lies outside the file");
-    if (entries > cd_size / 46) corrupt("the central directory is too small for its " + std::to_string(entries) + " entries");
+    if (entries > cd_size / 46)
+      corrupt("the central directory is too small for its " + std::to_string(entries) + " entries");
 
     const std::string cd = read_bytes(cd_offset, cd_size, "the ZIP central directory");
     Cursor c(cd, where, "the central directory");
@@ -437,7 +436,8 @@ void write_npz(const fs::path& file, const fs::path& tmp, const std::vector<Arra
   OutFile out(file, tmp);
   for (const ArrayView& a : arrays) {
     Written w{a.name + ".npy", 0, 0, out.offset(), false};
-    if (w.zip_name.size() > 0xffff) fail(file, "array name '" + a.name.substr(0, 40) + "...' is too long for a ZIP archive");
+    if (w.zip_name.size() > 0xffff)
+      fail(file, "array name '" + a.name.substr(0, 40) + "...' is too long for a ZIP archive");
     for (const char ch : w.zip_name) w.utf8 |= static_cast<unsigned char>(ch) >= 0x80;
     const std::string header = npy_float32_header(a.shape);
     const std::size_t data_bytes = a.values.size() * sizeof(float);

@@ -34,7 +34,8 @@ class Activation final : public Layer {
       }
       case Kind::Gelu:  // exact: x * Phi(x)
 #pragma omp parallel for schedule(static)
-        for (std::int64_t i = 0; i < n; ++i) out[i] = 0.5f * in[i] * (1.0f + std::erf(in[i] * static_cast<float>(M_SQRT1_2)));
+        for (std::int64_t i = 0; i < n; ++i)
+          out[i] = 0.5f * in[i] * (1.0f + std::erf(in[i] * static_cast<float>(M_SQRT1_2)));
         break;
       case Kind::Tanh:
 #pragma omp parallel for schedule(static)
@@ -44,9 +45,7 @@ class Activation final : public Layer {
 #pragma omp parallel for schedule(static)
         for (std::int64_t i = 0; i < n; ++i) out[i] = 1.0f / (1.0f + std::exp(-in[i]));
         break;
-      case Kind::Identity:
-        y = x;
-        break;
+      case Kind::Identity: y = x; break;
     }
   }
 
@@ -86,9 +85,7 @@ class Activation final : public Layer {
 #pragma omp parallel for simd schedule(static)
         for (std::int64_t i = 0; i < n; ++i) d[i] = g[i] * out[i] * (1.0f - out[i]);
         break;
-      case Kind::Identity:
-        *dx = dy;
-        break;
+      case Kind::Identity: *dx = dy; break;
     }
   }
 
@@ -101,13 +98,13 @@ class Activation final : public Layer {
 
 std::unique_ptr<Layer> make_activation(const LayerSpec& spec) {
   const std::string& op = spec.op;
-  const Kind k = op == "relu" ? Kind::Relu
+  const Kind k = op == "relu"         ? Kind::Relu
                  : op == "leaky_relu" ? Kind::LeakyRelu
-                 : op == "gelu" ? Kind::Gelu
-                 : op == "tanh" ? Kind::Tanh
-                 : op == "sigmoid" ? Kind::Sigmoid
-                 : op == "identity" ? Kind::Identity
-                 : throw Error("layer '" + spec.name + "': '" + op + "' is not an activation");
+                 : op == "gelu"       ? Kind::Gelu
+                 : op == "tanh"       ? Kind::Tanh
+                 : op == "sigmoid"    ? Kind::Sigmoid
+                 : op == "identity"   ? Kind::Identity
+                                      : throw Error("layer '" + spec.name + "': '" + op + "' is not an activation");
   return std::make_unique<Activation>(spec, k);
 }
 

@@ -119,8 +119,8 @@ class Attention final : public Layer {
  private:
   // Copies theta, phi and g (effective weights) into the fused convolution, when they changed.
   void pack_weights() {
-    const std::uint64_t v = theta_.version() + phi_.version() + g_.version() + theta_b_.version() +
-                            phi_b_.version() + g_b_.version();
+    const std::uint64_t v =
+        theta_.version() + phi_.version() + g_.version() + theta_b_.version() + phi_b_.version() + g_b_.version();
     if (v == packed_version_) return;
     packed_version_ = v;
     auto qp = qkv_.params();

@@ -13,8 +13,9 @@ class Sequential final : public Layer {
     // A convolution followed by relu or leaky_relu (slope >= 0) runs as one fused layer.
     const auto& c = spec.children;
     for (std::size_t k = 0; k < c.size(); ++k) {
-      const bool fusable = c[k].op == "conv2d" && k + 1 < c.size() &&
-                           (c[k + 1].op == "relu" || (c[k + 1].op == "leaky_relu" && attr_real(c[k + 1], "slope", 0.01) >= 0));
+      const bool fusable =
+          c[k].op == "conv2d" && k + 1 < c.size() &&
+          (c[k + 1].op == "relu" || (c[k + 1].op == "leaky_relu" && attr_real(c[k + 1], "slope", 0.01) >= 0));
       if (fusable) {
         children_.push_back(make_conv2d_fused(c[k], c[k + 1]));
         ++k;

@@ -45,7 +45,8 @@ void Conv2d::initialize(Rng& rng) {
   const float bound = 1.0f / std::sqrt(static_cast<float>(in_c_ / groups_ * kernel_ * kernel_));
   for (std::size_t i = 0; i < weight_.value().size(); ++i)
     weight_.value()[i] = static_cast<float>(rng.uniform(-bound, bound));
-  for (std::size_t i = 0; i < bias_.value().size(); ++i) bias_.value()[i] = static_cast<float>(rng.uniform(-bound, bound));
+  for (std::size_t i = 0; i < bias_.value().size(); ++i)
+    bias_.value()[i] = static_cast<float>(rng.uniform(-bound, bound));
   weight_.refresh();
 }
 
@@ -145,7 +146,8 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const Context& ctx) {
   p.src.set_data_handle(const_cast<float*>(x.data()));
   p.dst.set_data_handle(y.data());
   p.bias.set_data_handle(const_cast<float*>(has_bias_ ? bias_.effective().data() : zero_bias_.data()));
-  p.fwd.execute(s, {{DNNL_ARG_SRC, p.src}, {DNNL_ARG_WEIGHTS, p.weights_fwd}, {DNNL_ARG_BIAS, p.bias}, {DNNL_ARG_DST, p.dst}});
+  p.fwd.execute(
+      s, {{DNNL_ARG_SRC, p.src}, {DNNL_ARG_WEIGHTS, p.weights_fwd}, {DNNL_ARG_BIAS, p.bias}, {DNNL_ARG_DST, p.dst}});
   s.wait();
 }
 
@@ -177,11 +179,14 @@ void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor
       p.bwd_version = weight_.version();
     }
     p.diff_src.set_data_handle(dx->data());
-    p.bwd_data.execute(s, {{DNNL_ARG_DIFF_SRC, p.diff_src}, {DNNL_ARG_WEIGHTS, p.weights_bwd}, {DNNL_ARG_DIFF_DST, p.diff_dst}});
+    p.bwd_data.execute(
+        s, {{DNNL_ARG_DIFF_SRC, p.diff_src}, {DNNL_ARG_WEIGHTS, p.weights_bwd}, {DNNL_ARG_DIFF_DST, p.diff_dst}});
   }
   p.diff_weights_user.set_data_handle(weight_.grad().data());
   p.diff_bias.set_data_handle(has_bias_ ? bias_.grad().data() : zero_bias_.data());
-  p.bwd_weights.execute(s, {{DNNL_ARG_SRC, p.src}, {DNNL_ARG_DIFF_WEIGHTS, p.diff_weights}, {DNNL_ARG_DIFF_BIAS, p.diff_bias},
+  p.bwd_weights.execute(s, {{DNNL_ARG_SRC, p.src},
+                            {DNNL_ARG_DIFF_WEIGHTS, p.diff_weights},
+                            {DNNL_ARG_DIFF_BIAS, p.diff_bias},
                             {DNNL_ARG_DIFF_DST, p.diff_dst}});
   if (p.diff_reorder) p.from_diff.execute(s, p.diff_weights, p.diff_weights_user);
   s.wait();

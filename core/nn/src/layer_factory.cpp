@@ -17,12 +17,12 @@ namespace {
 
 bool attach_builtin_layers() {
   const std::pair<const char*, LayerMaker> layers[] = {
-      {"conv2d", make_conv2d},       {"linear", make_linear},         {"relu", make_activation},
+      {"conv2d", make_conv2d},         {"linear", make_linear},       {"relu", make_activation},
       {"leaky_relu", make_activation}, {"gelu", make_activation},     {"tanh", make_activation},
-      {"sigmoid", make_activation},  {"identity", make_activation},   {"softmax", make_softmax},
-      {"flatten", make_flatten},     {"dropout", make_dropout},       {"fake_quant", make_fake_quant},
-      {"batchnorm", make_batchnorm}, {"layernorm", make_layernorm},   {"maxpool2d", make_pooling},
-      {"avgpool2d", make_pooling},   {"attention", make_attention},   {"sequential", make_sequential},
+      {"sigmoid", make_activation},    {"identity", make_activation}, {"softmax", make_softmax},
+      {"flatten", make_flatten},       {"dropout", make_dropout},     {"fake_quant", make_fake_quant},
+      {"batchnorm", make_batchnorm},   {"layernorm", make_layernorm}, {"maxpool2d", make_pooling},
+      {"avgpool2d", make_pooling},     {"attention", make_attention}, {"sequential", make_sequential},
       {"residual", make_sequential},
   };
   for (const auto& [op, maker] : layers) set_op_layer(op, maker);

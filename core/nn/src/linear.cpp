@@ -25,8 +25,10 @@ class Linear final : public Layer {
 
   void initialize(Rng& rng) override {
     const float bound = 1.0f / std::sqrt(static_cast<float>(in_));
-    for (std::size_t i = 0; i < weight_.value().size(); ++i) weight_.value()[i] = static_cast<float>(rng.uniform(-bound, bound));
-    for (std::size_t i = 0; i < bias_.value().size(); ++i) bias_.value()[i] = static_cast<float>(rng.uniform(-bound, bound));
+    for (std::size_t i = 0; i < weight_.value().size(); ++i)
+      weight_.value()[i] = static_cast<float>(rng.uniform(-bound, bound));
+    for (std::size_t i = 0; i < bias_.value().size(); ++i)
+      bias_.value()[i] = static_cast<float>(rng.uniform(-bound, bound));
     weight_.refresh();
   }
 

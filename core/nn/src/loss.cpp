@@ -47,7 +47,8 @@ double compute_loss(const Loss& loss, const Tensor& y, const Tensor& t, Tensor* 
         if (indices) {
           const auto label = static_cast<std::int64_t>(t[static_cast<std::size_t>(i)]);
           if (label < 0 || label >= c)
-            throw Error("cross_entropy: class index " + std::to_string(label) + " outside [0, " + std::to_string(c) + ")");
+            throw Error("cross_entropy: class index " + std::to_string(label) + " outside [0, " + std::to_string(c) +
+                        ")");
           target = label == j ? 1.0 : 0.0;
         } else {
           target = t[static_cast<std::size_t>(i * c + j)];
@@ -68,8 +69,14 @@ double compute_loss(const Loss& loss, const Tensor& y, const Tensor& t, Tensor* 
     const double d = static_cast<double>(y[i]) - t[i];
     double g;
     switch (loss.kind) {
-      case LossKind::Mse: total += d * d; g = 2 * d; break;
-      case LossKind::L1: total += std::abs(d); g = d > 0 ? 1 : d < 0 ? -1 : 0; break;
+      case LossKind::Mse:
+        total += d * d;
+        g = 2 * d;
+        break;
+      case LossKind::L1:
+        total += std::abs(d);
+        g = d > 0 ? 1 : d < 0 ? -1 : 0;
+        break;
       default:
         if (std::abs(d) < delta) total += 0.5 * d * d, g = d;
         else total += delta * (std::abs(d) - 0.5 * delta), g = d > 0 ? delta : -delta;

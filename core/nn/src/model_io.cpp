@@ -62,7 +62,8 @@ void save_model(Model& model, const fs::path& file) {
     out.write(reinterpret_cast<const char*>(&h), 8);
     out.write(header.data(), static_cast<std::streamsize>(header.size()));
     for (const auto& e : all)
-      out.write(reinterpret_cast<const char*>(e.tensor->data()), static_cast<std::streamsize>(e.tensor->size() * sizeof(float)));
+      out.write(reinterpret_cast<const char*>(e.tensor->data()),
+                static_cast<std::streamsize>(e.tensor->size() * sizeof(float)));
     if (!out) throw Error(file.string() + ": writing failed (disk full?)");
   }
   fs::rename(tmp, file);  // a crash never leaves a half-written model under the real name

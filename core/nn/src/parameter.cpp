@@ -29,7 +29,8 @@ void Param::refresh() {
     src = effective_.data();
   }
   if (quantizer_) {
-    const std::size_t channels = quantizer_->per_channel && value_.rank() > 0 ? static_cast<std::size_t>(value_.dim(0)) : 1;
+    const std::size_t channels =
+        quantizer_->per_channel && value_.rank() > 0 ? static_cast<std::size_t>(value_.dim(0)) : 1;
     fake_quantize(src, effective_.data(), value_.size(), channels, *quantizer_);
   }
 }

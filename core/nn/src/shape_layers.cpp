@@ -67,7 +67,8 @@ class Softmax final : public Layer {
 class Dropout final : public Layer {
  public:
   explicit Dropout(const LayerSpec& spec) : Layer(spec), p_(attr_real(spec, "p", 0.5)) {
-    if (!(p_ >= 0 && p_ < 1)) throw Error("layer '" + spec.name + "': dropout p must be in [0, 1), found " + std::to_string(p_));
+    if (!(p_ >= 0 && p_ < 1))
+      throw Error("layer '" + spec.name + "': dropout p must be in [0, 1), found " + std::to_string(p_));
   }
   void forward(const Tensor& x, Tensor& y, const Context& ctx) override {
     y = x;

@@ -128,7 +128,8 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
       if (!std::isfinite(l)) {
         result.status = TrainStatus::Diverged;
         char buf[200];
-        std::snprintf(buf, sizeof buf, "training diverged: the loss became %s at epoch %d, batch %zu (learning rate %g)",
+        std::snprintf(buf, sizeof buf,
+                      "training diverged: the loss became %s at epoch %d, batch %zu (learning rate %g)",
                       std::isnan(l) ? "NaN" : "infinite", epoch + 1, from / static_cast<std::size_t>(c.batch) + 1, lr);
         result.message = buf;
         break;

@@ -13,7 +13,8 @@ const std::vector<std::string> kActivations{"none", "relu", "gelu", "leaky_relu"
 
 ArchitectureTemplate::ArchitectureTemplate(const ConfigTable& t, const Registry& registry, Shape input, Shape output)
     : input_(std::move(input)), output_(std::move(output)), space_(std::make_shared<SearchSpace>()) {
-  if (output_.size() != 1) throw Error("the architecture template needs a task with vector targets, found " + to_string(output_));
+  if (output_.size() != 1)
+    throw Error("the architecture template needs a task with vector targets, found " + to_string(output_));
   slots_ = t.integer("slots", 3, Range::between(0, 64));
   slot_blocks_ = t.strings("blocks", std::vector<std::string>{"conv", "conv_attention", "none"});
   if (slots_ > 0 && slot_blocks_.empty()) t.fail("blocks", "needs at least one block type");
@@ -62,7 +63,8 @@ ModelSpec ArchitectureTemplate::build(const Assignment& a) const {
   m.input = input_;
   try {
     if (!projection_channels_.empty()) {
-      const Value channels = projection_channels_.size() > 1 ? a.at("projection.channels") : projection_channels_.front();
+      const Value channels =
+          projection_channels_.size() > 1 ? a.at("projection.channels") : projection_channels_.front();
       append_layer(m, "conv2d", "projection", {{"out_channels", channels}, {"kernel", projection_kernel_}});
       if (projection_activation_ != "none") append_layer(m, projection_activation_, "projection.act");
     }

@@ -153,8 +153,9 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
       for (const auto& n : registry.names(PluginKind::Objective)) all.push_back(n);
       throw Error(o.where + ": unknown objective '" + o.name + "'" + did_you_mean(o.name, all) + "; task '" +
                   ex.task.name + "' reports " + join(metric_names) +
-                  (registry.names(PluginKind::Objective).empty() ? std::string()
-                                                                 : "; objective plugins: " + join(registry.names(PluginKind::Objective))));
+                  (registry.names(PluginKind::Objective).empty()
+                       ? std::string()
+                       : "; objective plugins: " + join(registry.names(PluginKind::Objective))));
     }
     o.config.allow("name");
     o.config.finish();
@@ -191,7 +192,8 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
   if (s.architecture)
     for (const char* m : {"train_seconds", "epochs", "val_loss", "parameters"}) known.emplace_back(m);
   for (std::size_t i = known.size(); i-- > 0;)  // each name once, first place kept
-    if (std::find(known.begin(), known.begin() + static_cast<std::ptrdiff_t>(i), known[i]) != known.begin() + static_cast<std::ptrdiff_t>(i))
+    if (std::find(known.begin(), known.begin() + static_cast<std::ptrdiff_t>(i), known[i]) !=
+        known.begin() + static_cast<std::ptrdiff_t>(i))
       known.erase(known.begin() + static_cast<std::ptrdiff_t>(i));
   check_constraint_names(ex.constraints, known);
   s.constraints = ex.constraints;

@@ -55,7 +55,8 @@ void write_pareto_plot(const std::filesystem::path& file, const std::vector<Tria
   auto py = [&](double v) { return H - B - (v - y0) / (y1 - y0) * (H - T - B); };
 
   std::ofstream out(file);
-  out << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H << "' font-family='sans-serif' font-size='12'>\n"
+  out << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H
+      << "' font-family='sans-serif' font-size='12'>\n"
       << "<rect width='100%' height='100%' fill='white'/>\n"
       << "<text x='" << W / 2 << "' y='22' text-anchor='middle' font-size='15'>" << escape(names[0]) << " against "
       << escape(names[1]) << ": " << ok.size() + infeasible.size() << " trials, " << front.size() << " non-dominated"
@@ -73,8 +74,8 @@ void write_pareto_plot(const std::filesystem::path& file, const std::vector<Tria
   }
   out << "<text x='" << (L + W - R) / 2 << "' y='" << H - 15 << "' text-anchor='middle'>" << escape(names[1])
       << (logx ? " (log scale)" : "") << "</text>\n"
-      << "<text transform='translate(18," << (T + H - B) / 2 << ") rotate(-90)' text-anchor='middle'>" << escape(names[0])
-      << "</text>\n";
+      << "<text transform='translate(18," << (T + H - B) / 2 << ") rotate(-90)' text-anchor='middle'>"
+      << escape(names[0]) << "</text>\n";
   for (std::size_t i : ok)
     out << "<circle cx='" << px(trials[i].objectives[1]) << "' cy='" << py(trials[i].objectives[0])
         << "' r='3' fill='#999' fill-opacity='0.6'/>\n";
@@ -83,7 +84,8 @@ void write_pareto_plot(const std::filesystem::path& file, const std::vector<Tria
       out << "<path d='M" << px(trials[i].objectives[1]) - 3 << "," << py(trials[i].objectives[0]) - 3
           << " l6,6 m0,-6 l-6,6' stroke='#bbb' stroke-width='1.5'/>\n";
   std::vector<std::size_t> f = front;
-  std::sort(f.begin(), f.end(), [&](std::size_t p, std::size_t q) { return trials[p].objectives[1] < trials[q].objectives[1]; });
+  std::sort(f.begin(), f.end(),
+            [&](std::size_t p, std::size_t q) { return trials[p].objectives[1] < trials[q].objectives[1]; });
   out << "<polyline fill='none' stroke='#c00' stroke-width='1.5' points='";
   for (std::size_t i : f) out << px(trials[i].objectives[1]) << "," << py(trials[i].objectives[0]) << " ";
   out << "'/>\n";

@@ -44,9 +44,10 @@ void check_versions(const PluginInfo& info, const std::string& name) {
   const std::string here = "this is nac " NAC_VERSION " (plugin ABI " + std::to_string(kAbiVersion) + ")";
   if (info.abi_version != kAbiVersion) {
     // Only from ABI 4 on is the second member the nac version; an older layout cannot be read.
-    const std::string built = info.abi_version >= 4 && info.abi_version < 1000 && info.nac_version
-                                  ? "nac " + std::string(info.nac_version) + " (plugin ABI " + std::to_string(info.abi_version) + ")"
-                                  : "nac plugin ABI " + std::to_string(info.abi_version);
+    const std::string built =
+        info.abi_version >= 4 && info.abi_version < 1000 && info.nac_version
+            ? "nac " + std::string(info.nac_version) + " (plugin ABI " + std::to_string(info.abi_version) + ")"
+            : "nac plugin ABI " + std::to_string(info.abi_version);
     throw Error("plugin " + name + ": built for " + built + "; " + here + "; rebuild the plugin against this nac");
   }
   const std::string theirs = info.nac_version ? info.nac_version : "";

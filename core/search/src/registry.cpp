@@ -32,11 +32,13 @@ template <class F>
 void Registry::add(Table<F>& table, PluginKind kind, const std::string& name, F f, std::string description,
                    std::vector<SettingInfo> settings) {
   if (name.empty()) throw Error(describe_origin(current_) + " registers a " + to_string(kind) + " with an empty name");
-  if (!f) throw Error(describe_origin(current_) + " registers " + to_string(kind) + " '" + name + "' without a factory");
+  if (!f)
+    throw Error(describe_origin(current_) + " registers " + to_string(kind) + " '" + name + "' without a factory");
   if (auto it = table.find(name); it != table.end())
-    throw Error(describe_origin(current_) + " registers " + to_string(kind) + " '" + name +
-                "', which " + describe_origin(it->second.entry.origin) + " already registered");
-  table.emplace(name, Slot<F>{std::move(f), RegistryEntry{kind, name, std::move(description), current_, std::move(settings)}});
+    throw Error(describe_origin(current_) + " registers " + to_string(kind) + " '" + name + "', which " +
+                describe_origin(it->second.entry.origin) + " already registered");
+  table.emplace(
+      name, Slot<F>{std::move(f), RegistryEntry{kind, name, std::move(description), current_, std::move(settings)}});
   added_.emplace_back(kind, name);
 }
 
@@ -100,11 +102,17 @@ void Registry::add_op(OpDef op) {
   added_.emplace_back(PluginKind::Op, name);
 }
 
-const StrategyFactory& Registry::strategy(const std::string& n) const { return find(strategies_, PluginKind::Strategy, n); }
+const StrategyFactory& Registry::strategy(const std::string& n) const {
+  return find(strategies_, PluginKind::Strategy, n);
+}
 const TaskFactory& Registry::task(const std::string& n) const { return find(tasks_, PluginKind::Task, n); }
 const BlockFactory& Registry::block(const std::string& n) const { return find(blocks_, PluginKind::Block, n); }
-const ObjectiveFactory& Registry::objective(const std::string& n) const { return find(objectives_, PluginKind::Objective, n); }
-const CompressorFactory& Registry::compressor(const std::string& n) const { return find(compressors_, PluginKind::Compressor, n); }
+const ObjectiveFactory& Registry::objective(const std::string& n) const {
+  return find(objectives_, PluginKind::Objective, n);
+}
+const CompressorFactory& Registry::compressor(const std::string& n) const {
+  return find(compressors_, PluginKind::Compressor, n);
+}
 const BackendFactory& Registry::backend(const std::string& n) const { return find(backends_, PluginKind::Backend, n); }
 
 std::vector<RegistryEntry> Registry::entries() const {

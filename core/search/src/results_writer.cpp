@@ -106,7 +106,8 @@ TrialRecord ResultsWriter::from_json(const nlohmann::json& j) const {
   TrialRecord r;
   r.id = j.at("trial").get<std::uint64_t>();
   r.status = j.at("status").get<std::string>() == "complete" ? TrialStatus::Complete : TrialStatus::Failed;
-  for (const auto& [k, v] : j.at("params").items()) r.params.set(k, json_value(v, "trial " + std::to_string(r.id) + " params." + k));
+  for (const auto& [k, v] : j.at("params").items())
+    r.params.set(k, json_value(v, "trial " + std::to_string(r.id) + " params." + k));
   if (r.status == TrialStatus::Complete)
     for (const auto& name : objectives_) r.objectives.push_back(j.at("objectives").at(name).get<double>());
   if (r.status == TrialStatus::Complete && j.contains("constraints"))
@@ -150,14 +151,9 @@ void ResultsWriter::write_front(const std::vector<TrialRecord>& trials, const st
 
 void ResultsWriter::write_summary(const std::string& experiment, const RunSummary& s,
                                   const std::vector<double>& reference_point) {
-  nlohmann::json j{{"experiment", experiment},
-                   {"objectives", objectives_},
-                   {"trials", s.trials.size()},
-                   {"failed", s.failed},
-                   {"constraints", constraints_},
-                   {"infeasible", s.infeasible},
-                   {"front_size", s.front.size()},
-                   {"seconds", s.seconds}};
+  nlohmann::json j{{"experiment", experiment},     {"objectives", objectives_},   {"trials", s.trials.size()},
+                   {"failed", s.failed},           {"constraints", constraints_}, {"infeasible", s.infeasible},
+                   {"front_size", s.front.size()}, {"seconds", s.seconds}};
   nlohmann::json front = nlohmann::json::array();
   for (std::size_t i : s.front) front.push_back(s.trials[i].id);
   j["front_trials"] = front;

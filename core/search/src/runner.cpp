@@ -142,7 +142,8 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
       try {
         const nlohmann::json state = nlohmann::json::parse(in);
         if (state.at("strategy").is_null())
-          throw Error(state_file.string() + ": cannot resume: the run was started with a strategy that keeps no "
+          throw Error(state_file.string() +
+                      ": cannot resume: the run was started with a strategy that keeps no "
                       "saved state");
         strategy.load_state(state.at("strategy"));
         if (state.contains("experiment") && !state.at("experiment").get<std::string>().empty())
@@ -177,8 +178,9 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     }
   }
 
-  detail::EvaluationEnvironment env{setup,          nullptr, Rng::derive(ex.seed, 0x5eed).next(),
-                                    static_cast<int>(ex.search.threads), options.out_dir, objective_names};
+  detail::EvaluationEnvironment env{
+      setup,           nullptr,        Rng::derive(ex.seed, 0x5eed).next(), static_cast<int>(ex.search.threads),
+      options.out_dir, objective_names};
   if (setup.architecture) {
     if (options.progress) std::fprintf(stderr, "loading the task's data...\n");
     env.data = std::make_shared<const TaskData>(as_dataset_task(*setup.task, "an architecture search").load_data());
@@ -200,7 +202,8 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     last_print = Clock::now();
     const double elapsed = since(t0);
     const std::size_t done = summary.trials.size();
-    const double left = done > start ? elapsed / static_cast<double>(done - start) * static_cast<double>(total - done) : 0;
+    const double left =
+        done > start ? elapsed / static_cast<double>(done - start) * static_cast<double>(total - done) : 0;
     std::fprintf(stderr, "\r\033[Ktrial %zu of %zu | %s elapsed | ~%s left | front %zu | failed %zu", done, total,
                  clock_text(elapsed).c_str(), clock_text(left).c_str(), summary.front.size(), summary.failed);
     if (!setup.constraints.empty()) std::fprintf(stderr, " | infeasible %zu", summary.infeasible);
@@ -236,8 +239,9 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
       for (auto& t : pool) t.join();
     }
     for (auto& r : records) {  // told and written in trial order: same seed, same run
-      strategy.tell(r.id, r.status == TrialStatus::Complete ? TrialResult{TrialStatus::Complete, r.objectives, r.constraints, {}}
-                                                            : TrialResult::failed(r.message));
+      strategy.tell(r.id, r.status == TrialStatus::Complete
+                              ? TrialResult{TrialStatus::Complete, r.objectives, r.constraints, {}}
+                              : TrialResult::failed(r.message));
       writer.append(r);
       if (r.status == TrialStatus::Failed) ++summary.failed;
       if (r.status == TrialStatus::Complete && !r.feasible()) ++summary.infeasible;
@@ -246,7 +250,8 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     if (resumable) write_state();
     summary.front = front_of(summary.trials, strategy);  // once a batch: progress line and plot
     if (setup.objectives.size() >= 2 && setup.architecture && summary.trials.size() < stop)  // (the last: below)
-      write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names, setup.seed_names);
+      write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names,
+                        setup.seed_names);
     print_progress(false);
   }
   summary.seconds = since(t0);

@@ -8,8 +8,7 @@ namespace nac {
 
 const char* to_string(TrialStatus s) { return s == TrialStatus::Complete ? "complete" : "failed"; }
 
-SearchStrategy::SearchStrategy(StrategyContext context)
-    : context_(std::move(context)), rng_(context_.seed) {
+SearchStrategy::SearchStrategy(StrategyContext context) : context_(std::move(context)), rng_(context_.seed) {
   if (!context_.space) throw Error("a search strategy needs a search space");
   if (context_.directions.empty()) throw Error("a search strategy needs at least one objective");
 }
@@ -51,9 +50,7 @@ void SearchStrategy::tell(std::uint64_t trial_id, const TrialResult& result) {
   observe(trial, result);
 }
 
-void SearchStrategy::enqueue(const Assignment& params) {
-  queued_.push_back(space().encode(params, rng_));
-}
+void SearchStrategy::enqueue(const Assignment& params) { queued_.push_back(space().encode(params, rng_)); }
 
 std::vector<double> SearchStrategy::minimized(const std::vector<double>& values) const {
   std::vector<double> out(values);
@@ -78,8 +75,8 @@ nlohmann::json SearchStrategy::save_state() const {
 void SearchStrategy::load_state(const nlohmann::json& j) {
   try {
     if (j.at("strategy").get<std::string>() != strategy_name())
-      throw Error("the saved state belongs to strategy '" + j.at("strategy").get<std::string>() +
-                  "', not '" + strategy_name() + "'");
+      throw Error("the saved state belongs to strategy '" + j.at("strategy").get<std::string>() + "', not '" +
+                  strategy_name() + "'");
     next_id_ = j.at("next_id").get<std::uint64_t>();
     rng_.set_state(j.at("rng").get<std::string>());
     queued_.clear();

@@ -24,7 +24,8 @@ Metrics train_candidate(const Trial& trial, const EvaluationEnvironment& env, st
   const TaskData& data = *env.data;
   const nn::TrainResult r = nn::train(model, data.train, data.validation, config);
   if (r.status == nn::TrainStatus::Diverged && r.best_epoch < 1) throw Error(r.message);
-  Metrics m = as_dataset_task(*env.setup.task, "training a candidate").score(nn::predict(model, data.validation.inputs, 1024), data.validation.targets);
+  Metrics m = as_dataset_task(*env.setup.task, "training a candidate")
+                  .score(nn::predict(model, data.validation.inputs, 1024), data.validation.targets);
   m["train_seconds"] = r.seconds;
   m["epochs"] = static_cast<double>(r.history.size());
   m["val_loss"] = r.best_val_loss;

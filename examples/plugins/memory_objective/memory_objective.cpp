@@ -44,7 +44,9 @@ class WeightMemory final : public nac::Objective {
   double bytes_per_unit_;
 };
 
-const nac::Setting<std::string> kUnit{.key = "unit", .fallback = "kib", .choices = {"bytes", "kib"},
+const nac::Setting<std::string> kUnit{.key = "unit",
+                                      .fallback = "kib",
+                                      .choices = {"bytes", "kib"},
                                       .help = "unit of the value: bytes or KiB (1024 bytes)"};
 
 void register_factories(nac::Registry& registry) {
@@ -59,4 +61,5 @@ void register_factories(nac::Registry& registry) {
 
 }  // namespace
 
-NAC_PLUGIN("memory_objective", "1.0.0", "Weight memory of a candidate (an example objective plugin)", register_factories)
+NAC_PLUGIN("memory_objective", "1.0.0", "Weight memory of a candidate (an example objective plugin)",
+           register_factories)

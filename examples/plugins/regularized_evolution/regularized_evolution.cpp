@@ -92,12 +92,18 @@ class RegularizedEvolution final : public nac::SearchStrategy {
   std::deque<Member> members_;
 };
 
-const nac::Setting<std::int64_t> kPopulation{.key = "population", .fallback = 32, .range = nac::Range::at_least(2),
+const nac::Setting<std::int64_t> kPopulation{.key = "population",
+                                             .fallback = 32,
+                                             .range = nac::Range::at_least(2),
                                              .help = "members kept (the oldest leave first)"};
 // At most the population (checked when read).
-const nac::Setting<std::int64_t> kSample{.key = "sample", .fallback = 8, .range = nac::Range::at_least(1),
+const nac::Setting<std::int64_t> kSample{.key = "sample",
+                                         .fallback = 8,
+                                         .range = nac::Range::at_least(1),
                                          .help = "drawn per proposal, at most the population; the best is the parent"};
-const nac::Setting<double> kMutationRate{.key = "mutation_rate", .fallback = 0.0, .range = nac::Range::between(0, 1),
+const nac::Setting<double> kMutationRate{.key = "mutation_rate",
+                                         .fallback = 0.0,
+                                         .range = nac::Range::between(0, 1),
                                          .help = "chance per gene of a new value; 0: 1 / number of genes"};
 
 void register_factories(nac::Registry& registry) {

@@ -59,9 +59,13 @@ nac::OpDef hard_swish_op() {
 }
 
 using Choices = nac::Setting<std::vector<std::int64_t>>;
-const Choices kChannels{.key = "channels", .fallback = std::vector<std::int64_t>{4, 8, 16, 32},
-                        .range = nac::Range::between(1, 1024), .help = "choices of the pointwise convolution's output channels"};
-const Choices kKernels{.key = "kernels", .fallback = std::vector<std::int64_t>{3}, .range = nac::Range::between(1, 1024),
+const Choices kChannels{.key = "channels",
+                        .fallback = std::vector<std::int64_t>{4, 8, 16, 32},
+                        .range = nac::Range::between(1, 1024),
+                        .help = "choices of the pointwise convolution's output channels"};
+const Choices kKernels{.key = "kernels",
+                       .fallback = std::vector<std::int64_t>{3},
+                       .range = nac::Range::between(1, 1024),
                        .help = "choices of the depthwise kernel (odd; \"same\" padding)"};
 
 class SeparableBlock final : public nac::BlockType {
@@ -69,7 +73,8 @@ class SeparableBlock final : public nac::BlockType {
   explicit SeparableBlock(const nac::ConfigTable& c)
       : channels_(choices(c, kChannels)), kernels_(choices(c, kKernels)) {
     for (const auto& k : kernels_)
-      if (std::get<std::int64_t>(k) % 2 == 0) c.fail(kKernels.key, "kernel sizes must be odd, found " + nac::to_string(k));
+      if (std::get<std::int64_t>(k) % 2 == 0)
+        c.fail(kKernels.key, "kernel sizes must be odd, found " + nac::to_string(k));
   }
 
   std::string name() const override { return "separable"; }
@@ -83,12 +88,15 @@ class SeparableBlock final : public nac::BlockType {
 
   void build(const nac::Assignment& a, const std::string& prefix, nac::ModelSpec& m) const override {
     const nac::Shape in = m.output();
-    if (in.size() != 3) throw nac::BlockRejected(prefix + ": a separable block needs an image, found " + nac::to_string(in));
+    if (in.size() != 3)
+      throw nac::BlockRejected(prefix + ": a separable block needs an image, found " + nac::to_string(in));
     const std::int64_t k = std::get<std::int64_t>(a.at("kernel"));
-    if (k > std::min(in[1], in[2])) throw nac::BlockRejected(prefix + ": kernel " + std::to_string(k) + " exceeds the image");
+    if (k > std::min(in[1], in[2]))
+      throw nac::BlockRejected(prefix + ": kernel " + std::to_string(k) + " exceeds the image");
     nac::append_layer(m, "conv2d", prefix + ".depthwise",
                       {{"out_channels", in[0]}, {"kernel", k}, {"padding", k / 2}, {"groups", in[0]}});
-    nac::append_layer(m, "conv2d", prefix + ".pointwise", {{"out_channels", a.at("channels")}, {"kernel", std::int64_t{1}}});
+    nac::append_layer(m, "conv2d", prefix + ".pointwise",
+                      {{"out_channels", a.at("channels")}, {"kernel", std::int64_t{1}}});
     nac::append_layer(m, "hard_swish", prefix + ".act");
   }
 

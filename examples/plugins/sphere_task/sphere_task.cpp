@@ -15,8 +15,7 @@ class SphereTask final : public nac::ProblemTask {
  public:
   SphereTask(std::int64_t dimensions, double centre) : centre_(centre) {
     auto space = std::make_shared<nac::SearchSpace>();
-    for (std::int64_t i = 0; i < dimensions; ++i)
-      space->add(nac::Parameter::real("x" + std::to_string(i), 0.0, 1.0));
+    for (std::int64_t i = 0; i < dimensions; ++i) space->add(nac::Parameter::real("x" + std::to_string(i), 0.0, 1.0));
     space_ = std::move(space);
   }
 
@@ -39,10 +38,12 @@ class SphereTask final : public nac::ProblemTask {
 
 // The settings of [task], declared once: read through them, and printed by
 // `nac plugins --describe sphere`.
-const nac::Setting<std::int64_t> kDimensions{.key = "dimensions", .fallback = 5, .range = nac::Range::between(1, 1000),
+const nac::Setting<std::int64_t> kDimensions{.key = "dimensions",
+                                             .fallback = 5,
+                                             .range = nac::Range::between(1, 1000),
                                              .help = "number of variables x0, x1, ..."};
-const nac::Setting<double> kCentre{.key = "centre", .fallback = 0.5, .range = nac::Range::between(0, 1),
-                                   .help = "every coordinate of the centre"};
+const nac::Setting<double> kCentre{
+    .key = "centre", .fallback = 0.5, .range = nac::Range::between(0, 1), .help = "every coordinate of the centre"};
 
 void register_factories(nac::Registry& registry) {
   registry.add_task(

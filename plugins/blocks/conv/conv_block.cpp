@@ -17,13 +17,19 @@ namespace nac::blocks {
 
 namespace {
 
-const Setting<std::int64_t> kLayers{.key = "layers", .fallback = 2, .range = Range::between(1, 16),
-                                    .help = "convolutions per block"};
-const IntChoices kChannels{.key = "channels", .fallback = std::vector<std::int64_t>{2, 4, 8, 16, 32, 64},
-                           .range = Range::between(1, 4096), .help = "choices of output channels"};
-const IntChoices kKernels{.key = "kernels", .fallback = std::vector<std::int64_t>{1, 3}, .range = Range::between(1, 15),
+const Setting<std::int64_t> kLayers{
+    .key = "layers", .fallback = 2, .range = Range::between(1, 16), .help = "convolutions per block"};
+const IntChoices kChannels{.key = "channels",
+                           .fallback = std::vector<std::int64_t>{2, 4, 8, 16, 32, 64},
+                           .range = Range::between(1, 4096),
+                           .help = "choices of output channels"};
+const IntChoices kKernels{.key = "kernels",
+                          .fallback = std::vector<std::int64_t>{1, 3},
+                          .range = Range::between(1, 15),
                           .help = "choices of kernel size (odd)"};
-const Setting<std::string> kPadding{.key = "padding", .fallback = "valid", .choices = {"valid", "same"},
+const Setting<std::string> kPadding{.key = "padding",
+                                    .fallback = "valid",
+                                    .choices = {"valid", "same"},
                                     .help = "valid (a kernel larger than the image is repaired to 1) or same"};
 
 class ConvBlock final : public BlockType {
@@ -80,9 +86,10 @@ class ConvBlock final : public BlockType {
 };
 
 void register_factories(Registry& r) {
-  r.add_block("conv", [](const ConfigTable& c) { return std::make_unique<ConvBlock>(c); },
-              "convolutions with searched channels, kernels, norms and activations",
-              describe_settings(kLayers, kChannels, kKernels, kActivationChoices, kNormChoices, kPadding));
+  r.add_block(
+      "conv", [](const ConfigTable& c) { return std::make_unique<ConvBlock>(c); },
+      "convolutions with searched channels, kernels, norms and activations",
+      describe_settings(kLayers, kChannels, kKernels, kActivationChoices, kNormChoices, kPadding));
 }
 
 }  // namespace

@@ -14,8 +14,10 @@ namespace nac::blocks {
 
 namespace {
 
-const IntChoices kHidden{.key = "hidden", .fallback = std::vector<std::int64_t>{1, 2, 4, 8, 16, 32},
-                         .range = Range::between(1, 4096), .help = "choices of the attention's hidden width"};
+const IntChoices kHidden{.key = "hidden",
+                         .fallback = std::vector<std::int64_t>{1, 2, 4, 8, 16, 32},
+                         .range = Range::between(1, 4096),
+                         .help = "choices of the attention's hidden width"};
 const Setting<bool> kScale{.key = "scale", .fallback = false, .help = "scores scaled by 1/sqrt(hidden) (BraggNN: no)"};
 
 class ConvAttentionBlock final : public BlockType {
@@ -37,7 +39,8 @@ class ConvAttentionBlock final : public BlockType {
   }
 
   void build(const Assignment& a, const std::string& prefix, ModelSpec& m) const override {
-    if (m.output().size() != 3) throw BlockRejected(prefix + ": attention needs an image, found " + to_string(m.output()));
+    if (m.output().size() != 3)
+      throw BlockRejected(prefix + ": attention needs an image, found " + to_string(m.output()));
     append_layer(m, "attention", prefix + ".attention",
                  {{"hidden", chosen(a, "hidden", hidden_)}, {"scale", std::int64_t{scale_ ? 1 : 0}}});
     append_norm(m, std::get<std::string>(chosen(a, "norm", norms_)), prefix + ".norm");
@@ -50,9 +53,10 @@ class ConvAttentionBlock final : public BlockType {
 };
 
 void register_factories(Registry& r) {
-  r.add_block("conv_attention", [](const ConfigTable& c) { return std::make_unique<ConvAttentionBlock>(c); },
-              "spatial self-attention with a searched hidden width, norm and activation",
-              describe_settings(kHidden, kActivationChoices, kNormChoices, kScale));
+  r.add_block(
+      "conv_attention", [](const ConfigTable& c) { return std::make_unique<ConvAttentionBlock>(c); },
+      "spatial self-attention with a searched hidden width, norm and activation",
+      describe_settings(kHidden, kActivationChoices, kNormChoices, kScale));
 }
 
 }  // namespace

@@ -16,11 +16,16 @@ namespace nac::blocks {
 
 namespace {
 
-const IntChoices kLayers{.key = "layers", .fallback = std::vector<std::int64_t>{3, 4}, .range = Range::between(0, 16),
+const IntChoices kLayers{.key = "layers",
+                         .fallback = std::vector<std::int64_t>{3, 4},
+                         .range = Range::between(0, 16),
                          .help = "choices of the number of hidden layers"};
-const IntChoices kWidths{.key = "widths", .fallback = std::vector<std::int64_t>{4, 8, 16, 32, 64},
-                         .range = Range::between(1, 65536), .help = "choices of each hidden layer's width"};
-const Setting<std::vector<double>> kDropout{.key = "dropout", .fallback = std::vector<double>{0.0},
+const IntChoices kWidths{.key = "widths",
+                         .fallback = std::vector<std::int64_t>{4, 8, 16, 32, 64},
+                         .range = Range::between(1, 65536),
+                         .help = "choices of each hidden layer's width"};
+const Setting<std::vector<double>> kDropout{.key = "dropout",
+                                            .fallback = std::vector<double>{0.0},
                                             .range = Range{0, 1, false, true},
                                             .help = "choices of the dropout probability"};
 
@@ -60,7 +65,8 @@ class MlpBlock final : public BlockType {
   }
 
   void build(const Assignment& a, const std::string& prefix, ModelSpec& m) const override {
-    if (m.output().size() != 1) throw BlockRejected(prefix + ": the mlp head needs a vector, found " + to_string(m.output()));
+    if (m.output().size() != 1)
+      throw BlockRejected(prefix + ": the mlp head needs a vector, found " + to_string(m.output()));
     const auto layers = std::get<std::int64_t>(chosen(a, "layers", layers_));
     for (std::int64_t i = 0; i < layers; ++i) {
       const std::string n = std::to_string(i);
@@ -78,9 +84,10 @@ class MlpBlock final : public BlockType {
 };
 
 void register_factories(Registry& r) {
-  r.add_block("mlp", [](const ConfigTable& c) { return std::make_unique<MlpBlock>(c); },
-              "the head: hidden linear layers with searched widths, norms, activations, dropout",
-              describe_settings(kLayers, kWidths, kActivationChoices, kNormChoices, kDropout));
+  r.add_block(
+      "mlp", [](const ConfigTable& c) { return std::make_unique<MlpBlock>(c); },
+      "the head: hidden linear layers with searched widths, norms, activations, dropout",
+      describe_settings(kLayers, kWidths, kActivationChoices, kNormChoices, kDropout));
 }
 
 }  // namespace

@@ -12,7 +12,8 @@ class NoneBlock final : public nac::BlockType {
 };
 
 void register_factories(nac::Registry& r) {
-  r.add_block("none", [](const nac::ConfigTable&) { return std::make_unique<NoneBlock>(); }, "an empty slot");
+  r.add_block(
+      "none", [](const nac::ConfigTable&) { return std::make_unique<NoneBlock>(); }, "an empty slot");
 }
 
 }  // namespace

@@ -9,7 +9,8 @@ namespace {
 
 class CostObjective final : public nac::Objective {
  public:
-  CostObjective(std::string name, double (*measure)(const nac::ModelSpec&)) : name_(std::move(name)), measure_(measure) {}
+  CostObjective(std::string name, double (*measure)(const nac::ModelSpec&))
+      : name_(std::move(name)), measure_(measure) {}
   std::string name() const override { return name_; }
   nac::Direction direction() const override { return nac::Direction::Minimize; }
   double evaluate(const nac::Candidate& c) const override {
@@ -23,12 +24,15 @@ class CostObjective final : public nac::Objective {
 };
 
 void register_factories(nac::Registry& r) {
-  r.add_objective("bops", [](const nac::ConfigTable&) { return std::make_unique<CostObjective>("bops", nac::total_bops); },
-                  "bit operations of the model (docs/bops.md)");
-  r.add_objective("macs", [](const nac::ConfigTable&) { return std::make_unique<CostObjective>("macs", nac::total_macs); },
-                  "multiply-accumulates of one inference");
-  r.add_objective("params", [](const nac::ConfigTable&) { return std::make_unique<CostObjective>("params", nac::total_params); },
-                  "trainable parameters");
+  r.add_objective(
+      "bops", [](const nac::ConfigTable&) { return std::make_unique<CostObjective>("bops", nac::total_bops); },
+      "bit operations of the model (docs/bops.md)");
+  r.add_objective(
+      "macs", [](const nac::ConfigTable&) { return std::make_unique<CostObjective>("macs", nac::total_macs); },
+      "multiply-accumulates of one inference");
+  r.add_objective(
+      "params", [](const nac::ConfigTable&) { return std::make_unique<CostObjective>("params", nac::total_params); },
+      "trainable parameters");
 }
 
 }  // namespace

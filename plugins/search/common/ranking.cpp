@@ -35,9 +35,7 @@ Fitness fitness_of(const SearchStrategy& strategy, const TrialResult& result) {
 
 namespace {
 
-bool dominates2(const Point& a, const Point& b) {
-  return a[0] <= b[0] && a[1] <= b[1] && (a[0] < b[0] || a[1] < b[1]);
-}
+bool dominates2(const Point& a, const Point& b) { return a[0] <= b[0] && a[1] <= b[1] && (a[0] < b[0] || a[1] < b[1]); }
 
 // Two objectives: sweep the points sorted by (f1, f2). The last member added to each front has
 // that front's smallest f2, and a point is dominated by some member of a front exactly when it is
@@ -75,8 +73,7 @@ std::vector<std::vector<std::size_t>> fronts_2d(const std::vector<Point>& pts) {
 std::vector<std::vector<std::size_t>> fronts_nd(const std::vector<Point>& pts) {
   std::vector<std::size_t> order(pts.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return pts[a] < pts[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return pts[a] < pts[b]; });
   std::vector<std::vector<std::size_t>> fronts;
   for (std::size_t p : order) {
     std::size_t k = 0;
@@ -102,7 +99,8 @@ std::vector<std::vector<std::size_t>> non_dominated_fronts(const std::vector<Poi
     // One objective: equal values share a front.
     std::vector<std::size_t> order(points.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return points[a][0] < points[b][0]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return points[a][0] < points[b][0]; });
     std::vector<std::vector<std::size_t>> fronts;
     for (std::size_t i = 0; i < order.size(); ++i) {
       if (i == 0 || points[order[i]][0] != points[order[i - 1]][0]) fronts.emplace_back();
@@ -158,9 +156,8 @@ std::vector<double> crowding_impl(const std::vector<std::size_t>& front, Values 
   std::vector<std::size_t> order(n);
   for (std::size_t k = 0; k < m; ++k) {
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return values_of(front[a])[k] < values_of(front[b])[k];
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return values_of(front[a])[k] < values_of(front[b])[k]; });
     const double lo = values_of(front[order.front()])[k], hi = values_of(front[order.back()])[k];
     d[order.front()] = d[order.back()] = std::numeric_limits<double>::infinity();
     const double range = hi - lo;
@@ -182,7 +179,6 @@ std::vector<double> crowding_distance(const std::vector<Fitness>& items, const s
 std::vector<double> crowding_distance(const std::vector<Point>& points, const std::vector<std::size_t>& front) {
   return crowding_impl(front, [&](std::size_t i) -> const std::vector<double>& { return points[i]; });
 }
-
 
 std::vector<std::size_t> select_best(const std::vector<Fitness>& items, std::size_t n,
                                      std::vector<RankedItem>* ranked) {

@@ -15,11 +15,14 @@ namespace nac::search {
 namespace {
 
 const GridSettings kDefaults;
-const Setting<std::int64_t> kPoints{.key = "points", .fallback = static_cast<std::int64_t>(kDefaults.points),
+const Setting<std::int64_t> kPoints{.key = "points",
+                                    .fallback = static_cast<std::int64_t>(kDefaults.points),
                                     .range = Range::between(1, 1000000),
                                     .help = "values per continuous parameter (at most this many per integer)"};
-const Setting<bool> kShuffle{.key = "shuffle", .fallback = kDefaults.shuffle, .help = "visit the grid in a seeded random order"};
-const Setting<std::string> kWhenExhausted{.key = "when_exhausted", .fallback = kDefaults.when_exhausted,
+const Setting<bool> kShuffle{
+    .key = "shuffle", .fallback = kDefaults.shuffle, .help = "visit the grid in a seeded random order"};
+const Setting<std::string> kWhenExhausted{.key = "when_exhausted",
+                                          .fallback = kDefaults.when_exhausted,
                                           .choices = {"error", "cycle", "random"},
                                           .help = "what to propose once every grid point was tried"};
 
@@ -185,9 +188,7 @@ std::vector<double> Grid::propose() {
   return configuration(permute(next_++));
 }
 
-nlohmann::json Grid::save_own_state() const {
-  return {{"next", next_}, {"size", total_}, {"keys", keys_}};
-}
+nlohmann::json Grid::save_own_state() const { return {{"next", next_}, {"size", total_}, {"keys", keys_}}; }
 
 void Grid::load_own_state(const nlohmann::json& j) {
   if (j.at("size").get<std::uint64_t>() != total_)

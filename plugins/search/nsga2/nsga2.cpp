@@ -19,20 +19,29 @@ constexpr int kDuplicateAttempts = 20;
 namespace {
 
 const Nsga2Settings kDefaults;
-const Setting<std::int64_t> kPopulation{.key = "population", .fallback = static_cast<std::int64_t>(kDefaults.population),
-                                        .range = Range::between(2, 1000000), .help = "individuals per generation"};
-const Setting<double> kCrossoverProbability{.key = "crossover_probability", .fallback = kDefaults.crossover_probability,
-                                            .range = Range::between(0, 1), .help = "chance that two parents are crossed"};
-const Setting<double> kCrossoverEta{.key = "crossover_eta", .fallback = kDefaults.crossover_eta,
-                                    .range = Range::between(0, 1000), .help = "SBX distribution index (larger: children nearer their parents)"};
-const Setting<double> kMutationEta{.key = "mutation_eta", .fallback = kDefaults.mutation_eta, .range = Range::between(0, 1000),
+const Setting<std::int64_t> kPopulation{.key = "population",
+                                        .fallback = static_cast<std::int64_t>(kDefaults.population),
+                                        .range = Range::between(2, 1000000),
+                                        .help = "individuals per generation"};
+const Setting<double> kCrossoverProbability{.key = "crossover_probability",
+                                            .fallback = kDefaults.crossover_probability,
+                                            .range = Range::between(0, 1),
+                                            .help = "chance that two parents are crossed"};
+const Setting<double> kCrossoverEta{.key = "crossover_eta",
+                                    .fallback = kDefaults.crossover_eta,
+                                    .range = Range::between(0, 1000),
+                                    .help = "SBX distribution index (larger: children nearer their parents)"};
+const Setting<double> kMutationEta{.key = "mutation_eta",
+                                   .fallback = kDefaults.mutation_eta,
+                                   .range = Range::between(0, 1000),
                                    .help = "polynomial mutation's distribution index"};
-const Setting<double> kMutationProbability{.key = "mutation_probability", .fallback = std::nullopt,
+const Setting<double> kMutationProbability{.key = "mutation_probability",
+                                           .fallback = std::nullopt,
                                            .range = Range::between(0, 1),
                                            .help = "chance per gene of a mutation (default: 1 / number of parameters)",
                                            .required = false};
-const Setting<bool> kDeduplicate{.key = "deduplicate", .fallback = kDefaults.deduplicate,
-                                 .help = "never propose a configuration already tried"};
+const Setting<bool> kDeduplicate{
+    .key = "deduplicate", .fallback = kDefaults.deduplicate, .help = "never propose a configuration already tried"};
 
 }  // namespace
 
@@ -79,8 +88,7 @@ std::size_t Nsga2::tournament() {
 }
 
 std::pair<std::vector<double>, std::vector<double>> Nsga2::vary(const std::vector<double>& pa,
-                                                                const std::vector<double>& pb,
-                                                                Rng& r) const {
+                                                                const std::vector<double>& pb, Rng& r) const {
   std::vector<double> a = pa, b = pb;
   const auto& params = space().parameters();
   if (r.uniform() < settings_.crossover_probability) {
@@ -199,8 +207,11 @@ nlohmann::json Nsga2::save_own_state() const {
   for (const auto& m : incoming_) incoming.push_back(member_json(m));
   std::vector<std::uint64_t> seen(seen_.begin(), seen_.end());
   std::sort(seen.begin(), seen.end());
-  return {{"generation", generation_}, {"parents", parents}, {"incoming", incoming},
-          {"children", children_},     {"seen", seen}};
+  return {{"generation", generation_},
+          {"parents", parents},
+          {"incoming", incoming},
+          {"children", children_},
+          {"seen", seen}};
 }
 
 void Nsga2::load_own_state(const nlohmann::json& j) {

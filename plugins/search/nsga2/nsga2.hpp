@@ -56,8 +56,8 @@ class Nsga2 final : public SearchStrategy {
 
   /// Two children of two parent genomes by the crossover and mutation of this strategy (exposed
   /// for tests); the children are snapped onto the space's domains.
-  std::pair<std::vector<double>, std::vector<double>> vary(const std::vector<double>& a,
-                                                           const std::vector<double>& b, Rng& rng) const;
+  std::pair<std::vector<double>, std::vector<double>> vary(const std::vector<double>& a, const std::vector<double>& b,
+                                                           Rng& rng) const;
 
  protected:
   std::vector<double> propose() override;
@@ -77,9 +77,9 @@ class Nsga2 final : public SearchStrategy {
   double mutation_probability_;
   std::vector<Member> parents_;
   std::vector<RankedItem> parent_rank_;
-  std::vector<Member> incoming_;               // told since the last selection
-  std::deque<std::vector<double>> children_;   // made but not yet proposed
-  std::unordered_set<std::uint64_t> seen_;     // configuration keys asked or told
+  std::vector<Member> incoming_;              // told since the last selection
+  std::deque<std::vector<double>> children_;  // made but not yet proposed
+  std::unordered_set<std::uint64_t> seen_;    // configuration keys asked or told
   std::uint64_t generation_ = 0;
 };
 

@@ -18,21 +18,31 @@ namespace {
 
 const TpeSettings kDefaults;
 Setting<std::int64_t> count(std::string key, std::size_t fallback, double lo, double hi, std::string help) {
-  return {.key = std::move(key), .fallback = static_cast<std::int64_t>(fallback), .range = Range::between(lo, hi),
+  return {.key = std::move(key),
+          .fallback = static_cast<std::int64_t>(fallback),
+          .range = Range::between(lo, hi),
           .help = std::move(help)};
 }
 const Setting<std::int64_t> kStartup = count("startup_trials", kDefaults.startup_trials, 0, 1e9, "random trials first");
-const Setting<std::int64_t> kCandidates = count("candidates", kDefaults.candidates, 1, 100000, "draws scored per proposal");
-const Setting<double> kGamma{.key = "gamma", .fallback = kDefaults.gamma, .range = Range{0, 1, true, false},
+const Setting<std::int64_t> kCandidates =
+    count("candidates", kDefaults.candidates, 1, 100000, "draws scored per proposal");
+const Setting<double> kGamma{.key = "gamma",
+                             .fallback = kDefaults.gamma,
+                             .range = Range{0, 1, true, false},
                              .help = "the good group: the best min(ceil(gamma n), good_max) of n trials"};
 const Setting<std::int64_t> kGoodMax = count("good_max", kDefaults.good_max, 1, 1e9, "at most this many good trials");
-const Setting<double> kPriorWeight{.key = "prior_weight", .fallback = kDefaults.prior_weight, .range = Range::above(0),
+const Setting<double> kPriorWeight{.key = "prior_weight",
+                                   .fallback = kDefaults.prior_weight,
+                                   .range = Range::above(0),
                                    .help = "weight of the prior in each Parzen estimator"};
-const Setting<bool> kMultivariate{.key = "multivariate", .fallback = kDefaults.multivariate,
+const Setting<bool> kMultivariate{.key = "multivariate",
+                                  .fallback = kDefaults.multivariate,
                                   .help = "joint kernels over all parameters (false: one per parameter)"};
-const Setting<bool> kConstantLiar{.key = "constant_liar", .fallback = kDefaults.constant_liar,
-                                  .help = "pending trials of a batch count as bad ones"};
-const Setting<std::string> kWeights{.key = "weights", .fallback = kDefaults.weights, .choices = {"uniform", "ramp"},
+const Setting<bool> kConstantLiar{
+    .key = "constant_liar", .fallback = kDefaults.constant_liar, .help = "pending trials of a batch count as bad ones"};
+const Setting<std::string> kWeights{.key = "weights",
+                                    .fallback = kDefaults.weights,
+                                    .choices = {"uniform", "ramp"},
                                     .help = "ramp: older trials weigh less"};
 
 }  // namespace
@@ -51,7 +61,8 @@ TpeSettings TpeSettings::from_config(const ConfigTable& config) {
 }
 
 std::vector<SettingInfo> TpeSettings::described() {
-  return describe_settings(kStartup, kCandidates, kGamma, kGoodMax, kPriorWeight, kMultivariate, kConstantLiar, kWeights);
+  return describe_settings(kStartup, kCandidates, kGamma, kGoodMax, kPriorWeight, kMultivariate, kConstantLiar,
+                           kWeights);
 }
 
 namespace {
@@ -92,8 +103,8 @@ struct Factor {
   std::size_t choices = 0;
   double lo = 0, hi = 0;
   std::vector<double> mu, sigma, inv_sigma, log_norm;  // numeric
-  std::vector<double> log_p;  // categorical: component c, choice k at [c * choices + k]
-  std::vector<double> cum_p;  // categorical: cumulative probabilities, same layout
+  std::vector<double> log_p;                           // categorical: component c, choice k at [c * choices + k]
+  std::vector<double> cum_p;                           // categorical: cumulative probabilities, same layout
 
   void add_kernel(double m, double s) { add_kernel(m, s, std::log(s)); }
   // The same with log(s) given (kernels of one bandwidth share it).
@@ -259,8 +270,7 @@ std::vector<double> cumulative_of(const std::vector<double>& log_w) {
 
 }  // namespace
 
-Tpe::Tpe(StrategyContext context, TpeSettings settings)
-    : SearchStrategy(std::move(context)), settings_(settings) {}
+Tpe::Tpe(StrategyContext context, TpeSettings settings) : SearchStrategy(std::move(context)), settings_(settings) {}
 
 std::size_t Tpe::good_count(std::size_t n) const {
   if (n == 0) return 0;
@@ -418,7 +428,8 @@ JointEstimator joint_estimator(const SearchSpace& space, const std::vector<const
   const std::size_t m = obs.size(), d = space.size();
   e.log_w = component_log_weights(m, prior_weight, ramp);
   e.cum_w = cumulative_of(e.log_w);
-  const double shrink = 0.2 * std::pow(std::max<double>(1.0, static_cast<double>(m)), -1.0 / (static_cast<double>(d) + 4.0));
+  const double shrink =
+      0.2 * std::pow(std::max<double>(1.0, static_cast<double>(m)), -1.0 / (static_cast<double>(d) + 4.0));
   for (std::size_t j = 0; j < d; ++j) {
     const Parameter& p = space.parameters()[j];
     Factor f = empty_factor(p);

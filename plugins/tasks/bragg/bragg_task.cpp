@@ -34,7 +34,8 @@ nn::Dataset rows(const nn::Dataset& d, std::size_t from, std::size_t to) {
   xs[0] = ts[0] = n;
   nn::Dataset out{nn::Tensor(xs), nn::Tensor(ts)};
   std::memcpy(out.inputs.data(), d.inputs.data() + from * d.inputs.sample_size(), out.inputs.size() * sizeof(float));
-  std::memcpy(out.targets.data(), d.targets.data() + from * d.targets.sample_size(), out.targets.size() * sizeof(float));
+  std::memcpy(out.targets.data(), d.targets.data() + from * d.targets.sample_size(),
+              out.targets.size() * sizeof(float));
   return out;
 }
 
@@ -46,27 +47,39 @@ Setting<T> needed(Setting<T> s) {
 }
 
 const Setting<std::string> kData{
-    .key = "data", .fallback = std::nullopt,
-    .help = "patches file in the simple layout (.npz, .h5), split in order into train / validation / test "
-            "(default: generated data)",
+    .key = "data",
+    .fallback = std::nullopt,
+    .help =
+        "patches file in the simple layout (.npz, .h5), split in order into train / validation / test "
+        "(default: generated data)",
     .required = false};
-const Setting<std::string> kFrames{.key = "frames", .fallback = std::nullopt,
+const Setting<std::string> kFrames{.key = "frames",
+                                   .fallback = std::nullopt,
                                    .help = "BraggNN's frames file (HDF5), with 'peaks'; not with 'data'",
                                    .required = false};
-const Setting<std::string> kPeaks{.key = "peaks", .fallback = std::nullopt,
-                                  .help = "BraggNN's peaks file (HDF5), with 'frames'", .required = false};
-const Setting<double> kValidationFraction{.key = "validation_fraction", .fallback = 0.1, .range = Range{0, 1, true, true},
+const Setting<std::string> kPeaks{
+    .key = "peaks", .fallback = std::nullopt, .help = "BraggNN's peaks file (HDF5), with 'frames'", .required = false};
+const Setting<double> kValidationFraction{.key = "validation_fraction",
+                                          .fallback = 0.1,
+                                          .range = Range{0, 1, true, true},
                                           .help = "files only: share of the samples for validation"};
-const Setting<double> kTestFraction{.key = "test_fraction", .fallback = 0.1, .range = Range{0, 1, false, true},
+const Setting<double> kTestFraction{.key = "test_fraction",
+                                    .fallback = 0.1,
+                                    .range = Range{0, 1, false, true},
                                     .help = "files only: share of the samples for test"};
-const Setting<std::int64_t> kTrainSamples{.key = "train_samples", .fallback = 50000, .range = Range::at_least(1),
+const Setting<std::int64_t> kTrainSamples{.key = "train_samples",
+                                          .fallback = 50000,
+                                          .range = Range::at_least(1),
                                           .help = "generated data only: training patches"};
-const Setting<std::int64_t> kValidationSamples{.key = "validation_samples", .fallback = 5000,
+const Setting<std::int64_t> kValidationSamples{.key = "validation_samples",
+                                               .fallback = 5000,
                                                .range = Range::at_least(1),
                                                .help = "generated data only: validation patches"};
-const Setting<std::int64_t> kTestSamples{.key = "test_samples", .fallback = 10000, .range = Range::at_least(0),
-                                         .help = "generated data only: test patches"};
-const Setting<std::int64_t> kDataSeed{.key = "data_seed", .fallback = 0, .range = Range::at_least(0),
+const Setting<std::int64_t> kTestSamples{
+    .key = "test_samples", .fallback = 10000, .range = Range::at_least(0), .help = "generated data only: test patches"};
+const Setting<std::int64_t> kDataSeed{.key = "data_seed",
+                                      .fallback = 0,
+                                      .range = Range::at_least(0),
                                       .help = "seed of the data (the training run has its own)"};
 
 std::vector<SettingInfo> described() {
@@ -80,7 +93,9 @@ class BraggTask final : public DatasetTask, public DataGenerator, public DataFil
  public:
   explicit BraggTask(const ConfigTable& c) : settings_(PeakSettings::from_config(c)) {
     const fs::path base = fs::path(c.file()).parent_path();
-    auto resolve = [&](const std::string& p) { return fs::path(p).is_absolute() || c.file() == "<no file>" ? fs::path(p) : base / p; };
+    auto resolve = [&](const std::string& p) {
+      return fs::path(p).is_absolute() || c.file() == "<no file>" ? fs::path(p) : base / p;
+    };
     if (const auto data = c.get_optional(kData)) data_ = resolve(*data);
     if (c.has(kFrames.key) || c.has(kPeaks.key)) {
       frames_ = resolve(c.get(needed(kFrames)));
@@ -174,9 +189,9 @@ class BraggTask final : public DatasetTask, public DataGenerator, public DataFil
 };
 
 void register_factories(Registry& registry) {
-  registry.add_task("bragg", [](const ConfigTable& c) { return std::make_unique<BraggTask>(c); },
-                    "Bragg peak localisation in detector patches: synthetic pseudo-Voigt peaks or real files",
-                    described());
+  registry.add_task(
+      "bragg", [](const ConfigTable& c) { return std::make_unique<BraggTask>(c); },
+      "Bragg peak localisation in detector patches: synthetic pseudo-Voigt peaks or real files", described());
 }
 
 }  // namespace

@@ -19,8 +19,8 @@ namespace {
 void check_finite(const Array& a, const fs::path& file) {
   for (std::size_t i = 0; i < a.values.size(); ++i)
     if (!std::isfinite(a.values[i]))
-      throw Error(file.string() + ": dataset '" + a.name + "' holds a " + (std::isnan(a.values[i]) ? "NaN" : "infinite") +
-                  " value (element " + std::to_string(i) + ")");
+      throw Error(file.string() + ": dataset '" + a.name + "' holds a " +
+                  (std::isnan(a.values[i]) ? "NaN" : "infinite") + " value (element " + std::to_string(i) + ")");
 }
 
 }  // namespace
@@ -83,7 +83,8 @@ nn::Dataset read_braggnn(const fs::path& frames_file, const fs::path& peaks_file
 
   const auto frames = ArrayFile::open(frames_file);
   const Shape fs_shape = frames->shape("frames");
-  if (fs_shape.size() != 3) throw Error(frames_file.string() + ": 'frames' must be (F, H, W), found " + to_string(fs_shape));
+  if (fs_shape.size() != 3)
+    throw Error(frames_file.string() + ": 'frames' must be (F, H, W), found " + to_string(fs_shape));
   const std::int64_t n = static_cast<std::int64_t>(keep.size());
   nn::Dataset d{nn::Tensor({n, 1, p, p}), nn::Tensor({n, 2})};
   std::map<std::int64_t, Array> cache;  // frames read once each
@@ -100,7 +101,8 @@ nn::Dataset read_braggnn(const fs::path& frames_file, const fs::path& peaks_file
       if (cache.size() > 64) cache.clear();
       Array frame = frames->read_rows("frames", f, 1);
       for (float v : frame.values)
-        if (!std::isfinite(v)) throw Error(frames_file.string() + ": frame " + std::to_string(f) + " holds NaN or infinite pixels");
+        if (!std::isfinite(v))
+          throw Error(frames_file.string() + ": frame " + std::to_string(f) + " holds NaN or infinite pixels");
       it = cache.emplace(f, std::move(frame)).first;
     }
     cut_patch(it->second.values.data(), fs_shape[1], fs_shape[2], prow.values[i], pcol.values[i], p,

@@ -11,7 +11,7 @@ struct FitResult {
   double row = 0, col = 0;  // centre, patch coordinates (pixels)
   int iterations = 0;
   bool converged = false;
-  double cost = 0;          // half the sum of squared residuals
+  double cost = 0;  // half the sum of squared residuals
 };
 
 /// Fits one patch (size x size values, row-major). Pixels equal to 0 are treated as cleared

@@ -51,8 +51,14 @@ NAC_VECTOR_CLONES void add_profile(const Peak& p, int n, const double* __restric
 
 Peak random_peak(const PeakSettings& s, FastRng& rng, double row, double col, double amplitude) {
   const double theta = s.rotate ? rng.uniform(0, M_PI) : 0;
-  return Peak{row, col, amplitude, rng.uniform(s.width_min, s.width_max), rng.uniform(s.width_min, s.width_max),
-              std::cos(theta), std::sin(theta), rng.uniform(s.eta_min, s.eta_max)};
+  return Peak{row,
+              col,
+              amplitude,
+              rng.uniform(s.width_min, s.width_max),
+              rng.uniform(s.width_min, s.width_max),
+              std::cos(theta),
+              std::sin(theta),
+              rng.uniform(s.eta_min, s.eta_max)};
 }
 
 }  // namespace
@@ -65,8 +71,10 @@ void make_patch(const PeakSettings& s, const PixelCentres& centres, std::uint64_
   const std::int64_t p = s.patch, half = p / 2;
   FastRng rng(seed, static_cast<std::uint64_t>(index));
   // The window's shift (augmentation) and the peak's place inside its pixel.
-  const std::int64_t sr = s.shift ? static_cast<std::int64_t>(rng.uniform() * static_cast<double>(2 * s.shift + 1)) - s.shift : 0;
-  const std::int64_t sc = s.shift ? static_cast<std::int64_t>(rng.uniform() * static_cast<double>(2 * s.shift + 1)) - s.shift : 0;
+  const std::int64_t sr =
+      s.shift ? static_cast<std::int64_t>(rng.uniform() * static_cast<double>(2 * s.shift + 1)) - s.shift : 0;
+  const std::int64_t sc =
+      s.shift ? static_cast<std::int64_t>(rng.uniform() * static_cast<double>(2 * s.shift + 1)) - s.shift : 0;
   const double row = static_cast<double>(half - sr) + rng.uniform(s.subpixel_min, s.subpixel_max);
   const double col = static_cast<double>(half - sc) + rng.uniform(s.subpixel_min, s.subpixel_max);
   const double amplitude = std::exp(rng.uniform(std::log(s.amplitude_min), std::log(s.amplitude_max)));
@@ -74,7 +82,8 @@ void make_patch(const PeakSettings& s, const PixelCentres& centres, std::uint64_
   const bool neighbour = rng.uniform() < s.neighbour_probability;
   Peak other{};
   if (neighbour) {
-    const double dist = rng.uniform(s.neighbour_distance_min, s.neighbour_distance_max), angle = rng.uniform(0, 2 * M_PI);
+    const double dist = rng.uniform(s.neighbour_distance_min, s.neighbour_distance_max),
+                 angle = rng.uniform(0, 2 * M_PI);
     other = random_peak(s, rng, row + dist * std::sin(angle), col + dist * std::cos(angle),
                         amplitude * rng.uniform(s.neighbour_amplitude_min, s.neighbour_amplitude_max));
   }
@@ -87,7 +96,8 @@ void make_patch(const PeakSettings& s, const PixelCentres& centres, std::uint64_
     rng.poisson_fill(expected.data(), p * p, expected.data());
     if (s.read_noise > 0) rng.add_normal(expected.data(), p * p, s.read_noise);
   }
-  for (std::int64_t k = 0; k < p * p; ++k) out[k] = static_cast<float>(std::max(0.0, expected[static_cast<std::size_t>(k)] - threshold));
+  for (std::int64_t k = 0; k < p * p; ++k)
+    out[k] = static_cast<float>(std::max(0.0, expected[static_cast<std::size_t>(k)] - threshold));
   if (s.clean) keep_nearest_component(out, p, row, col);
   min_max_normalise(out, p * p);
   label[0] = static_cast<float>(col / static_cast<double>(p));
@@ -136,16 +146,16 @@ Bounds bounds(const std::string& name, double lo, double hi, Range r, const std:
           {.key = name + "_max", .fallback = hi, .range = r, .help = help + ": the greatest"}};
 }
 
-const Setting<std::int64_t> kPatch{.key = "patch", .fallback = kDefaults.patch, .range = Range::between(3, 64),
-                                   .help = "patch size, pixels"};
+const Setting<std::int64_t> kPatch{
+    .key = "patch", .fallback = kDefaults.patch, .range = Range::between(3, 64), .help = "patch size, pixels"};
 const Bounds kAmplitude = bounds("amplitude", kDefaults.amplitude_min, kDefaults.amplitude_max,
                                  Range{0, 1e8, true, false}, "photons at the peak (log-uniform)");
 const Bounds kWidth = bounds("width", kDefaults.width_min, kDefaults.width_max, Range::above(0),
                              "half width at half maximum, per axis, pixels (uniform)");
-const Bounds kEta = bounds("eta", kDefaults.eta_min, kDefaults.eta_max, Range::between(0, 1),
-                           "Lorentzian fraction (uniform)");
-const Setting<bool> kRotate{.key = "rotate", .fallback = kDefaults.rotate,
-                            .help = "rotation uniform in [0, pi) (false: none)"};
+const Bounds kEta =
+    bounds("eta", kDefaults.eta_min, kDefaults.eta_max, Range::between(0, 1), "Lorentzian fraction (uniform)");
+const Setting<bool> kRotate{
+    .key = "rotate", .fallback = kDefaults.rotate, .help = "rotation uniform in [0, pi) (false: none)"};
 const Bounds kSubpixel = [] {
   Bounds b = bounds("subpixel", kDefaults.subpixel_min, kDefaults.subpixel_max, Range{0, 1, false, false},
                     "the centre's offset inside its pixel (uniform)");
@@ -154,24 +164,30 @@ const Bounds kSubpixel = [] {
 }();
 const Bounds kBackground = bounds("background", kDefaults.background_min, kDefaults.background_max,
                                   Range::between(0, 1e7), "photons per pixel (uniform)");
-const Setting<double> kReadNoise{.key = "read_noise", .fallback = kDefaults.read_noise, .range = Range::at_least(0),
+const Setting<double> kReadNoise{.key = "read_noise",
+                                 .fallback = kDefaults.read_noise,
+                                 .range = Range::at_least(0),
                                  .help = "Gaussian sigma, photons"};
-const Setting<double> kThresholdSigmas{.key = "threshold_sigmas", .fallback = kDefaults.threshold_sigmas,
+const Setting<double> kThresholdSigmas{.key = "threshold_sigmas",
+                                       .fallback = kDefaults.threshold_sigmas,
                                        .range = Range::at_least(0),
                                        .help = "k: the threshold is background + k sqrt(background + read_noise^2)"};
 const Setting<bool> kNoise{.key = "noise", .fallback = kDefaults.noise, .help = "false: the expected counts, no noise"};
-const Setting<double> kNeighbourProbability{.key = "neighbour_probability", .fallback = kDefaults.neighbour_probability,
+const Setting<double> kNeighbourProbability{.key = "neighbour_probability",
+                                            .fallback = kDefaults.neighbour_probability,
                                             .range = Range::between(0, 1),
                                             .help = "chance of a second peak near the patch"};
-const Bounds kNeighbourDistance = bounds("neighbour_distance", kDefaults.neighbour_distance_min,
-                                         kDefaults.neighbour_distance_max, Range::above(0),
-                                         "the second peak's distance from the peak, pixels");
-const Bounds kNeighbourAmplitude = bounds("neighbour_amplitude", kDefaults.neighbour_amplitude_min,
-                                          kDefaults.neighbour_amplitude_max, Range{0, 10, true, false},
-                                          "the second peak's amplitude relative to the peak");
+const Bounds kNeighbourDistance =
+    bounds("neighbour_distance", kDefaults.neighbour_distance_min, kDefaults.neighbour_distance_max, Range::above(0),
+           "the second peak's distance from the peak, pixels");
+const Bounds kNeighbourAmplitude =
+    bounds("neighbour_amplitude", kDefaults.neighbour_amplitude_min, kDefaults.neighbour_amplitude_max,
+           Range{0, 10, true, false}, "the second peak's amplitude relative to the peak");
 // At most patch / 2 (checked when read).
 const Setting<std::int64_t> kShift{
-    .key = "shift", .fallback = kDefaults.shift, .range = Range::between(0, 32),
+    .key = "shift",
+    .fallback = kDefaults.shift,
+    .range = Range::between(0, 32),
     .help = "largest random whole-pixel shift of the window, at most patch / 2 (training data only)"};
 const Setting<bool> kClean{.key = "clean", .fallback = kDefaults.clean, .help = "clear the other connected components"};
 
@@ -207,9 +223,9 @@ PeakSettings PeakSettings::from_config(const ConfigTable& c) {
 
 std::vector<SettingInfo> PeakSettings::described() {
   return describe_settings(kPatch, kAmplitude.min, kAmplitude.max, kWidth.min, kWidth.max, kEta.min, kEta.max, kRotate,
-                           kSubpixel.min, kSubpixel.max, kBackground.min, kBackground.max, kReadNoise,
-                           kThresholdSigmas, kNoise, kNeighbourProbability, kNeighbourDistance.min,
-                           kNeighbourDistance.max, kNeighbourAmplitude.min, kNeighbourAmplitude.max, kShift, kClean);
+                           kSubpixel.min, kSubpixel.max, kBackground.min, kBackground.max, kReadNoise, kThresholdSigmas,
+                           kNoise, kNeighbourProbability, kNeighbourDistance.min, kNeighbourDistance.max,
+                           kNeighbourAmplitude.min, kNeighbourAmplitude.max, kShift, kClean);
 }
 
 }  // namespace nac::bragg

@@ -28,21 +28,21 @@
 namespace nac::bragg {
 
 struct PeakSettings {
-  std::int64_t patch = 11;                            // patch size in pixels
-  double amplitude_min = 100, amplitude_max = 10000;  // photons at the peak, log-uniform, <= 1e8
-  double width_min = 0.6, width_max = 2.0;            // half width at half maximum per axis, px
-  double eta_min = 0, eta_max = 1;                    // Lorentzian fraction
-  bool rotate = true;                                 // theta uniform in [0, pi), else 0
-  double subpixel_min = 0, subpixel_max = 1;          // centre offset inside its pixel
-  double background_min = 5, background_max = 50;     // photons per pixel, uniform, <= 1e7
-  double read_noise = 2;                              // Gaussian sigma, photons
-  double threshold_sigmas = 3;                        // threshold = bg + k sqrt(bg + read_noise^2)
-  bool noise = true;                                  // false: expected counts, no noise
-  double neighbour_probability = 0.2;                 // a second peak near the patch
-  double neighbour_distance_min = 4, neighbour_distance_max = 7;  // px from the peak
+  std::int64_t patch = 11;                                            // patch size in pixels
+  double amplitude_min = 100, amplitude_max = 10000;                  // photons at the peak, log-uniform, <= 1e8
+  double width_min = 0.6, width_max = 2.0;                            // half width at half maximum per axis, px
+  double eta_min = 0, eta_max = 1;                                    // Lorentzian fraction
+  bool rotate = true;                                                 // theta uniform in [0, pi), else 0
+  double subpixel_min = 0, subpixel_max = 1;                          // centre offset inside its pixel
+  double background_min = 5, background_max = 50;                     // photons per pixel, uniform, <= 1e7
+  double read_noise = 2;                                              // Gaussian sigma, photons
+  double threshold_sigmas = 3;                                        // threshold = bg + k sqrt(bg + read_noise^2)
+  bool noise = true;                                                  // false: expected counts, no noise
+  double neighbour_probability = 0.2;                                 // a second peak near the patch
+  double neighbour_distance_min = 4, neighbour_distance_max = 7;      // px from the peak
   double neighbour_amplitude_min = 0.1, neighbour_amplitude_max = 1;  // relative to the peak, <= 10
-  std::int64_t shift = 0;                             // max random whole-pixel shift of the window
-  bool clean = true;                                  // clear other connected components
+  std::int64_t shift = 0;                                             // max random whole-pixel shift of the window
+  bool clean = true;                                                  // clear other connected components
 
   /// Reads the settings from a task table (keys as the fields above); checks ranges.
   static PeakSettings from_config(const ConfigTable& config);

@@ -48,7 +48,8 @@ Metrics localisation_metrics(const nn::Tensor& pred, const nn::Tensor& target, s
     constant[2 * i + 1] = static_cast<float>(my / static_cast<double>(n));
   }
   const auto c = distances(constant, target, patch);
-  m["constant_error"] = c.empty() ? std::nan("") : std::accumulate(c.begin(), c.end(), 0.0) / static_cast<double>(c.size());
+  m["constant_error"] =
+      c.empty() ? std::nan("") : std::accumulate(c.begin(), c.end(), 0.0) / static_cast<double>(c.size());
   m["constant_error_median"] = quantile(c, 0.5);
   return m;
 }

@@ -64,8 +64,8 @@ int keep_nearest_component(float* p, std::int64_t size64, double row, double col
   if (size64 < 1 || size64 > kMaxSize)
     throw Error("keep_nearest_component: patch size " + std::to_string(size64) + " is outside [1, 64]");
   const int size = static_cast<int>(size64);
-  std::array<Run, kMaxSize * (kMaxSize / 2)> runs;  // at most size / 2 rounded up per row
-  std::array<int, kMaxSize * (kMaxSize / 2) + 1> parent;
+  std::array<Run, kMaxSize*(kMaxSize / 2)> runs;  // at most size / 2 rounded up per row
+  std::array<int, kMaxSize*(kMaxSize / 2) + 1> parent;
   int count = 0, n_runs = 0, above_begin = 0, above_end = 0;
   for (int r = 0; r < size; ++r) {
     const float* in = p + r * size;
@@ -91,7 +91,7 @@ int keep_nearest_component(float* p, std::int64_t size64, double row, double col
   if (count <= 1) return count;
   // Each component's first brightest pixel (in its root's slot), and the component whose
   // brightest pixel is nearest the peak's centre.
-  std::array<int, kMaxSize * (kMaxSize / 2) + 1> brightest;
+  std::array<int, kMaxSize*(kMaxSize / 2) + 1> brightest;
   std::fill(brightest.begin(), brightest.begin() + count + 1, -1);
   int components = 0;
   for (int i = 0; i < n_runs; ++i) {

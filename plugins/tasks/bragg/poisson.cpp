@@ -108,9 +108,7 @@ std::int64_t invert_small(double r, double u, std::size_t j0, double p, double f
 
 // Uniform in [0, 1) from the top 52 bits, without an int64 -> double conversion (which does
 // not vectorise before AVX-512DQ).
-inline double unit_from_bits(std::uint64_t x) {
-  return std::bit_cast<double>((x >> 12) | 0x3FF0000000000000ULL) - 1.0;
-}
+inline double unit_from_bits(std::uint64_t x) { return std::bit_cast<double>((x >> 12) | 0x3FF0000000000000ULL) - 1.0; }
 
 // log(k!) for small k from a table, Stirling's series above.
 double log_factorial(std::int64_t k) {
@@ -131,9 +129,10 @@ constexpr int kUnrolled = 8;  // outcomes 0 .. kUnrolled - 1 of Poisson(r) witho
 // lambda = whole + frac, and the small draw's outcome counted branch-free: the number of
 // cumulative probabilities below u. Every mean must lie in [0, kTables) (the caller puts 0 in
 // place of the others, which it draws itself): the loop has no branch, so it vectorises.
-__attribute__((target_clones("avx512f", "avx2", "default")))
-void split_and_invert(const double* __restrict lambda, const std::uint64_t* __restrict bits, int n, int* __restrict whole,
-                      int* __restrict small) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void split_and_invert(const double* __restrict lambda,
+                                                                                   const std::uint64_t* __restrict bits,
+                                                                                   int n, int* __restrict whole,
+                                                                                   int* __restrict small) {
   for (int k = 0; k < n; ++k) {
     const double l = lambda[k];
     const int m = static_cast<int>(l);

@@ -47,7 +47,7 @@ double FastRng::normal_slow(std::int32_t hz) {
     const int iz = hz & 127;
     const double x = hz * z.w[iz];
     if (std::abs(static_cast<double>(hz)) < z.k[iz]) return x;  // inside the layer's rectangle
-    if (iz == 0) {  // the tail beyond r
+    if (iz == 0) {                                              // the tail beyond r
       double a, b;
       do {
         a = -std::log(1 - uniform()) / Ziggurat::r;
@@ -66,9 +66,9 @@ namespace {
 
 // The rectangles' test for a batch, branch-free (gathers from the tables): x[k] += sigma z for
 // the draws inside their rectangle; returns the others' indices in `rest`.
-__attribute__((target_clones("avx512f", "avx2", "default")))
-void ziggurat_rectangles(const std::int32_t* __restrict hz, int n, double sigma, const Ziggurat& z, double* __restrict x,
-                         unsigned char* __restrict outside) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void ziggurat_rectangles(
+    const std::int32_t* __restrict hz, int n, double sigma, const Ziggurat& z, double* __restrict x,
+    unsigned char* __restrict outside) {
   for (int k = 0; k < n; ++k) {
     const int iz = hz[k] & 127;
     const double v = hz[k] * z.w[iz];

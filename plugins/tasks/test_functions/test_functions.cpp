@@ -46,19 +46,23 @@ class TestFunctionsTask final : public ProblemTask {
   Problem problem_;
 };
 
-const Setting<std::string> kProblem{.key = "problem", .fallback = std::nullopt,
+const Setting<std::string> kProblem{.key = "problem",
+                                    .fallback = std::nullopt,
                                     .choices = {"zdt1", "zdt2", "zdt3", "zdt4", "zdt6", "dtlz2", "conditional"},
                                     .help = "the benchmark problem"};
 // The range of DTLZ2's variables starts at its number of objectives (checked when read).
 const Setting<std::int64_t> kVariables{
-    .key = "variables", .fallback = std::nullopt, .range = Range::between(2, 10000),
-    .help = "number of variables x0, x1, ... (default: 30 for ZDT1-3, 10 for ZDT4 and ZDT6, objectives + 9 for "
-            "DTLZ2, which needs at least objectives)",
+    .key = "variables",
+    .fallback = std::nullopt,
+    .range = Range::between(2, 10000),
+    .help =
+        "number of variables x0, x1, ... (default: 30 for ZDT1-3, 10 for ZDT4 and ZDT6, objectives + 9 for "
+        "DTLZ2, which needs at least objectives)",
     .required = false};
-const Setting<std::int64_t> kObjectives{.key = "objectives", .fallback = 3, .range = Range::between(2, 10),
-                                        .help = "DTLZ2 only: number of objectives"};
-const Setting<std::int64_t> kSlots{.key = "slots", .fallback = 3, .range = Range::between(1, 64),
-                                   .help = "conditional only: number of slots"};
+const Setting<std::int64_t> kObjectives{
+    .key = "objectives", .fallback = 3, .range = Range::between(2, 10), .help = "DTLZ2 only: number of objectives"};
+const Setting<std::int64_t> kSlots{
+    .key = "slots", .fallback = 3, .range = Range::between(1, 64), .help = "conditional only: number of slots"};
 
 std::unique_ptr<Task> make_task(const ConfigTable& config) {
   const std::string problem = config.get(kProblem);

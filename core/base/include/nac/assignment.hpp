@@ -16,8 +16,8 @@ class Assignment {
   bool has(const std::string& name) const { return values_.count(name) != 0; }
   /// The value of an active parameter; throws nac::Error naming the parameter if it is absent.
   const Value& at(const std::string& name) const;
-  double real(const std::string& name) const;          // int or real values
-  std::int64_t integer(const std::string& name) const;  // int values
+  double real(const std::string& name) const;               // int or real values
+  std::int64_t integer(const std::string& name) const;      // int values
   const std::string& label(const std::string& name) const;  // categorical string values
   /// The parameters under "prefix." with the prefix removed (what a block plugin sees).
   Assignment subset(const std::string& prefix) const;

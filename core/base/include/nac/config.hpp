@@ -53,20 +53,16 @@ class ConfigTable {
 
   bool has(std::string_view key) const;
 
-  std::int64_t integer(std::string_view key, std::optional<std::int64_t> fallback,
-                       Range range = {}) const;
+  std::int64_t integer(std::string_view key, std::optional<std::int64_t> fallback, Range range = {}) const;
   double real(std::string_view key, std::optional<double> fallback, Range range = {}) const;
   bool boolean(std::string_view key, std::optional<bool> fallback) const;
   /// A string; if `choices` is not empty the value must be one of them (did-you-mean otherwise).
   std::string string(std::string_view key, std::optional<std::string> fallback,
                      const std::vector<std::string>& choices = {}) const;
-  std::vector<double> reals(std::string_view key, std::optional<std::vector<double>> fallback,
-                            Range range = {}) const;
-  std::vector<std::int64_t> integers(std::string_view key,
-                                     std::optional<std::vector<std::int64_t>> fallback,
+  std::vector<double> reals(std::string_view key, std::optional<std::vector<double>> fallback, Range range = {}) const;
+  std::vector<std::int64_t> integers(std::string_view key, std::optional<std::vector<std::int64_t>> fallback,
                                      Range range = {}) const;
-  std::vector<std::string> strings(std::string_view key,
-                                   std::optional<std::vector<std::string>> fallback) const;
+  std::vector<std::string> strings(std::string_view key, std::optional<std::vector<std::string>> fallback) const;
   /// A declared setting (nac/settings.hpp): its key, default, range and choices, as declared.
   /// T: std::int64_t, double, bool, std::string, std::vector<std::int64_t | double | std::string>.
   /// An optional setting without a default gives std::nullopt when absent.
@@ -102,8 +98,7 @@ class ConfigTable {
   /// Throws nac::Error "file:line:col: key 'dotted': message".
   [[noreturn]] void fail(std::string_view key, const std::string& message) const;
   /// The same, for an element or position described by a node of this document.
-  [[noreturn]] void fail_at(const toml::node& node, std::string_view key,
-                            const std::string& message) const;
+  [[noreturn]] void fail_at(const toml::node& node, std::string_view key, const std::string& message) const;
 
  private:
   using KeySet = std::set<std::string, std::less<>>;

@@ -20,8 +20,8 @@ using Shape = std::vector<std::int64_t>;  // per sample: (C, H, W) for images, (
 std::string to_string(const Shape& s);
 
 struct LayerSpec {
-  std::string op;    // "conv2d", "linear", "relu", "attention", "sequential", "residual", ...
-  std::string name;  // unique within the model, e.g. "slot0.conv1"
+  std::string op;                      // "conv2d", "linear", "relu", "attention", "sequential", "residual", ...
+  std::string name;                    // unique within the model, e.g. "slot0.conv1"
   std::map<std::string, Value> attrs;  // op settings: "out_channels", "kernel", "bits_w", ...
   Shape input, output;
   std::vector<LayerSpec> children;  // for containers
@@ -51,8 +51,7 @@ double attr_real(const LayerSpec& layer, const std::string& key, std::optional<d
 void infer_shapes(ModelSpec& spec);
 
 /// Appends a layer and infers its shapes from the current output; returns it.
-LayerSpec& append_layer(ModelSpec& spec, std::string op, std::string name,
-                        std::map<std::string, Value> attrs = {});
+LayerSpec& append_layer(ModelSpec& spec, std::string op, std::string name, std::map<std::string, Value> attrs = {});
 
 /// The names of the registered ops (nac/ops.hpp).
 std::vector<std::string> known_ops();

@@ -38,7 +38,7 @@ const char* to_string(AttrType t);
 struct AttrSpec {
   std::string name;
   AttrType type = AttrType::Integer;
-  std::optional<Value> fallback;  // the default, if it is a constant
+  std::optional<Value> fallback;     // the default, if it is a constant
   double min = -1e308, max = 1e308;  // inclusive bounds of numbers
   std::string help;
   bool required = true;  // false: may be absent (the default is `fallback` or, if none, in `help`)

@@ -40,7 +40,7 @@ class Parameter {
   static Parameter integer(std::string name, std::int64_t low, std::int64_t high);
   static Parameter categorical(std::string name, std::vector<Value> choices);
 
-  Parameter&& log_scale() &&;            // float/int: sample and vary on a log scale (low > 0)
+  Parameter&& log_scale() &&;             // float/int: sample and vary on a log scale (low > 0)
   Parameter&& with_step(double step) &&;  // float: a grid low, low+step, ...; int: integer step
   Parameter&& when(std::string parent, std::vector<Value> values) &&;
 
@@ -83,8 +83,7 @@ class SearchSpace {
   void add(Parameter p);
   /// Adds every parameter of `sub` with names prefixed "prefix.", and makes its unconditional
   /// parameters conditional on `condition` (how a block's sub-space hangs under a slot choice).
-  void add_subspace(const std::string& prefix, const SearchSpace& sub,
-                    std::optional<Condition> condition);
+  void add_subspace(const std::string& prefix, const SearchSpace& sub, std::optional<Condition> condition);
 
   const std::vector<Parameter>& parameters() const { return params_; }
   std::size_t size() const { return params_.size(); }

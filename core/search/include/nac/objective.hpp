@@ -18,8 +18,8 @@ namespace nac {
 /// What an objective can look at.
 struct Candidate {
   const Assignment& params;
-  const Metrics& metrics;              // what the task reported
-  const ModelSpec* model = nullptr;    // the network, for dataset tasks; nullptr for problems
+  const Metrics& metrics;            // what the task reported
+  const ModelSpec* model = nullptr;  // the network, for dataset tasks; nullptr for problems
 };
 
 class Objective {

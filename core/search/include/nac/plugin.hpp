@@ -42,12 +42,11 @@ NAC_PUBLIC_END
 #define NAC_PLUGIN_ENTRY_NAME nac_plugin
 
 /// Declares the plugin's entry point. Use once per library, at namespace scope.
-#define NAC_PLUGIN(NAME, VERSION, DESCRIPTION, REGISTER)                                     \
-  namespace nac_plugin_detail {                                                              \
-  static const ::nac::PluginInfo& plugin_info() {                                            \
-    static const ::nac::PluginInfo info{::nac::kAbiVersion, NAC_VERSION, NAME, VERSION,      \
-                                        DESCRIPTION, REGISTER};                              \
-    return info;                                                                             \
-  }                                                                                          \
-  }                                                                                          \
+#define NAC_PLUGIN(NAME, VERSION, DESCRIPTION, REGISTER)                                                        \
+  namespace nac_plugin_detail {                                                                                 \
+  static const ::nac::PluginInfo& plugin_info() {                                                               \
+    static const ::nac::PluginInfo info{::nac::kAbiVersion, NAC_VERSION, NAME, VERSION, DESCRIPTION, REGISTER}; \
+    return info;                                                                                                \
+  }                                                                                                             \
+  }                                                                                                             \
   BOOST_DLL_ALIAS(nac_plugin_detail::plugin_info, nac_plugin)

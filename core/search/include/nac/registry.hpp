@@ -30,8 +30,7 @@ class Backend;
 enum class PluginKind { Strategy, Task, Block, Objective, Compressor, Backend, Op };
 const char* to_string(PluginKind kind);
 
-using StrategyFactory =
-    std::function<std::unique_ptr<SearchStrategy>(const ConfigTable&, const StrategyContext&)>;
+using StrategyFactory = std::function<std::unique_ptr<SearchStrategy>(const ConfigTable&, const StrategyContext&)>;
 using TaskFactory = std::function<std::unique_ptr<Task>(const ConfigTable&)>;
 using BlockFactory = std::function<std::unique_ptr<BlockType>(const ConfigTable&)>;
 using ObjectiveFactory = std::function<std::unique_ptr<Objective>(const ConfigTable&)>;
@@ -55,17 +54,17 @@ struct RegistryEntry {
 class Registry {
  public:
   void add_strategy(const std::string& name, StrategyFactory f, std::string description = {},
-                  std::vector<SettingInfo> settings = {});
+                    std::vector<SettingInfo> settings = {});
   void add_task(const std::string& name, TaskFactory f, std::string description = {},
-                  std::vector<SettingInfo> settings = {});
+                std::vector<SettingInfo> settings = {});
   void add_block(const std::string& name, BlockFactory f, std::string description = {},
-                  std::vector<SettingInfo> settings = {});
+                 std::vector<SettingInfo> settings = {});
   void add_objective(const std::string& name, ObjectiveFactory f, std::string description = {},
-                  std::vector<SettingInfo> settings = {});
+                     std::vector<SettingInfo> settings = {});
   void add_compressor(const std::string& name, CompressorFactory f, std::string description = {},
-                  std::vector<SettingInfo> settings = {});
+                      std::vector<SettingInfo> settings = {});
   void add_backend(const std::string& name, BackendFactory f, std::string description = {},
-                  std::vector<SettingInfo> settings = {});
+                   std::vector<SettingInfo> settings = {});
   /// Adds an op to the model description's op registry (nac/ops.hpp), process-wide: its
   /// attributes, shapes, cost and (for plugins that link the engine) its layer. Taken back if the
   /// plugin's registration fails; a second registry loading the same plugin finds it there.

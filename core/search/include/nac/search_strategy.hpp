@@ -45,9 +45,7 @@ struct TrialResult {
   std::vector<double> constraints;  // optional; a value <= 0 is satisfied, > 0 is the violation
   std::string message;              // why a trial failed
 
-  static TrialResult failed(std::string why) {
-    return TrialResult{TrialStatus::Failed, {}, {}, std::move(why)};
-  }
+  static TrialResult failed(std::string why) { return TrialResult{TrialStatus::Failed, {}, {}, std::move(why)}; }
 };
 
 struct StrategyContext {

@@ -29,8 +29,8 @@ namespace nac {
 /// What an evaluation may use besides the configuration itself.
 struct EvalContext {
   std::uint64_t trial_id = 0;
-  std::uint64_t seed = 0;   // derived from the experiment seed and the trial id
-  int threads = 1;          // threads this evaluation may use
+  std::uint64_t seed = 0;          // derived from the experiment seed and the trial id
+  int threads = 1;                 // threads this evaluation may use
   std::filesystem::path work_dir;  // a folder of this trial's own, for artefacts
 };
 
@@ -43,8 +43,7 @@ class Task {
 
   /// A reference point for the hypervolume of the given objectives, when the task knows one
   /// (e.g. (1.1, 1.1) for ZDT problems); the experiment file can set its own. Default: none.
-  virtual std::optional<std::vector<double>> reference_point(
-      const std::vector<std::string>& objectives) const;
+  virtual std::optional<std::vector<double>> reference_point(const std::vector<std::string>& objectives) const;
 
   /// Known good configurations (e.g. a published model) that strategies may enqueue as seeds.
   virtual std::vector<Assignment> known_configurations() const { return {}; }

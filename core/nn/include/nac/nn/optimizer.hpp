@@ -15,13 +15,13 @@ namespace nac::nn {
 struct OptimizerConfig {
   std::string kind = "adam";  // sgd adam adamw rmsprop
   double lr = 1e-3;
-  double weight_decay = 0;    // adamw: 0.01 when not set (see make_optimizer)
-  double momentum = 0;        // sgd, rmsprop
-  bool nesterov = false;      // sgd
+  double weight_decay = 0;            // adamw: 0.01 when not set (see make_optimizer)
+  double momentum = 0;                // sgd, rmsprop
+  bool nesterov = false;              // sgd
   double beta1 = 0.9, beta2 = 0.999;  // adam, adamw
   double eps = 1e-8;
-  double alpha = 0.99;        // rmsprop smoothing
-  bool centered = false;      // rmsprop
+  double alpha = 0.99;    // rmsprop smoothing
+  bool centered = false;  // rmsprop
 };
 
 class Optimizer {

@@ -15,10 +15,10 @@ namespace nac::nn {
 struct ScheduleConfig {
   std::string kind = "constant";  // constant step exponential cosine plateau
   int step_size = 10;
-  double gamma = 0.1;       // step: 0.1; exponential: set it (e.g. 0.95)
-  int t_max = 0;            // cosine: 0 means the number of epochs
+  double gamma = 0.1;  // step: 0.1; exponential: set it (e.g. 0.95)
+  int t_max = 0;       // cosine: 0 means the number of epochs
   double eta_min = 0;
-  double factor = 0.1;      // plateau
+  double factor = 0.1;  // plateau
   int patience = 10;
   double threshold = 1e-4;
   double min_lr = 0;

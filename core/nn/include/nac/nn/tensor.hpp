@@ -36,7 +36,9 @@ class Tensor {
   std::size_t rank() const { return shape_.size(); }
   std::size_t size() const { return size_; }
   /// Elements per batch item (the product of all but the first dimension).
-  std::size_t sample_size() const { return shape_.empty() || shape_[0] == 0 ? 0 : size_ / static_cast<std::size_t>(shape_[0]); }
+  std::size_t sample_size() const {
+    return shape_.empty() || shape_[0] == 0 ? 0 : size_ / static_cast<std::size_t>(shape_[0]);
+  }
   bool empty() const { return size_ == 0; }
 
   float* data() { return data_.get(); }

@@ -32,12 +32,12 @@ struct TrainConfig {
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   Loss loss;
-  double clip_norm = 0;      // 0: no clipping
-  int patience = 0;          // early stopping after this many epochs without improvement; 0: off
-  double min_delta = 0;      // improvement needed to count as better
-  std::uint64_t seed = 0;    // shuffling and dropout
-  int threads = 0;           // 0: leave the process setting alone
-  bool progress = false;     // a live line on stderr
+  double clip_norm = 0;    // 0: no clipping
+  int patience = 0;        // early stopping after this many epochs without improvement; 0: off
+  double min_delta = 0;    // improvement needed to count as better
+  std::uint64_t seed = 0;  // shuffling and dropout
+  int threads = 0;         // 0: leave the process setting alone
+  bool progress = false;   // a live line on stderr
   /// Extra validation metrics from (predictions, targets), reported each epoch.
   std::function<Metrics(const Tensor&, const Tensor&)> metrics;
 };

@@ -29,11 +29,11 @@ struct PluginChoice {
 
 struct SearchSettings {
   std::int64_t trials = 100;
-  std::int64_t batch = 0;     // trials asked at once; 0: as many as workers
-  std::int64_t workers = 0;   // trials evaluated in parallel; 0: one per core
-  std::int64_t threads = 1;   // threads of each worker (training)
+  std::int64_t batch = 0;    // trials asked at once; 0: as many as workers
+  std::int64_t workers = 0;  // trials evaluated in parallel; 0: one per core
+  std::int64_t threads = 1;  // threads of each worker (training)
   std::optional<std::vector<double>> reference_point;
-  bool seed_known = true;     // enqueue the task's known configurations first
+  bool seed_known = true;  // enqueue the task's known configurations first
 };
 
 /// A known configuration evaluated first ([search.seeds.NAME]).
@@ -54,8 +54,8 @@ struct Experiment {
   std::vector<PluginChoice> objectives;
   SearchSettings search;
   std::vector<NamedSeed> seeds;
-  std::vector<Constraint> constraints;      // [constraints]
-  std::optional<ConfigTable> architecture;  // [architecture], for dataset tasks
+  std::vector<Constraint> constraints;                    // [constraints]
+  std::optional<ConfigTable> architecture;                // [architecture], for dataset tasks
   ConfigTable training = ConfigTable::empty("training");  // [training]
 };
 
@@ -79,8 +79,8 @@ struct SearchSetup {
   std::vector<std::unique_ptr<Objective>> objectives;
   std::unique_ptr<SearchStrategy> strategy;
   std::vector<double> reference_point;  // empty: no hypervolume
-  std::vector<std::string> seed_names;   // the names of the first trials, in order
-  std::vector<Constraint> constraints;   // checked against the objectives and the task's metrics
+  std::vector<std::string> seed_names;  // the names of the first trials, in order
+  std::vector<Constraint> constraints;  // checked against the objectives and the task's metrics
 };
 
 /// Instantiates task, objectives and strategy (each validates its own table) with `seed`.

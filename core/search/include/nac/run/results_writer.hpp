@@ -21,9 +21,9 @@ class ResultsWriter {
   /// then the trial files are appended to.
   /// `constraint_names` describe the search's constraints (e.g. "error <= constant_error"):
   /// the trial files then get each one's violation and a column `feasible`.
-  ResultsWriter(std::filesystem::path dir, const SearchSpace& space,
-                std::vector<std::string> objective_names, std::vector<std::string> metric_names,
-                bool resume = false, std::vector<std::string> constraint_names = {});
+  ResultsWriter(std::filesystem::path dir, const SearchSpace& space, std::vector<std::string> objective_names,
+                std::vector<std::string> metric_names, bool resume = false,
+                std::vector<std::string> constraint_names = {});
 
   /// The trial files, in trial order.
   void append(const TrialRecord& record);

@@ -18,8 +18,8 @@ struct TrialRecord {
   std::uint64_t id = 0;
   Assignment params;
   TrialStatus status = TrialStatus::Complete;
-  std::vector<double> objectives;  // one per objective, as reported (not negated)
-  std::vector<double> constraints; // violations, one per constraint of the search (<= 0: holds)
+  std::vector<double> objectives;   // one per objective, as reported (not negated)
+  std::vector<double> constraints;  // violations, one per constraint of the search (<= 0: holds)
   Metrics metrics;
   double seconds = 0;
   std::string message;
@@ -49,7 +49,7 @@ struct RunSummary {
   std::optional<double> hypervolume;
   double seconds = 0;
   std::size_t failed = 0;
-  std::size_t infeasible = 0;  // complete trials that break a constraint
+  std::size_t infeasible = 0;         // complete trials that break a constraint
   std::vector<std::string> warnings;  // also printed on stderr, e.g. versions changed on resume
 };
 
