@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Every test from a fresh clone: install packages, build Release and ASan+UBSan, run the doctest
-# suites through ctest in both.
+# Every test from a fresh clone: install packages, build Release and ASan+UBSan and run the
+# doctest suites through ctest in both (Release also installs the build and builds the example
+# plugins against the install, and checks the style), then the ThreadSanitizer build of the test
+# suite and its tests of parallel workers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-for preset in release asan; do
+for preset in release asan tsan; do
   echo "== $preset: build"
   scripts/build.sh "$preset"
   echo "== $preset: test"

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include "nac/detail/cpu_clones.hpp"
+
 namespace nac::nn::detail {
 
 // Compiled for AVX-512, AVX2 and the baseline; the loader picks the best the CPU has.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void softmax_row(float* a, std::int64_t n, float s) {
+NAC_CPU_CLONES void softmax_row(float* a, std::int64_t n, float s) {
   // `omp simd` reductions let the compiler reorder the sums into vector lanes (a fixed order
   // for a given build and CPU, so results stay reproducible).
   // The maximum in 16 independent lanes (a plain max reduction is not vectorised by GCC).
@@ -27,8 +29,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void softmax_row(fl
   for (std::int64_t j = 0; j < n; ++j) a[j] *= inv;
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void softmax_backward_row(const float* a, float* d,
-                                                                                       std::int64_t n, float s) {
+NAC_CPU_CLONES void softmax_backward_row(const float* a, float* d, std::int64_t n, float s) {
   float dot = 0;
 #pragma omp simd reduction(+ : dot)
   for (std::int64_t j = 0; j < n; ++j) dot += d[j] * a[j];

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "nac/detail/cpu_clones.hpp"
 #include "nac/error.hpp"
 #include "nac/fast_math.hpp"
 #include "patch_cleaning.hpp"
@@ -22,7 +23,7 @@ struct Peak {
 
 // The per-pixel passes are branch-free loops with the vectorisable fast_exp, compiled for
 // AVX-512, AVX2 and the baseline (the loader picks the best the CPU has).
-#define NAC_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define NAC_VECTOR_CLONES NAC_CPU_CLONES
 
 // The centres of a patch's pixels, row by row: (x[k], y[k]) = (c + 0.5, r + 0.5) for pixel k =
 // r * size + c (so that the per-pixel passes are one flat loop, mostly full vectors).

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "nac/detail/cpu_clones.hpp"
 #include "nac/error.hpp"
 #include "nac/fast_math.hpp"
 #include "random.hpp"
@@ -129,10 +130,8 @@ constexpr int kUnrolled = 8;  // outcomes 0 .. kUnrolled - 1 of Poisson(r) witho
 // lambda = whole + frac, and the small draw's outcome counted branch-free: the number of
 // cumulative probabilities below u. Every mean must lie in [0, kTables) (the caller puts 0 in
 // place of the others, which it draws itself): the loop has no branch, so it vectorises.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void split_and_invert(const double* __restrict lambda,
-                                                                                   const std::uint64_t* __restrict bits,
-                                                                                   int n, int* __restrict whole,
-                                                                                   int* __restrict small) {
+NAC_CPU_CLONES void split_and_invert(const double* __restrict lambda, const std::uint64_t* __restrict bits, int n,
+                                     int* __restrict whole, int* __restrict small) {
   for (int k = 0; k < n; ++k) {
     const double l = lambda[k];
     const int m = static_cast<int>(l);

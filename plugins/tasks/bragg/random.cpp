@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "nac/detail/cpu_clones.hpp"
+
 namespace nac::bragg {
 
 namespace {
@@ -66,9 +68,8 @@ namespace {
 
 // The rectangles' test for a batch, branch-free (gathers from the tables): x[k] += sigma z for
 // the draws inside their rectangle; returns the others' indices in `rest`.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void ziggurat_rectangles(
-    const std::int32_t* __restrict hz, int n, double sigma, const Ziggurat& z, double* __restrict x,
-    unsigned char* __restrict outside) {
+NAC_CPU_CLONES void ziggurat_rectangles(const std::int32_t* __restrict hz, int n, double sigma, const Ziggurat& z,
+                                        double* __restrict x, unsigned char* __restrict outside) {
   for (int k = 0; k < n; ++k) {
     const int iz = hz[k] & 127;
     const double v = hz[k] * z.w[iz];
