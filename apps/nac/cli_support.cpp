@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <toml++/toml.h>
+
 #include "nac/error.hpp"
 #include "nac/text.hpp"
 

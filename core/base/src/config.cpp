@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <toml++/toml.h>
+
 #include "nac/error.hpp"
 #include "nac/text.hpp"
 #include "nac/value.hpp"

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <toml++/toml.h>
+
 #include "nac/error.hpp"
 #include "nac/text.hpp"
 #include "nac/value.hpp"

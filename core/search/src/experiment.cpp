@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include <toml++/toml.h>
+
 #include "nac/run/architecture.hpp"
 #include "nac/dataset_task.hpp"
 #include "nac/nn/training_config.hpp"

@@ -17,8 +17,18 @@
 #include <string_view>
 #include <vector>
 
-#include <toml++/toml.h>
 #include "nac/export.hpp"
+
+// TOML++'s types, declared only: a file that uses the TOML API of a ConfigTable (node(), toml(),
+// view(), the parse functions' documents) includes <toml++/toml.h> itself. This header stays
+// light for plugins (TOML++ is some 100,000 lines once preprocessed). config.cpp includes both,
+// so a TOML++ whose namespaces differ from these declarations fails to build there.
+namespace toml {
+inline namespace v3 {
+class node;
+class table;
+}  // namespace v3
+}  // namespace toml
 
 NAC_PUBLIC_BEGIN
 namespace nac {
