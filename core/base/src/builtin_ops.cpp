@@ -210,7 +210,7 @@ std::vector<OpDef> builtin_ops() {
   ops.push_back(elementwise("relu", "max(x, 0)"));
   ops.push_back(
       elementwise("leaky_relu", "x, or slope * x below 0", {real("slope", 0.01, -kBig, kBig, "slope below 0")}));
-  ops.push_back(elementwise("gelu", "Gaussian error linear unit (tanh form)"));
+  ops.push_back(elementwise("gelu", "Gaussian error linear unit (exact, with erf)"));
   ops.push_back(elementwise("tanh", "hyperbolic tangent"));
   ops.push_back(elementwise("sigmoid", "logistic function"));
   ops.push_back(elementwise("identity", "x"));
