@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -45,6 +47,7 @@ TEST_CASE("nac plugins with broken plugin folders: one clear message naming the 
       {"wrong_abi", "nac_fixture_wrong_abi.so: built for nac 9.9.0 (plugin ABI"},
       {"wrong_nac_version", "nac_fixture_wrong_nac_version.so: built against nac 0.1.7; this is nac"},
       {"partial_registration", "registers strategy 'random', which plugin 'random'"},
+      {"bad_entry_type", "nac_fixture_bad_entry_type.so: its symbol 'nac_plugin' is not NAC_PLUGIN's entry point"},
       {"throwing_registration",
        "nac_fixture_throwing_registration.so: its register function threw a non-standard exception"},
       {"duplicate_strategy", "registers strategy 'random', which plugin 'random'"},
@@ -205,4 +208,23 @@ TEST_CASE("nac plugins --describe lists the settings of the bragg task and the c
   const auto channels = setting_row(conv.out, "channels");
   REQUIRE(channels.size() >= 2);
   CHECK(channels[1] == "integers");
+}
+
+TEST_CASE("a named pipe given as a data file is refused at once, not read forever") {
+  TempDir dir("fifo");
+  const fs::path fifo = dir.path() / "patches.npz";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const auto r = run_nac("data info " + q(fifo));
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("patches.npz: is not a regular file") != std::string::npos);
+}
+
+TEST_CASE("nac train --threads is checked before anything runs") {
+  for (const char* threads : {"0", "-3", "100000"}) {
+    CAPTURE(threads);
+    const auto r = run_nac(std::string("train ") + q(fs::path(NAC_SOURCE_DIR) / "experiments/models/braggnn.json") +
+                           " --task bragg --threads " + threads);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("--threads") != std::string::npos);
+  }
 }

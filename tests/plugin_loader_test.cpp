@@ -6,6 +6,7 @@
 #include "nac/search_strategy.hpp"
 #include "nac/task.hpp"
 #include "nac/version.hpp"
+#include "nac/run/experiment.hpp"
 #include "nac/run/plugin_loader.hpp"
 #include "test_support.hpp"
 
@@ -164,4 +165,35 @@ TEST_CASE("the registry refuses a second factory for a name within one origin") 
   registry.add_task("t", [](const ConfigTable&) -> std::unique_ptr<Task> { return nullptr; });
   CHECK_THROWS_WITH_AS(registry.add_task("t", [](const ConfigTable&) -> std::unique_ptr<Task> { return nullptr; }),
                        "nac itself registers task 't', which nac itself already registered", Error);
+}
+
+TEST_CASE("a symbol nac_plugin that is not NAC_PLUGIN's alias is refused, not called") {
+  Registry registry;
+  PluginLoader loader(registry);
+  const fs::path f = fs::canonical(fixtures / "bad_entry_type" / "nac_fixture_bad_entry_type.so");
+  CHECK_THROWS_WITH_AS(loader.load_file(f),
+                       ("plugin " + f.string() +
+                        ": its symbol 'nac_plugin' is not NAC_PLUGIN's entry point (declare it with NAC_PLUGIN(...))")
+                           .c_str(),
+                       Error);
+  CHECK(loader.plugins().empty());
+}
+
+TEST_CASE("a factory that throws a std::exception or anything else: an error naming the task and where") {
+  Registry registry;
+  PluginLoader loader(registry);
+  loader.load_directory(plugin_dir);
+  loader.load_file(fixtures / "throwing_factories" / "nac_fixture_throwing_factories.so");
+  test::TempDir dir("factories");
+  const fs::path f = dir.path() / "exp.toml";
+  for (const auto& [task, message] :
+       {std::pair<std::string, std::string>{"throws_std",
+                                            "failed while it was made from its settings: the factory's own failure"},
+        std::pair<std::string, std::string>{"throws_int",
+                                            "threw a non-standard exception while it was made from its settings"}}) {
+    CAPTURE(task);
+    test::write_file(f, "[task]\nname = \"" + task + "\"\n[strategy]\nname = \"random\"\n");
+    CHECK_THROWS_WITH_AS(build_search(load_experiment(f), registry, 1),
+                         (f.string() + ":2:8: task '" + task + "' " + message).c_str(), Error);
+  }
 }

@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
   train->add_option("--lr", train_args.lr, "learning rate")->type_name("X");
   train->add_option("--optimizer", train_args.optimizer, "sgd, adam, adamw or rmsprop")->type_name("NAME");
   train->add_option("--seed", train_args.seed, "initialisation, shuffling and dropout seed")->type_name("N");
-  train->add_option("--threads", train_args.threads, "threads (default: all cores)")->type_name("N");
+  train->add_option("--threads", train_args.threads, "threads (default: all cores)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1024));
   train->add_flag("--quiet,-q", train_args.quiet, "no progress line");
 
   CLI::App* data = app.add_subcommand("data", "make and inspect data files");

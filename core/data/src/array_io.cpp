@@ -81,7 +81,9 @@ std::vector<float> allocate_values(const fs::path& file, const std::string& name
 }
 
 InFile::InFile(const fs::path& file) : path_(file) {
-  fd_ = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a named pipe must be refused below, not wait in open() for a writer forever (on a
+  // regular file the flag changes nothing).
+  fd_ = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd_ < 0) fail(file, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd_, &st) != 0) {

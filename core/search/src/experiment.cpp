@@ -1,5 +1,6 @@
 #include "nac/run/experiment.hpp"
 
+#include <new>
 #include <thread>
 
 #include <toml++/toml.h>
@@ -58,6 +59,15 @@ auto make_plugin(const PluginChoice& choice, const char* kind, Make&& make) {
     if (m.rfind(choice.config.file() + ":", 0) == 0) throw;
     if (m.rfind("unknown ", 0) == 0) throw Error(choice.where + ": " + m);
     throw Error(choice.where + ": " + kind + " '" + choice.name + "': " + m);
+  } catch (const std::bad_alloc&) {
+    throw Error(choice.where + ": " + kind + " '" + choice.name +
+                "' ran out of memory while it was made from its settings (are its sizes what you meant?)");
+  } catch (const std::exception& e) {
+    throw Error(choice.where + ": " + kind + " '" + choice.name +
+                "' failed while it was made from its settings: " + e.what());
+  } catch (...) {
+    throw Error(choice.where + ": " + kind + " '" + choice.name +
+                "' threw a non-standard exception while it was made from its settings");
   }
 }
 

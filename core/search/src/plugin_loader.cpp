@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <boost/dll/library_info.hpp>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
@@ -30,6 +31,16 @@ bool starts_with_elf_magic(const fs::path& file) {
   char magic[4] = {};
   in.read(magic, 4);
   return in && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
+}
+
+bool has_alias_section_symbol(const fs::path& file, const std::string& symbol) {
+  try {
+    boost::dll::library_info info(file);
+    const auto symbols = info.symbols("boostdll");
+    return std::find(symbols.begin(), symbols.end(), symbol) != symbols.end();
+  } catch (const std::exception&) {
+    return false;  // not a readable ELF file: not an entry point either
+  }
 }
 
 // "major.minor" of a version string ("0.3.1" -> "0.3").
@@ -80,6 +91,12 @@ void PluginLoader::load_file(const fs::path& given) {
   libraries().push_back(lib);
   if (!lib.has("nac_plugin"))
     throw Error("plugin " + name + ": no entry point 'nac_plugin' (declare one with NAC_PLUGIN(...))");
+  // NAC_PLUGIN's entry point is a Boost.DLL alias, a pointer kept in the library's "boostdll"
+  // section; a symbol of that name anywhere else (an exported variable, a plain function) would
+  // be called as something it is not.
+  if (!has_alias_section_symbol(file, "nac_plugin"))
+    throw Error("plugin " + name +
+                ": its symbol 'nac_plugin' is not NAC_PLUGIN's entry point (declare it with NAC_PLUGIN(...))");
   const PluginInfo* info = nullptr;
   try {
     info = &lib.get_alias<PluginEntryPoint>("nac_plugin")();
