@@ -106,7 +106,7 @@ TEST_CASE("every ready experiment validates") {
   }
 }
 
-TEST_CASE("nac plugins --describe prints the declared settings; an unknown name is an error with a suggestion") {
+TEST_CASE("nac plugins --describe prints the declared settings - an unknown name is an error with a suggestion") {
   const auto r = run_nac("plugins --describe nsga2");
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("strategy nsga2:") != std::string::npos);
@@ -227,4 +227,21 @@ TEST_CASE("nac train --threads is checked before anything runs") {
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("--threads") != std::string::npos);
   }
+}
+
+TEST_CASE("nac run FOLDER says it is a folder and how to resume - a folder or a pipe as a TOML file is refused") {
+  TempDir dir("run_folder");
+  const auto r = run_nac("run " + q(dir.path()));
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find(dir.path().string() +
+                   ": is a folder, not an experiment file; to continue the run in it: nac run --resume") !=
+        std::string::npos);
+  const auto v = run_nac("validate " + q(dir.path()));
+  CHECK(v.exit_code == 1);
+  CHECK(v.err.find(": is a folder, not a TOML file") != std::string::npos);
+  const fs::path fifo = dir.path() / "exp.toml";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const auto p = run_nac("validate " + q(fifo));
+  CHECK(p.exit_code == 1);
+  CHECK(p.err.find("exp.toml: is not a regular file") != std::string::npos);
 }

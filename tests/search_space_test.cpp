@@ -158,3 +158,14 @@ TEST_CASE("a sub-space hangs under a slot choice with prefixed names") {
   CHECK(a.size() == 4);
   CHECK(a.subset("slot0.conv").integer("channels") == 10);
 }
+
+TEST_CASE("NaN and infinities are in no numeric domain (a seed x0 = nan is refused, not run as 0)") {
+  const Parameter r = Parameter::real("x0", 0, 1), i = Parameter::integer("n", 0, 10);
+  for (double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+    CAPTURE(bad);
+    CHECK_FALSE(r.contains(Value(bad)));
+    CHECK_FALSE(i.contains(Value(bad)));
+    CHECK_THROWS_AS(r.to_internal(Value(bad)), Error);
+  }
+  CHECK(r.contains(Value(0.5)));
+}

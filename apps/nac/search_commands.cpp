@@ -58,6 +58,8 @@ Resumed resumed_experiment(const fs::path& dir) {
 
 int run(const CommonOptions& common, const RunArgs& args) {
   std::string file = args.experiment;
+  if (!args.resume && fs::is_directory(file))
+    throw Error(file + ": is a folder, not an experiment file; to continue the run in it: nac run --resume " + file);
   std::optional<std::uint64_t> seed_override = args.seed;
   fs::path relative_to;
   if (args.resume) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -264,6 +265,11 @@ std::shared_ptr<const toml::table> parse_toml_text(const std::string& text, cons
 }
 
 std::shared_ptr<const toml::table> parse_toml_file(const std::string& file) {
+  std::error_code ec;
+  const auto type = std::filesystem::status(file, ec).type();
+  if (type == std::filesystem::file_type::not_found) throw Error(file + ": no such file");
+  if (type == std::filesystem::file_type::directory) throw Error(file + ": is a folder, not a TOML file");
+  if (type != std::filesystem::file_type::regular && !ec) throw Error(file + ": is not a regular file");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Error(file + ": cannot open the file");
   std::ostringstream text;

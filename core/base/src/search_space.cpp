@@ -149,6 +149,7 @@ bool Parameter::contains(const Value& v) const {
   if (kind_ == ParamKind::Categorical) return std::find(choices_.begin(), choices_.end(), v) != choices_.end();
   if (std::holds_alternative<std::string>(v)) return false;
   const double x = to_double(v);
+  if (!std::isfinite(x)) return false;  // NaN would pass every comparison below
   if (kind_ == ParamKind::Int && !is_integral(x)) return false;
   const double tol = 1e-9 * std::max(1.0, std::abs(x));
   if (x < low_ - tol || x > high_ + tol) return false;
