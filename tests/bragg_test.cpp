@@ -413,3 +413,38 @@ TEST_CASE("batched Poisson draws get the rare large outcomes of the fractional p
   CHECK(std::abs(observed_tail - expected_tail) < 4.5 * std::sqrt(expected_tail) + 1);
   CHECK(observed[0] / n == doctest::Approx(pmf(0)).epsilon(0.002));
 }
+
+TEST_CASE("BraggNN peaks with NaN, huge or outside positions, and empty frames, are refused before any cast") {
+  namespace fs = std::filesystem;
+  test::TempDir dir("braggnn_bad");
+  const fs::path frames = dir.path() / "frames.h5", peaks = dir.path() / "peaks.h5";
+  data::write_arrays(frames, {data::Array{"frames", {2, 16, 16}, std::vector<float>(2 * 256, 1.0f), "float32"}});
+  auto peaks_with = [&](float fidx, float row, float col) {
+    fs::remove(peaks);
+    data::write_arrays(
+        peaks, {data::Array{"peak_fidx", {1}, {fidx}, "float32"}, data::Array{"peak_row", {1}, {row}, "float32"},
+                data::Array{"peak_col", {1}, {col}, "float32"}, data::Array{"npeaks", {1}, {1}, "float32"},
+                data::Array{"deviations", {1}, {0.1f}, "float32"}});
+  };
+  peaks_with(std::nanf(""), 5, 5);
+  CHECK_THROWS_WITH_AS(read_braggnn(frames, peaks, 11), doctest::Contains("peak 0 names frame nan"), Error);
+  peaks_with(1e30f, 5, 5);
+  CHECK_THROWS_WITH_AS(read_braggnn(frames, peaks, 11), doctest::Contains("has frames 0 to 1"), Error);
+  peaks_with(0.5f, 5, 5);
+  CHECK_THROWS_WITH_AS(read_braggnn(frames, peaks, 11), doctest::Contains("peak 0 names frame 0.5"), Error);
+  peaks_with(1, 1e30f, 5);
+  CHECK_THROWS_WITH_AS(read_braggnn(frames, peaks, 11), doctest::Contains("lies outside its frame (16 x 16)"), Error);
+  peaks_with(1, 5, -3);
+  CHECK_THROWS_WITH_AS(read_braggnn(frames, peaks, 11), doctest::Contains("lies outside its frame"), Error);
+  peaks_with(1, 5, 5);
+  CHECK(read_braggnn(frames, peaks, 11).size() == 1);  // the control: a good peak is read
+
+  fs::remove(frames);
+  data::write_arrays(frames, {data::Array{"frames", {2, 0, 0}, {}, "float32"}});
+  CHECK_THROWS_WITH_AS(read_braggnn(frames, peaks, 11), doctest::Contains("with H, W >= 1, found (2, 0, 0)"), Error);
+
+  const fs::path empty = dir.path() / "empty.npz";
+  data::write_arrays(
+      empty, {data::Array{"patches", {0, 11, 11}, {}, "float32"}, data::Array{"labels", {0, 2}, {}, "float32"}});
+  CHECK_THROWS_WITH_AS(read_patches(empty), doctest::Contains("holds no pixels"), Error);
+}

@@ -7,6 +7,7 @@
 
 #include "nac/data/array_io.hpp"
 #include "nac/error.hpp"
+#include "nac/value.hpp"
 
 namespace nac::bragg {
 
@@ -33,6 +34,7 @@ nn::Dataset read_patches(const fs::path& file) {
   if (!ok3 && !ok4)
     throw Error(file.string() + ": 'patches' must be (N, 1, p, p) or (N, p, p), found " + to_string(ps));
   const std::int64_t n = ps[0], p = ps.back();
+  if (n == 0 || p == 0) throw Error(file.string() + ": 'patches' " + to_string(ps) + " holds no pixels");
   if (labels.shape != Shape{n, 2})
     throw Error(file.string() + ": 'labels' must be (" + std::to_string(n) + ", 2) to match 'patches', found " +
                 to_string(labels.shape));
@@ -83,19 +85,28 @@ nn::Dataset read_braggnn(const fs::path& frames_file, const fs::path& peaks_file
 
   const auto frames = ArrayFile::open(frames_file);
   const Shape fs_shape = frames->shape("frames");
-  if (fs_shape.size() != 3)
-    throw Error(frames_file.string() + ": 'frames' must be (F, H, W), found " + to_string(fs_shape));
+  if (fs_shape.size() != 3 || fs_shape[1] < 1 || fs_shape[2] < 1)
+    throw Error(frames_file.string() + ": 'frames' must be (F, H, W) with H, W >= 1, found " + to_string(fs_shape));
   const std::int64_t n = static_cast<std::int64_t>(keep.size());
+  if (n == 0)
+    throw Error(peaks_file.string() + ": no peak to learn from (none has npeaks = 1 and a deviation in [0, 1))");
   nn::Dataset d{nn::Tensor({n, 1, p, p}), nn::Tensor({n, 2})};
   std::map<std::int64_t, Array> cache;  // frames read once each
   for (std::int64_t k = 0; k < n; ++k) {
     const std::size_t i = keep[static_cast<std::size_t>(k)];
-    const auto f = static_cast<std::int64_t>(fidx.values[i]);
-    if (f < 0 || f >= fs_shape[0])
-      throw Error(peaks_file.string() + ": peak " + std::to_string(i) + " names frame " + std::to_string(f) + ", " +
-                  frames_file.string() + " has " + std::to_string(fs_shape[0]) + " frames");
-    if (!std::isfinite(prow.values[i]) || !std::isfinite(pcol.values[i]))
+    // Checked as floats before any cast: a NaN or 1e30 frame index or position is refused, never
+    // converted (a cast of an out-of-range float to an integer is undefined behaviour).
+    const double fv = fidx.values[i], row = prow.values[i], col = pcol.values[i];
+    if (!(fv >= 0 && fv < static_cast<double>(fs_shape[0])) || fv != std::floor(fv))
+      throw Error(peaks_file.string() + ": peak " + std::to_string(i) + " names frame " + to_string(Value{fv}) + ", " +
+                  frames_file.string() + " has frames 0 to " + std::to_string(fs_shape[0] - 1));
+    if (!std::isfinite(row) || !std::isfinite(col))
       throw Error(peaks_file.string() + ": peak " + std::to_string(i) + " has a non-finite position");
+    if (!(row >= 0 && row < static_cast<double>(fs_shape[1]) && col >= 0 && col < static_cast<double>(fs_shape[2])))
+      throw Error(peaks_file.string() + ": peak " + std::to_string(i) + " at row " + to_string(Value{row}) +
+                  ", column " + to_string(Value{col}) + " lies outside its frame (" + std::to_string(fs_shape[1]) +
+                  " x " + std::to_string(fs_shape[2]) + ")");
+    const auto f = static_cast<std::int64_t>(fv);
     auto it = cache.find(f);
     if (it == cache.end()) {
       if (cache.size() > 64) cache.clear();
