@@ -1,5 +1,5 @@
 #pragma once
-// Synthetic BraggNN patches as the PyTorch peer makes them (../shared/peers/braggnn_torch.py):
+// Synthetic BraggNN patches as the PyTorch peer makes them (the PyTorch peer script braggnn_torch.py):
 // a pseudo-Voigt peak with centre in [3, 8) px, width 0.8..2, Lorentzian fraction eta, Gaussian
 // noise 0.02, normalised by the maximum; the label is the centre / patch size. For benchmarks.
 #include <cmath>

@@ -1,4 +1,4 @@
-// The nn engine's speed on BraggNN (the exact model of ../shared/peers/braggnn_torch.py):
+// The nn engine's speed on BraggNN (the exact model of the PyTorch peer, braggnn_torch.py):
 // a full training step (forward, MSE, backward, Adam) at batch 256, inference at batch 1 and 256,
 // and forward + backward of each heavy layer alone. items_per_second is samples per second,
 // the figure the PyTorch peer prints.

@@ -4,7 +4,7 @@
 
 namespace nac::test_functions {
 
-// The conditional space of ../shared/peers/optuna_anchor.py, with any number of slots: per slot a
+// The conditional space of the Optuna peer script optuna_anchor.py, with any number of slots: per slot a
 // block kind; conv and attn share a channel count (active for both), conv adds a kernel size.
 //   conv: (log2 ch - 3.3)^2 + 0.3 (k - 3)^2     attn: (log2 ch - 4)^2 + 0.5     none: 1
 // plus (log10 lr + 3)^2. The best slot is conv with ch = 10, k = 3, so the optimum is
