@@ -32,7 +32,14 @@ struct Resumed {
 // folder); and the seed the run used.
 Resumed resumed_experiment(const fs::path& dir) {
   const fs::path state = dir / "state.json", copy = dir / "experiment.toml";
-  if (!fs::exists(copy)) throw Error(dir.string() + ": not a nac run folder (no experiment.toml)");
+  if (!fs::exists(copy)) {
+    if (fs::exists(state) && !fs::exists(dir / "trials.jsonl"))
+      throw Error(dir.string() +
+                  ": the run stopped before its first trial (it holds no experiment.toml yet): start it again "
+                  "with nac run EXPERIMENT --out " +
+                  dir.string());
+    throw Error(dir.string() + ": not a nac run folder (no experiment.toml)");
+  }
   if (!fs::exists(state))
     throw Error(dir.string() +
                 ": no state.json: this run cannot be resumed (it was made by an older nac, or "

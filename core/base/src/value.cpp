@@ -7,6 +7,7 @@
 namespace nac {
 
 Error::~Error() = default;
+WriteError::~WriteError() = default;
 
 std::string to_string(const Value& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);

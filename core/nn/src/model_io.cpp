@@ -53,9 +53,10 @@ void save_model(Model& model, const fs::path& file) {
   const std::string header =
       nlohmann::json{{"spec", to_json(model.spec())}, {"tensors", tensors}, {"dtype", "float32-le"}}.dump();
   const fs::path tmp = file.string() + ".tmp";
+  std::error_code ec;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(file.string() + ": cannot be written");
+    if (!out) throw WriteError(file.string() + ": cannot be written");
     const std::uint64_t h = header.size();
     out.write(kMagic, 8);
     out.write(reinterpret_cast<const char*>(&kVersion), 4);
@@ -64,9 +65,19 @@ void save_model(Model& model, const fs::path& file) {
     for (const auto& e : all)
       out.write(reinterpret_cast<const char*>(e.tensor->data()),
                 static_cast<std::streamsize>(e.tensor->size() * sizeof(float)));
-    if (!out) throw Error(file.string() + ": writing failed (disk full?)");
+    out.flush();
+    if (!out) {
+      out.close();
+      fs::remove(tmp, ec);
+      throw WriteError(file.string() + ": writing failed (disk full?)");
+    }
   }
-  fs::rename(tmp, file);  // a crash never leaves a half-written model under the real name
+  fs::rename(tmp, file, ec);  // a crash never leaves a half-written model under the real name
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw WriteError(file.string() + ": cannot be replaced by " + tmp.string() + ": " + ec.message());
+  }
 }
 
 Model load_model(const fs::path& file) {

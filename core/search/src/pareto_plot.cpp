@@ -101,7 +101,7 @@ void write_pareto_plot(const std::filesystem::path& file, const std::vector<Tria
         << escape(seed_names[s]) << (t.feasible() ? "" : " (infeasible)") << "</text>\n";
   }
   out << "</svg>\n";
-  if (!out) throw Error(file.string() + ": cannot be written");
+  if (!out) throw WriteError(file.string() + ": cannot be written");
 }
 
 }  // namespace nac

@@ -21,8 +21,32 @@ std::string number(double v) { return std::isfinite(v) ? to_string(Value(v)) : s
 
 std::ofstream open_for_writing(const fs::path& file) {
   std::ofstream out(file, std::ios::out | std::ios::trunc);
-  if (!out) throw Error(file.string() + ": cannot be written");
+  if (!out) throw WriteError(file.string() + ": cannot be written");
   return out;
+}
+
+// Replaces `file` at once with what `write` puts in FILE.tmp: a stop leaves the old or the new.
+template <class Write>
+void replace_file(const fs::path& file, Write&& write) {
+  fs::path tmp = file;
+  tmp += ".tmp";
+  std::error_code ec;
+  {
+    std::ofstream out = open_for_writing(tmp);
+    write(out);
+    out.flush();
+    if (!out) {
+      out.close();
+      fs::remove(tmp, ec);
+      throw WriteError(tmp.string() + ": writing failed (disk full?)");
+    }
+  }
+  fs::rename(tmp, file, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw WriteError(file.string() + ": cannot be replaced by " + tmp.string() + ": " + ec.message());
+  }
 }
 
 }  // namespace
@@ -34,25 +58,49 @@ ResultsWriter::ResultsWriter(fs::path dir, const SearchSpace& space, std::vector
       objectives_(std::move(objective_names)),
       metrics_(std::move(metric_names)),
       constraints_(std::move(constraint_names)) {
+  if (!resume) check_unused(dir_);
   std::error_code ec;
-  if (!resume && fs::exists(dir_ / "trials.jsonl", ec))
-    throw Error("output folder " + dir_.string() +
-                " already holds the results of a run (trials.jsonl); continue it with --resume, choose another "
-                "folder with --out, or remove it");
   fs::create_directories(dir_, ec);
   if (ec) throw Error("output folder " + dir_.string() + ": cannot be created: " + ec.message());
   for (const auto& p : space.parameters()) params_.push_back(p.name());
   if (resume) {
-    csv_.open(dir_ / "trials.csv", std::ios::app);
-    jsonl_.open(dir_ / "trials.jsonl", std::ios::app);
-    journal_.open(dir_ / "journal.jsonl", std::ios::app);
-    if (!csv_ || !jsonl_ || !journal_) throw Error(dir_.string() + ": cannot append to the trial files");
+    open_for_appending();
     return;
   }
   csv_ = open_for_writing(dir_ / "trials.csv");
   jsonl_ = open_for_writing(dir_ / "trials.jsonl");
   journal_ = open_for_writing(dir_ / "journal.jsonl");
   csv_ << csv_header() << '\n' << std::flush;
+}
+
+void ResultsWriter::check_unused(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir / "trials.jsonl", ec))
+    throw Error("output folder " + dir.string() +
+                " already holds the results of a run (trials.jsonl); continue it with --resume, choose another "
+                "folder with --out, or remove it");
+}
+
+void ResultsWriter::open_for_appending() {
+  for (auto* f : {&csv_, &jsonl_, &journal_})
+    if (f->is_open()) f->close();
+  csv_.open(dir_ / "trials.csv", std::ios::app);
+  jsonl_.open(dir_ / "trials.jsonl", std::ios::app);
+  journal_.open(dir_ / "journal.jsonl", std::ios::app);
+  if (!csv_ || !jsonl_ || !journal_) throw WriteError(dir_.string() + ": cannot append to the trial files");
+}
+
+void ResultsWriter::rewrite_trials(const std::vector<std::string>& lines, const std::vector<TrialRecord>& records) {
+  csv_.close();
+  jsonl_.close();
+  replace_file(dir_ / "trials.jsonl", [&](std::ofstream& out) {
+    for (const auto& l : lines) out << l << '\n';
+  });
+  replace_file(dir_ / "trials.csv", [&](std::ofstream& out) {
+    out << csv_header() << '\n';
+    for (const auto& r : records) write_csv_row(out, r);
+  });
+  open_for_appending();
 }
 
 std::string ResultsWriter::csv_header() const {
@@ -84,22 +132,18 @@ void ResultsWriter::append(const TrialRecord& r) {
   write_csv_row(csv_, r);
   csv_.flush();
   jsonl_ << to_json(r).dump() << '\n' << std::flush;
-  if (!csv_ || !jsonl_) throw Error("output folder " + dir_.string() + ": writing the trial files failed (disk full?)");
+  if (!csv_ || !jsonl_)
+    throw WriteError("output folder " + dir_.string() + ": writing the trial files failed (disk full?)");
 }
 
 void ResultsWriter::journal(const TrialRecord& r) {
   journal_ << to_json(r).dump() << '\n' << std::flush;
-  if (!journal_) throw Error("output folder " + dir_.string() + ": writing journal.jsonl failed (disk full?)");
+  if (!journal_) throw WriteError("output folder " + dir_.string() + ": writing journal.jsonl failed (disk full?)");
 }
 
-void ResultsWriter::write_state(const nlohmann::json& state) {
-  const fs::path tmp = dir_ / "state.json.tmp";
-  {
-    std::ofstream out = open_for_writing(tmp);
-    out << state.dump() << '\n';
-    if (!out) throw Error(tmp.string() + ": writing failed (disk full?)");
-  }
-  fs::rename(tmp, dir_ / "state.json");
+void ResultsWriter::write_state(const fs::path& dir, const nlohmann::json& state) {
+  const std::string text = state.dump();
+  replace_file(dir / "state.json", [&](std::ofstream& out) { out << text << '\n'; });
 }
 
 TrialRecord ResultsWriter::from_json(const nlohmann::json& j) const {
@@ -143,10 +187,10 @@ nlohmann::ordered_json ResultsWriter::to_json(const TrialRecord& r) const {
 }
 
 void ResultsWriter::write_front(const std::vector<TrialRecord>& trials, const std::vector<std::size_t>& front) {
-  std::ofstream out = open_for_writing(dir_ / "front.csv");
-  out << csv_header() << '\n';
-  for (std::size_t i : front) write_csv_row(out, trials[i]);
-  if (!out) throw Error((dir_ / "front.csv").string() + ": writing failed");
+  replace_file(dir_ / "front.csv", [&](std::ofstream& out) {
+    out << csv_header() << '\n';
+    for (std::size_t i : front) write_csv_row(out, trials[i]);
+  });
 }
 
 void ResultsWriter::write_summary(const std::string& experiment, const RunSummary& s,
@@ -161,9 +205,7 @@ void ResultsWriter::write_summary(const std::string& experiment, const RunSummar
     j["hypervolume"] = *s.hypervolume;
     j["reference_point"] = reference_point;
   }
-  std::ofstream out = open_for_writing(dir_ / "summary.json");
-  out << j.dump(2) << '\n';
-  if (!out) throw Error((dir_ / "summary.json").string() + ": writing failed");
+  replace_file(dir_ / "summary.json", [&](std::ofstream& out) { out << j.dump(2) << '\n'; });
 }
 
 }  // namespace nac

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <exception>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include "nac/pareto.hpp"
 #include "nac/run/results_writer.hpp"
 #include "pareto_plot.hpp"
+#include "run_folder.hpp"
 #include "trial_evaluation.hpp"
 
 namespace nac {
@@ -53,22 +55,14 @@ std::vector<std::size_t> front_of(const std::vector<TrialRecord>& trials, const 
   return front;
 }
 
-std::vector<nlohmann::json> read_lines(const fs::path& file) {
-  std::vector<nlohmann::json> out;
-  std::ifstream in(file);
-  std::size_t line_no = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_no;
-    if (line.empty()) continue;
-    try {
-      out.push_back(nlohmann::json::parse(line));
-    } catch (const nlohmann::json::exception&) {
-      // A line cut short by a kill is the last one; anything else is corruption.
-      if (in.peek() == EOF) break;
-      throw Error(file.string() + ":" + std::to_string(line_no) + ": not a JSON line; the journal is corrupt");
-    }
+// Files a stop left half written (FILE.tmp, before their rename): nothing refers to them.
+void remove_leftovers(const fs::path& dir) {
+  std::error_code ec;
+  for (const fs::path& d : {dir, dir / "models"}) {
+    if (!fs::is_directory(d, ec)) continue;
+    for (const auto& e : fs::directory_iterator(d, ec))
+      if (e.path().extension() == ".tmp") fs::remove(e.path(), ec);
   }
-  return out;
 }
 
 // Copies the experiment file into the run's folder as experiment.toml (what --resume reads).
@@ -76,11 +70,15 @@ void copy_experiment(const fs::path& file, const fs::path& out_dir) {
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) throw Error("output folder " + out_dir.string() + ": cannot be created: " + ec.message());
-  const fs::path copy = out_dir / "experiment.toml";
-  fs::copy_file(file, copy, fs::copy_options::overwrite_existing, ec);
-  if (ec)
+  const fs::path copy = out_dir / "experiment.toml", tmp = out_dir / "experiment.toml.tmp";
+  fs::copy_file(file, tmp, fs::copy_options::overwrite_existing, ec);  // then renamed: never half a copy
+  if (!ec) fs::rename(tmp, copy, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
     throw Error(copy.string() + ": cannot copy the experiment file " + file.string() + " there: " + ec.message() +
                 " (nac run --resume needs this copy)");
+  }
 }
 
 }  // namespace
@@ -104,10 +102,8 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     throw Error(options.out_dir.string() + ": cannot resume: strategy '" + ex.strategy.name +
                 "' keeps no saved state (it does not implement save_own_state), so the search cannot go on "
                 "where it stopped; start the run again in a new folder");
-  // `--resume` reads the copy of the experiment: a run that could not make it must not start.
-  // (A folder that already holds results is left alone: the writer refuses it just below.)
-  if (!options.resume && !fs::exists(options.out_dir / "trials.jsonl")) copy_experiment(ex.file, options.out_dir);
-  ResultsWriter writer(options.out_dir, *setup.space, objective_names, metric_names, options.resume, constraint_names);
+  // One process per folder, from before anything in it is read or written until the end.
+  const detail::FolderLock lock(options.out_dir);
 
   RunSummary summary;
   summary.out_dir = options.out_dir;
@@ -117,20 +113,27 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
   // (On resume: the original experiment the state names, even when this run reads the copy.)
   fs::path origin = fs::absolute(ex.file);
   auto write_state = [&] {
-    writer.write_state(nlohmann::json{{"strategy", resumable ? strategy.save_state() : nlohmann::json()},
-                                      {"told", summary.trials.size()},
-                                      {"experiment", origin.string()},
-                                      {"seed", ex.seed},
-                                      {"versions", options.versions}});
+    ResultsWriter::write_state(options.out_dir,
+                               nlohmann::json{{"strategy", resumable ? strategy.save_state() : nlohmann::json()},
+                                              {"told", summary.trials.size()},
+                                              {"experiment", origin.string()},
+                                              {"seed", ex.seed},
+                                              {"versions", options.versions}});
   };
+  // A new run writes state.json, then the copy of the experiment (what --resume reads, so a run
+  // that cannot make it must not start), then the trial files: a folder stopped part way holds
+  // no trial files (a new run may take it) or all it needs to resume.
   if (!options.resume) {
+    ResultsWriter::check_unused(options.out_dir);
     write_state();
+    copy_experiment(ex.file, options.out_dir);
     if (!resumable) {
       summary.warnings.push_back("strategy '" + ex.strategy.name +
                                  "' keeps no saved state: this run cannot be continued with --resume if it stops");
       std::fprintf(stderr, "warning: %s\n", summary.warnings.back().c_str());
     }
   }
+  ResultsWriter writer(options.out_dir, *setup.space, objective_names, metric_names, options.resume, constraint_names);
 
   // Resume: the strategy's state after the last finished batch, the trials told so far, and the
   // journal of trials that finished after that (reused when the strategy asks for them again).
@@ -161,20 +164,19 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
         throw Error(state_file.string() + ": corrupt: " + e.what());
       }
       for (const auto& w : summary.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-      for (const auto& j : read_lines(options.out_dir / "trials.jsonl")) summary.trials.push_back(writer.from_json(j));
-      if (summary.trials.size() != strategy.trials_asked())
-        throw Error(options.out_dir.string() + ": trials.jsonl holds " + std::to_string(summary.trials.size()) +
-                    " trials, state.json " + std::to_string(strategy.trials_asked()));
-      for (const auto& r : summary.trials) {
-        summary.failed += r.status == TrialStatus::Failed;
-        summary.infeasible += r.status == TrialStatus::Complete && !r.feasible();
-      }
-    } else if (fs::exists(options.out_dir / "trials.jsonl") && !read_lines(options.out_dir / "trials.jsonl").empty()) {
+    } else if (!detail::read_json_lines(options.out_dir / "trials.jsonl", false, nullptr).json.empty()) {
       throw Error(options.out_dir.string() + ": no state.json to resume from (the strategy cannot save its state)");
     }
-    for (const auto& j : read_lines(options.out_dir / "journal.jsonl")) {
-      TrialRecord r = writer.from_json(j);
-      if (r.id >= summary.trials.size()) finished[r.id] = std::move(r);
+    // The trial files as the stop left them, made to agree with the state.
+    remove_leftovers(options.out_dir);
+    detail::ResumedTrials resumed = detail::resume_trials(options.out_dir, strategy.trials_asked(), writer);
+    for (const auto& n : resumed.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+    writer.rewrite_trials(resumed.told_lines, resumed.told);
+    summary.trials = std::move(resumed.told);
+    finished = std::move(resumed.finished);
+    for (const auto& r : summary.trials) {
+      summary.failed += r.status == TrialStatus::Failed;
+      summary.infeasible += r.status == TrialStatus::Complete && !r.feasible();
     }
   }
 
@@ -212,60 +214,75 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
   };
 
   std::mutex journal_mutex;
-  const std::size_t stop = options.stop_after ? std::min(total, start + options.stop_after) : total;
-  while (summary.trials.size() < stop) {
-    const std::size_t n = std::min(batch_size, stop - summary.trials.size());
-    const std::vector<Trial> batch = strategy.ask(n);
-    std::vector<TrialRecord> records(batch.size());
-    std::atomic<std::size_t> next{0};
-    auto work = [&] {
-      for (std::size_t i; (i = next++) < batch.size();) {
-        auto reuse = finished.find(batch[i].id);
-        if (reuse != finished.end() && reuse->second.params == batch[i].params) {
-          records[i] = reuse->second;  // finished before the interruption
-          continue;
+  try {  // (a file that cannot be written stops the run: below)
+    const std::size_t stop = options.stop_after ? std::min(total, start + options.stop_after) : total;
+    while (summary.trials.size() < stop) {
+      const std::size_t n = std::min(batch_size, stop - summary.trials.size());
+      const std::vector<Trial> batch = strategy.ask(n);
+      std::vector<TrialRecord> records(batch.size());
+      std::atomic<std::size_t> next{0};
+      std::exception_ptr fault;  // the first fault of the machine (a file that cannot be written)
+      auto work = [&] {
+        for (std::size_t i; (i = next++) < batch.size();) {
+          auto reuse = finished.find(batch[i].id);
+          if (reuse != finished.end() && reuse->second.params == batch[i].params) {
+            records[i] = reuse->second;  // finished before the interruption
+            continue;
+          }
+          try {
+            records[i] = detail::evaluate_trial(batch[i], env);
+            const std::lock_guard<std::mutex> journal_lock(journal_mutex);
+            if (!fault) writer.journal(records[i]);
+          } catch (...) {  // never out of a worker thread: the others finish, then the run stops
+            const std::lock_guard<std::mutex> journal_lock(journal_mutex);
+            if (!fault) fault = std::current_exception();
+            next = batch.size();
+          }
         }
-        records[i] = detail::evaluate_trial(batch[i], env);
-        const std::lock_guard<std::mutex> lock(journal_mutex);
-        writer.journal(records[i]);
+      };
+      const std::size_t threads = std::min(workers, batch.size());
+      if (threads <= 1) {
+        work();
+      } else {
+        std::vector<std::thread> pool;
+        for (std::size_t w = 0; w < threads; ++w) pool.emplace_back(work);
+        for (auto& t : pool) t.join();
       }
-    };
-    const std::size_t threads = std::min(workers, batch.size());
-    if (threads <= 1) {
-      work();
-    } else {
-      std::vector<std::thread> pool;
-      for (std::size_t w = 0; w < threads; ++w) pool.emplace_back(work);
-      for (auto& t : pool) t.join();
+      if (fault) std::rethrow_exception(fault);
+      for (auto& r : records) {  // told and written in trial order: same seed, same run
+        strategy.tell(r.id, r.status == TrialStatus::Complete
+                                ? TrialResult{TrialStatus::Complete, r.objectives, r.constraints, {}}
+                                : TrialResult::failed(r.message));
+        writer.append(r);
+        if (r.status == TrialStatus::Failed) ++summary.failed;
+        if (r.status == TrialStatus::Complete && !r.feasible()) ++summary.infeasible;
+        summary.trials.push_back(std::move(r));
+      }
+      if (resumable) write_state();
+      summary.front = front_of(summary.trials, strategy);  // once a batch: progress line and plot
+      if (setup.objectives.size() >= 2 && setup.architecture && summary.trials.size() < stop)  // (the last: below)
+        write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names,
+                          setup.seed_names);
+      print_progress(false);
     }
-    for (auto& r : records) {  // told and written in trial order: same seed, same run
-      strategy.tell(r.id, r.status == TrialStatus::Complete
-                              ? TrialResult{TrialStatus::Complete, r.objectives, r.constraints, {}}
-                              : TrialResult::failed(r.message));
-      writer.append(r);
-      if (r.status == TrialStatus::Failed) ++summary.failed;
-      if (r.status == TrialStatus::Complete && !r.feasible()) ++summary.infeasible;
-      summary.trials.push_back(std::move(r));
-    }
-    if (resumable) write_state();
-    summary.front = front_of(summary.trials, strategy);  // once a batch: progress line and plot
-    if (setup.objectives.size() >= 2 && setup.architecture && summary.trials.size() < stop)  // (the last: below)
+    summary.seconds = since(t0);
+    if (summary.trials.size() == start) summary.front = front_of(summary.trials, strategy);  // no batch ran
+    print_progress(true);
+
+    if (!setup.reference_point.empty())
+      summary.hypervolume = summary.front.empty()
+                                ? 0.0
+                                : hypervolume(minimized_points(summary.trials, summary.front, strategy),
+                                              strategy.minimized(setup.reference_point));
+    writer.write_front(summary.trials, summary.front);
+    writer.write_summary(ex.name, summary, setup.reference_point);
+    if (setup.objectives.size() >= 2)
       write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names,
                         setup.seed_names);
-    print_progress(false);
+  } catch (const WriteError& e) {
+    throw Error(std::string(e.what()) + "; the search stopped, every trial finished before is kept in " +
+                options.out_dir.string() + ": continue it with nac run --resume " + options.out_dir.string());
   }
-  summary.seconds = since(t0);
-  if (summary.trials.size() == start) summary.front = front_of(summary.trials, strategy);  // no batch ran
-  print_progress(true);
-
-  if (!setup.reference_point.empty())
-    summary.hypervolume = summary.front.empty() ? 0.0
-                                                : hypervolume(minimized_points(summary.trials, summary.front, strategy),
-                                                              strategy.minimized(setup.reference_point));
-  writer.write_front(summary.trials, summary.front);
-  writer.write_summary(ex.name, summary, setup.reference_point);
-  if (setup.objectives.size() >= 2)
-    write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names, setup.seed_names);
   return summary;
 }
 

@@ -31,7 +31,9 @@ Metrics train_candidate(const Trial& trial, const EvaluationEnvironment& env, st
   m["val_loss"] = r.best_val_loss;
   m["parameters"] = static_cast<double>(model.parameter_count());
   const auto dir = env.out_dir / "models";
-  std::filesystem::create_directories(dir);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw WriteError(dir.string() + ": cannot be created: " + ec.message());
   nn::save_model(model, dir / ("trial_" + std::to_string(trial.id) + ".nacm"));
   return m;
 }
@@ -67,6 +69,8 @@ TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env)
     stage = "the constraints";
     if (!env.setup.constraints.empty())
       r.constraints = constraint_violations(env.setup.constraints, env.objective_names, r.objectives, r.metrics);
+  } catch (const WriteError&) {
+    throw;  // the machine's fault, not the trial's: the runner stops the search
   } catch (const std::exception& e) {
     r.status = TrialStatus::Failed;
     r.objectives.clear();

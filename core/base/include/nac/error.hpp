@@ -14,5 +14,14 @@ class Error : public std::runtime_error {
   ~Error() override;  // defined in the core library: one type identity for every plugin
 };
 
+/// A file nac must write could not be written (disk full, quota, permissions): a fault of the
+/// machine, not of the trial being evaluated. The runner stops the search on it, keeping every
+/// finished trial, instead of recording the trial as failed.
+class WriteError : public Error {
+ public:
+  explicit WriteError(const std::string& message) : Error(message) {}
+  ~WriteError() override;
+};
+
 }  // namespace nac
 NAC_PUBLIC_END

@@ -1,0 +1,55 @@
+#pragma once
+// The run folder's safety: one process at a time (a lock naming its holder), and the JSON Lines
+// files read back the way a stopped run left them (a last line cut by a kill or a full disk is
+// removed; anything else that does not parse is corruption and an error naming file:line).
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nac/run/results_writer.hpp"
+
+namespace nac::detail {
+
+/// Holds an exclusive lock on DIR/run.lock (flock: released by the kernel when the process ends,
+/// however it ends) for as long as it lives. Creates the folder. Throws nac::Error naming the
+/// holder (pid, host, since when) when another process has it.
+class FolderLock {
+ public:
+  explicit FolderLock(const std::filesystem::path& dir);
+  ~FolderLock();
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+struct JsonLines {
+  std::vector<std::string> text;     // each line as written, without its newline
+  std::vector<nlohmann::json> json;  // the same lines parsed
+};
+
+/// Reads a JSON Lines file (none: no lines). A last line without its newline that does not parse
+/// was cut when the run stopped: with `repair` the file is truncated to the lines before it and a
+/// note says so. A complete line that does not parse throws nac::Error with file:line.
+JsonLines read_json_lines(const std::filesystem::path& file, bool repair, std::vector<std::string>* notes);
+
+/// What a resumed run starts from.
+struct ResumedTrials {
+  std::vector<TrialRecord> told;                  // trials 0..told-1, in order
+  std::vector<std::string> told_lines;            // their trials.jsonl lines
+  std::map<std::uint64_t, TrialRecord> finished;  // finished after the saved state: reused when asked again
+  std::vector<std::string> notes;                 // what was repaired, for the terminal
+};
+
+/// Reconciles trials.jsonl and journal.jsonl with the `told` trials of state.json: trials.jsonl
+/// lines beyond the state (a stop between the two writes) become reusable finished trials, told
+/// trials missing from trials.jsonl are taken from the journal, and cut last lines are removed.
+/// Throws nac::Error when a told trial is in neither file.
+ResumedTrials resume_trials(const std::filesystem::path& dir, std::uint64_t told, const ResultsWriter& writer);
+
+}  // namespace nac::detail
