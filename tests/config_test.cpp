@@ -158,3 +158,39 @@ TEST_CASE("a table moved from stays usable and shares the record") {
   CHECK_NOTHROW(c.finish());  // NOLINT(bugprone-use-after-move): what the test is about
   CHECK_NOTHROW(moved.finish());
 }
+
+TEST_CASE("nesting deeper than 64 levels is refused before the parser recurses - 64 levels parse") {
+  auto path = [](std::size_t n, const std::string& part) {
+    std::string s = part;
+    for (std::size_t i = 1; i < n; ++i) s += "." + part;
+    return s;
+  };
+  auto error_of = [](const std::string& text) {
+    try {
+      (void)parse_toml_text(text, "deep.toml");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string deeper =
+      " levels (tables, dotted keys, arrays and inline tables together); an experiment file "
+      "needs a handful";
+  // 50,000 levels (what crashed the parser) of each kind: a header, an array of tables, a dotted
+  // key, a numeric dotted key, inline tables and arrays; each names the place it went too deep.
+  CHECK(error_of("[" + path(50000, "a") + "]\n") == "deep.toml:1:129: nested deeper than 64" + deeper);
+  CHECK(error_of("x = 1\n[[" + path(50000, "a") + "]]\n") == "deep.toml:2:130: nested deeper than 64" + deeper);
+  CHECK(error_of(path(50000, "a") + " = 1\n") == "deep.toml:1:128: nested deeper than 64" + deeper);
+  CHECK(error_of(path(50000, "1") + " = 1\n") == "deep.toml:1:128: nested deeper than 64" + deeper);
+  std::string inl = "x = ", arr = "y = ";
+  for (int i = 0; i < 50000; ++i) inl += "{a = ", arr += "[";
+  CHECK(error_of(inl + "1\n") == "deep.toml:1:320: nested deeper than 64" + deeper);
+  CHECK(error_of(arr + "\n") == "deep.toml:1:68: nested deeper than 64" + deeper);
+  // Exactly 64 levels parse; what is inside strings and comments does not count.
+  CHECK(error_of("[" + path(64, "a") + "]\nx = 1\n") == "no error");
+  CHECK(error_of(path(64, "b") + " = 1\n") == "no error");
+  CHECK(error_of("x = \"" + path(500, "a") + "\"  # " + path(500, "[") + "\ny = '''\n" + path(500, "{") + "'''\n") ==
+        "no error");
+  CHECK(error_of("[a]\nz = [1.5, 2.5, {b.c = 3}]\n[" + path(65, "a") + "]\n") ==
+        "deep.toml:3:129: nested deeper than 64" + deeper);
+}

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "nac/error.hpp"
+#include "toml_nesting.hpp"
 #include "nac/text.hpp"
 #include "nac/value.hpp"
 
@@ -257,6 +258,7 @@ void ConfigTable::finish() const {
 }
 
 std::shared_ptr<const toml::table> parse_toml_text(const std::string& text, const std::string& file) {
+  detail::check_toml_nesting(text, file);  // before the parser's recursion can overflow the stack
   try {
     return std::make_shared<const toml::table>(toml::parse(text, file));
   } catch (const toml::parse_error& e) {
