@@ -30,7 +30,9 @@ function(nac_add_plugin name)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON
     INSTALL_RPATH "$ORIGIN/../..")
-  target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  if(NOT NAC_FUZZ)  # (nac's fuzz build: the sanitizer runtimes are in the executable)
+    target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  endif()
   if(DEFINED NAC_PLUGIN_OUTPUT_DIR)  # nac's own build tree: next to the other plugins
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${NAC_PLUGIN_OUTPUT_DIR}
                                                BUILD_RPATH "$ORIGIN/../lib")
