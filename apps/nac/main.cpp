@@ -5,6 +5,7 @@
 // internal error.
 #include <cstdio>
 #include <exception>
+#include <new>
 
 #include <CLI/CLI.hpp>
 
@@ -128,8 +129,16 @@ int main(int argc, char** argv) {
   } catch (const nac::Error& e) {
     std::fprintf(stderr, "nac: error: %s\n", e.what());
     return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr,
+                 "nac: error: out of memory: an allocation failed (is a size in the experiment, the model or the "
+                 "data larger than meant?)\n");
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "nac: internal error: %s\n", e.what());
+    return 3;
+  } catch (...) {
+    std::fprintf(stderr, "nac: internal error: a non-standard exception (not derived from std::exception)\n");
     return 3;
   }
   return 2;

@@ -13,7 +13,7 @@ nac::Registry& registry() {
   static nac::Registry r;
   static nac::PluginLoader loader(r);
   static const bool loaded = [] {
-    loader.load_directory(NAC_PLUGIN_DIR);
+    loader.load_directory(nac::fuzz::plugin_dir());
     return true;
   }();
   (void)loaded;

@@ -36,7 +36,7 @@ struct World {
   nac::Experiment ex;
   fs::path stopped;
   World() {
-    loader.load_directory(NAC_PLUGIN_DIR);
+    loader.load_directory(nac::fuzz::plugin_dir());
     const fs::path file = nac::fuzz::scratch() / "resume.toml";
     {
       std::ofstream out(file);

@@ -4,6 +4,7 @@
 // only way out; anything else that escapes, and every sanitizer report, is a finding.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -19,6 +20,13 @@ inline const std::filesystem::path& scratch() {
     return d;
   }();
   return dir;
+}
+
+/// The build's plugin folder, or $NAC_FUZZ_PLUGINS (a copy of the build fuzzing for hours while
+/// the tree is rebuilt).
+inline std::filesystem::path plugin_dir() {
+  const char* env = std::getenv("NAC_FUZZ_PLUGINS");
+  return env && *env ? env : NAC_PLUGIN_DIR;
 }
 
 inline void write_bytes(const std::filesystem::path& file, const std::uint8_t* data, std::size_t size) {

@@ -118,11 +118,19 @@ const toml::node* ConfigTable::node(std::string_view key) const { return lookup(
 namespace {
 
 std::int64_t as_integer(const ConfigTable& c, const toml::node& n, std::string_view key, const Range& r) {
-  if (!n.is_integer())
+  if (!n.is_integer()) {
+    std::string hint;  // 1e6 is a float in TOML: say how to write the integer it means
+    if (n.is_floating_point()) {
+      const double d = *n.value<double>();
+      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.2e18)
+        hint = " (a number with a point or an exponent is a float in TOML; write the integer " +
+               std::to_string(static_cast<std::int64_t>(d)) + ")";
+    }
     c.fail_at(n, key,
               "expected an integer" +
                   (std::isfinite(r.min) || std::isfinite(r.max) ? " " + r.describe() : std::string()) + ", found " +
-                  found(n));
+                  found(n) + hint);
+  }
   const std::int64_t v = *n.value<std::int64_t>();
   if (!r.contains(static_cast<double>(v)))
     c.fail_at(n, key, "expected an integer " + r.describe() + ", found " + std::to_string(v));

@@ -15,6 +15,7 @@
 
 #include "array_formats.hpp"
 #include "nac/error.hpp"
+#include "nac/memory.hpp"
 
 namespace nac::data {
 
@@ -54,16 +55,6 @@ Rows row_range(const fs::path& file, const std::string& name, const Shape& shape
   r.shape[0] = count;
   return r;
 }
-
-namespace {
-
-std::uint64_t physical_memory() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
-  if (pages <= 0 || page <= 0) return std::numeric_limits<std::uint64_t>::max();
-  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
-}
-
-}  // namespace
 
 std::vector<float> allocate_values(const fs::path& file, const std::string& name, const Shape& shape,
                                    std::uint64_t count) {

@@ -39,7 +39,12 @@ std::unique_ptr<Layer> make_layer(const LayerSpec& spec) {
   if (!def.layer)
     throw Error("layer '" + spec.name + "': op '" + spec.op + "' (from " + op_owner(spec.op) +
                 ") has no engine layer; it can be described and costed but not trained");
-  return def.layer(spec);
+  if (spec.op == "sequential" || spec.children.size()) return def.layer(spec);  // (its layers name themselves)
+  try {
+    return def.layer(spec);
+  } catch (const Error& e) {
+    throw Error("layer '" + spec.name + "' (" + spec.op + "): " + e.what());
+  }
 }
 
 }  // namespace nac::nn

@@ -1,5 +1,10 @@
 #include "nac/nn/model.hpp"
 
+#include "nac/memory.hpp"
+#include "nac/model_cost.hpp"
+
+#include <cstdio>
+
 #include "nac/error.hpp"
 #include "nac/nn/runtime.hpp"
 
@@ -23,6 +28,20 @@ class SingleThreadBelow {
 
 Model::Model(ModelSpec spec, std::uint64_t seed) : spec_(std::move(spec)) {
   infer_shapes(spec_);
+  // Each layer's parameters (a value, its gradient and the optimizer's moments) must fit, and so
+  // must one sample's largest activation: said here, naming the layer, before anything is made.
+  auto count = [](double v) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    return std::string(buf);
+  };
+  for (const LayerCost& c : layer_costs(spec_))
+    if (c.params * 4 * sizeof(float) > static_cast<double>(physical_memory()))
+      check_fits_in_memory(c.params * 4 * sizeof(float), "layer '" + c.name + "' with " + count(c.params) +
+                                                             " parameters (values, gradients, optimizer moments)");
+  double input = 1;
+  for (auto d : spec_.input) input *= static_cast<double>(d);
+  check_fits_in_memory(input * sizeof(float), "one sample of the model's input " + to_string(spec_.input));
   LayerSpec root;
   root.op = "sequential";
   root.name = "model";

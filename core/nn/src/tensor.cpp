@@ -5,6 +5,9 @@
 #include <cstring>
 #include <new>
 
+#include "nac/error.hpp"
+#include "nac/memory.hpp"
+
 namespace nac::nn {
 
 void Tensor::Free::operator()(float* p) const { std::free(p); }
@@ -19,7 +22,7 @@ Tensor& Tensor::operator=(const Tensor& other) {
 }
 
 void Tensor::resize(Shape shape) {
-  const std::size_t n = numel(shape);
+  const std::size_t n = checked_numel(shape);
   shape_ = std::move(shape);
   size_ = n;
   if (n <= capacity_) return;
@@ -55,6 +58,19 @@ void transpose_planes(const Tensor& in, Tensor& out, bool to_nhwc) {
 
 void nchw_to_nhwc(const Tensor& in, Tensor& out) { transpose_planes(in, out, true); }
 void nhwc_to_nchw(const Tensor& in, Tensor& out) { transpose_planes(in, out, false); }
+
+std::size_t checked_numel(const Shape& s) {
+  double values = 1;  // (exact enough to compare with the memory; a product of dims may overflow)
+  bool negative = false;
+  for (auto d : s) {
+    negative |= d < 0;
+    values *= static_cast<double>(d);
+  }
+  if (negative) throw Error("a tensor of shape " + to_string(s) + ": a negative size");
+  if (values * sizeof(float) > static_cast<double>(physical_memory()))  // (the message only when it fails)
+    check_fits_in_memory(values * sizeof(float), "a tensor of shape " + to_string(s));
+  return numel(s);
+}
 
 std::size_t numel(const Shape& s) {
   std::size_t n = 1;

@@ -18,6 +18,7 @@
 #include "generator.hpp"
 #include "metrics.hpp"
 #include "nac/error.hpp"
+#include "nac/memory.hpp"
 #include "nac/dataset_task.hpp"
 #include "nac/plugin.hpp"
 #include "nac/settings.hpp"
@@ -112,11 +113,23 @@ class BraggTask final : public DatasetTask, public DataGenerator, public DataFil
       train_ = c.get(kTrainSamples);
       validation_ = c.get(kValidationSamples);
       test_ = c.get(kTestSamples);
+      try {  // (here, not when the data is made: nac validate says it)
+        check_fits_in_memory(sample_bytes() * (static_cast<double>(train_) + static_cast<double>(validation_) +
+                                               static_cast<double>(test_)),
+                             "generating " + std::to_string(train_) + " + " + std::to_string(validation_) + " + " +
+                                 std::to_string(test_) + " patches");
+      } catch (const Error& e) {
+        c.fail(kTrainSamples.key, e.what());
+      }
     }
     data_seed_ = static_cast<std::uint64_t>(c.get(kDataSeed));
   }
 
   std::vector<MetricInfo> metrics() const override { return localisation_metric_info(); }
+  // A patch and its label in float32.
+  double sample_bytes() const {
+    return (static_cast<double>(settings_.patch) * static_cast<double>(settings_.patch) + 2) * sizeof(float);
+  }
   Shape input_shape() const override { return {1, settings_.patch, settings_.patch}; }
   Shape target_shape() const override { return {2}; }
 
@@ -149,6 +162,7 @@ class BraggTask final : public DatasetTask, public DataGenerator, public DataFil
   }
 
   nn::Dataset generate(std::int64_t n, std::uint64_t seed) const override {
+    check_fits_in_memory(sample_bytes() * static_cast<double>(n), "generating " + std::to_string(n) + " patches");
     return generate_patches(settings_, n, seed, 0);
   }
 

@@ -62,6 +62,8 @@ void nhwc_to_nchw(const Tensor& in, Tensor& out);
 
 /// Product of the dimensions.
 std::size_t numel(const Shape& s);
+/// numel, after checking that the shape has no negative size and fits in memory (nac::Error).
+std::size_t checked_numel(const Shape& s);
 /// The shape with a batch dimension in front.
 Shape batched(std::int64_t batch, const Shape& sample);
 
