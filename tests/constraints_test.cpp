@@ -93,6 +93,15 @@ name = "random"
   CHECK_THROWS_WITH_AS(load_text(dir, head + "f1 = { max = true }\n"), doctest::Contains("a number or the name"),
                        Error);
   CHECK_THROWS_WITH_AS(load_text(dir, head + "f1 = { max = \"f1\" }\n"), doctest::Contains("by itself"), Error);
+  CHECK_THROWS_WITH_AS(
+      load_text(dir, head + "f1 = { min = 2, max = 1 }\n"),
+      doctest::Contains("exp.toml:9:14: 'constraints.f1.min': min 2 is above max 1: no value meets both"), Error);
+  CHECK_NOTHROW(load_text(dir, head + "f1 = { min = 1, max = 1 }\n"));  // (exactly 1: fine)
+  // The same objective twice is refused, where the second names it.
+  const Experiment twice = load_text(
+      dir, std::string(head).replace(head.find("[constraints]"), 13, "[search]\nobjectives = [\"f1\", \"f1\"]\n"));
+  CHECK_THROWS_WITH_AS(build_search(twice, test::build_plugins(), 0),
+                       doctest::Contains(": objective 'f1' is listed twice; each objective once"), Error);
   const Experiment typo = load_text(dir, head + "f3 = { max = 1 }\n");
   CHECK_THROWS_WITH_AS(
       build_search(typo, test::build_plugins(), 0),

@@ -26,6 +26,11 @@ std::string setting_line(const std::string& setting) {
   if (eq == std::string::npos || eq == 0)
     throw Error("--set " + setting + ": expected key=value, e.g. --set train_samples=20000");
   const std::string key = setting.substr(0, eq), value = setting.substr(eq + 1);
+  // One setting is one line of TOML: a newline would smuggle in a table of its own.
+  if (key.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.") != std::string::npos)
+    throw Error("--set " + setting + ": a key is letters, digits, '_', '-' and '.' (found '" + key + "')");
+  if (value.find_first_of("\r\n") != std::string::npos)
+    throw Error("--set " + key + "=...: the value holds a line break; a setting is one line");
   try {
     (void)toml::parse("x = " + value);
     return key + " = " + value + "\n";

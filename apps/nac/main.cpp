@@ -3,6 +3,8 @@
 // Exit codes: 0 success; 1 a user error (bad experiment file, plugin, data) or a training run
 // that diverged, with one message on stderr; 2 a command-line usage error; 3 an unexpected
 // internal error.
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -11,9 +13,22 @@
 
 #include "commands.hpp"
 #include "nac/error.hpp"
+#include "nac/detail/crash_context.hpp"
 #include "nac/version.hpp"
 
 namespace {
+
+// A seed is an integer in [0, 2^64 - 1]: CLI11 would take "-1" and "18446744073709551616" as
+// 2^64 - 1 without a word.
+const CLI::Validator kSeed(
+    [](std::string& text) {
+      std::uint64_t v = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+        return "a seed is an integer from 0 to 18446744073709551615, not " + text;
+      return std::string();
+    },
+    "N", "seed");
 
 void add_task_options(CLI::App* app, nac::cli::TaskArgs& t, bool name_positional) {
   if (name_positional) app->add_option("task", t.name, "task plugin, e.g. bragg")->required()->type_name("TASK");
@@ -47,7 +62,9 @@ int main(int argc, char** argv) {
   });
   run->add_option("--out", run_args.out, "output folder (default: the experiment's `output`, else results/NAME)")
       ->type_name("DIR");
-  run->add_option("--seed", run_args.seed, "random seed (overrides the experiment's `seed`)")->type_name("N");
+  run->add_option("--seed", run_args.seed, "random seed (overrides the experiment's `seed`)")
+      ->type_name("N")
+      ->check(kSeed);
   run->add_flag("--quiet,-q", run_args.quiet, "no progress line");
 
   std::string validate_file;
@@ -76,7 +93,9 @@ int main(int argc, char** argv) {
   train->add_option("--batch", train_args.batch, "batch size")->type_name("N");
   train->add_option("--lr", train_args.lr, "learning rate")->type_name("X");
   train->add_option("--optimizer", train_args.optimizer, "sgd, adam, adamw or rmsprop")->type_name("NAME");
-  train->add_option("--seed", train_args.seed, "initialisation, shuffling and dropout seed")->type_name("N");
+  train->add_option("--seed", train_args.seed, "initialisation, shuffling and dropout seed")
+      ->type_name("N")
+      ->check(kSeed);
   train->add_option("--threads", train_args.threads, "threads (default: all cores)")
       ->type_name("N")
       ->check(CLI::Range(1, 1024));
@@ -90,7 +109,7 @@ int main(int argc, char** argv) {
   generate->add_option("-n,--count", gen_args.count, "number of samples")
       ->type_name("N")
       ->check(CLI::Range(1, 100000000));
-  generate->add_option("--seed", gen_args.seed, "seed")->type_name("N");
+  generate->add_option("--seed", gen_args.seed, "seed")->type_name("N")->check(kSeed);
   generate->add_option("-o,--out", gen_args.out, "output file (.npz, .h5 or .hdf5)")->required()->type_name("FILE");
   generate->add_option("--threads", gen_args.threads, "threads (default: all cores; the data does not depend on it)")
       ->type_name("N")
@@ -109,8 +128,19 @@ int main(int argc, char** argv) {
   baseline->add_option("-n,--count", base_args.count, "generated samples")
       ->type_name("N")
       ->check(CLI::Range(1, 100000000));
-  baseline->add_option("--seed", base_args.seed, "seed of the generated samples")->type_name("N");
+  baseline->add_option("--seed", base_args.seed, "seed of the generated samples")->type_name("N")->check(kSeed);
 
+  nac::detail::install_crash_handlers();  // a plugin that crashes the process is named as it goes
+  std::string list;
+  bool known = false;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    list += (list.empty() ? "" : ", ") + sub->get_name();
+    known |= argc > 1 && sub->get_name() == argv[1];
+  }
+  if (argc > 1 && argv[1][0] != '-' && !known) {
+    std::fprintf(stderr, "nac: unknown command '%s'; the commands are %s (nac --help)\n", argv[1], list.c_str());
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,6 +1,10 @@
 #include "cli_support.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -61,6 +65,26 @@ Resumed resumed_experiment(const fs::path& dir) {
   return {copy.string(), original.empty() ? fs::path() : fs::path(original).parent_path(), seed};
 }
 
+// Ctrl-C or SIGTERM ends the run as a kill does (the folder resumes), with a word on what to do.
+char interrupt_text[4096];
+void on_interrupt(int sig) {
+  const char* name = sig == SIGINT ? "\nnac: interrupted (SIGINT)" : "\nnac: stopped (SIGTERM)";
+  if (::write(STDERR_FILENO, name, std::strlen(name)) < 0 ||
+      ::write(STDERR_FILENO, interrupt_text, std::strlen(interrupt_text)) < 0) {
+    // nothing more can be said
+  }
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+void say_on_interrupt(const fs::path& out_dir) {
+  const std::string text = ": every finished trial is kept in " + out_dir.string() +
+                           "; continue the run with: nac run --resume " + out_dir.string() + "\n";
+  std::snprintf(interrupt_text, sizeof interrupt_text, "%s", text.c_str());
+  for (int sig : {SIGINT, SIGTERM})  // (a signal ignored by who started nac, as nohup does, stays ignored)
+    if (::signal(sig, on_interrupt) == SIG_IGN) ::signal(sig, SIG_IGN);
+}
+
 }  // namespace
 
 int run(const CommonOptions& common, const RunArgs& args) {
@@ -92,6 +116,7 @@ int run(const CommonOptions& common, const RunArgs& args) {
   options.progress = !args.quiet && stderr_is_terminal();
   options.versions["nac"] = NAC_VERSION;
   for (const auto& p : loader.plugins()) options.versions["plugin " + p.name] = p.version;
+  say_on_interrupt(options.out_dir);
   const RunSummary s = run_search(seeded, setup, options);
 
   std::printf("%s: %zu trials (%zu complete, %zu failed) in %.2f s, seed %llu\n", ex.name.c_str(), s.trials.size(),

@@ -10,6 +10,7 @@
 #include "nac/dataset_task.hpp"
 #include "nac/error.hpp"
 #include "nac/nn/model_io.hpp"
+#include "nac/nn/optimizer.hpp"
 #include "nac/nn/runtime.hpp"
 #include "nac/nn/training_config.hpp"
 
@@ -77,6 +78,14 @@ int train(const CommonOptions& common, const TrainArgs& args) {
   if (args.seed) config.seed = *args.seed;
   if (args.threads) config.threads = *args.threads;
   config.progress = !args.quiet && stderr_is_terminal();
+  // The recipe is checked now, not after minutes of data generation.
+  if (config.epochs < 1) throw Error("--epochs: at least 1, found " + std::to_string(config.epochs));
+  if (config.batch < 1) throw Error("--batch: at least 1, found " + std::to_string(config.batch));
+  try {
+    (void)nn::make_optimizer(config.optimizer);
+  } catch (const Error& e) {
+    throw Error(std::string(args.optimizer || args.lr ? "--optimizer/--lr: " : "") + e.what());
+  }
   const DatasetTask& t = task;
   config.metrics = [&t](const nn::Tensor& p, const nn::Tensor& y) { return t.score(p, y); };
 

@@ -39,6 +39,14 @@ std::vector<Constraint> read_constraints(const ConfigTable& table) {
     }
     one.finish();
     if (!one.has("max") && !one.has("min")) table.fail_at(node, name, "expected 'max' and/or 'min'");
+    if (out.size() >= 2) {
+      const Constraint& a = out[out.size() - 2];
+      const Constraint& b = out.back();
+      if (a.name == name && b.name == name && a.bound_name.empty() && b.bound_name.empty() && a.upper && !b.upper &&
+          b.bound > a.bound)
+        one.fail("min", "min " + to_string(Value(b.bound)) + " is above max " + to_string(Value(a.bound)) +
+                            ": no value meets both");
+    }
   }
   return out;
 }

@@ -33,11 +33,13 @@ nlohmann::json layer_json(const LayerSpec& l) {
 LayerSpec json_layer(const nlohmann::json& j, const std::string& where) {
   LayerSpec l;
   try {
+    detail::check_json_keys(j, {"op", "name", "input", "output", "attrs", "children"}, where);
     l.op = j.at("op").get<std::string>();
     l.name = j.at("name").get<std::string>();
-    if (j.contains("input")) l.input = j["input"].get<Shape>();  // shapes are optional: infer_shapes
-    if (j.contains("output")) l.output = j["output"].get<Shape>();
     const std::string here = where + " (" + l.name + ")";
+    // Shapes are optional: infer_shapes.
+    if (j.contains("input")) l.input = detail::json_shape(j["input"], here + ".input");
+    if (j.contains("output")) l.output = detail::json_shape(j["output"], here + ".output");
     if (j.contains("attrs"))
       for (const auto& [k, v] : j["attrs"].items()) l.attrs[k] = json_value(v, here + ".attrs." + k);
     if (j.contains("children"))
@@ -60,7 +62,8 @@ nlohmann::json to_json(const ModelSpec& spec) {
 ModelSpec model_spec_from_json(const nlohmann::json& j) {
   ModelSpec spec;
   try {
-    spec.input = j.at("input").get<Shape>();
+    detail::check_json_keys(j, {"input", "layers"}, "the model description");
+    spec.input = detail::json_shape(j.at("input"), "input");
     const auto& layers = j.at("layers");
     for (std::size_t i = 0; i < layers.size(); ++i)
       spec.layers.push_back(json_layer(layers[i], "layers[" + std::to_string(i) + "]"));

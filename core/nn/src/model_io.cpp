@@ -3,11 +3,14 @@
 #include <bit>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "nac/error.hpp"
+#include "nac/detail/value_json.hpp"
 
 namespace nac::nn {
 
@@ -103,15 +106,29 @@ Model load_model(const fs::path& file) {
     Model model(model_spec_from_json(header.at("spec")));
     std::map<std::string, Tensor*> targets;
     for (const auto& e : entries(model)) targets[e.name] = e.tensor;
+    std::map<std::string, std::string> kinds;
+    for (const auto& e : entries(model)) kinds[e.name] = e.kind;
+    detail::check_json_keys(header, {"spec", "tensors", "dtype"}, where + "header");
+    if (header.at("dtype") != "float32-le")
+      throw Error(where + "tensors of dtype " + header.at("dtype").dump() + "; this nac reads \"float32-le\"");
     std::size_t loaded = 0;
+    std::set<std::string> seen;
     for (const auto& t : header.at("tensors")) {
       const auto name = t.at("name").get<std::string>();
+      detail::check_json_keys(t, {"name", "kind", "shape", "offset"}, where + "tensor '" + name + "'");
       auto it = targets.find(name);
       if (it == targets.end()) throw Error(where + "tensor '" + name + "' does not belong to the model");
-      const auto shape = t.at("shape").get<Shape>();
+      if (!seen.insert(name).second) throw Error(where + "tensor '" + name + "' is listed twice");
+      const auto kind = t.at("kind").get<std::string>();
+      if (kind != kinds[name])
+        throw Error(where + "tensor '" + name + "' is of kind '" + kind + "', the model's is '" + kinds[name] +
+                    "' (kinds: param, buffer)");
+      const auto shape = detail::json_shape(t.at("shape"), "tensor '" + name + "' shape");
       if (shape != it->second->shape())
         throw Error(where + "tensor '" + name + "' has shape " + to_string(shape) + ", the model expects " +
                     to_string(it->second->shape()));
+      if (!t.at("offset").is_number_unsigned())
+        throw Error(where + "tensor '" + name + "': its offset is not an integer >= 0: " + t.at("offset").dump());
       const auto offset = t.at("offset").get<std::uint64_t>();
       const std::size_t n = it->second->size() * sizeof(float);
       if (offset > bytes.size() - data_start || n > bytes.size() - data_start - offset)

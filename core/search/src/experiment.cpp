@@ -10,6 +10,7 @@
 #include "nac/nn/training_config.hpp"
 
 #include "nac/error.hpp"
+#include "nac/detail/crash_context.hpp"
 #include "nac/text.hpp"
 
 namespace nac {
@@ -123,9 +124,23 @@ Experiment load_experiment(const fs::path& file, const fs::path& relative_to) {
   return ex;
 }
 
+// "task 'bragg' of plugin bragg (/path/nac_bragg.so)", or "... (built in)".
+static std::string label(const Registry& registry, PluginKind kind, const char* what, const std::string& name) {
+  const RegistryEntry* e = registry.entry(kind, name);
+  std::string out = std::string(what) + " '" + name + "'";
+  if (e && !e->origin.file.empty()) out += " of plugin " + e->origin.plugin + " (" + e->origin.file.string() + ")";
+  else if (e) out += " (built in)";
+  return out;
+}
+
 SearchSetup build_search(const Experiment& ex, const Registry& registry, std::uint64_t seed) {
   SearchSetup s;
-  s.task = make_plugin(ex.task, "task", [&] { return registry.task(ex.task.name)(ex.task.config); });
+  s.task_label = label(registry, PluginKind::Task, "task", ex.task.name);
+  s.strategy_label = label(registry, PluginKind::Strategy, "strategy", ex.strategy.name);
+  s.task = make_plugin(ex.task, "task", [&] {
+    const detail::CrashContext context("making " + s.task_label + " from its settings");
+    return registry.task(ex.task.name)(ex.task.config);
+  });
   if (!s.task) throw Error(ex.task.where + ": task '" + ex.task.name + "' made no task");
 
   if (const auto* problem = dynamic_cast<const ProblemTask*>(s.task.get())) {
@@ -180,8 +195,15 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
     names.push_back(o->name());
     context.directions.push_back(o->direction());
   }
-  s.strategy = make_plugin(ex.strategy, "strategy",
-                           [&] { return registry.strategy(ex.strategy.name)(ex.strategy.config, context); });
+  for (std::size_t i = 0; i < names.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (names[i] == names[j])
+        throw Error((i < ex.objectives.size() ? ex.objectives[i].where : ex.task.where) + ": objective '" + names[i] +
+                    "' is listed twice; each objective once");
+  s.strategy = make_plugin(ex.strategy, "strategy", [&] {
+    const detail::CrashContext crash("making " + s.strategy_label + " from its settings");
+    return registry.strategy(ex.strategy.name)(ex.strategy.config, context);
+  });
   if (!s.strategy) throw Error(ex.strategy.where + ": strategy '" + ex.strategy.name + "' made no strategy");
 
   for (const auto& seed : ex.seeds) {

@@ -9,6 +9,7 @@
 #include <boost/dll/shared_library.hpp>
 
 #include "nac/error.hpp"
+#include "nac/detail/crash_context.hpp"
 #include "nac/plugin.hpp"
 #include "nac/version.hpp"
 
@@ -79,6 +80,8 @@ void PluginLoader::load_file(const fs::path& given) {
   if (!starts_with_elf_magic(file))
     throw Error("plugin " + name + ": not a shared library (no ELF header); remove it from the plugin folder");
 
+  // Its static initialisers (in dlopen) and its register function run now: a crash names it.
+  const detail::CrashContext crash("loading plugin library " + name);
   boost::dll::shared_library lib;
   try {
     lib.load(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);

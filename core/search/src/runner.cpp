@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nac/error.hpp"
+#include "nac/detail/crash_context.hpp"
 #include "nac/hypervolume.hpp"
 #include "nac/pareto.hpp"
 #include "nac/run/results_writer.hpp"
@@ -104,6 +105,16 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
                 "where it stopped; start the run again in a new folder");
   // One process per folder, from before anything in it is read or written until the end.
   const detail::FolderLock lock(options.out_dir);
+  if (!options.resume) ResultsWriter::check_unused(options.out_dir);
+  // The task's data before anything is written: a data file that cannot be used leaves no folder
+  // that a new run would have to be told to take.
+  detail::EvaluationEnvironment env{
+      setup,           nullptr,        Rng::derive(ex.seed, 0x5eed).next(), static_cast<int>(ex.search.threads),
+      options.out_dir, objective_names};
+  if (setup.architecture) {
+    if (options.progress) std::fprintf(stderr, "loading the task's data...\n");
+    env.data = std::make_shared<const TaskData>(as_dataset_task(*setup.task, "an architecture search").load_data());
+  }
 
   RunSummary summary;
   summary.out_dir = options.out_dir;
@@ -180,13 +191,6 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     }
   }
 
-  detail::EvaluationEnvironment env{
-      setup,           nullptr,        Rng::derive(ex.seed, 0x5eed).next(), static_cast<int>(ex.search.threads),
-      options.out_dir, objective_names};
-  if (setup.architecture) {
-    if (options.progress) std::fprintf(stderr, "loading the task's data...\n");
-    env.data = std::make_shared<const TaskData>(as_dataset_task(*setup.task, "an architecture search").load_data());
-  }
   std::size_t workers = static_cast<std::size_t>(ex.search.workers);
   if (workers == 0) {
     const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
@@ -218,7 +222,10 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     const std::size_t stop = options.stop_after ? std::min(total, start + options.stop_after) : total;
     while (summary.trials.size() < stop) {
       const std::size_t n = std::min(batch_size, stop - summary.trials.size());
-      const std::vector<Trial> batch = strategy.ask(n);
+      const std::vector<Trial> batch = [&] {
+        const detail::CrashContext crash("asking " + setup.strategy_label + " for trials");
+        return strategy.ask(n);
+      }();
       std::vector<TrialRecord> records(batch.size());
       std::atomic<std::size_t> next{0};
       std::exception_ptr fault;  // the first fault of the machine (a file that cannot be written)

@@ -6,6 +6,7 @@
 #include "nac/dataset_task.hpp"
 #include "nac/run/architecture.hpp"
 #include "nac/error.hpp"
+#include "nac/detail/crash_context.hpp"
 #include "nac/nn/model_io.hpp"
 #include "nac/nn/runtime.hpp"
 
@@ -46,6 +47,9 @@ TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env)
   r.params = trial.params;
   const auto t0 = std::chrono::steady_clock::now();
   std::string stage = "the task";  // who runs now, for a throw that carries no message
+  const CrashContext crash("evaluating trial " + std::to_string(trial.id) + " in " + env.setup.task_label +
+                           (env.setup.architecture ? " (or in a block, the training of its network or an objective)"
+                                                   : " (or in an objective)"));
   try {
     const std::uint64_t seed = Rng::derive(env.seed, trial.id).next();
     ModelSpec spec;

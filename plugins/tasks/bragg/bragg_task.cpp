@@ -97,10 +97,16 @@ class BraggTask final : public DatasetTask, public DataGenerator, public DataFil
     auto resolve = [&](const std::string& p) {
       return fs::path(p).is_absolute() || c.file() == "<no file>" ? fs::path(p) : base / p;
     };
-    if (const auto data = c.get_optional(kData)) data_ = resolve(*data);
+    // A file named here must be there (nac validate says so; the rest of its checks come when it is read).
+    auto existing = [&](const Setting<std::string>& s, const fs::path& p) {
+      std::error_code ec;
+      if (!fs::exists(p, ec)) c.fail(s.key, "no such file: " + p.string());
+      return p;
+    };
+    if (const auto data = c.get_optional(kData)) data_ = existing(kData, resolve(*data));
     if (c.has(kFrames.key) || c.has(kPeaks.key)) {
-      frames_ = resolve(c.get(needed(kFrames)));
-      peaks_ = resolve(c.get(needed(kPeaks)));
+      frames_ = existing(kFrames, resolve(c.get(needed(kFrames))));
+      peaks_ = existing(kPeaks, resolve(c.get(needed(kPeaks))));
       if (!data_.empty()) c.fail(kFrames.key, "give either 'data' or 'frames' and 'peaks', not both");
     }
     const bool files = !data_.empty() || !frames_.empty();
@@ -137,6 +143,13 @@ class BraggTask final : public DatasetTask, public DataGenerator, public DataFil
     TaskData t;
     if (!data_.empty() || !frames_.empty()) {
       const nn::Dataset all = !data_.empty() ? read_patches(data_) : read_braggnn(frames_, peaks_, settings_.patch);
+      const std::int64_t p = all.inputs.dim(all.inputs.rank() - 1);
+      if (!data_.empty() && (p != settings_.patch || all.inputs.dim(all.inputs.rank() - 2) != settings_.patch))
+        throw Error(data_.string() + ": its patches are " + std::to_string(all.inputs.dim(all.inputs.rank() - 2)) +
+                    "x" + std::to_string(p) + " pixels, the task's are " + std::to_string(settings_.patch) + "x" +
+                    std::to_string(settings_.patch) + " (set the task's patch = " + std::to_string(p) +
+                    ", or use a file of " + std::to_string(settings_.patch) + "x" + std::to_string(settings_.patch) +
+                    " patches)");
       const std::size_t n = all.size();
       const auto n_val = static_cast<std::size_t>(validation_fraction_ * static_cast<double>(n));
       const auto n_test = static_cast<std::size_t>(test_fraction_ * static_cast<double>(n));

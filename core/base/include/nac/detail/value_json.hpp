@@ -1,6 +1,9 @@
 #pragma once
 // Internal: a parameter or attribute Value to JSON and back (model files, trial files).
+#include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -19,10 +22,43 @@ inline nlohmann::json value_json(const Value& v) {
 
 /// A JSON number (integer or not) or string as a Value; anything else throws nac::Error at `where`.
 inline Value json_value(const nlohmann::json& j, const std::string& where) {
+  if (j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+    throw Error(where + ": the integer " + j.dump() + " is too large (at most " + std::to_string(INT64_MAX) + ")");
   if (j.is_number_integer()) return j.get<std::int64_t>();
   if (j.is_number()) return j.get<double>();
   if (j.is_string()) return j.get<std::string>();
   throw Error(where + ": expected a number or a string, found " + j.dump());
+}
+
+/// A shape: an array of integers >= 0 (not 2.5, not -1, not "3"); else nac::Error at `where`.
+inline std::vector<std::int64_t> json_shape(const nlohmann::json& j, const std::string& where) {
+  std::vector<std::int64_t> shape;
+  bool ok = j.is_array();
+  if (ok)
+    for (const auto& d : j) {
+      ok = d.is_number_unsigned() && d.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX);
+      if (!ok) break;
+      shape.push_back(d.get<std::int64_t>());
+    }
+  if (!ok) throw Error(where + ": expected a shape (an array of integers >= 0), found " + j.dump());
+  return shape;
+}
+
+/// Throws nac::Error at `where` for a key of the object `j` that is not in `known` (keys
+/// starting with '_' are comments).
+inline void check_json_keys(const nlohmann::json& j, std::initializer_list<const char*> known,
+                            const std::string& where) {
+  if (!j.is_object()) throw Error(where + ": expected an object, found " + j.dump());
+  for (const auto& [k, v] : j.items()) {
+    if (!k.empty() && k[0] == '_') continue;
+    bool found = false;
+    std::string list;
+    for (const char* n : known) {
+      found |= k == n;
+      list += (list.empty() ? "" : ", ") + std::string(n);
+    }
+    if (!found) throw Error(where + ": unknown key '" + k + "' (known: " + list + ")");
+  }
 }
 
 }  // namespace nac::detail

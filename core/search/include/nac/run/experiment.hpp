@@ -81,6 +81,9 @@ struct SearchSetup {
   std::vector<double> reference_point;  // empty: no hypervolume
   std::vector<std::string> seed_names;  // the names of the first trials, in order
   std::vector<Constraint> constraints;  // checked against the objectives and the task's metrics
+  // Who runs, for the last words of a crash (nac/detail/crash_context.hpp): e.g. "task 'bragg'
+  // of plugin bragg (/path/nac_bragg.so)".
+  std::string task_label, strategy_label;
 };
 
 /// Instantiates task, objectives and strategy (each validates its own table) with `seed`.

@@ -1,0 +1,62 @@
+// A plugin that crashes the process is named in nac's last words; Ctrl-C and SIGTERM say how to
+// continue the run.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "test_support.hpp"
+
+using nac::test::run_command;
+using nac::test::run_nac;
+using nac::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+const std::string fixtures = NAC_FIXTURE_DIR;
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+}  // namespace
+
+TEST_CASE("a plugin that dereferences NULL in a worker: the last words name the trial, the task and its library") {
+  TempDir dir("crash");
+  nac::test::write_file(dir.path() / "exp.toml", "plugin_dirs = ['" + fixtures +
+                                                     "/crashing']\n[task]\nname = \"crashing\"\n[strategy]\nname = "
+                                                     "\"random\"\n[search]\ntrials = 4\nworkers = 2\n");
+  const auto r = run_nac("run " + q(dir.path() / "exp.toml") + " --out " + q(dir.path() / "out") + " --quiet");
+  CAPTURE(r.err);
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("nac: fatal: signal SIGSEGV (invalid memory access) while evaluating trial ") != std::string::npos);
+  CHECK(r.err.find(" in task 'crashing' of plugin crashing (" + fs::weakly_canonical(fixtures).string() +
+                   "/crashing/nac_fixture_crashing.so) (or in an objective)") != std::string::npos);
+}
+
+TEST_CASE("a plugin whose static initialiser throws: the last words name the library being loaded") {
+  const auto r = run_nac("plugins --plugin-dir " + q(fixtures + "/throwing_initialiser"));
+  CAPTURE(r.err);
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find("nac: fatal: an exception that nothing caught: a static initialiser's failure while loading "
+                   "plugin library " +
+                   fs::weakly_canonical(fixtures).string() +
+                   "/throwing_initialiser/nac_fixture_throwing_initialiser.so") != std::string::npos);
+}
+
+TEST_CASE("Ctrl-C and SIGTERM end a run saying the folder keeps its trials and how to resume it") {
+  TempDir dir("interrupt");
+  nac::test::write_file(dir.path() / "exp.toml",
+                        "[task]\nname = \"test_functions\"\nproblem = \"zdt1\"\n[strategy]\nname = \"nsga2\"\n"
+                        "population = 8\n[search]\ntrials = 100000000\nbatch = 8\nworkers = 1\n");
+  for (const std::string sig : {"INT", "TERM"}) {
+    const fs::path out = dir.path() / ("out_" + sig);
+    // (env --default-signal: a background job of a shell without job control ignores SIGINT)
+    const auto r =
+        run_command("( env --default-signal=INT '" + std::string(NAC_EXE) + "' run " + q(dir.path() / "exp.toml") +
+                    " --out " + q(out) + " --quiet & pid=$!; sleep 0.5; kill -" + sig + " $pid; wait $pid; true )");
+    CAPTURE(r.err);
+    CHECK(r.err.find(std::string(sig == "INT" ? "nac: interrupted (SIGINT)" : "nac: stopped (SIGTERM)") +
+                     ": every finished trial is kept in " + out.string() +
+                     "; continue the run with: nac run --resume " + out.string()) != std::string::npos);
+    // And it does continue.
+    const auto again = run_command("( '" + std::string(NAC_EXE) + "' run --resume " + q(out) +
+                                   " --quiet & pid=$!; sleep 0.5; kill -TERM $pid; wait $pid; true )");
+    CHECK(again.err.find("nac: stopped (SIGTERM)") != std::string::npos);
+  }
+}
