@@ -16,7 +16,9 @@ const std::string fixtures = NAC_FIXTURE_DIR;
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
 }  // namespace
 
-TEST_CASE("a plugin that dereferences NULL in a worker: the last words name the trial, the task and its library") {
+TEST_CASE(
+    "a plugin that reads through an invalid pointer in a worker: the last words name the trial, the task and its "
+    "library") {
   TempDir dir("crash");
   nac::test::write_file(dir.path() / "exp.toml", "plugin_dirs = ['" + fixtures +
                                                      "/crashing']\n[task]\nname = \"crashing\"\n[strategy]\nname = "

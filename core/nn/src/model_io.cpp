@@ -129,7 +129,7 @@ Model load_model(const fs::path& file) {
                     to_string(it->second->shape()));
       if (!t.at("offset").is_number_unsigned())
         throw Error(where + "tensor '" + name + "': its offset is not an integer >= 0: " + t.at("offset").dump());
-      const auto offset = t.at("offset").get<std::uint64_t>();
+      const auto offset = detail::json_uint(t.at("offset"));
       const std::size_t n = it->second->size() * sizeof(float);
       if (offset > bytes.size() - data_start || n > bytes.size() - data_start - offset)
         throw Error(where + "truncated (tensor '" + name + "' runs past the end of the file)");

@@ -148,7 +148,7 @@ void ResultsWriter::write_state(const fs::path& dir, const nlohmann::json& state
 
 TrialRecord ResultsWriter::from_json(const nlohmann::json& j) const {
   TrialRecord r;
-  r.id = j.at("trial").get<std::uint64_t>();
+  r.id = detail::json_uint(j.at("trial"));
   r.status = j.at("status").get<std::string>() == "complete" ? TrialStatus::Complete : TrialStatus::Failed;
   for (const auto& [k, v] : j.at("params").items())
     r.params.set(k, json_value(v, "trial " + std::to_string(r.id) + " params." + k));

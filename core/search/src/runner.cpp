@@ -159,7 +159,11 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
           throw Error(state_file.string() +
                       ": cannot resume: the run was started with a strategy that keeps no "
                       "saved state");
-        strategy.load_state(state.at("strategy"));
+        try {
+          strategy.load_state(state.at("strategy"));
+        } catch (const Error& e) {
+          throw Error(state_file.string() + ": the strategy's saved state: " + e.what());
+        }
         if (state.contains("experiment") && !state.at("experiment").get<std::string>().empty())
           origin = state.at("experiment").get<std::string>();
         if (state.contains("versions"))  // (state files of older builds have none)

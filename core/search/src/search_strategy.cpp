@@ -1,4 +1,5 @@
 #include "nac/search_strategy.hpp"
+#include "nac/detail/value_json.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -77,14 +78,14 @@ void SearchStrategy::load_state(const nlohmann::json& j) {
     if (j.at("strategy").get<std::string>() != strategy_name())
       throw Error("the saved state belongs to strategy '" + j.at("strategy").get<std::string>() + "', not '" +
                   strategy_name() + "'");
-    next_id_ = j.at("next_id").get<std::uint64_t>();
+    next_id_ = detail::json_uint(j.at("next_id"));
     rng_.set_state(j.at("rng").get<std::string>());
     queued_.clear();
     for (const auto& g : j.at("queued")) queued_.push_back(g.get<std::vector<double>>());
     pending_.clear();
     for (const auto& p : j.at("pending")) {
       Trial t;
-      t.id = p.at("id").get<std::uint64_t>();
+      t.id = detail::json_uint(p.at("id"));
       t.genome = p.at("genome").get<std::vector<double>>();
       t.params = space().decode(t.genome);
       pending_.emplace(t.id, std::move(t));

@@ -1,4 +1,5 @@
 #include "grid.hpp"
+#include "nac/detail/value_json.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -191,10 +192,10 @@ std::vector<double> Grid::propose() {
 nlohmann::json Grid::save_own_state() const { return {{"next", next_}, {"size", total_}, {"keys", keys_}}; }
 
 void Grid::load_own_state(const nlohmann::json& j) {
-  if (j.at("size").get<std::uint64_t>() != total_)
-    throw Error("grid: the saved state belongs to a grid of another size");
-  next_ = j.at("next").get<std::uint64_t>();
-  keys_ = j.at("keys").get<std::vector<std::uint64_t>>();
+  if (detail::json_uint(j.at("size")) != total_) throw Error("grid: the saved state belongs to a grid of another size");
+  next_ = detail::json_uint(j.at("next"));
+  keys_.clear();
+  for (const auto& k : j.at("keys")) keys_.push_back(detail::json_uint(k));
 }
 
 std::unique_ptr<SearchStrategy> make_grid(const ConfigTable& config, const StrategyContext& context) {

@@ -1,4 +1,5 @@
 #include "nsga2.hpp"
+#include "nac/detail/value_json.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -186,7 +187,7 @@ nlohmann::json member_json(const Nsga2::Member& m) {
 
 Nsga2::Member member_from(const nlohmann::json& j) {
   Nsga2::Member m;
-  m.id = j.at("id").get<std::uint64_t>();
+  m.id = detail::json_uint(j.at("id"));
   m.genome = j.at("genome").get<std::vector<double>>();
   m.fitness.failed = j.at("failed").get<bool>();
   m.fitness.violation = from_json_number(j.at("violation").get<double>());
@@ -215,19 +216,20 @@ nlohmann::json Nsga2::save_own_state() const {
 }
 
 void Nsga2::load_own_state(const nlohmann::json& j) {
-  generation_ = j.at("generation").get<std::uint64_t>();
+  generation_ = detail::json_uint(j.at("generation"));
   parents_.clear();
   parent_rank_.clear();
   for (const auto& p : j.at("parents")) {
     parents_.push_back(member_from(p));
-    parent_rank_.push_back(RankedItem{p.at("rank").get<int>(), from_json_number(p.at("crowding").get<double>())});
+    parent_rank_.push_back(
+        RankedItem{detail::json_int(p.at("rank")), from_json_number(p.at("crowding").get<double>())});
   }
   incoming_.clear();
   for (const auto& p : j.at("incoming")) incoming_.push_back(member_from(p));
   children_.clear();
   for (const auto& c : j.at("children")) children_.push_back(c.get<std::vector<double>>());
   seen_.clear();
-  for (const auto& k : j.at("seen")) seen_.insert(k.get<std::uint64_t>());
+  for (const auto& k : j.at("seen")) seen_.insert(detail::json_uint(k));
   const auto check = [&](const std::vector<double>& g) {
     if (g.size() != space().size()) throw Error("nsga2: the saved state does not match the search space");
   };

@@ -1,4 +1,5 @@
 #include "tpe.hpp"
+#include "nac/detail/value_json.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -517,7 +518,7 @@ void Tpe::load_own_state(const nlohmann::json& j) {
   complete_ = 0;
   for (const auto& o : j.at("history")) {
     Observation obs;
-    obs.id = o.at("id").get<std::uint64_t>();
+    obs.id = detail::json_uint(o.at("id"));
     obs.genome = o.at("genome").get<std::vector<double>>();
     if (obs.genome.size() != space().size()) throw Error("tpe: the saved state does not match the search space");
     obs.active = space().active(obs.genome);

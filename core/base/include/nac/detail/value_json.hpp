@@ -30,6 +30,21 @@ inline Value json_value(const nlohmann::json& j, const std::string& where) {
   throw Error(where + ": expected a number or a string, found " + j.dump());
 }
 
+/// An integer >= 0 of saved state (an id, a count): a float, a negative number or anything else
+/// throws nac::Error (nlohmann's own conversion of 1e30 to an integer is undefined behaviour).
+inline std::uint64_t json_uint(const nlohmann::json& j) {
+  if (!j.is_number_unsigned()) throw Error("expected an integer >= 0, found " + j.dump());
+  return j.get<std::uint64_t>();
+}
+
+/// An int, the same way.
+inline int json_int(const nlohmann::json& j) {
+  if (!j.is_number_integer() || j.get<std::int64_t>() < INT32_MIN || j.get<std::int64_t>() > INT32_MAX ||
+      (j.is_number_unsigned() && j.get<std::uint64_t>() > INT32_MAX))
+    throw Error("expected an integer, found " + j.dump());
+  return static_cast<int>(j.get<std::int64_t>());
+}
+
 /// A shape: an array of integers >= 0 (not 2.5, not -1, not "3"); else nac::Error at `where`.
 inline std::vector<std::int64_t> json_shape(const nlohmann::json& j, const std::string& where) {
   std::vector<std::int64_t> shape;
