@@ -73,10 +73,13 @@ for f in state.json trials.jsonl journal.jsonl; do
 done
 
 # HDF5 keeps allocations from one call to the next (and loses a few on some corrupt files, inside
-# libhdf5): libFuzzer's per-input leak check would stop at those and slow every input to a crawl,
-# so the array target fuzzes without it; the other targets check for leaks after every input.
+# libhdf5: tests/fuzz/lsan.supp): libFuzzer's per-input leak check would stop at those and slow
+# every input to a crawl, so the array target checks for leaks only at its end; the other targets
+# check after every input.
 declare -A extra=([fuzz_arrays]="-detect_leaks=0")
 
+sanitizers=(env ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp")
 status=0
 for t in "${targets[@]}"; do
   corpus="$root/corpus/$t" findings="$root/findings/$t"
@@ -84,12 +87,11 @@ for t in "${targets[@]}"; do
   regressions=(tests/fuzz/regressions/"$t"/*)
   if [ -e "${regressions[0]}" ]; then
     echo "== $t: ${#regressions[@]} saved findings"
-    "$root/bin/$t" -runs=1 "${regressions[@]}" >"$findings/regressions.log" 2>&1 ||
+    "${sanitizers[@]}" "$root/bin/$t" -runs=1 "${regressions[@]}" >"$findings/regressions.log" 2>&1 ||
       { echo "fuzz.sh: $t fails on a saved finding: $findings/regressions.log" >&2; status=1; continue; }
   fi
   echo "== $t: ${seconds} s"
-  if ! ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-    "$root/bin/$t" "$corpus" "$seeds/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
+  if ! "${sanitizers[@]}" "$root/bin/$t" "$corpus" "$seeds/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
     -max_len=65536 ${extra[$t]:-} -print_final_stats=1 -artifact_prefix="$findings/" >"$findings/last.log" 2>&1; then
     echo "fuzz.sh: $t found a crash; the input and the log are in $findings/" >&2
     tail -40 "$findings/last.log" >&2

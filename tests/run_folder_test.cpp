@@ -284,3 +284,30 @@ TEST_CASE("kill -9 at many points of a search, each followed by --resume, loses 
   CHECK(told(out) == told(f / "ref"));
   CHECK(lines_of(out / "trials.csv").size() == 3001);
 }
+
+TEST_CASE("a saved strategy state with a float id or the wrong number of objective values is refused") {
+  for (const std::string strategy : {"nsga2", "tpe"}) {
+    std::string text = kZdt1;
+    if (strategy == "tpe") text.replace(text.find("name = \"nsga2\"\npopulation = 8"), 29, "name = \"tpe\"");
+    Fixture f(text);
+    f.run("cut", false, 40);
+    const fs::path state_file = f / "cut/state.json";
+    const nlohmann::json state = nlohmann::json::parse(test::read_file(state_file));
+    const char* members = strategy == "nsga2" ? "parents" : "history";
+    REQUIRE(!state["strategy"]["own"][members].empty());
+    auto edited = [&](const std::function<void(nlohmann::json&)>& edit) {
+      nlohmann::json s = state;
+      edit(s["strategy"]["own"][members][0]);
+      test::write_file(state_file, s.dump());
+      return error_of([&] { f.run("cut", true); });
+    };
+    CAPTURE(strategy);
+    CHECK(edited([](nlohmann::json& m) { m["id"] = 1e30; }) ==
+          state_file.string() + ": the strategy's saved state: expected an integer >= 0, found 1e+30");
+    CHECK(edited([](nlohmann::json& m) {
+            m["failed"] = false;
+            m["values"] = {0.5};
+          }) == state_file.string() + ": the strategy's saved state: " + strategy +
+                    ": the saved state holds 1 objective values for a trial of a search of 2");
+  }
+}

@@ -233,8 +233,14 @@ void Nsga2::load_own_state(const nlohmann::json& j) {
   const auto check = [&](const std::vector<double>& g) {
     if (g.size() != space().size()) throw Error("nsga2: the saved state does not match the search space");
   };
-  for (const auto& m : parents_) check(m.genome);
-  for (const auto& m : incoming_) check(m.genome);
+  const auto check_member = [&](const Member& m) {
+    check(m.genome);
+    if (!m.fitness.failed && m.fitness.values.size() != directions().size())
+      throw Error("nsga2: the saved state holds " + std::to_string(m.fitness.values.size()) +
+                  " objective values for a trial of a search of " + std::to_string(directions().size()));
+  };
+  for (const auto& m : parents_) check_member(m);
+  for (const auto& m : incoming_) check_member(m);
   for (const auto& c : children_) check(c);
 }
 

@@ -526,6 +526,9 @@ void Tpe::load_own_state(const nlohmann::json& j) {
     const double v = o.at("violation").get<double>();
     obs.fitness.violation = v < 0 ? std::numeric_limits<double>::infinity() : v;
     obs.fitness.values = o.at("values").get<std::vector<double>>();
+    if (!obs.fitness.failed && obs.fitness.values.size() != directions().size())
+      throw Error("tpe: the saved state holds " + std::to_string(obs.fitness.values.size()) +
+                  " objective values for a trial of a search of " + std::to_string(directions().size()));
     if (!obs.fitness.failed) ++complete_;
     history_.push_back(std::move(obs));
   }
