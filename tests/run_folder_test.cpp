@@ -311,3 +311,20 @@ TEST_CASE("a saved strategy state with a float id or the wrong number of objecti
                     ": the saved state holds 1 objective values for a trial of a search of 2");
   }
 }
+
+TEST_CASE("--resume of a folder stopped before its first trial says to start again - a stray folder is not a run") {
+  Fixture f;
+  f.run("early", false, 8);
+  fs::remove(f / "early/experiment.toml");  // as a stop right after state.json leaves it
+  for (const char* name : {"trials.jsonl", "trials.csv", "journal.jsonl"}) fs::remove(f / "early" / name);
+  auto r = test::run_nac("run --resume " + q(f / "early"));
+  CHECK(r.exit_code == 1);
+  CHECK(r.err == "nac: error: " + (f / "early").string() +
+                     ": the run stopped before its first trial (it holds no experiment.toml yet): start it again "
+                     "with nac run EXPERIMENT --out " +
+                     (f / "early").string() + "\n");
+  CHECK(f.run("early", false).trials.size() == 96);  // and a new run takes the folder
+  fs::create_directories(f / "stray");
+  r = test::run_nac("run --resume " + q(f / "stray"));
+  CHECK(r.err == "nac: error: " + (f / "stray").string() + ": not a nac run folder (no experiment.toml)\n");
+}

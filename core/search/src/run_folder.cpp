@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -48,6 +49,13 @@ FolderLock::FolderLock(const fs::path& dir) {
     const int err = errno;
     ::close(fd_);
     fd_ = -1;
+    if (err == ENOLCK || err == EOPNOTSUPP || err == ENOSYS) {  // (some network file systems)
+      std::fprintf(stderr,
+                   "warning: %s: this file system cannot lock the folder (%s); make sure no other nac process "
+                   "works in it\n",
+                   file.c_str(), std::strerror(err));
+      return;
+    }
     if (err != EWOULDBLOCK) throw Error(file.string() + ": cannot lock the folder: " + std::strerror(err));
     std::string holder = read_file(file);
     while (!holder.empty() && (holder.back() == '\n' || holder.back() == '\0')) holder.pop_back();

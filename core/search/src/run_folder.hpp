@@ -16,7 +16,8 @@ namespace nac::detail {
 
 /// Holds an exclusive lock on DIR/run.lock (flock: released by the kernel when the process ends,
 /// however it ends) for as long as it lives. Creates the folder. Throws nac::Error naming the
-/// holder (pid, host, since when) when another process has it.
+/// holder (pid, host, since when) when another process has it. A file system without locks
+/// (some network file systems) gets a warning and no lock.
 class FolderLock {
  public:
   explicit FolderLock(const std::filesystem::path& dir);
