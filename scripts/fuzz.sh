@@ -10,7 +10,9 @@
 # experiments, test fixtures and a small run of the release build; what the fuzzer adds is kept
 # in build/fuzz/corpus/TARGET/ between runs. A crash, leak, hang (10 s) or sanitizer report
 # stops the target, leaves the input in build/fuzz/findings/TARGET/ and fails the script.
-# CI runs 30 s each; a long local campaign: scripts/fuzz.sh 3600.
+# CI runs 30 s each; a long local campaign: scripts/fuzz.sh 3600. The fuzzers' random seed is
+# NAC_FUZZ_SEED (default 1, so CI tries the same inputs on every run; 0: a new seed each run,
+# what a long campaign wants: NAC_FUZZ_SEED=0 scripts/fuzz.sh 3600).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
@@ -91,8 +93,9 @@ for t in "${targets[@]}"; do
       { echo "fuzz.sh: $t fails on a saved finding: $findings/regressions.log" >&2; status=1; continue; }
   fi
   echo "== $t: ${seconds} s"
-  if ! "${sanitizers[@]}" "$root/bin/$t" "$corpus" "$seeds/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
-    -max_len=65536 ${extra[$t]:-} -print_final_stats=1 -artifact_prefix="$findings/" >"$findings/last.log" 2>&1; then
+  if ! "${sanitizers[@]}" "$root/bin/$t" "$corpus" "$seeds/$t" -max_total_time="$seconds" -timeout=10 \
+    -rss_limit_mb=4096 -max_len=65536 -seed="${NAC_FUZZ_SEED:-1}" ${extra[$t]:-} -print_final_stats=1 \
+    -artifact_prefix="$findings/" >"$findings/last.log" 2>&1; then
     echo "fuzz.sh: $t found a crash; the input and the log are in $findings/" >&2
     tail -40 "$findings/last.log" >&2
     status=1
