@@ -93,6 +93,13 @@ std::string crash_context() { return context; }
 void install_crash_handlers() {
   static std::once_flag once;
   std::call_once(once, [] {
+    // A stack of its own for the handler of this (the main) thread: a stack overflow is a SIGSEGV
+    // too, and its handler cannot run on the stack that overflowed.
+    static char alternate[64 * 1024];
+    stack_t ss{};
+    ss.ss_sp = alternate;
+    ss.ss_size = sizeof alternate;
+    ::sigaltstack(&ss, nullptr);
     for (auto& f : fatal) {
       struct sigaction a {};
       a.sa_sigaction = on_fatal;
