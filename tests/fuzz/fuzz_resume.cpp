@@ -64,8 +64,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const char* files[] = {"state.json", "trials.jsonl", "journal.jsonl"};
   const fs::path dir = nac::fuzz::scratch() / "resumed";
-  fs::remove_all(dir);
-  fs::copy(world.stopped, dir, fs::copy_options::recursive);
+  // (libFuzzer's timer signal can interrupt a copy: EINTR; the harness tries again)
+  std::error_code ec;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    fs::remove_all(dir);
+    fs::copy(world.stopped, dir, fs::copy_options::recursive, ec);
+    if (!ec) break;
+  }
+  if (ec) return 0;
   nac::fuzz::write_bytes(dir / files[data[0] % 3], data + 1, size - 1);
   try {
     world.run(dir, true, 8);
