@@ -547,3 +547,25 @@ TEST_CASE("arrays: several threads read one file at once") {
     CHECK(bad == std::array<int, 4>{});
   }
 }
+
+TEST_CASE("arrays: a .npy header whose dtype is the empty string is refused (a fuzz_arrays finding)") {
+  TempDir dir("npy_empty_dtype");
+  // A version 1.0 header padded to a multiple of 64 bytes, as numpy writes it, with 'descr': ''.
+  std::string header = "{'descr': '', 'fortran_order': False, 'shape': (1, 2), }";
+  header.append(128 - 10 - header.size() - 1, ' ');
+  header += '\n';
+  std::string bytes = "\x93NUMPY";
+  bytes += '\x01';
+  bytes += '\x00';
+  bytes += static_cast<char>(header.size());
+  bytes += '\x00';
+  bytes += header + std::string(8, '\0');
+  write_file(dir.path() / "x.npy", bytes);
+  std::string message;
+  try {
+    (void)ArrayFile::open(dir.path() / "x.npy");
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  CHECK(message.find("dtype '' is not supported") != std::string::npos);
+}

@@ -22,24 +22,28 @@ void set(const std::string& text) {
   context[n] = '\0';
 }
 
-void say(const char* s) {
-  std::size_t n = std::strlen(s);
-  while (n > 0) {
-    const ssize_t w = ::write(STDERR_FILENO, s, n);
-    if (w <= 0) return;
-    s += w;
-    n -= static_cast<std::size_t>(w);
-  }
+void append(char* buf, std::size_t& n, std::size_t cap, const char* s) {
+  while (*s && n + 1 < cap) buf[n++] = *s++;
 }
 
+// One write of the whole line (threads that fault at once do not interleave their words).
 void last_words(const char* what) {
-  say("\nnac: fatal: ");
-  say(what);
+  char line[2 * kSize];
+  std::size_t n = 0;
+  append(line, n, sizeof line, "\nnac: fatal: ");
+  append(line, n, sizeof line, what);
   if (context[0]) {
-    say(" while ");
-    say(context);
+    append(line, n, sizeof line, " while ");
+    append(line, n, sizeof line, context);
   }
-  say("\n");
+  append(line, n, sizeof line, "\n");
+  const char* p = line;
+  while (n > 0) {
+    const ssize_t w = ::write(STDERR_FILENO, p, n);
+    if (w <= 0) return;
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
 }
 
 struct Fatal {

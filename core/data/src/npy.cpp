@@ -182,7 +182,8 @@ void set_dtype(NpyHeader& h, const PyValue& descr, const std::string& where) {
   if (descr.kind != PyValue::Kind::Str) throw Error(where + ": corrupt .npy header: 'descr' is not a string");
   const std::string& d = descr.str;
   const char order = d.empty() ? '=' : d[0];
-  const std::string code = (order == '<' || order == '>' || order == '|' || order == '=') ? d.substr(1) : d;
+  const bool has_order = !d.empty() && (order == '<' || order == '>' || order == '|' || order == '=');
+  const std::string code = has_order ? d.substr(1) : d;  // ('' has none: a fuzz_arrays finding)
   const std::string supported = "supported: little-endian bool, int8/16/32/64, uint8/16/32/64, float16/32/64";
   for (const DTypeInfo& t : kDTypes) {
     if (code != t.code) continue;
