@@ -19,14 +19,7 @@ using namespace nac;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 std::string memory_text() {
   return "more than this machine's memory (" + std::to_string(physical_memory() >> 20) + " MiB)";

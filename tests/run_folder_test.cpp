@@ -93,14 +93,7 @@ void append_bytes(const fs::path& file, const std::string& bytes) {
   out << bytes;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 }  // namespace
 

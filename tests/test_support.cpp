@@ -1,5 +1,7 @@
 #include "test_support.hpp"
 
+#include "nac/error.hpp"
+
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -59,6 +61,15 @@ CommandResult run_command(const std::string& command) {
   r.out = read_file(out);
   r.err = read_file(err);
   return r;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& file) {

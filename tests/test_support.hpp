@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the test suites: temporary folders, running the nac program, files.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ CommandResult run_nac(const std::string& args);
 CommandResult run_command(const std::string& command);
 
 std::string read_file(const std::filesystem::path& file);
+/// The message of the nac::Error that `f` throws, or "no error".
+std::string error_of(const std::function<void()>& f);
 /// The JSON values of a JSON Lines file (trials.jsonl, journal.jsonl), one per line.
 std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& file);
 void write_file(const std::filesystem::path& file, const std::string& text);
