@@ -134,8 +134,7 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
   // A new run writes state.json, then the copy of the experiment (what --resume reads, so a run
   // that cannot make it must not start), then the trial files: a folder stopped part way holds
   // no trial files (a new run may take it) or all it needs to resume.
-  if (!options.resume) {
-    ResultsWriter::check_unused(options.out_dir);
+  if (!options.resume) {  // (the folder was checked to hold no run, above, under the lock)
     write_state();
     copy_experiment(ex.file, options.out_dir);
     if (!resumable) {
