@@ -12,7 +12,7 @@
 # stops the target, leaves the input in build/fuzz/findings/TARGET/ and fails the script.
 # CI runs 30 s each; a long local campaign: scripts/fuzz.sh 3600. The fuzzers' random seed is
 # NAC_FUZZ_SEED (default 1, so CI tries the same inputs on every run; 0: a new seed each run,
-# what a long campaign wants: NAC_FUZZ_SEED=0 scripts/fuzz.sh 3600).
+# what a long campaign wants: NAC_FUZZ_SEED=0 NAC_FUZZ_JOBS=2 scripts/fuzz.sh 3600).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
@@ -82,15 +82,15 @@ declare -A extra=([fuzz_arrays]="-detect_leaks=0")
 
 sanitizers=(env ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp")
-status=0
-for t in "${targets[@]}"; do
-  corpus="$root/corpus/$t" findings="$root/findings/$t"
+# One target: its saved findings, then SECONDS of fuzzing. Returns non-zero on a finding.
+fuzz_one() {
+  local t="$1" corpus="$root/corpus/$1" findings="$root/findings/$1"
   mkdir -p "$corpus" "$findings"
-  regressions=(tests/fuzz/regressions/"$t"/*)
+  local regressions=(tests/fuzz/regressions/"$t"/*)
   if [ -e "${regressions[0]}" ]; then
     echo "== $t: ${#regressions[@]} saved findings"
     "${sanitizers[@]}" "$root/bin/$t" -runs=1 "${regressions[@]}" >"$findings/regressions.log" 2>&1 ||
-      { echo "fuzz.sh: $t fails on a saved finding: $findings/regressions.log" >&2; status=1; continue; }
+      { echo "fuzz.sh: $t fails on a saved finding: $findings/regressions.log" >&2; return 1; }
   fi
   echo "== $t: ${seconds} s"
   if ! "${sanitizers[@]}" "$root/bin/$t" "$corpus" "$seeds/$t" -max_total_time="$seconds" -timeout=10 \
@@ -98,10 +98,26 @@ for t in "${targets[@]}"; do
     -artifact_prefix="$findings/" >"$findings/last.log" 2>&1; then
     echo "fuzz.sh: $t found a crash; the input and the log are in $findings/" >&2
     tail -40 "$findings/last.log" >&2
-    status=1
+    return 1
+  fi
+  echo "$t: $(grep -E "^stat::number_of_executed_units|^stat::new_units_added" "$findings/last.log" | tr '\n' ' ')"
+}
+
+# NAC_FUZZ_JOBS targets at a time (default 1; a long campaign on N cores: NAC_FUZZ_JOBS=N).
+jobs="${NAC_FUZZ_JOBS:-1}"
+status=0
+pids=()
+for t in "${targets[@]}"; do
+  if ((jobs <= 1)); then
+    fuzz_one "$t" || status=1
     continue
   fi
-  grep -E "^stat::number_of_executed_units|^stat::new_units_added" "$findings/last.log" | tr '\n' ' '
-  echo
+  fuzz_one "$t" &
+  pids+=($!)
+  if ((${#pids[@]} >= jobs)); then
+    wait "${pids[0]}" || status=1
+    pids=("${pids[@]:1}")
+  fi
 done
+for p in "${pids[@]}"; do wait "$p" || status=1; done
 exit $status

@@ -65,17 +65,6 @@ struct Fixture {
   fs::path operator/(const std::string& name) const { return dir.path() / name; }
 };
 
-// A run's trials as told: id, status, parameters and objectives (not the seconds they took).
-std::vector<std::string> told(const fs::path& out) {
-  std::vector<std::string> v;
-  for (auto j : test::read_json_lines(out / "trials.jsonl")) {
-    j.erase("seconds");
-    j.erase("metrics");  // (the test functions' metrics are the objectives)
-    v.push_back(j.dump());
-  }
-  return v;
-}
-
 std::vector<std::string> lines_of(const fs::path& file) {
   std::ifstream in(file);
   std::vector<std::string> v;
@@ -94,6 +83,7 @@ void append_bytes(const fs::path& file, const std::string& bytes) {
 }
 
 using test::error_of;
+using test::told_trials;
 
 }  // namespace
 
@@ -107,7 +97,7 @@ TEST_CASE("a stop between trials.jsonl and state.json resumes - the trials after
   REQUIRE(lines_of(f / "cut/trials.jsonl").size() == 40);
   const RunSummary s = f.run("cut", true);
   CHECK(s.trials.size() == 96);
-  CHECK(told(f / "cut") == told(f / "ref"));
+  CHECK(told_trials(f / "cut") == told_trials(f / "ref"));
   CHECK(lines_of(f / "cut/trials.csv").size() == 97);
   CHECK(lines_of(f / "cut/journal.jsonl").size() == 96);  // the 8 reused trials were not run again
 }
@@ -120,7 +110,7 @@ TEST_CASE("told trials missing from trials.jsonl are taken from the journal - lo
   lines.resize(20);
   write_lines(f / "short/trials.jsonl", lines);
   f.run("short", true);
-  CHECK(told(f / "short") == told(f / "ref"));
+  CHECK(told_trials(f / "short") == told_trials(f / "ref"));
 
   f.run("lost", false, 40);
   lines = lines_of(f / "lost/trials.jsonl");
@@ -131,7 +121,7 @@ TEST_CASE("told trials missing from trials.jsonl are taken from the journal - lo
   write_lines(f / "lost/journal.jsonl", journal);
   CHECK(error_of([&] { f.run("lost", true); }) ==
         (f / "lost").string() +
-            ": cannot resume: state.json has told 40 trials, but trial 5 is in neither trials.jsonl nor journal.jsonl");
+            ": cannot resume: state.json has told trial 5, but it is in neither trials.jsonl nor journal.jsonl");
 }
 
 TEST_CASE("cut last lines of trials.jsonl and journal.jsonl are removed before the resume appends") {
@@ -141,7 +131,7 @@ TEST_CASE("cut last lines of trials.jsonl and journal.jsonl are removed before t
   append_bytes(f / "cut/trials.jsonl", R"({"trial": 32, "status": "comp)");
   append_bytes(f / "cut/journal.jsonl", R"({"trial": 33, "par)");
   f.run("cut", true);
-  CHECK(told(f / "cut") == told(f / "ref"));
+  CHECK(told_trials(f / "cut") == told_trials(f / "ref"));
   CHECK(test::read_json_lines(f / "cut/journal.jsonl").size() == 96);  // every line parses
   CHECK_NOTHROW(f.run("cut", true));                                   // and the folder resumes again
 
@@ -219,7 +209,7 @@ TEST_CASE("two runs into one new folder at once: one runs, the other is refused,
     const std::string& refused = errors[0] == "no error" ? errors[1] : errors[0];
     CHECK((refused.find("is in use by another nac process") != std::string::npos ||
            refused.find("already holds the results of a run") != std::string::npos));
-    CHECK(told(f / out) == told(f / "ref"));
+    CHECK(told_trials(f / out) == told_trials(f / "ref"));
   }
 }
 
@@ -248,7 +238,7 @@ TEST_CASE("a full disk stops a parallel search with a clear error - the folder r
   REQUIRE(test::run_command("cp -a " + q(small / "out") + " " + q(f / "moved")).exit_code == 0);
   CHECK(test::run_nac("run --resume " + q(f / "moved") + " --quiet").exit_code == 0);
   f.run("ref", false);
-  CHECK(told(f / "moved") == told(f / "ref"));
+  CHECK(told_trials(f / "moved") == told_trials(f / "ref"));
   for (const auto& e : fs::directory_iterator(f / "moved")) CHECK(e.path().extension() != ".tmp");
 }
 
@@ -274,7 +264,7 @@ TEST_CASE("kill -9 at many points of a search, each followed by --resume, loses 
   CAPTURE(last.err);
   REQUIRE(last.exit_code == 0);
   REQUIRE(test::run_nac("run " + q(f.file) + " --out " + q(f / "ref") + " --quiet").exit_code == 0);
-  CHECK(told(out) == told(f / "ref"));
+  CHECK(told_trials(out) == told_trials(f / "ref"));
   CHECK(lines_of(out / "trials.csv").size() == 3001);
 }
 

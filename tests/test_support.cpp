@@ -79,4 +79,14 @@ std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& file) {
   return out;
 }
 
+std::vector<std::string> told_trials(const std::filesystem::path& out) {
+  std::vector<std::string> v;
+  for (auto j : read_json_lines(out / "trials.jsonl")) {
+    j.erase("seconds");
+    j.erase("metrics");  // (the test functions' metrics are the objectives)
+    v.push_back(j.dump());
+  }
+  return v;
+}
+
 }  // namespace nac::test

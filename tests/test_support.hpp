@@ -45,6 +45,9 @@ std::string read_file(const std::filesystem::path& file);
 std::string error_of(const std::function<void()>& f);
 /// The JSON values of a JSON Lines file (trials.jsonl, journal.jsonl), one per line.
 std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& file);
+/// A run folder's trials as told, one JSON text each: id, status, parameters and objectives
+/// (not the seconds they took), in trials.jsonl's order.
+std::vector<std::string> told_trials(const std::filesystem::path& out);
 void write_file(const std::filesystem::path& file, const std::string& text);
 
 }  // namespace nac::test

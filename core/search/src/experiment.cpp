@@ -96,6 +96,10 @@ Experiment load_experiment(const fs::path& file, const fs::path& relative_to) {
   ex.search.trials = search.integer("trials", 100, Range::at_least(1));
   ex.search.workers = search.integer("workers", 0, Range::between(0, 1024));
   ex.search.batch = search.integer("batch", 0, Range::at_least(0));
+  const std::string schedule = search.string("schedule", "ordered", {"ordered", "async", "batch"});
+  ex.search.schedule = schedule == "async"   ? Schedule::Async
+                       : schedule == "batch" ? Schedule::Batch
+                                             : Schedule::Ordered;
   ex.search.threads = search.integer("threads", 1, Range::between(1, 1024));
   const ConfigTable seeds = search.table("seeds");
   for (const auto& [key, node] : seeds.toml()) {

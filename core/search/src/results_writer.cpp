@@ -197,7 +197,10 @@ void ResultsWriter::write_summary(const std::string& experiment, const RunSummar
                                   const std::vector<double>& reference_point) {
   nlohmann::json j{{"experiment", experiment},     {"objectives", objectives_},   {"trials", s.trials.size()},
                    {"failed", s.failed},           {"constraints", constraints_}, {"infeasible", s.infeasible},
-                   {"front_size", s.front.size()}, {"seconds", s.seconds}};
+                   {"front_size", s.front.size()}, {"seconds", s.seconds},        {"workers", s.workers}};
+  // How busy the workers were: evaluation time over workers x wall time (of this session).
+  if (s.seconds > 0 && s.workers > 0)
+    j["worker_busy"] = s.worker_seconds / (static_cast<double>(s.workers) * s.seconds);
   nlohmann::json front = nlohmann::json::array();
   for (std::size_t i : s.front) front.push_back(s.trials[i].id);
   j["front_trials"] = front;

@@ -113,7 +113,8 @@ JsonLines read_json_lines(const fs::path& file, bool repair, std::vector<std::st
   return out;
 }
 
-ResumedTrials resume_trials(const fs::path& dir, std::uint64_t told, const ResultsWriter& writer) {
+ResumedTrials resume_trials(const fs::path& dir, std::uint64_t asked, const std::map<std::uint64_t, Trial>& pending,
+                            const ResultsWriter& writer) {
   ResumedTrials r;
   const JsonLines trials = read_json_lines(dir / "trials.jsonl", false, &r.notes);  // rewritten by the caller
   const JsonLines journal = read_json_lines(dir / "journal.jsonl", true, &r.notes);
@@ -124,19 +125,22 @@ ResumedTrials resume_trials(const fs::path& dir, std::uint64_t told, const Resul
       throw Error((dir / file).string() + ":" + std::to_string(line + 1) + ": not a trial record: " + e.what());
     }
   };
+  auto told_by_state = [&](std::uint64_t id) { return id < asked && !pending.count(id); };
   std::map<std::uint64_t, std::pair<TrialRecord, std::string>> journaled;  // the last record of each id
   for (std::size_t i = 0; i < journal.json.size(); ++i) {
     TrialRecord t = record(journal.json[i], "journal.jsonl", i);
     const std::uint64_t id = t.id;
     journaled.insert_or_assign(id, std::make_pair(std::move(t), journal.text[i]));
   }
+  std::map<std::uint64_t, std::size_t> line_of;  // trials.jsonl: the line of each trial
   std::size_t ahead = 0;
   for (std::size_t i = 0; i < trials.json.size(); ++i) {
     TrialRecord t = record(trials.json[i], "trials.jsonl", i);
-    if (t.id != i)
+    if (const auto [it, fresh] = line_of.emplace(t.id, i); !fresh)
       throw Error((dir / "trials.jsonl").string() + ":" + std::to_string(i + 1) + ": holds trial " +
-                  std::to_string(t.id) + " where trial " + std::to_string(i) + " belongs; the file is corrupt");
-    if (i < told) {
+                  std::to_string(t.id) + " again (also on line " + std::to_string(it->second + 1) +
+                  "); the file is corrupt");
+    if (told_by_state(t.id)) {
       r.told.push_back(std::move(t));
       r.told_lines.push_back(trials.text[i]);
     } else {
@@ -144,20 +148,22 @@ ResumedTrials resume_trials(const fs::path& dir, std::uint64_t told, const Resul
       r.finished.insert_or_assign(t.id, std::move(t));
     }
   }
-  const std::size_t from_journal = told > r.told.size() ? told - r.told.size() : 0;
-  while (r.told.size() < told) {
-    const std::uint64_t id = r.told.size();
+  std::size_t from_journal = 0;
+  for (std::uint64_t id = 0; id < asked; ++id) {
+    if (!told_by_state(id) || line_of.count(id)) continue;
     const auto it = journaled.find(id);
     if (it == journaled.end())
-      throw Error(dir.string() + ": cannot resume: state.json has told " + std::to_string(told) +
-                  " trials, but trial " + std::to_string(id) + " is in neither trials.jsonl nor journal.jsonl");
+      throw Error(dir.string() + ": cannot resume: state.json has told trial " + std::to_string(id) +
+                  ", but it is in neither trials.jsonl nor journal.jsonl");
     r.told.push_back(it->second.first);
     r.told_lines.push_back(it->second.second);
+    ++from_journal;
   }
   for (auto& [id, t] : journaled)
-    if (id >= told && !r.finished.count(id)) r.finished.emplace(id, std::move(t.first));
+    if (!told_by_state(id) && !r.finished.count(id)) r.finished.emplace(id, std::move(t.first));
+  const std::size_t told = r.told.size();
   if (ahead)
-    r.notes.push_back("trials.jsonl held " + std::to_string(told + ahead) + " trials and state.json " +
+    r.notes.push_back("trials.jsonl held " + std::to_string(told - from_journal + ahead) + " trials and state.json " +
                       std::to_string(told) + " (the run stopped between the two): the " + std::to_string(ahead) +
                       " trials after the saved state are reused when the search asks for them again");
   if (from_journal)

@@ -41,16 +41,18 @@ JsonLines read_json_lines(const std::filesystem::path& file, bool repair, std::v
 
 /// What a resumed run starts from.
 struct ResumedTrials {
-  std::vector<TrialRecord> told;                  // trials 0..told-1, in order
+  std::vector<TrialRecord> told;                  // the trials told, in the order they were told
   std::vector<std::string> told_lines;            // their trials.jsonl lines
   std::map<std::uint64_t, TrialRecord> finished;  // finished after the saved state: reused when asked again
   std::vector<std::string> notes;                 // what was repaired, for the terminal
 };
 
-/// Reconciles trials.jsonl and journal.jsonl with the `told` trials of state.json: trials.jsonl
-/// lines beyond the state (a stop between the two writes) become reusable finished trials, told
-/// trials missing from trials.jsonl are taken from the journal, and cut last lines are removed.
-/// Throws nac::Error when a told trial is in neither file.
-ResumedTrials resume_trials(const std::filesystem::path& dir, std::uint64_t told, const ResultsWriter& writer);
+/// Reconciles trials.jsonl and journal.jsonl with the saved state: the told trials are those of
+/// the `asked` that are not `pending`. Other trials.jsonl lines (a stop between writing a trial
+/// and the state) become reusable finished trials, told trials missing from trials.jsonl are
+/// taken from the journal, and cut last lines are removed. Throws nac::Error when a told trial
+/// is in neither file, or trials.jsonl holds a trial twice.
+ResumedTrials resume_trials(const std::filesystem::path& dir, std::uint64_t asked,
+                            const std::map<std::uint64_t, Trial>& pending, const ResultsWriter& writer);
 
 }  // namespace nac::detail

@@ -20,6 +20,7 @@
 #include "pareto_plot.hpp"
 #include "run_folder.hpp"
 #include "trial_evaluation.hpp"
+#include "worker_pool.hpp"
 
 namespace nac {
 
@@ -183,7 +184,8 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     }
     // The trial files as the stop left them, made to agree with the state.
     remove_leftovers(options.out_dir);
-    detail::ResumedTrials resumed = detail::resume_trials(options.out_dir, strategy.trials_asked(), writer);
+    detail::ResumedTrials resumed =
+        detail::resume_trials(options.out_dir, strategy.trials_asked(), strategy.pending(), writer);
     for (const auto& n : resumed.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
     writer.rewrite_trials(resumed.told_lines, resumed.told);
     summary.trials = std::move(resumed.told);
@@ -199,7 +201,12 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
     const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
     workers = std::max<std::size_t>(1, cores / static_cast<std::size_t>(ex.search.threads));
   }
-  const std::size_t batch_size = ex.search.batch > 0 ? static_cast<std::size_t>(ex.search.batch) : workers;
+  const Schedule schedule = ex.search.schedule;
+  // The most trials asked and not yet told: with the ordered schedule twice the workers by
+  // default, so that a long trial does not hold up the others until the window is full.
+  const std::size_t window = ex.search.batch > 0             ? static_cast<std::size_t>(ex.search.batch)
+                             : schedule == Schedule::Ordered ? 2 * workers
+                                                             : workers;
   const auto t0 = Clock::now();
   auto last_print = Clock::now() - std::chrono::seconds(1);
   const auto total = static_cast<std::size_t>(ex.search.trials);
@@ -221,62 +228,113 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
   };
 
   std::mutex journal_mutex;
+  bool journal_failed = false;
   try {  // (a file that cannot be written stops the run: below)
     const std::size_t stop = options.stop_after ? std::min(total, start + options.stop_after) : total;
-    while (summary.trials.size() < stop) {
-      const std::size_t n = std::min(batch_size, stop - summary.trials.size());
-      const std::vector<Trial> batch = [&] {
-        const detail::CrashContext crash("asking " + setup.strategy_label + " for trials");
-        return strategy.ask(n);
-      }();
-      std::vector<TrialRecord> records(batch.size());
-      std::atomic<std::size_t> next{0};
-      std::exception_ptr fault;  // the first fault of the machine (a file that cannot be written)
-      auto work = [&] {
-        for (std::size_t i; (i = next++) < batch.size();) {
-          auto reuse = finished.find(batch[i].id);
-          if (reuse != finished.end() && reuse->second.params == batch[i].params) {
-            records[i] = reuse->second;  // finished before the interruption
-            continue;
-          }
-          try {
-            records[i] = detail::evaluate_trial(batch[i], env);
-            const std::lock_guard<std::mutex> journal_lock(journal_mutex);
-            if (!fault) writer.journal(records[i]);
-          } catch (...) {  // never out of a worker thread: the others finish, then the run stops
-            const std::lock_guard<std::mutex> journal_lock(journal_mutex);
-            if (!fault) fault = std::current_exception();
-            next = batch.size();
-          }
+    // Every finished trial goes to the journal at once, from its worker.
+    detail::WorkerPool pool(std::min(workers, std::max<std::size_t>(window, 1)), [&](const Trial& trial) {
+      TrialRecord r = detail::evaluate_trial(trial, env);
+      const std::lock_guard<std::mutex> journal_lock(journal_mutex);
+      if (!journal_failed) try {
+          writer.journal(r);
+        } catch (...) {
+          journal_failed = true;
+          throw;
         }
-      };
-      const std::size_t threads = std::min(workers, batch.size());
-      if (threads <= 1) {
-        work();
+      return r;
+    });
+    std::map<std::uint64_t, TrialRecord> done;  // finished, not yet told
+    // A run told to stop early asks what the whole run would ask (so that it resumes into the
+    // same run) but evaluates only the trials up to the stop; the others stay asked, for the resume.
+    std::size_t started = summary.trials.size(), held = 0;
+    auto dispatch = [&](const Trial& trial) {
+      if (started >= stop) {
+        ++held;
+        return;
+      }
+      ++started;
+      auto reuse = finished.find(trial.id);
+      if (reuse != finished.end() && reuse->second.params == trial.params) {
+        done.insert_or_assign(trial.id, reuse->second);  // finished before the interruption
+        finished.erase(reuse);
       } else {
-        std::vector<std::thread> pool;
-        for (std::size_t w = 0; w < threads; ++w) pool.emplace_back(work);
-        for (auto& t : pool) t.join();
+        pool.submit(trial);
       }
-      if (fault) std::rethrow_exception(fault);
-      for (auto& r : records) {  // told and written in trial order: same seed, same run
-        strategy.tell(r.id, r.status == TrialStatus::Complete
-                                ? TrialResult{TrialStatus::Complete, r.objectives, r.constraints, {}}
-                                : TrialResult::failed(r.message));
-        writer.append(r);
-        if (r.status == TrialStatus::Failed) ++summary.failed;
-        if (r.status == TrialStatus::Complete && !r.feasible()) ++summary.infeasible;
-        summary.trials.push_back(std::move(r));
+    };
+    // Asks as many trials as the schedule allows now (the same ones for the same tells).
+    auto fill = [&] {
+      const std::size_t asked = summary.trials.size() + strategy.pending().size();
+      const std::size_t limit = std::min(total, summary.trials.size() + window);
+      if (asked >= limit || (schedule == Schedule::Batch && !strategy.pending().empty())) return;
+      const std::vector<Trial> trials = [&] {
+        const detail::CrashContext crash("asking " + setup.strategy_label + " for trials");
+        return strategy.ask(limit - asked);
+      }();
+      for (const Trial& t : trials) dispatch(t);
+    };
+    auto tell = [&](TrialRecord r) {
+      strategy.tell(r.id, r.status == TrialStatus::Complete
+                              ? TrialResult{TrialStatus::Complete, r.objectives, r.constraints, {}}
+                              : TrialResult::failed(r.message));
+      writer.append(r);
+      if (r.status == TrialStatus::Failed) ++summary.failed;
+      if (r.status == TrialStatus::Complete && !r.feasible()) ++summary.infeasible;
+      summary.trials.push_back(std::move(r));
+    };
+    // The trials a resumed run had asked and not told, then as many as the window holds.
+    for (const auto& [id, trial] : strategy.pending()) dispatch(trial);
+    fill();
+    auto last_state = Clock::now();
+    while (summary.trials.size() < stop) {
+      auto ready = [&] {  // what the schedule tells next has finished
+        switch (schedule) {
+          case Schedule::Async: return !done.empty();
+          case Schedule::Ordered: return done.count(strategy.pending().begin()->first) > 0;
+          case Schedule::Batch: return done.size() + held == strategy.pending().size();
+        }
+        return false;
+      };
+      while (!ready()) {
+        TrialRecord r = pool.next();
+        done.insert_or_assign(r.id, std::move(r));
+        while (auto more = pool.try_next()) done.insert_or_assign(more->id, std::move(*more));
       }
-      if (resumable) write_state();
-      summary.front = front_of(summary.trials, strategy);  // once a batch: progress line and plot
-      if (setup.objectives.size() >= 2 && setup.architecture && summary.trials.size() < stop)  // (the last: below)
+      // Told in the schedule's order; each tell of the ordered schedule asks the next trial at
+      // once, so what the strategy sees when it proposes depends on the tells alone.
+      if (schedule == Schedule::Async) {
+        for (auto& [id, r] : done) tell(std::move(r));
+        done.clear();
+        fill();
+      } else if (schedule == Schedule::Ordered) {
+        for (auto it = done.begin(); it != done.end() && it->first == strategy.pending().begin()->first;) {
+          tell(std::move(it->second));
+          it = done.erase(it);
+          fill();
+          if (strategy.pending().empty()) break;
+        }
+      } else {  // the batch is complete
+        for (auto& [id, r] : done) tell(std::move(r));
+        done.clear();
+        fill();
+      }
+      // The state after the tells and the asks they allowed. Ordered and batch runs replay the
+      // same asks on resume (trials told since the state are reused), so they save it at most
+      // once a second; an asynchronous run's asks depend on timing, so it saves every time.
+      const bool last = summary.trials.size() >= stop;
+      if (resumable && (last || schedule == Schedule::Async || since(last_state) >= 1.0)) {
+        write_state();
+        last_state = Clock::now();
+      }
+      if (setup.architecture || options.progress) summary.front = front_of(summary.trials, strategy);
+      if (setup.objectives.size() >= 2 && setup.architecture && !last)  // (the last: below)
         write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names,
                           setup.seed_names);
       print_progress(false);
     }
+    summary.worker_seconds = pool.busy_seconds();
     summary.seconds = since(t0);
-    if (summary.trials.size() == start) summary.front = front_of(summary.trials, strategy);  // no batch ran
+    summary.workers = std::min(workers, std::max<std::size_t>(window, 1));
+    summary.front = front_of(summary.trials, strategy);
     print_progress(true);
 
     if (!setup.reference_point.empty())

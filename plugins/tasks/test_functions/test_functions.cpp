@@ -7,8 +7,14 @@
 //   variables = 30       # zdt1-3: 30, zdt4/zdt6: 10, dtlz2: objectives + 9
 //   objectives = 3       # dtlz2 only
 //   slots = 3            # conditional only
+//   cost_ms = 0          # each evaluation also sleeps this long, as a slow task would...
+//   cost_spread = 0      # ...times 1 + spread * u, u in [0, 1) fixed by the parameters
 //
 // Metrics: f1, f2 (..., fM) to minimise; `value` for conditional.
+#include <chrono>
+#include <functional>
+#include <thread>
+
 #include "nac/plugin.hpp"
 #include "nac/settings.hpp"
 #include "nac/task.hpp"
@@ -20,7 +26,8 @@ namespace {
 
 class TestFunctionsTask final : public ProblemTask {
  public:
-  explicit TestFunctionsTask(Problem p) : problem_(std::move(p)) {}
+  TestFunctionsTask(Problem p, double cost_ms, double cost_spread)
+      : problem_(std::move(p)), cost_ms_(cost_ms), cost_spread_(cost_spread) {}
 
   std::vector<MetricInfo> metrics() const override {
     std::vector<MetricInfo> out;
@@ -32,6 +39,7 @@ class TestFunctionsTask final : public ProblemTask {
 
   Metrics evaluate(const Assignment& params, const EvalContext&) const override {
     const auto values = problem_.evaluate(params);
+    if (cost_ms_ > 0) simulate_cost(values);
     Metrics m;
     for (std::size_t i = 0; i < values.size(); ++i) m[problem_.metric_names[i]] = values[i];
     return m;
@@ -43,7 +51,17 @@ class TestFunctionsTask final : public ProblemTask {
   }
 
  private:
+  // A slow evaluation, to study schedules and parallel workers without training: the same
+  // parameters take the same time, different ones up to 1 + spread times as long.
+  void simulate_cost(const std::vector<double>& values) const {
+    std::size_t h = 0;
+    for (double v : values) h = h * 1000003u ^ std::hash<double>{}(v);
+    const double u = static_cast<double>(h % 1000003u) / 1000003.0;
+    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(cost_ms_ * (1 + cost_spread_ * u)));
+  }
+
   Problem problem_;
+  double cost_ms_, cost_spread_;
 };
 
 const Setting<std::string> kProblem{.key = "problem",
@@ -63,26 +81,37 @@ const Setting<std::int64_t> kObjectives{
     .key = "objectives", .fallback = 3, .range = Range::between(2, 10), .help = "DTLZ2 only: number of objectives"};
 const Setting<std::int64_t> kSlots{
     .key = "slots", .fallback = 3, .range = Range::between(1, 64), .help = "conditional only: number of slots"};
+const Setting<double> kCostMs{.key = "cost_ms",
+                              .fallback = 0.0,
+                              .range = Range::between(0, 3.6e6),
+                              .help = "milliseconds each evaluation sleeps, as a slow task would (0: none)"};
+const Setting<double> kCostSpread{
+    .key = "cost_spread",
+    .fallback = 0.0,
+    .range = Range::between(0, 100),
+    .help = "evaluations sleep cost_ms times 1 + cost_spread * u, u in [0, 1) fixed by the parameters"};
 
 std::unique_ptr<Task> make_task(const ConfigTable& config) {
   const std::string problem = config.get(kProblem);
-  if (problem == "conditional") return std::make_unique<TestFunctionsTask>(make_conditional(config.get(kSlots)));
+  const double cost = config.get(kCostMs), spread = config.get(kCostSpread);
+  auto task = [&](Problem p) { return std::make_unique<TestFunctionsTask>(std::move(p), cost, spread); };
+  if (problem == "conditional") return task(make_conditional(config.get(kSlots)));
   if (problem == "dtlz2") {
     const std::int64_t m = config.get(kObjectives);
     Setting<std::int64_t> variables = kVariables;
     variables.range = Range::between(static_cast<double>(m), 10000);
     const std::int64_t n = config.get_optional(variables).value_or(m + 9);
-    return std::make_unique<TestFunctionsTask>(make_dtlz2(m, n));
+    return task(make_dtlz2(m, n));
   }
   const int which = problem[3] - '0';
   const std::int64_t n = config.get_optional(kVariables).value_or(which <= 3 ? 30 : 10);
-  return std::make_unique<TestFunctionsTask>(make_zdt(which, n));
+  return task(make_zdt(which, n));
 }
 
 void register_factories(Registry& registry) {
   registry.add_task("test_functions", make_task,
                     "benchmark problems with known fronts: ZDT1-4, ZDT6, DTLZ2, a conditional space",
-                    describe_settings(kProblem, kVariables, kObjectives, kSlots));
+                    describe_settings(kProblem, kVariables, kObjectives, kSlots, kCostMs, kCostSpread));
 }
 
 }  // namespace

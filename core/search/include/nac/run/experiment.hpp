@@ -27,9 +27,17 @@ struct PluginChoice {
   std::string where;  // file:line:col of the name, for messages
 };
 
+/// How finished trials reach the strategy and workers get new ones (docs/architecture_search.md).
+enum class Schedule {
+  Ordered,  // a trial is asked when the oldest is told; told in trial order: same seed, same run
+  Async,    // told as they finish, a freed worker gets a new trial at once; depends on timing
+  Batch,    // `batch` trials asked at once, all told after the last finished (nac 0.2's runs)
+};
+
 struct SearchSettings {
   std::int64_t trials = 100;
-  std::int64_t batch = 0;    // trials asked at once; 0: as many as workers
+  Schedule schedule = Schedule::Ordered;
+  std::int64_t batch = 0;    // most trials asked and not yet told; 0: the schedule's default
   std::int64_t workers = 0;  // trials evaluated in parallel; 0: one per core
   std::int64_t threads = 1;  // threads of each worker (training)
   std::optional<std::vector<double>> reference_point;

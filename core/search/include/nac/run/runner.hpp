@@ -48,6 +48,8 @@ struct RunSummary {
   std::vector<std::size_t> front;  // indices into trials (complete, non-dominated)
   std::optional<double> hypervolume;
   double seconds = 0;
+  double worker_seconds = 0;  // time the workers spent evaluating trials (this session)
+  std::size_t workers = 0;    // how many evaluated at once
   std::size_t failed = 0;
   std::size_t infeasible = 0;         // complete trials that break a constraint
   std::vector<std::string> warnings;  // also printed on stderr, e.g. versions changed on resume
