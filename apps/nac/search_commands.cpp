@@ -169,11 +169,16 @@ int validate(const CommonOptions& common, const std::string& experiment) {
   std::printf("%s: ok\n", experiment.c_str());
   std::printf("  task %s%s\n", ex.task.name.c_str(),
               setup.architecture ? "" : (": " + std::to_string(setup.space->size()) + " parameters").c_str());
-  std::printf("  strategy %s, %lld trials, %s workers x %lld threads, batch %s\n", ex.strategy.name.c_str(),
-              static_cast<long long>(ex.search.trials),
+  const char* schedule = ex.search.schedule == Schedule::Async   ? "async"
+                         : ex.search.schedule == Schedule::Batch ? "batch"
+                                                                 : "ordered";
+  std::printf("  strategy %s, %lld trials, %s workers x %lld threads, schedule %s, batch %s\n",
+              ex.strategy.name.c_str(), static_cast<long long>(ex.search.trials),
               ex.search.workers ? std::to_string(ex.search.workers).c_str() : "one per core",
-              static_cast<long long>(ex.search.threads),
-              ex.search.batch ? std::to_string(ex.search.batch).c_str() : "= workers");
+              static_cast<long long>(ex.search.threads), schedule,
+              ex.search.batch                           ? std::to_string(ex.search.batch).c_str()
+              : ex.search.schedule == Schedule::Ordered ? "2 x workers"
+                                                        : "= workers");
   if (setup.architecture) std::printf("  architecture template: %zu parameters\n", setup.space->size());
   if (!setup.seed_names.empty()) std::printf("  seeds: %s\n", join(setup.seed_names).c_str());
   std::printf("  objectives: %s\n", join(objectives).c_str());
