@@ -38,6 +38,7 @@ struct TrainArgs {
   std::optional<std::string> optimizer;
   std::optional<std::uint64_t> seed;
   bool quiet = false;
+  bool profile = false;
 };
 
 struct DataGenerateArgs {

@@ -100,6 +100,9 @@ int main(int argc, char** argv) {
       ->type_name("N")
       ->check(CLI::Range(1, 1024));
   train->add_flag("--quiet,-q", train_args.quiet, "no progress line");
+  train->add_flag("--profile", train_args.profile,
+                  "print where the training's time went: phases of a step, each layer's forward and backward "
+                  "(also written to profile.txt)");
 
   CLI::App* data = app.add_subcommand("data", "make and inspect data files");
   data->require_subcommand(1);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include "nac/error.hpp"
 #include "nac/nn/model_io.hpp"
 #include "nac/nn/optimizer.hpp"
+#include "nac/nn/profile.hpp"
 #include "nac/nn/runtime.hpp"
 #include "nac/nn/training_config.hpp"
 
@@ -102,8 +104,15 @@ int train(const CommonOptions& common, const TrainArgs& args) {
                data.validation.size(), data.test.size(),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   nn::Model model(spec, config.seed);
+  nn::Profile profile;
+  std::optional<nn::ProfileScope> profiling;
+  if (args.profile) profiling.emplace(profile);
   const nn::TrainResult result = nn::train(model, data.train, data.validation, config);
-  nn::save_model(model, out / "model.nacm");
+  {
+    const nn::PhaseTimer timer("saving the model");
+    nn::save_model(model, out / "model.nacm");
+  }
+  profiling.reset();
   write_history(out / "history.csv", result);
 
   const nn::Dataset& eval = data.test.size() ? data.test : data.validation;
@@ -137,7 +146,16 @@ int train(const CommonOptions& common, const TrainArgs& args) {
       std::printf("  %-22s %.4f   %s\n", m.name.c_str(), metrics.at(m.name), m.description.c_str());
   std::printf("inference: %.2f us per sample at batch 256, %.1f us at batch 1 (%d threads)\n", per_sample_256 * 1e6,
               per_sample_1 * 1e6, nn::threads());
-  std::printf("results: %s/ (model.nacm, history.csv, metrics.json)\n", out.string().c_str());
+  if (args.profile) {
+    const double total = result.seconds + profile.phase("saving the model");
+    const std::string report = "profile: " + std::to_string(result.steps) + " training steps of batch " +
+                               std::to_string(config.batch) + ", " + std::to_string(nn::threads()) + " thread(s)\n" +
+                               profile.report(spec, total, result.steps);
+    std::printf("\n%s\n", report.c_str());
+    std::ofstream(out / "profile.txt") << report;
+  }
+  std::printf("results: %s/ (model.nacm, history.csv, metrics.json%s)\n", out.string().c_str(),
+              args.profile ? ", profile.txt" : "");
   return result.status == nn::TrainStatus::Diverged ? 1 : 0;
 }
 

@@ -1,7 +1,10 @@
 // Sequential and Residual containers. A Sequential keeps every intermediate output for backward;
 // a Residual computes x + body(x), with its body a Sequential.
+#include <chrono>
+
 #include "layers.hpp"
 #include "nac/error.hpp"
+#include "nac/nn/profile.hpp"
 
 namespace nac::nn {
 
@@ -18,9 +21,11 @@ class Sequential final : public Layer {
           (c[k + 1].op == "relu" || (c[k + 1].op == "leaky_relu" && attr_real(c[k + 1], "slope", 0.01) >= 0));
       if (fusable) {
         children_.push_back(make_conv2d_fused(c[k], c[k + 1]));
+        labels_.push_back(c[k].op + "+" + c[k + 1].op);
         ++k;
       } else {
         children_.push_back(make_layer(c[k]));
+        labels_.push_back(c[k].op);
       }
     }
     acts_.resize(children_.size());
@@ -50,9 +55,18 @@ class Sequential final : public Layer {
       return;
     }
     const Tensor* in = &x;
+    Profile* profile = active_profile();
     for (std::size_t i = 0; i < children_.size(); ++i) {
       Tensor& out = (i + 1 == children_.size() && !residual_) ? y : acts_[i];
-      children_[i]->forward(*in, out, ctx);
+      if (profile) {
+        const auto t0 = Clock::now();
+        profile->enter();
+        children_[i]->forward(*in, out, ctx);
+        profile->leave();
+        profile->add_layer(children_[i]->name(), labels_[i], false, ctx.training, in->dim(0), since(t0));
+      } else {
+        children_[i]->forward(*in, out, ctx);
+      }
       in = &out;
     }
     if (residual_) {
@@ -75,7 +89,15 @@ class Sequential final : public Layer {
       const Tensor& out = (k == last && !residual_) ? y : acts_[k];
       const Tensor& g = k == last ? dy : grads_[k];
       Tensor* d = k == 0 ? dx : &grads_[k - 1];  // the first child writes the input gradient in place
-      children_[k]->backward(in, out, g, d);
+      if (Profile* profile = active_profile()) {
+        const auto t0 = Clock::now();
+        profile->enter();
+        children_[k]->backward(in, out, g, d);
+        profile->leave();
+        profile->add_layer(children_[k]->name(), labels_[k], true, true, in.dim(0), since(t0));
+      } else {
+        children_[k]->backward(in, out, g, d);
+      }
     }
     if (dx && residual_) add(*dx, dy);
   }
@@ -87,8 +109,12 @@ class Sequential final : public Layer {
     for (std::int64_t i = 0; i < n; ++i) a[i] += b[i];
   }
 
+  using Clock = std::chrono::steady_clock;
+  static double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
   bool residual_;
   std::vector<std::unique_ptr<Layer>> children_;
+  std::vector<std::string> labels_;  // each child's op, "conv2d+relu" when fused
   std::vector<Tensor> acts_, grads_;
 };
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "nac/error.hpp"
+#include "nac/nn/profile.hpp"
 
 namespace nac::nn {
 
@@ -76,6 +77,7 @@ Conv2d::Descriptors Conv2d::descriptors(std::int64_t batch) const {
 Conv2d::Primitives& Conv2d::primitives(std::int64_t batch, bool training) {
   const auto key = std::make_pair(batch, training);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  const PhaseTimer timer("in layers: primitive creation");
   const auto [src_d, dst_d, w_any, w_user, b_d, strides, pad] = descriptors(batch);
   Primitives p;
   dnnl::convolution_forward::desc fd(training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference,
@@ -103,6 +105,7 @@ Conv2d::Primitives& Conv2d::primitives(std::int64_t batch, bool training) {
 }
 
 void Conv2d::prepare_backward(Primitives& p, std::int64_t batch) {
+  const PhaseTimer timer("in layers: primitive creation");
   const auto [src_d, dst_d, w_any, w_user, b_d, strides, pad] = descriptors(batch);
   dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src_d, w_any, dst_d, strides, pad, pad);
   p.bwd_data_pd = dnnl::convolution_backward_data::primitive_desc(bd, cpu_engine(), p.fwd_pd);
@@ -140,7 +143,9 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const Context& ctx) {
   auto& s = cpu_stream();
   p.weights_user.set_data_handle(const_cast<float*>(weight_.effective().data()));
   if (p.fwd_reorder && p.fwd_version != weight_.version()) {
+    const PhaseTimer timer("in layers: weight reorders");
     p.to_fwd.execute(s, p.weights_user, p.weights_fwd);
+    s.wait();
     p.fwd_version = weight_.version();
   }
   p.src.set_data_handle(const_cast<float*>(x.data()));
@@ -175,7 +180,9 @@ void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor
     p.weights_user.set_data_handle(const_cast<float*>(weight_.effective().data()));
     // When backward-data wants the forward layout, the forward already reordered these weights.
     if (p.bwd_reorder && !p.bwd_shares_fwd && p.bwd_version != weight_.version()) {
+      const PhaseTimer timer("in layers: weight reorders");
       p.to_bwd.execute(s, p.weights_user, p.weights_bwd);
+      s.wait();
       p.bwd_version = weight_.version();
     }
     p.diff_src.set_data_handle(dx->data());
@@ -188,8 +195,12 @@ void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor
                             {DNNL_ARG_DIFF_WEIGHTS, p.diff_weights},
                             {DNNL_ARG_DIFF_BIAS, p.diff_bias},
                             {DNNL_ARG_DIFF_DST, p.diff_dst}});
-  if (p.diff_reorder) p.from_diff.execute(s, p.diff_weights, p.diff_weights_user);
   s.wait();
+  if (p.diff_reorder) {
+    const PhaseTimer timer("in layers: weight reorders");
+    p.from_diff.execute(s, p.diff_weights, p.diff_weights_user);
+    s.wait();
+  }
   if (!has_bias_) zero_bias_.zero();
 }
 

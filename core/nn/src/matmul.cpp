@@ -1,5 +1,7 @@
 #include "matmul.hpp"
 
+#include "nac/nn/profile.hpp"
+
 namespace nac::nn::detail {
 
 using dnnl::memory;
@@ -10,6 +12,7 @@ void Matmul::run(std::int64_t batch, std::int64_t m, std::int64_t k, std::int64_
   const Key key{batch, m, k, n, trans_a, trans_b, bias != nullptr, lda, ldb, ldc};
   auto it = cache_.find(key);
   if (it == cache_.end()) {
+    const PhaseTimer timer("in layers: primitive creation");
     const auto f32 = memory::data_type::f32;
     // Row-major (M, K) with row stride lda has strides (M lda, lda, 1); its transpose, stored as
     // (K, M) rows, has strides (K lda, 1, lda).

@@ -1,9 +1,12 @@
 // BatchNorm (1-D on (N, F), 2-D on (N, C, H, W)) and LayerNorm (over all features of a sample:
 // (C, H, W) or (F)), with PyTorch's semantics: biased variance for normalising, unbiased for the
 // running variance, momentum 0.1, eps 1e-5, affine parameters initialised to 1 and 0.
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "layers.hpp"
+#include "norm_kernels.hpp"
 
 namespace nac::nn {
 
@@ -29,67 +32,63 @@ class BatchNorm final : public Layer {
   }
   void initialize(Rng&) override { initialize_defaults(); }
 
-  // Element (sample i, channel c, position j) of an NHWC image (or of a vector, inner = 1).
+  // An NHWC image is an (N*H*W, C) array; a vector batch an (N, C) one (norm_kernels.hpp).
   void forward(const Tensor& x, Tensor& y, const Context& ctx) override {
     y.resize(x.shape());
-    const std::int64_t n = x.dim(0), cc = channels_;
-    const std::int64_t rows = n * (static_cast<std::int64_t>(x.sample_size()) / cc);  // N*H*W
-    const double m = static_cast<double>(rows);
+    const std::int64_t cc = channels_;
+    const std::int64_t rows = x.dim(0) * (static_cast<std::int64_t>(x.sample_size()) / cc);  // N*H*W
     training_ = ctx.training;
-    xhat_.resize(x.shape());
+    mean_.resize({cc});
     inv_std_.resize({cc});
-    const float* w = weight_.effective().data();
-    const float* b = bias_.effective().data();
-    const float* in = x.data();
-#pragma omp parallel for schedule(static)
-    for (std::int64_t c = 0; c < cc; ++c) {
-      float mean, var;
-      if (training_) {
-        double s = 0, s2 = 0;
-        for (std::int64_t r = 0; r < rows; ++r) s += in[r * cc + c];
-        mean = static_cast<float>(s / m);
-        for (std::int64_t r = 0; r < rows; ++r) s2 += (in[r * cc + c] - mean) * (in[r * cc + c] - mean);
-        var = static_cast<float>(s2 / m);
-        running_mean_[c] = (1 - momentum_) * running_mean_[c] + momentum_ * mean;
-        const float unbiased = m > 1 ? static_cast<float>(s2 / (m - 1)) : var;
+    scale_.resize({cc});
+    if (training_) {
+      sqdev_.resize(static_cast<std::size_t>(cc));
+      detail::channel_mean_sqdev(x.data(), rows, cc, mean_.data(), sqdev_.data());
+      const double m = static_cast<double>(rows);
+      for (std::int64_t c = 0; c < cc; ++c) {
+        const float var = static_cast<float>(sqdev_[c] / m);
+        running_mean_[c] = (1 - momentum_) * running_mean_[c] + momentum_ * mean_[c];
+        const float unbiased = m > 1 ? static_cast<float>(sqdev_[c] / (m - 1)) : var;
         running_var_[c] = (1 - momentum_) * running_var_[c] + momentum_ * unbiased;
-      } else {
-        mean = running_mean_[c];
-        var = running_var_[c];
+        inv_std_[c] = 1.0f / std::sqrt(var + eps_);
       }
-      const float is = 1.0f / std::sqrt(var + eps_);
-      inv_std_[c] = is;
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const float h = (in[r * cc + c] - mean) * is;
-        xhat_[r * cc + c] = h;
-        y[r * cc + c] = h * w[c] + b[c];
+    } else {
+      for (std::int64_t c = 0; c < cc; ++c) {
+        mean_[c] = running_mean_[c];
+        inv_std_[c] = 1.0f / std::sqrt(running_var_[c] + eps_);
       }
     }
+    const float* w = weight_.effective().data();
+    for (std::int64_t c = 0; c < cc; ++c) scale_[c] = inv_std_[c] * w[c];
+    detail::channel_affine(x.data(), mean_.data(), scale_.data(), bias_.effective().data(), rows, cc, y.data());
   }
 
+  // xhat = (x - mean) * inv_std is recomputed from the input rather than kept.
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
-    const std::int64_t n = x.dim(0), cc = channels_;
-    const std::int64_t rows = n * (static_cast<std::int64_t>(x.sample_size()) / cc);
+    const std::int64_t cc = channels_;
+    const std::int64_t rows = x.dim(0) * (static_cast<std::int64_t>(x.sample_size()) / cc);
     const float m = static_cast<float>(rows);
-    if (dx) dx->resize(x.shape());
+    sum_dy_.resize(static_cast<std::size_t>(cc));
+    sum_dy_dev_.resize(static_cast<std::size_t>(cc));
+    detail::channel_grad_sums(dy.data(), x.data(), mean_.data(), rows, cc, sum_dy_.data(), sum_dy_dev_.data());
     const float* w = weight_.effective().data();
-#pragma omp parallel for schedule(static)
+    p_.resize({3, cc});
+    float* p = p_.data();
+    float* q = p + cc;
+    float* r = q + cc;
     for (std::int64_t c = 0; c < cc; ++c) {
-      double sum_dy = 0, sum_dy_xhat = 0;
-      for (std::int64_t r = 0; r < rows; ++r) {
-        sum_dy += dy[r * cc + c];
-        sum_dy_xhat += dy[r * cc + c] * xhat_[r * cc + c];
-      }
-      weight_.grad()[c] = static_cast<float>(sum_dy_xhat);
-      bias_.grad()[c] = static_cast<float>(sum_dy);
-      if (!dx) continue;
+      const float sum_dy_xhat = static_cast<float>(sum_dy_dev_[c]) * inv_std_[c];
+      weight_.grad()[c] = sum_dy_xhat;
+      bias_.grad()[c] = static_cast<float>(sum_dy_[c]);
+      // dx = k (dy - mean(dy) - xhat mean(dy xhat)), k = w inv_std; in evaluation mode k dy.
       const float k = w[c] * inv_std_[c];
-      const float a = static_cast<float>(sum_dy) / m, b = static_cast<float>(sum_dy_xhat) / m;
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const std::int64_t o = r * cc + c;
-        (*dx)[o] = training_ ? k * (dy[o] - a - xhat_[o] * b) : k * dy[o];
-      }
+      p[c] = k;
+      q[c] = training_ ? -k * inv_std_[c] * sum_dy_xhat / m : 0.0f;
+      r[c] = training_ ? -k * static_cast<float>(sum_dy_[c]) / m : 0.0f;
     }
+    if (!dx) return;
+    dx->resize(x.shape());
+    detail::channel_backward(dy.data(), x.data(), mean_.data(), p, q, r, rows, cc, dx->data());
   }
 
  private:
@@ -104,7 +103,8 @@ class BatchNorm final : public Layer {
   std::int64_t channels_;
   float momentum_, eps_;
   Param weight_, bias_;
-  Tensor running_mean_, running_var_, xhat_, inv_std_;
+  Tensor running_mean_, running_var_, mean_, inv_std_, scale_, p_;
+  std::vector<double> sqdev_, sum_dy_, sum_dy_dev_;
   bool training_ = false;
 };
 
@@ -123,64 +123,23 @@ class LayerNorm final : public Layer {
 
   void forward(const Tensor& x, Tensor& y, const Context&) override {
     y.resize(x.shape());
-    xhat_.resize(x.shape());
     const std::int64_t n = x.dim(0), d = static_cast<std::int64_t>(x.sample_size());
+    mean_.resize({n});
     inv_std_.resize({n});
     to_sample_order(weight_.effective(), w_);
     to_sample_order(bias_.effective(), b_);
-    const float* w = w_.data();
-    const float* b = b_.data();
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) {
-      const float* p = x.data() + i * d;
-      double s = 0, s2 = 0;
-      for (std::int64_t j = 0; j < d; ++j) s += p[j];
-      const float mean = static_cast<float>(s / d);
-      for (std::int64_t j = 0; j < d; ++j) s2 += (p[j] - mean) * (p[j] - mean);
-      const float is = 1.0f / std::sqrt(static_cast<float>(s2 / d) + eps_);
-      inv_std_[i] = is;
-      float* h = xhat_.data() + i * d;
-      float* out = y.data() + i * d;
-      for (std::int64_t j = 0; j < d; ++j) {
-        h[j] = (p[j] - mean) * is;
-        out[j] = h[j] * w[j] + b[j];
-      }
-    }
+    detail::layer_norm_forward(x.data(), w_.data(), b_.data(), n, d, eps_, y.data(), mean_.data(), inv_std_.data());
   }
 
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
     const std::int64_t n = x.dim(0), d = static_cast<std::int64_t>(x.sample_size());
-    const float* w = w_.data();
     gw_.resize({d});
     gb_.resize({d});
-#pragma omp parallel for schedule(static)
-    for (std::int64_t j = 0; j < d; ++j) {
-      float gw = 0, gb = 0;
-      for (std::int64_t i = 0; i < n; ++i) {
-        gw += dy[i * d + j] * xhat_[i * d + j];
-        gb += dy[i * d + j];
-      }
-      gw_[j] = gw;
-      gb_[j] = gb;
-    }
+    if (dx) dx->resize(x.shape());
+    detail::layer_norm_backward(dy.data(), x.data(), w_.data(), mean_.data(), inv_std_.data(), n, d, gw_.data(),
+                                gb_.data(), dx ? dx->data() : nullptr);
     from_sample_order(gw_, weight_.grad());
     from_sample_order(gb_, bias_.grad());
-    if (!dx) return;
-    dx->resize(x.shape());
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) {
-      const float* g = dy.data() + i * d;
-      const float* h = xhat_.data() + i * d;
-      float* out = dx->data() + i * d;
-      double a = 0, b = 0;
-      for (std::int64_t j = 0; j < d; ++j) {
-        const float gh = g[j] * w[j];
-        a += gh;
-        b += gh * h[j];
-      }
-      const float ma = static_cast<float>(a / d), mb = static_cast<float>(b / d);
-      for (std::int64_t j = 0; j < d; ++j) out[j] = inv_std_[i] * (g[j] * w[j] - ma - h[j] * mb);
-    }
   }
 
  private:
@@ -193,13 +152,13 @@ class LayerNorm final : public Layer {
   // Parameters are (C, H, W) as in PyTorch; a sample is stored NHWC: position j, channel c.
   void to_sample_order(const Tensor& chw, Tensor& out) const {
     out.resize(chw.shape());
-    if (chw.rank() != 3) return void(out = chw);
+    if (chw.rank() != 3) return void(std::copy(chw.data(), chw.data() + chw.size(), out.data()));
     const std::int64_t c = chw.dim(0), hw = chw.dim(1) * chw.dim(2);
     for (std::int64_t ch = 0; ch < c; ++ch)
       for (std::int64_t j = 0; j < hw; ++j) out[j * c + ch] = chw[ch * hw + j];
   }
   void from_sample_order(const Tensor& nhwc, Tensor& chw) const {
-    if (chw.rank() != 3) return void(chw = Tensor(nhwc));
+    if (chw.rank() != 3) return void(std::copy(nhwc.data(), nhwc.data() + nhwc.size(), chw.data()));
     const std::int64_t c = chw.dim(0), hw = chw.dim(1) * chw.dim(2);
     for (std::int64_t ch = 0; ch < c; ++ch)
       for (std::int64_t j = 0; j < hw; ++j) chw[ch * hw + j] = nhwc[j * c + ch];
@@ -207,7 +166,7 @@ class LayerNorm final : public Layer {
 
   float eps_;
   Param weight_, bias_;
-  Tensor xhat_, inv_std_, w_, b_, gw_, gb_;
+  Tensor mean_, inv_std_, w_, b_, gw_, gb_;
 };
 
 }  // namespace

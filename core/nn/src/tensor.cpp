@@ -7,6 +7,7 @@
 
 #include "nac/error.hpp"
 #include "nac/memory.hpp"
+#include "nac/nn/profile.hpp"
 
 namespace nac::nn {
 
@@ -31,6 +32,7 @@ void Tensor::resize(Shape shape) {
   if (!p) throw std::bad_alloc();
   data_.reset(static_cast<float*>(p));
   capacity_ = n;
+  if (Profile* profile = active_profile()) profile->count_allocation(bytes);
 }
 
 void Tensor::zero() {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "nac/error.hpp"
+#include "nac/nn/profile.hpp"
 #include "nac/nn/runtime.hpp"
 
 namespace nac::nn {
@@ -116,15 +117,29 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
   for (int epoch = 0; epoch < c.epochs; ++epoch) {
     const auto e0 = Clock::now();
     const double lr = schedule.lr(epoch);
-    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);  // Fisher-Yates
+    {
+      const PhaseTimer timer("step: data (shuffle, gather)");
+      for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);  // Fisher-Yates
+    }
     double sum = 0;
     std::size_t seen = 0;
     for (std::size_t from = 0; from < n; from += static_cast<std::size_t>(c.batch)) {
       const std::size_t to = std::min(n, from + static_cast<std::size_t>(c.batch));
-      gather(train_set.inputs, order, from, to, x);
-      gather(train_set.targets, order, from, to, t);
-      const Tensor& y = model.forward(x, true, &rng);
-      const double l = compute_loss(c.loss, y, t, &grad);
+      {
+        const PhaseTimer timer("step: data (shuffle, gather)");
+        gather(train_set.inputs, order, from, to, x);
+        gather(train_set.targets, order, from, to, t);
+      }
+      const Tensor* yp;
+      {
+        const PhaseTimer timer("step: forward");
+        yp = &model.forward(x, true, &rng);
+      }
+      double l;
+      {
+        const PhaseTimer timer("step: loss");
+        l = compute_loss(c.loss, *yp, t, &grad);
+      }
       if (!std::isfinite(l)) {
         result.status = TrainStatus::Diverged;
         char buf[200];
@@ -134,9 +149,17 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
         result.message = buf;
         break;
       }
-      model.backward(grad);
-      if (c.clip_norm > 0) clip_gradients(params, c.clip_norm);
-      optimizer->step(params, lr);
+      {
+        const PhaseTimer timer("step: backward");
+        model.backward(grad);
+      }
+      {
+        const PhaseTimer timer("step: optimizer");
+        if (c.clip_norm > 0) clip_gradients(params, c.clip_norm);
+        optimizer->step(params, lr);
+      }
+      if (Profile* profile = active_profile()) profile->first_step_done();
+      ++result.steps;
       sum += l * static_cast<double>(to - from);
       seen += to - from;
     }
@@ -147,9 +170,12 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
     rec.epoch = epoch + 1;
     rec.train_loss = sum / static_cast<double>(seen);
     rec.lr = lr;
-    const Tensor pred = predict(model, val_set.inputs, std::max(c.batch, 256));
-    rec.val_loss = compute_loss(c.loss, pred, val_set.targets, nullptr);
-    if (c.metrics) rec.metrics = c.metrics(pred, val_set.targets);
+    {
+      const PhaseTimer timer("validation");
+      const Tensor pred = predict(model, val_set.inputs, std::max(c.batch, 256));
+      rec.val_loss = compute_loss(c.loss, pred, val_set.targets, nullptr);
+      if (c.metrics) rec.metrics = c.metrics(pred, val_set.targets);
+    }
     rec.seconds = std::chrono::duration<double>(Clock::now() - e0).count();
     result.history.push_back(rec);
     if (!std::isfinite(rec.val_loss)) {
@@ -163,6 +189,7 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
     if (rec.val_loss < best_loss - c.min_delta) {
       best_loss = rec.val_loss;
       result.best_epoch = rec.epoch;
+      const PhaseTimer timer("best weights (copies)");
       best.take(model);
       since_best = 0;
     } else {
@@ -180,7 +207,10 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
     }
   }
   if (progress) std::fputc('\n', stderr);
-  if (result.best_epoch > 0) best.restore(model);  // the best weights, also after a divergence
+  if (result.best_epoch > 0) {  // the best weights, also after a divergence
+    const PhaseTimer timer("best weights (copies)");
+    best.restore(model);
+  }
   result.best_val_loss = result.best_epoch > 0 ? best_loss : std::numeric_limits<double>::quiet_NaN();
   result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return result;

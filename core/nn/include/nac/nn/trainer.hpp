@@ -59,6 +59,7 @@ struct TrainResult {
   double best_val_loss = 0;
   double seconds = 0;
   std::size_t samples_seen = 0;
+  std::int64_t steps = 0;  // optimizer steps taken
 };
 
 /// Trains in place. Throws nac::Error for inconsistent data or settings (shapes, empty sets).
