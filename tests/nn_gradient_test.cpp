@@ -163,6 +163,12 @@ TEST_CASE("spatial self-attention (BraggNN's non-local block)") {
   // The search's size: 81 positions (five 16-lane blocks and a tail), one and five hidden channels.
   // phi's bias has a zero gradient (a softmax ignores a constant added to a row); finite
   // differences of a float loss over ~1000 outputs see about 1e-4 of noise there.
+  // Few positions and many hidden channels take the other arrangement of the products.
+  {
+    Probe p = probe({layer("attention", {{"hidden", I{16}}})}, {2, 3, 3});
+    p.floor = 1e-2f;  // (phi's bias again)
+    check_gradients(p);
+  }
   for (const auto& [hidden, channels] : {std::pair{I{5}, I{4}}, std::pair{I{1}, I{3}}}) {
     Probe p = probe({layer("attention", {{"hidden", hidden}, {"scale", I{hidden == 1}}})}, {channels, 9, 9});
     p.floor = 1e-2f;

@@ -208,6 +208,27 @@ TEST_CASE("early stopping restores the best epoch's weights") {
   CHECK(r.best_epoch == 1);
 }
 
+TEST_CASE("validating after the last epoch only trains the same weights and validates once") {
+  const Dataset tr = regression(256, 1), va = regression(64, 2);
+  TrainConfig c;
+  c.epochs = 4;
+  c.batch = 32;
+  c.optimizer = OptimizerConfig{"adam", 1e-3};  // small steps: the validation loss falls every epoch
+  Model every(mlp(3, 8, 1), 1), last(mlp(3, 8, 1), 1);
+  const TrainResult re = train(every, tr, va, c);
+  REQUIRE(re.best_epoch == 4);  // so the kept weights are the last epoch's in both runs
+  c.validate_every_epoch = false;
+  const TrainResult rl = train(last, tr, va, c);
+  REQUIRE(rl.history.size() == 4);
+  for (int e = 0; e < 3; ++e) CHECK(std::isnan(rl.history[e].val_loss));
+  CHECK(rl.history[3].val_loss == re.history[3].val_loss);
+  CHECK(rl.best_epoch == 4);
+  CHECK(rl.best_val_loss == re.best_val_loss);
+  for (std::size_t k = 0; k < every.params().size(); ++k)
+    for (std::size_t i = 0; i < every.params()[k]->value().size(); ++i)
+      REQUIRE(every.params()[k]->value()[i] == last.params()[k]->value()[i]);
+}
+
 TEST_CASE("same seed and threads give the same weights") {
   ModelSpec spec;
   spec.input = {1, 7, 7};

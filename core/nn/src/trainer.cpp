@@ -170,6 +170,12 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
     rec.epoch = epoch + 1;
     rec.train_loss = sum / static_cast<double>(seen);
     rec.lr = lr;
+    if (!c.validate_every_epoch && epoch + 1 < c.epochs) {  // validated after the last epoch only
+      rec.val_loss = std::numeric_limits<double>::quiet_NaN();
+      rec.seconds = std::chrono::duration<double>(Clock::now() - e0).count();
+      result.history.push_back(rec);
+      continue;
+    }
     {
       const PhaseTimer timer("validation");
       const Tensor pred = predict(model, val_set.inputs, std::max(c.batch, 256));
@@ -190,7 +196,7 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
       best_loss = rec.val_loss;
       result.best_epoch = rec.epoch;
       const PhaseTimer timer("best weights (copies)");
-      best.take(model);
+      if (c.validate_every_epoch) best.take(model);  // (otherwise this is the last epoch: the model is it)
       since_best = 0;
     } else {
       ++since_best;
@@ -207,7 +213,7 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
     }
   }
   if (progress) std::fputc('\n', stderr);
-  if (result.best_epoch > 0) {  // the best weights, also after a divergence
+  if (result.best_epoch > 0 && c.validate_every_epoch) {  // the best weights, also after a divergence
     const PhaseTimer timer("best weights (copies)");
     best.restore(model);
   }

@@ -36,6 +36,11 @@ nn::TrainConfig training_config(const ConfigTable& t, const std::string& default
   c.patience = static_cast<int>(t.integer("patience", 0, Range::at_least(0)));
   c.min_delta = t.real("min_delta", 0, Range::at_least(0));
   c.clip_norm = t.real("clip_norm", 0, Range::at_least(0));
+  c.validate_every_epoch = t.string("validate", "every_epoch", {"every_epoch", "last_epoch"}) == "every_epoch";
+  if (!c.validate_every_epoch && c.patience > 0)
+    t.fail("validate", "\"last_epoch\" leaves early stopping nothing to watch: set patience = 0");
+  if (!c.validate_every_epoch && s.kind == "plateau")
+    t.fail("validate", "\"last_epoch\" leaves the plateau schedule nothing to watch");
   c.seed = static_cast<std::uint64_t>(t.integer("seed", 0, Range::at_least(0)));
   c.threads = static_cast<int>(t.integer("threads", 0, Range::between(0, 1024)));
   return c;

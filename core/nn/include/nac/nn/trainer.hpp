@@ -36,8 +36,11 @@ struct TrainConfig {
   int patience = 0;        // early stopping after this many epochs without improvement; 0: off
   double min_delta = 0;    // improvement needed to count as better
   std::uint64_t seed = 0;  // shuffling and dropout
-  int threads = 0;         // 0: leave the process setting alone
-  bool progress = false;   // a live line on stderr
+  /// Validate after every epoch (early stopping, the best epoch's weights kept) or only after the
+  /// last one (the model is the last epoch's; needs patience 0 and no plateau schedule).
+  bool validate_every_epoch = true;
+  int threads = 0;        // 0: leave the process setting alone
+  bool progress = false;  // a live line on stderr
   /// Extra validation metrics from (predictions, targets), reported each epoch.
   std::function<Metrics(const Tensor&, const Tensor&)> metrics;
 };
