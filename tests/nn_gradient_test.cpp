@@ -130,6 +130,9 @@ TEST_CASE("conv2d with kernels 1 3 5 strides and padding") {
       {layer("conv2d", {{"out_channels", I{3}}, {"kernel", I{3}}, {"stride", I{2}}, {"padding", I{1}}})}, {2, 7, 7}));
   check_gradients(probe({layer("conv2d", {{"out_channels", I{2}}, {"kernel", I{5}}, {"padding", I{2}}})}, {3, 5, 5}));
   check_gradients(probe({layer("conv2d", {{"out_channels", I{5}}, {"kernel", I{1}}, {"bias", I{0}}})}, {4, 3, 3}));
+  // Few inputs per output (nac's own weight-gradient loop): the projection's shape, and 1x1.
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{8}}, {"kernel", I{3}}})}, {1, 6, 6}));
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{16}}, {"kernel", I{1}}, {"bias", I{0}}})}, {3, 4, 4}));
 }
 
 TEST_CASE("batchnorm 1-D and 2-D in training and in evaluation") {

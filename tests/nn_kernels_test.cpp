@@ -259,3 +259,49 @@ TEST_CASE("attention at the search's size matches the block computed in double o
       CHECK(worst < 2e-5);
     }
 }
+
+TEST_CASE("a projection's weight gradient at real size matches the sums in double on 1 and 2 threads") {
+  constexpr std::int64_t b = 64, oc = 16, k = 3, s = 11, o = s - k + 1;
+  for (int threads : {1, 2}) {
+    CAPTURE(threads);
+    set_threads(threads);
+    ModelSpec spec;
+    spec.input = {1, s, s};
+    LayerSpec l;
+    l.op = "conv2d";
+    l.name = "projection";
+    l.attrs = {{"out_channels", oc}, {"kernel", k}};
+    spec.layers = {l};
+    Model m(spec, 2);
+    Rng rng(4);
+    Tensor x({b, 1, s, s}), r({b, oc, o, o});
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(rng.uniform(0, 1));
+    for (std::size_t i = 0; i < r.size(); ++i) r[i] = static_cast<float>(rng.normal());
+    m.forward(x, true);
+    m.backward(r);
+    set_threads(1);
+    const Tensor& dw = m.param("projection.weight")->grad();
+    const Tensor& db = m.param("projection.bias")->grad();
+    double worst = 0, scale = 0;
+    for (std::int64_t c = 0; c < oc; ++c) {
+      double bias = 0;
+      for (std::int64_t kh = 0; kh < k; ++kh)
+        for (std::int64_t kw = 0; kw < k; ++kw) {
+          double want = 0;
+          for (std::int64_t n = 0; n < b; ++n)
+            for (std::int64_t y = 0; y < o; ++y)
+              for (std::int64_t xo = 0; xo < o; ++xo) {
+                const double g = r[static_cast<std::size_t>(((n * oc + c) * o + y) * o + xo)];
+                want += g * x[static_cast<std::size_t>((n * s + y + kh) * s + xo + kw)];
+                if (kh == 0 && kw == 0) bias += g;
+              }
+          worst = std::max(worst, std::abs(want - dw[static_cast<std::size_t>((c * k + kh) * k + kw)]));
+          scale = std::max(scale, std::abs(want));
+        }
+      worst = std::max(worst, std::abs(bias - db[static_cast<std::size_t>(c)]));
+    }
+    CAPTURE(worst);
+    CAPTURE(scale);
+    CHECK(worst <= 1e-5 * scale);
+  }
+}
