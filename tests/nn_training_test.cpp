@@ -9,6 +9,7 @@
 #include "nac/error.hpp"
 #include "nac/nn/model_io.hpp"
 #include "nac/nn/runtime.hpp"
+#include "nac/nn/training_config.hpp"
 #include "nac/nn/trainer.hpp"
 #include "test_support.hpp"
 
@@ -227,6 +228,20 @@ TEST_CASE("validating after the last epoch only trains the same weights and vali
   for (std::size_t k = 0; k < every.params().size(); ++k)
     for (std::size_t i = 0; i < every.params()[k]->value().size(); ++i)
       REQUIRE(every.params()[k]->value()[i] == last.params()[k]->value()[i]);
+}
+
+TEST_CASE("validate takes every_epoch or last_epoch and refuses last_epoch with what needs every epoch") {
+  auto config = [](const std::string& text) {
+    return training_config(root_table(parse_toml_text(text, "t.toml"), "t.toml"), "mse");
+  };
+  CHECK(config("").validate_every_epoch);
+  CHECK_FALSE(config("validate = \"last_epoch\"").validate_every_epoch);
+  CHECK(test::error_of([&] { config("validate = \"final\""); }).rfind("t.toml:1:12: 'validate': expected one of", 0) ==
+        0);
+  CHECK(test::error_of([&] { config("validate = \"last_epoch\"\npatience = 2"); }).find("set patience = 0") !=
+        std::string::npos);
+  CHECK(test::error_of([&] { config("validate = \"last_epoch\"\nschedule = \"plateau\""); }).find("plateau schedule") !=
+        std::string::npos);
 }
 
 TEST_CASE("same seed and threads give the same weights") {
