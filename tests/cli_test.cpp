@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -244,4 +245,21 @@ TEST_CASE("nac run FOLDER says it is a folder and how to resume - a folder or a 
   const auto p = run_nac("validate " + q(fifo));
   CHECK(p.exit_code == 1);
   CHECK(p.err.find("exp.toml: is not a regular file") != std::string::npos);
+}
+
+TEST_CASE("nac train --profile accounts for the training's steps and names every layer") {
+  TempDir dir("profile");
+  const auto r = run_nac("train " + q(fs::path(NAC_SOURCE_DIR) / "bench/models/norms_100k.json") +
+                         " --task bragg --set train_samples=600 --set validation_samples=64 --set test_samples=0"
+                         " --epochs 2 --batch 256 --threads 1 --quiet --profile --out " +
+                         q(dir.path() / "t"));
+  REQUIRE(r.exit_code == 0);
+  std::ifstream in(dir.path() / "t" / "profile.txt");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // 600 samples at batch 256 are 3 steps an epoch (the last one partial).
+  CHECK(text.find("profile: 6 training steps of batch 256, 1 thread(s)") == 0);
+  for (const char* layer : {"projection", "conv2d+leaky_relu", "slot0.norm0", "batchnorm", "slot0.norm1", "layernorm",
+                            "head.fc0", "output", "step: forward", "step: backward", "validation"})
+    CHECK_MESSAGE(text.find(layer) != std::string::npos, layer);
+  CHECK(r.out.find(text.substr(0, 40)) != std::string::npos);  // printed as well
 }

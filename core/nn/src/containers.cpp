@@ -55,18 +55,9 @@ class Sequential final : public Layer {
       return;
     }
     const Tensor* in = &x;
-    Profile* profile = active_profile();
     for (std::size_t i = 0; i < children_.size(); ++i) {
       Tensor& out = (i + 1 == children_.size() && !residual_) ? y : acts_[i];
-      if (profile) {
-        const auto t0 = Clock::now();
-        profile->enter();
-        children_[i]->forward(*in, out, ctx);
-        profile->leave();
-        profile->add_layer(children_[i]->name(), labels_[i], false, ctx.training, in->dim(0), since(t0));
-      } else {
-        children_[i]->forward(*in, out, ctx);
-      }
+      timed(i, false, ctx.training, in->dim(0), [&] { children_[i]->forward(*in, out, ctx); });
       in = &out;
     }
     if (residual_) {
@@ -89,15 +80,7 @@ class Sequential final : public Layer {
       const Tensor& out = (k == last && !residual_) ? y : acts_[k];
       const Tensor& g = k == last ? dy : grads_[k];
       Tensor* d = k == 0 ? dx : &grads_[k - 1];  // the first child writes the input gradient in place
-      if (Profile* profile = active_profile()) {
-        const auto t0 = Clock::now();
-        profile->enter();
-        children_[k]->backward(in, out, g, d);
-        profile->leave();
-        profile->add_layer(children_[k]->name(), labels_[k], true, true, in.dim(0), since(t0));
-      } else {
-        children_[k]->backward(in, out, g, d);
-      }
+      timed(k, true, true, in.dim(0), [&] { children_[k]->backward(in, out, g, d); });
     }
     if (dx && residual_) add(*dx, dy);
   }
@@ -109,8 +92,18 @@ class Sequential final : public Layer {
     for (std::int64_t i = 0; i < n; ++i) a[i] += b[i];
   }
 
-  using Clock = std::chrono::steady_clock;
-  static double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+  // Runs child k's forward or backward, timed into the installed profile (if any).
+  template <class F>
+  void timed(std::size_t k, bool backward, bool training, std::int64_t samples, F call) {
+    Profile* profile = active_profile();
+    if (!profile) return call();
+    const auto t0 = std::chrono::steady_clock::now();
+    profile->enter();
+    call();
+    profile->leave();
+    profile->add_layer(children_[k]->name(), labels_[k], backward, training, samples,
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
 
   bool residual_;
   std::vector<std::unique_ptr<Layer>> children_;
