@@ -7,10 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 for preset in release asan tsan; do
-  echo "== $preset: build"
+  echo "== $preset: build (at $SECONDS s)"
   scripts/build.sh "$preset"
-  echo "== $preset: test"
+  echo "== $preset: test (at $SECONDS s)"
   ctest --preset "$preset"
 done
-echo "== fuzz: 30 s per target"
+echo "== fuzz: 30 s per target (at $SECONDS s)"
 scripts/fuzz.sh 30
