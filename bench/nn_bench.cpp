@@ -74,18 +74,18 @@ void layer_bench(benchmark::State& state, std::vector<LayerSpec> layers, Shape i
 }
 
 LayerSpec conv(std::string name, std::int64_t out, std::int64_t k) {
-  return LayerSpec{"conv2d", std::move(name), {{"out_channels", out}, {"kernel", k}}, {}, {}, {}};
+  return LayerSpec{"conv2d", std::move(name), {{"out_channels", out}, {"kernel", k}}, {}, {}, {}, {}, 0};
 }
 
 void BM_Conv64to32(benchmark::State& s) { layer_bench(s, {conv("c2", 32, 3)}, {64, 9, 9}); }
 void BM_Conv1to64(benchmark::State& s) { layer_bench(s, {conv("c1", 64, 3)}, {1, 11, 11}); }
 void BM_Attention64(benchmark::State& s) {
-  layer_bench(s, {LayerSpec{"attention", "nlb", {{"hidden", std::int64_t{32}}}, {}, {}, {}}}, {64, 9, 9});
+  layer_bench(s, {LayerSpec{"attention", "nlb", {{"hidden", std::int64_t{32}}}, {}, {}, {}, {}, 0}}, {64, 9, 9});
 }
 void BM_DenseHead(benchmark::State& s) {
   std::vector<LayerSpec> l;
   for (std::int64_t o : {64, 32, 16, 8, 2})
-    l.push_back(LayerSpec{"linear", "fc" + std::to_string(o), {{"out_features", o}}, {}, {}, {}});
+    l.push_back(LayerSpec{"linear", "fc" + std::to_string(o), {{"out_features", o}}, {}, {}, {}, {}, 0});
   layer_bench(s, l, {200});
 }
 BENCHMARK(BM_Conv64to32)->Unit(benchmark::kMillisecond)->UseRealTime();

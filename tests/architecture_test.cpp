@@ -44,8 +44,10 @@ TEST_CASE("bops of a convolution worked by hand with bits and pruning") {
   ModelSpec s;
   s.input = {3, 6, 6};
   // 3 -> 4 channels, 3x3, no padding: 4x4 outputs per channel, K = 3*9 = 27.
-  append_layer(s, "conv2d", "c",
-               {{"out_channels", I{4}}, {"kernel", I{3}}, {"bits_w", I{4}}, {"bits_a", I{8}}, {"pruned", 0.5}});
+  LayerSpec& c = append_layer(s, "conv2d", "c", {{"out_channels", I{4}}, {"kernel", I{3}}});
+  c.precision["weight"] = NumberType::fixed(4, 1);
+  c.precision["input"] = NumberType::scaled_int(8);
+  c.sparsity = 0.5;
   // P = 4*16 = 64 outputs; per output K*((1-0.5)*8*4 + 8 + 4 + log2 27) = 27*(16 + 12 + 4.7549).
   const double expected = 64 * 27 * (0.5 * 8 * 4 + 8 + 4 + std::log2(27.0));
   CHECK(total_bops(s) == doctest::Approx(expected));

@@ -121,7 +121,7 @@ TEST_CASE("a model file with an unknown tensor kind or key, a fractional shape o
   edit_model(file, [](nlohmann::json& h) { h["tensors"][0]["kind"] = "weights"; });
   CHECK(load_error(file) == where +
                                 "tensor 'c1.weight' is of kind 'weights', the model's is 'param' (kinds: param, "
-                                "buffer)");
+                                "buffer, mask)");
   fresh();
   edit_model(file, [](nlohmann::json& h) { h["tensors"][0]["shape"][0] = 64.5; });
   CHECK(load_error(file) == where +
@@ -138,5 +138,6 @@ TEST_CASE("a model file with an unknown tensor kind or key, a fractional shape o
   CHECK(load_error(file) == where + "input: expected a shape (an array of integers >= 0), found [1,11.5,11]");
   fresh();
   edit_model(file, [](nlohmann::json& h) { h["spec"]["layers"][0]["atrs"] = nlohmann::json::object(); });
-  CHECK(load_error(file) == where + "layers[0]: unknown key 'atrs' (known: op, name, input, output, attrs, children)");
+  CHECK(load_error(file) ==
+        where + "layers[0]: unknown key 'atrs' (known: op, name, input, output, attrs, precision, sparsity, children)");
 }

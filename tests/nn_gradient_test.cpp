@@ -222,7 +222,7 @@ TEST_CASE("fake-quantized weights: the straight-through gradient is the gradient
   spec.input = {6};
   spec.layers = {layer("linear", {{"out_features", I{4}}}), layer("tanh"), layer("linear", {{"out_features", I{2}}})};
   Model quantized(spec, 4), plain(spec, 4);
-  for (Param* p : quantized.params()) p->set_quantizer(QuantSpec{4, true, false});
+  for (Param* p : quantized.params()) p->set_quantizer(NumberType::scaled_int(4));
   quantized.refresh();
   // The plain model holds the quantized model's effective weights.
   for (std::size_t k = 0; k < quantized.params().size(); ++k) {

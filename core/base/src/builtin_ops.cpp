@@ -18,9 +18,9 @@ AttrSpec real(std::string name, std::optional<double> fallback, double min, doub
   return AttrSpec::real(std::move(name), fallback, min, max, std::move(help));
 }
 
-double bits_w(const LayerSpec& l) { return attr_real(l, "bits_w", 32); }
-double bits_a(const LayerSpec& l) { return attr_real(l, "bits_a", 32); }
-double pruned(const LayerSpec& l) { return attr_real(l, "pruned", 0); }
+double bits_w(const LayerSpec& l) { return precision_of(l, "weight").width; }
+double bits_a(const LayerSpec& l) { return precision_of(l, "input").width; }
+double pruned(const LayerSpec& l) { return l.sparsity; }
 
 // BOPs of P outputs, each a dot product of length k between b1- and b2-bit operands (model_cost.hpp).
 double product_bops(double outputs, double k, double b1, double b2, double pruned_fraction) {

@@ -13,7 +13,17 @@ void visit(const LayerSpec& l, std::vector<LayerCost>& out) {
     for (const auto& c : l.children) visit(c, out);
     return;
   }
-  out.push_back(def.cost ? def.cost(l) : LayerCost{l.name});
+  if (!def.cost) {
+    out.push_back(LayerCost{l.name});
+    return;
+  }
+  LayerCost c = def.cost(l);
+  LayerSpec dense = l;
+  dense.precision.clear();
+  dense.sparsity = 0;
+  const double bw = precision_of(l, "weight").width, ba = precision_of(l, "input").width;
+  c.effective_bops = def.cost(dense).bops * (bw / 32) * (ba / 32) * (1 - l.sparsity);
+  out.push_back(c);
 }
 
 }  // namespace
@@ -27,6 +37,12 @@ std::vector<LayerCost> layer_costs(const ModelSpec& spec) {
 double total_bops(const ModelSpec& spec) {
   double s = 0;
   for (const auto& c : layer_costs(spec)) s += c.bops;
+  return s;
+}
+
+double total_effective_bops(const ModelSpec& spec) {
+  double s = 0;
+  for (const auto& c : layer_costs(spec)) s += c.effective_bops;
   return s;
 }
 

@@ -93,15 +93,6 @@ AttrSpec AttrSpec::string(std::string name, std::optional<std::string> fallback,
   return a;
 }
 
-const std::vector<AttrSpec>& annotation_attrs() {
-  static const std::vector<AttrSpec> attrs{
-      AttrSpec::real("bits_w", 32, 1, 64, "bits of the weights (BOPs; set by quantization)"),
-      AttrSpec::real("bits_a", 32, 1, 64, "bits of the incoming activations (BOPs; set by quantization)"),
-      AttrSpec::real("pruned", 0, 0, 1, "fraction of the weights pruned (BOPs; set by pruning)"),
-  };
-  return attrs;
-}
-
 bool register_op(OpDef def, const std::string& owner) {
   if (def.name.empty()) throw Error(owner + " registers an op with an empty name");
   if (!def.shape) throw Error(owner + " registers op '" + def.name + "' without a shape function");
@@ -179,9 +170,8 @@ void op_error(const LayerSpec& l, const std::string& why) {
 
 void check_attrs(const LayerSpec& l, const OpDef& def) {
   auto declared = [&](const std::string& key) -> const AttrSpec* {
-    for (const auto* list : {&def.attrs, &annotation_attrs()})
-      for (const auto& a : *list)
-        if (a.name == key) return &a;
+    for (const auto& a : def.attrs)
+      if (a.name == key) return &a;
     return nullptr;
   };
   for (const auto& [key, value] : l.attrs) {
@@ -189,7 +179,6 @@ void check_attrs(const LayerSpec& l, const OpDef& def) {
     if (!a) {
       std::vector<std::string> names;
       for (const auto& d : def.attrs) names.push_back(d.name);
-      for (const auto& d : annotation_attrs()) names.push_back(d.name);
       throw Error("layer '" + l.name + "' (" + l.op + "): unknown attribute '" + key + "'" + did_you_mean(key, names) +
                   "; " + l.op + " takes " + join(names));
     }
@@ -209,6 +198,21 @@ void check_attrs(const LayerSpec& l, const OpDef& def) {
   for (const auto& a : def.attrs)
     if (a.required && !l.attrs.count(a.name))
       throw Error("layer '" + l.name + "' (" + l.op + "): missing attribute '" + a.name + "' (" + a.help + ")");
+  // The compression annotations (model_spec.hpp): weights' precision and sparsity only where
+  // there are weights, i.e. on ops with a cost.
+  for (const auto& [role, type] : l.precision) {
+    if (!is_precision_role(role))
+      throw Error("layer '" + l.name + "' (" + l.op + "): unknown precision role '" + role + "' (" +
+                  precision_roles_text() + ")");
+    if (role != "input" && (!def.cost || def.container))
+      throw Error("layer '" + l.name + "' (" + l.op + "): a " + role + " precision on an op without weights");
+    check(type);
+  }
+  if (l.sparsity != 0 && (!def.cost || def.container))
+    throw Error("layer '" + l.name + "' (" + l.op + "): sparsity on an op without weights");
+  if (!(l.sparsity >= 0 && l.sparsity <= 1))
+    throw Error("layer '" + l.name + "' (" + l.op + "): sparsity must be in [0, 1], found " +
+                std::to_string(l.sparsity));
 }
 
 }  // namespace nac

@@ -2,6 +2,7 @@
 // a Residual computes x + body(x), with its body a Sequential.
 #include <chrono>
 
+#include "activation_quant.hpp"
 #include "layers.hpp"
 #include "nac/error.hpp"
 #include "nac/nn/profile.hpp"
@@ -14,22 +15,40 @@ class Sequential final : public Layer {
  public:
   explicit Sequential(const LayerSpec& spec) : Layer(spec), residual_(spec.op == "residual") {
     // A convolution followed by relu or leaky_relu (slope >= 0) runs as one fused layer.
+    // (Not when the activation's own input is quantized: that sits between the two.)
     const auto& c = spec.children;
     for (std::size_t k = 0; k < c.size(); ++k) {
       const bool fusable =
-          c[k].op == "conv2d" && k + 1 < c.size() &&
+          c[k].op == "conv2d" && k + 1 < c.size() && precision_of(c[k + 1], "input").is_float() &&
           (c[k + 1].op == "relu" || (c[k + 1].op == "leaky_relu" && attr_real(c[k + 1], "slope", 0.01) >= 0));
       if (fusable) {
         children_.push_back(make_conv2d_fused(c[k], c[k + 1]));
         labels_.push_back(c[k].op + "+" + c[k + 1].op);
+        fused_away_.push_back(c[k + 1].name);
         ++k;
       } else {
         children_.push_back(make_layer(c[k]));
         labels_.push_back(c[k].op);
       }
+      input_q_.emplace_back();
+      set_quantizer(children_.size() - 1, precision_of(c[k - (fusable ? 1 : 0)], "input"));
     }
     acts_.resize(children_.size());
     grads_.resize(children_.size());
+    quantized_.resize(children_.size());
+  }
+
+  InputPrecision set_input_precision(const std::string& layer, const NumberType& type) override {
+    for (std::size_t k = 0; k < children_.size(); ++k)
+      if (children_[k]->name() == layer) {
+        set_quantizer(k, type);
+        return InputPrecision::Set;
+      }
+    for (const auto& name : fused_away_)
+      if (name == layer) return InputPrecision::Fused;
+    for (auto& c : children_)
+      if (auto r = c->set_input_precision(layer, type); r != InputPrecision::NotFound) return r;
+    return InputPrecision::NotFound;
   }
 
   std::vector<Param*> params() override {
@@ -40,8 +59,11 @@ class Sequential final : public Layer {
   }
   std::vector<std::pair<std::string, Tensor*>> buffers() override {
     std::vector<std::pair<std::string, Tensor*>> all;
-    for (auto& c : children_)
-      for (auto& b : c->buffers()) all.push_back(b);
+    for (std::size_t k = 0; k < children_.size(); ++k) {
+      if (input_q_[k])
+        for (auto& b : input_q_[k]->buffers()) all.push_back(b);
+      for (auto& b : children_[k]->buffers()) all.push_back(b);
+    }
     return all;
   }
   void initialize(Rng& rng) override {
@@ -57,6 +79,10 @@ class Sequential final : public Layer {
     const Tensor* in = &x;
     for (std::size_t i = 0; i < children_.size(); ++i) {
       Tensor& out = (i + 1 == children_.size() && !residual_) ? y : acts_[i];
+      if (input_q_[i]) {
+        input_q_[i]->forward(*in, quantized_[i], ctx.training);
+        in = &quantized_[i];
+      }
       timed(i, false, ctx.training, in->dim(0), [&] { children_[i]->forward(*in, out, ctx); });
       in = &out;
     }
@@ -80,6 +106,12 @@ class Sequential final : public Layer {
       const Tensor& out = (k == last && !residual_) ? y : acts_[k];
       const Tensor& g = k == last ? dy : grads_[k];
       Tensor* d = k == 0 ? dx : &grads_[k - 1];  // the first child writes the input gradient in place
+      if (input_q_[k]) {
+        timed(k, true, true, in.dim(0),
+              [&] { children_[k]->backward(quantized_[k], out, g, d ? &d_quantized_ : nullptr); });
+        if (d) input_q_[k]->backward(in, d_quantized_, *d);
+        continue;
+      }
       timed(k, true, true, in.dim(0), [&] { children_[k]->backward(in, out, g, d); });
     }
     if (dx && residual_) add(*dx, dy);
@@ -105,8 +137,17 @@ class Sequential final : public Layer {
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
 
+  void set_quantizer(std::size_t k, const NumberType& type) {
+    if (type.is_float()) input_q_[k].reset();
+    else input_q_[k] = std::make_unique<ActivationQuantizer>(children_[k]->name() + ".input", type);
+  }
+
   bool residual_;
   std::vector<std::unique_ptr<Layer>> children_;
+  std::vector<std::unique_ptr<ActivationQuantizer>> input_q_;  // of each child's input, if quantized
+  std::vector<std::string> fused_away_;                        // activations run inside the convolution before them
+  std::vector<Tensor> quantized_;                              // each quantized child's quantized input
+  Tensor d_quantized_;
   std::vector<std::string> labels_;  // each child's op, "conv2d+relu" when fused
   std::vector<Tensor> acts_, grads_;
 };

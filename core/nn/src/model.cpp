@@ -52,7 +52,101 @@ Model::Model(ModelSpec spec, std::uint64_t seed) : spec_(std::move(spec)) {
   Rng rng(seed);
   root_->initialize(rng);
   params_ = root_->params();
+  // Each parameter belongs to the layer whose name is the longest prefix of its own ("a.b.weight"
+  // to layer "a.b", "a.attn.theta.weight" to "a.attn"), and takes its role's precision.
+  std::vector<std::string> names;
+  auto collect = [&](auto&& self, const std::vector<LayerSpec>& layers) -> void {
+    for (const auto& l : layers) {
+      names.push_back(l.name);
+      self(self, l.children);
+    }
+  };
+  collect(collect, spec_.layers);
+  for (const Param* p : params_) {
+    std::string best;
+    for (const auto& n : names)
+      if (n.size() > best.size() && p->name().size() > n.size() && p->name().compare(0, n.size(), n) == 0 &&
+          p->name()[n.size()] == '.')
+        best = n;
+    if (best.empty()) throw Error("parameter '" + p->name() + "' belongs to no layer of the model");
+    param_layer_.push_back(best);
+  }
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    const NumberType t = precision_of(*find_layer(spec_, param_layer_[i]), role_of(*params_[i]));
+    if (!t.is_float()) params_[i]->set_quantizer(t);
+  }
   refresh();
+}
+
+const std::string& Model::layer_of(const Param& p) const {
+  for (std::size_t i = 0; i < params_.size(); ++i)
+    if (params_[i] == &p) return param_layer_[i];
+  throw Error("parameter '" + p.name() + "' is not one of the model's");
+}
+
+std::string Model::role_of(const Param& p) {
+  const std::string& n = p.name();
+  return n.size() >= 5 && n.compare(n.size() - 5, 5, ".bias") == 0 ? "bias" : "weight";
+}
+
+void Model::set_precision(const std::string& layer, const std::string& role, const NumberType& type) {
+  LayerSpec* l = find_layer(spec_, layer);
+  if (!l) throw Error("set_precision: the model has no layer '" + layer + "'");
+  if (!is_precision_role(role))
+    throw Error("layer '" + layer + "': unknown precision role '" + role + "' (" + precision_roles_text() + ")");
+  try {
+    check(type);
+  } catch (const Error& e) {
+    throw Error("layer '" + layer + "' " + role + ": " + e.what());
+  }
+  if (role == "input") {
+    if (type.per_channel)
+      throw Error("layer '" + layer + "' input: activations take per-tensor scales; per_channel is for weights");
+    const auto r = root_->set_input_precision(layer, type);
+    if (r == Layer::InputPrecision::Fused)
+      throw Error("layer '" + layer + "' (" + l->op +
+                  ") runs fused into the convolution before it; give it an input precision in the model "
+                  "description before the model is built");
+    if (r == Layer::InputPrecision::NotFound)
+      throw Error("set_precision: layer '" + layer + "' has no input to quantize");
+  } else {
+    bool any = false;
+    for (std::size_t i = 0; i < params_.size(); ++i)
+      if (param_layer_[i] == layer && role_of(*params_[i]) == role) {
+        params_[i]->set_quantizer(type);
+        any = true;
+      }
+    if (!any) throw Error("layer '" + layer + "' (" + l->op + ") has no " + role + " parameters to quantize");
+  }
+  if (type.is_float()) l->precision.erase(role);
+  else l->precision[role] = type;
+}
+
+void Model::set_mask(Param& p, Tensor mask) {
+  const std::string& layer = layer_of(p);
+  p.set_mask(std::move(mask));
+  update_sparsity(layer);
+}
+
+void Model::clear_masks() {
+  for (std::size_t i = 0; i < params_.size(); ++i)
+    if (params_[i]->mask()) {
+      params_[i]->clear_mask();
+      params_[i]->refresh();
+      update_sparsity(param_layer_[i]);
+    }
+}
+
+void Model::update_sparsity(const std::string& layer) {
+  double zeros = 0, total = 0;
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    if (param_layer_[i] != layer || role_of(*params_[i]) != "weight") continue;
+    const Param& p = *params_[i];
+    total += static_cast<double>(p.value().size());
+    if (p.mask())
+      for (std::size_t k = 0; k < p.mask()->size(); ++k) zeros += (*p.mask())[k] == 0;
+  }
+  find_layer(spec_, layer)->sparsity = total > 0 ? zeros / total : 0;
 }
 
 Model::~Model() = default;
@@ -63,6 +157,9 @@ const Tensor& Model::forward(const Tensor& x, bool training, Rng* rng) {
   if (x.rank() != spec_.input.size() + 1 || Shape(x.shape().begin() + 1, x.shape().end()) != spec_.input)
     throw Error("model input must be (N, " + to_string(spec_.input).substr(1) + ", found " + to_string(x.shape()));
   if (training) refresh();
+  else
+    for (Param* p : params_)  // an optimizer step since: the hooked weights follow
+      if (p->stale()) p->refresh();
   Context ctx{training, rng};
   // A handful of samples is too little work to share: parallel overhead would dominate.
   const SingleThreadBelow guard(x.dim(0), 8);

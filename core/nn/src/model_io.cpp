@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <utility>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -20,18 +21,21 @@ static_assert(std::endian::native == std::endian::little, "the model format is l
 namespace {
 
 constexpr char kMagic[8] = {'N', 'A', 'C', 'M', 'O', 'D', 'E', 'L'};
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;  // 2: precision and sparsity in the spec, masks
 
 struct Entry {
   std::string name;
   const char* kind;
-  Tensor* tensor;
+  const Tensor* tensor;
 };
 
-std::vector<Entry> entries(Model& m) {
+std::vector<Entry> entries(Model& m, bool with_masks) {
   std::vector<Entry> out;
-  for (Param* p : m.params()) out.push_back({p->name(), "param", &p->value()});
+  for (Param* p : m.params()) out.push_back({p->name(), "param", &std::as_const(*p).value()});
   for (auto& [name, t] : m.buffers()) out.push_back({name, "buffer", t});
+  if (with_masks)
+    for (Param* p : m.params())
+      if (p->mask()) out.push_back({p->name(), "mask", &*p->mask()});
   return out;
 }
 
@@ -48,7 +52,7 @@ std::string read_all(const fs::path& file) {
 void save_model(Model& model, const fs::path& file) {
   nlohmann::json tensors = nlohmann::json::array();
   std::uint64_t offset = 0;
-  const auto all = entries(model);
+  const auto all = entries(model, true);
   for (const auto& e : all) {
     tensors.push_back({{"name", e.name}, {"kind", e.kind}, {"shape", e.tensor->shape()}, {"offset", offset}});
     offset += e.tensor->size() * sizeof(float);
@@ -91,8 +95,8 @@ Model load_model(const fs::path& file) {
   std::uint64_t h;
   std::memcpy(&version, bytes.data() + 8, 4);
   std::memcpy(&h, bytes.data() + 12, 8);
-  if (version != kVersion)
-    throw Error(where + "model format version " + std::to_string(version) + ", this nac reads version " +
+  if (version < 1 || version > kVersion)
+    throw Error(where + "model format version " + std::to_string(version) + ", this nac reads versions 1 to " +
                 std::to_string(kVersion));
   if (h > bytes.size() - 20) throw Error(where + "truncated (the header runs past the end of the file)");
   nlohmann::json header;
@@ -105,9 +109,12 @@ Model load_model(const fs::path& file) {
   try {
     Model model(model_spec_from_json(header.at("spec")));
     std::map<std::string, Tensor*> targets;
-    for (const auto& e : entries(model)) targets[e.name] = e.tensor;
     std::map<std::string, std::string> kinds;
-    for (const auto& e : entries(model)) kinds[e.name] = e.kind;
+    for (const auto& e : entries(model, false)) {
+      targets[e.name] = const_cast<Tensor*>(e.tensor);  // (the model's own, non-const tensors)
+      kinds[e.name] = e.kind;
+    }
+    std::map<std::string, Tensor> masks;  // format 2: a parameter's mask, by the parameter's name
     detail::check_json_keys(header, {"spec", "tensors", "dtype"}, where + "header");
     if (header.at("dtype") != "float32-le")
       throw Error(where + "tensors of dtype " + header.at("dtype").dump() + "; this nac reads \"float32-le\"");
@@ -116,29 +123,49 @@ Model load_model(const fs::path& file) {
     for (const auto& t : header.at("tensors")) {
       const auto name = t.at("name").get<std::string>();
       detail::check_json_keys(t, {"name", "kind", "shape", "offset"}, where + "tensor '" + name + "'");
-      auto it = targets.find(name);
-      if (it == targets.end()) throw Error(where + "tensor '" + name + "' does not belong to the model");
-      if (!seen.insert(name).second) throw Error(where + "tensor '" + name + "' is listed twice");
       const auto kind = t.at("kind").get<std::string>();
-      if (kind != kinds[name])
+      const bool is_mask = kind == "mask" && version >= 2;
+      if (is_mask && (!kinds.count(name) || kinds[name] != "param"))
+        throw Error(where + "mask '" + name + "' is not the mask of a parameter of the model");
+      if (is_mask && masks.count(name)) throw Error(where + "mask '" + name + "' is listed twice");
+      Tensor* mask = is_mask ? &masks.emplace(name, Tensor(targets[name]->shape())).first->second : nullptr;
+      auto it = is_mask ? targets.end() : targets.find(name);
+      if (!is_mask && it == targets.end()) throw Error(where + "tensor '" + name + "' does not belong to the model");
+      if (!is_mask && !seen.insert(name).second) throw Error(where + "tensor '" + name + "' is listed twice");
+      Tensor* target = is_mask ? mask : it->second;
+      if (!is_mask && kind != kinds[name])
         throw Error(where + "tensor '" + name + "' is of kind '" + kind + "', the model's is '" + kinds[name] +
-                    "' (kinds: param, buffer)");
+                    "' (kinds: param, buffer" + std::string(version >= 2 ? ", mask" : "") + ")");
       const auto shape = detail::json_shape(t.at("shape"), "tensor '" + name + "' shape");
-      if (shape != it->second->shape())
+      if (shape != target->shape())
         throw Error(where + "tensor '" + name + "' has shape " + to_string(shape) + ", the model expects " +
-                    to_string(it->second->shape()));
+                    to_string(target->shape()));
       if (!t.at("offset").is_number_unsigned())
         throw Error(where + "tensor '" + name + "': its offset is not an integer >= 0: " + t.at("offset").dump());
       const auto offset = detail::json_uint(t.at("offset"));
-      const std::size_t n = it->second->size() * sizeof(float);
+      const std::size_t n = target->size() * sizeof(float);
       if (offset > bytes.size() - data_start || n > bytes.size() - data_start - offset)
         throw Error(where + "truncated (tensor '" + name + "' runs past the end of the file)");
-      std::memcpy(it->second->data(), bytes.data() + data_start + offset, n);
-      ++loaded;
+      std::memcpy(target->data(), bytes.data() + data_start + offset, n);
+      if (is_mask) {
+        for (std::size_t i = 0; i < mask->size(); ++i)
+          if ((*mask)[i] != 0 && (*mask)[i] != 1)
+            throw Error(where + "mask '" + name + "' holds " + std::to_string((*mask)[i]) + "; a mask holds 0 and 1");
+      } else {
+        ++loaded;
+      }
     }
+    // Format 1 knew no input quantizers: the running maximum of one upgraded from bits_a starts at 0
+    // (its first evaluation batch sets it).
+    if (version == 1)
+      for (const auto& [name, kind] : kinds)
+        if (kind == "buffer" && !seen.count(name) && name.size() > 18 &&
+            name.compare(name.size() - 18, 18, ".input.running_max") == 0)
+          ++loaded;
     if (loaded != targets.size())
       throw Error(where + "holds " + std::to_string(loaded) + " of the model's " + std::to_string(targets.size()) +
                   " tensors");
+    for (auto& [name, mask] : masks) model.set_mask(*model.param(name), std::move(mask));
     model.refresh();
     return model;
   } catch (const nlohmann::json::exception& e) {

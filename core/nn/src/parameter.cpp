@@ -1,5 +1,7 @@
 #include "nac/nn/parameter.hpp"
 
+#include <limits>
+
 #include "nac/error.hpp"
 
 namespace nac::nn {
@@ -10,6 +12,14 @@ void Param::set_mask(Tensor mask) {
                 to_string(value_.shape()));
   mask_ = std::move(mask);
   apply_mask();
+  refresh();
+}
+
+void Param::set_quantizer(const NumberType& type) {
+  check(type);
+  if (type.is_float()) quantizer_.reset();
+  else quantizer_ = type;
+  ++version_;
   refresh();
 }
 
@@ -33,11 +43,18 @@ void Param::refresh() {
         quantizer_->per_channel && value_.rank() > 0 ? static_cast<std::size_t>(value_.dim(0)) : 1;
     fake_quantize(src, effective_.data(), value_.size(), channels, *quantizer_);
   }
+  effective_of_ = version_;
 }
 
 void Param::finish_gradient() {
-  if (!mask_) return;
-  for (std::size_t i = 0; i < grad_.size(); ++i) grad_[i] *= (*mask_)[i];
+  if (mask_)
+    for (std::size_t i = 0; i < grad_.size(); ++i) grad_[i] *= (*mask_)[i];
+  if (!quantizer_) return;
+  if (quantizer_->kind == NumberType::Kind::Fixed)
+    straight_through(value_.data(), grad_.data(), grad_.size(), static_cast<float>(quantizer_->lowest()),
+                     static_cast<float>(quantizer_->highest()));
+  else if (!quantizer_->is_signed)
+    straight_through(value_.data(), grad_.data(), grad_.size(), 0.0f, std::numeric_limits<float>::infinity());
 }
 
 }  // namespace nac::nn

@@ -2,42 +2,131 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "nac/error.hpp"
 
 namespace nac::nn {
 
-void check(const QuantSpec& spec) {
-  if (spec.bits < 2 || spec.bits > 16)
-    throw Error("quantization needs 2 to 16 bits, found " + std::to_string(spec.bits));
+float largest(const float* x, std::size_t n, const NumberType& t) {
+  float mx = 0;
+  if (t.is_signed)
+    for (std::size_t i = 0; i < n; ++i) mx = std::max(mx, std::abs(x[i]));
+  else
+    for (std::size_t i = 0; i < n; ++i) mx = std::max(mx, x[i]);
+  return mx;
 }
 
-float quant_scale(float max_abs, const QuantSpec& spec) {
-  const float qmax = static_cast<float>((1 << (spec.bits - 1)) - 1);
-  float s = max_abs > 0 ? max_abs / qmax : 1e-8f;
-  if (spec.power_of_two) s = std::exp2(std::ceil(std::log2(s)));
+float quant_levels(const NumberType& t) {
+  return t.is_signed ? static_cast<float>((1 << (t.width - 1)) - 1) : static_cast<float>((1 << t.width) - 1);
+}
+
+float quant_scale(float max_abs, const NumberType& t) {
+  float s = max_abs > 0 ? max_abs / quant_levels(t) : 1e-8f;
+  if (t.power_of_two) s = std::exp2(std::ceil(std::log2(s)));
   return s;
 }
 
-void quantize_with_scale(const float* in, float* out, std::size_t n, float s, const QuantSpec& spec) {
-  const float qmax = quant_levels(spec);
-  for (std::size_t i = 0; i < n; ++i) out[i] = s * std::clamp(std::nearbyint(in[i] / s), -qmax, qmax);
+void quantize_with_scale(const float* in, float* out, std::size_t n, float s, const NumberType& t) {
+  const float hi = quant_levels(t), lo = t.is_signed ? -hi : 0.0f;
+  for (std::size_t i = 0; i < n; ++i) out[i] = s * std::clamp(std::nearbyint(in[i] / s), lo, hi);
 }
 
-void fake_quantize(const float* in, float* out, std::size_t n, std::size_t channels, const QuantSpec& spec,
+namespace {
+
+// The rounding of v = x 2^F to an integer, as nac::to_fixed does it in double: in float32 every
+// step is exact (v - floor(v) included), so the result is the same.
+template <Rounding R>
+inline float round_mode(float v) {
+  const float fl = std::floor(v), d = v - fl;
+  if constexpr (R == Rounding::Trn) return fl;
+  else if constexpr (R == Rounding::TrnZero) return v < 0 && d != 0 ? fl + 1 : fl;
+  else if constexpr (R == Rounding::Rnd) return d >= 0.5f ? fl + 1 : fl;
+  else if constexpr (R == Rounding::RndZero) return d > 0.5f || (d == 0.5f && v < 0) ? fl + 1 : fl;
+  else if constexpr (R == Rounding::RndMinInf) return d > 0.5f ? fl + 1 : fl;
+  else if constexpr (R == Rounding::RndInf) return d > 0.5f || (d == 0.5f && v > 0) ? fl + 1 : fl;
+  else return std::nearbyint(v);  // RndConv: ties to even (the default floating-point rounding)
+}
+
+template <Rounding R>
+void quantize_rounded(const float* in, float* out, std::size_t n, const NumberType& t) {
+  const int frac = t.width - t.integer;
+  const float up = std::ldexp(1.0f, frac), down = std::ldexp(1.0f, -frac);
+  const float hi = t.is_signed ? std::ldexp(1.0f, t.width - 1) - 1 : std::ldexp(1.0f, t.width) - 1;
+  const float lo = t.is_signed ? -std::ldexp(1.0f, t.width - 1) : 0.0f;
+  if (t.overflow == Overflow::Sat) {  // the common case, one vectorisable loop
+    for (std::size_t i = 0; i < n; ++i) out[i] = std::clamp(round_mode<R>(in[i] * up), lo, hi) * down;
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    float q = round_mode<R>(in[i] * up);
+    if (std::isnan(q)) {
+      out[i] = q;
+      continue;
+    }
+    if (q < lo || q > hi) {
+      switch (t.overflow) {
+        case Overflow::Wrap: {
+          const float m = std::ldexp(1.0f, t.width);
+          q = std::fmod(q, m);
+          if (q < 0) q += m;
+          if (q > hi) q -= m;
+          break;
+        }
+        case Overflow::Sat: q = q > hi ? hi : lo; break;
+        case Overflow::SatZero: q = 0; break;
+        case Overflow::SatSym: q = q > hi ? hi : (t.is_signed ? -hi : lo); break;
+      }
+    }
+    out[i] = q * down;
+  }
+}
+
+}  // namespace
+
+void quantize_fixed(const float* in, float* out, std::size_t n, const NumberType& t) {
+  if (t.kind != NumberType::Kind::Fixed) throw Error("quantize_fixed: " + to_string(t) + " is not a fixed-point type");
+  if (t.width > 24)
+    throw Error("number type " + to_string(t) + ": float32 holds at most 24 bits exactly; use a width <= 24");
+  switch (t.rounding) {
+    case Rounding::Trn: return quantize_rounded<Rounding::Trn>(in, out, n, t);
+    case Rounding::TrnZero: return quantize_rounded<Rounding::TrnZero>(in, out, n, t);
+    case Rounding::Rnd: return quantize_rounded<Rounding::Rnd>(in, out, n, t);
+    case Rounding::RndZero: return quantize_rounded<Rounding::RndZero>(in, out, n, t);
+    case Rounding::RndMinInf: return quantize_rounded<Rounding::RndMinInf>(in, out, n, t);
+    case Rounding::RndInf: return quantize_rounded<Rounding::RndInf>(in, out, n, t);
+    case Rounding::RndConv: return quantize_rounded<Rounding::RndConv>(in, out, n, t);
+  }
+}
+
+void fake_quantize(const float* in, float* out, std::size_t n, std::size_t channels, const NumberType& t,
                    float* scales) {
-  check(spec);
-  const std::size_t per = channels ? n / channels : n;
-  for (std::size_t c = 0; c < channels; ++c) {
+  check(t);
+  switch (t.kind) {
+    case NumberType::Kind::Float:
+      if (in != out) std::memcpy(out, in, n * sizeof(float));
+      if (scales) scales[0] = 0;
+      return;
+    case NumberType::Kind::Fixed:
+      quantize_fixed(in, out, n, t);
+      if (scales) scales[0] = static_cast<float>(t.step());
+      return;
+    case NumberType::Kind::ScaledInt: break;
+  }
+  const std::size_t slices = t.per_channel && channels ? channels : 1;
+  const std::size_t per = n / slices;
+  for (std::size_t c = 0; c < slices; ++c) {
     const float* x = in + c * per;
     float* y = out + c * per;
-    float mx = 0;
-    for (std::size_t i = 0; i < per; ++i) mx = std::max(mx, std::abs(x[i]));
-    const float s = quant_scale(mx, spec);
+    const float s = quant_scale(largest(x, per, t), t);
     if (scales) scales[c] = s;
-    quantize_with_scale(x, y, per, s, spec);
+    quantize_with_scale(x, y, per, s, t);
   }
+}
+
+void straight_through(const float* in, float* g, std::size_t n, float lo, float hi) {
+  for (std::size_t i = 0; i < n; ++i) g[i] = in[i] >= lo && in[i] <= hi ? g[i] : 0.0f;
 }
 
 }  // namespace nac::nn

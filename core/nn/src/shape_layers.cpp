@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "activation_quant.hpp"
 #include "layers.hpp"
 #include "nac/error.hpp"
 #include "nac/nn/quantizer.hpp"
@@ -95,40 +96,22 @@ class Dropout final : public Layer {
   Tensor mask_;
 };
 
-// Fake quantization of activations (per tensor). In training the range is the batch's largest
-// magnitude, and a running maximum (momentum 0.1) is kept for evaluation.
+// Fake quantization of activations (per tensor) to a scaled integer, as an op of its own (an
+// `input` precision on the next layer does the same).
 class FakeQuant final : public Layer {
  public:
-  explicit FakeQuant(const LayerSpec& spec) : Layer(spec), running_max_({1}) {
-    spec_q_.bits = static_cast<int>(attr_int(spec, "bits", 8));
-    spec_q_.power_of_two = attr_int(spec, "power_of_two", 0) != 0;
-    check(spec_q_);
-    running_max_[0] = 0;
-  }
-  std::vector<std::pair<std::string, Tensor*>> buffers() override { return {{name() + ".running_max", &running_max_}}; }
-  void forward(const Tensor& x, Tensor& y, const Context& ctx) override {
-    y.resize(x.shape());
-    float mx = running_max_[0];
-    if (ctx.training || mx == 0) {
-      float batch_max = 0;
-      for (std::size_t i = 0; i < x.size(); ++i) batch_max = std::max(batch_max, std::abs(x[i]));
-      if (ctx.training) running_max_[0] = running_max_[0] == 0 ? batch_max : 0.9f * running_max_[0] + 0.1f * batch_max;
-      mx = batch_max;
-    }
-    const float s = quant_scale(mx, spec_q_);
-    limit_ = s * quant_levels(spec_q_);
-    quantize_with_scale(x.data(), y.data(), x.size(), s, spec_q_);
-  }
+  explicit FakeQuant(const LayerSpec& spec)
+      : Layer(spec),
+        q_(spec.name, NumberType::scaled_int(static_cast<int>(attr_int(spec, "bits", 8)), true, false,
+                                             attr_int(spec, "power_of_two", 0) != 0)) {}
+  std::vector<std::pair<std::string, Tensor*>> buffers() override { return q_.buffers(); }
+  void forward(const Tensor& x, Tensor& y, const Context& ctx) override { q_.forward(x, y, ctx.training); }
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
-    if (!dx) return;
-    dx->resize(x.shape());
-    for (std::size_t i = 0; i < x.size(); ++i) (*dx)[i] = std::abs(x[i]) <= limit_ ? dy[i] : 0.0f;
+    if (dx) q_.backward(x, dy, *dx);
   }
 
  private:
-  QuantSpec spec_q_;
-  Tensor running_max_;
-  float limit_ = 0;
+  ActivationQuantizer q_;
 };
 
 }  // namespace

@@ -1,7 +1,8 @@
 // memory_objective: an objective plugin built outside nac's tree (examples/plugins/README.md).
 //
 // `weight_memory`: the on-chip memory a candidate's weights need, each layer's parameters at
-// its weight width (the `bits_w` annotation that quantization sets, 32 bits by default), in
+// its weight width (the width of the layer's weight precision that quantization sets, 32 bits
+// for float32), in
 // bytes or KiB. It reads the model description only, so it links nac::core and never the engine.
 //
 //   [search]
@@ -25,7 +26,7 @@ double weight_bits(const nac::LayerSpec& layer) {
     return sum;
   }
   if (!op.cost) return 0;  // elementwise: no weights
-  return op.cost(layer).params * nac::attr_real(layer, "bits_w", 32);
+  return op.cost(layer).params * nac::precision_of(layer, "weight").width;
 }
 
 class WeightMemory final : public nac::Objective {

@@ -1,7 +1,8 @@
 #pragma once
 // ModelSpec: a serialisable description of a network's layers and shapes. Blocks build it from an
 // Assignment; the nn engine instantiates it; BOPs counting, estimates and the HLS writer read it;
-// compression annotates it (per-layer bits, pruned fractions) in the layers' attributes.
+// compression annotates it: each layer's precision (the number types of its weights, bias and
+// input) and sparsity (the fraction of its weights that masks hold at zero).
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "nac/precision.hpp"
 #include "nac/value.hpp"
 #include "nac/export.hpp"
 
@@ -25,6 +27,12 @@ struct LayerSpec {
   std::map<std::string, Value> attrs;  // op settings: "out_channels", "kernel", "bits_w", ...
   Shape input, output;
   std::vector<LayerSpec> children;  // for containers
+  /// The number type of the layer's tensors by role ("weight", "bias", "input"); a role not
+  /// listed is float32. Weight and bias types quantize the layer's parameters (biases: those
+  /// named *.bias, weights: the others), the input type the tensor the layer reads.
+  std::map<std::string, NumberType> precision;
+  /// The fraction of the layer's weights (not biases) held at zero by masks, in [0, 1].
+  double sparsity = 0;
 
   bool operator==(const LayerSpec&) const = default;
 };
@@ -52,6 +60,13 @@ void infer_shapes(ModelSpec& spec);
 
 /// Appends a layer and infers its shapes from the current output; returns it.
 LayerSpec& append_layer(ModelSpec& spec, std::string op, std::string name, std::map<std::string, Value> attrs = {});
+
+/// The precision of a role of a layer (float32 when not set).
+NumberType precision_of(const LayerSpec& layer, const std::string& role);
+
+/// The layer of a name anywhere in the model (children included), or nullptr.
+LayerSpec* find_layer(ModelSpec& spec, const std::string& name);
+const LayerSpec* find_layer(const ModelSpec& spec, const std::string& name);
 
 /// The names of the registered ops (nac/ops.hpp).
 std::vector<std::string> known_ops();

@@ -73,9 +73,6 @@ struct OpDef {
   LayerMaker layer;
 };
 
-/// Attributes every op accepts: the compression annotations read by costs and backends.
-const std::vector<AttrSpec>& annotation_attrs();
-
 /// Adds an op. `owner` names who adds it ("nac" for the built-ins, a plugin's file for plugins);
 /// the same owner adding the same op again is a no-op (a plugin loaded by a second registry) and
 /// returns false; another owner's name throws nac::Error naming both. True when added.

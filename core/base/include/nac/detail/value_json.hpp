@@ -51,7 +51,9 @@ inline std::vector<std::int64_t> json_shape(const nlohmann::json& j, const std::
   bool ok = j.is_array();
   if (ok)
     for (const auto& d : j) {
-      ok = d.is_number_unsigned() && d.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX);
+      // (A parsed text holds unsigned numbers; a document built in memory may hold signed ones.)
+      ok = (d.is_number_unsigned() && d.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) ||
+           (d.is_number_integer() && !d.is_number_unsigned() && d.get<std::int64_t>() >= 0);
       if (!ok) break;
       shape.push_back(d.get<std::int64_t>());
     }

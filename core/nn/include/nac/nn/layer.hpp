@@ -43,6 +43,13 @@ class Layer {
   /// Fills parameters with their initial values (PyTorch's defaults).
   virtual void initialize(Rng&) {}
 
+  enum class InputPrecision { Set, NotFound, Fused };
+  /// Containers: quantizes the input of their child (or descendant) `layer` to `type` (float32:
+  /// not at all). Fused: the layer runs fused into the one before it, whose output it reads.
+  virtual InputPrecision set_input_precision(const std::string& /*layer*/, const NumberType& /*type*/) {
+    return InputPrecision::NotFound;
+  }
+
  protected:
   LayerSpec spec_;
 };

@@ -40,6 +40,22 @@ class Model {
   /// Number of trainable scalars (reads only: the weights' versions, and so the layers' cached
   /// reorders of them, are left alone).
   std::size_t parameter_count() const;
+  /// Sets the number type of a role of a layer ("weight", "bias", "input"; nac/precision.hpp) in
+  /// the description and in the engine: weight and bias types fake-quantize the layer's
+  /// parameters of that role (biases: those named *.bias), an input type the tensor the layer
+  /// reads. float32 removes the quantization. Throws nac::Error naming the layer for an unknown
+  /// layer or role, an invalid type, a weight or bias type on a layer without parameters, or an
+  /// input type on an activation fused into the convolution before it (set that in the
+  /// description before the model is built).
+  void set_precision(const std::string& layer, const std::string& role, const NumberType& type);
+  /// Masks a parameter (a 0/1 tensor of its shape); its layer's sparsity in spec() follows.
+  void set_mask(Param& p, Tensor mask);
+  /// Removes every mask (the sparsities return to 0).
+  void clear_masks();
+  /// The name of the layer that owns a parameter, and the parameter's role ("weight" or "bias").
+  const std::string& layer_of(const Param& p) const;
+  static std::string role_of(const Param& p);
+
   /// Declares every parameter changed and recomputes the effective weights of hooked ones. A
   /// training forward does this itself; call it before an evaluation forward after writing
   /// parameter values through references held from earlier.
@@ -48,7 +64,10 @@ class Model {
  private:
   ModelSpec spec_;
   std::unique_ptr<Layer> root_;
-  std::vector<Param*> params_;  // owned by the layers of root_
+  void update_sparsity(const std::string& layer);
+
+  std::vector<Param*> params_;            // owned by the layers of root_
+  std::vector<std::string> param_layer_;  // the layer of each of params_
   Tensor output_, output_nhwc_, input_nhwc_, d_output_nhwc_, d_input_nhwc_;
   const Tensor* last_input_ = nullptr;
 };

@@ -5,8 +5,10 @@
 // effective() is the value itself. With a mask (pruning) and/or a fake-quantizer (QAT):
 //     effective = Q(mask * value)
 // refreshed by the model before each forward; after backward, the model maps the gradient back
-// with the straight-through estimator: grad <- mask * grad (Q passes the gradient through inside
-// its range, and the scale is set from the weights' own range, so nothing is clipped).
+// with the straight-through estimator: grad <- mask * grad, and zero where the masked value lies
+// outside Q's range (a fixed type's [lowest, highest]; a scaled type's scale comes from the
+// weights' own largest magnitude, so only an unsigned type clips, below 0). Q is the number type
+// of the parameter's role in its layer's precision (nac/precision.hpp); the model sets it.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,6 +42,8 @@ class Param {
   /// Declares the value changed (after writing through a reference held from value()).
   void touch() { ++version_; }
   bool hooked() const { return mask_.has_value() || quantizer_.has_value(); }
+  /// True when effective() was computed from an older value (refresh() brings it up to date).
+  bool stale() const { return hooked() && effective_of_ != version_; }
 
   /// A 0/1 mask of the value's shape; masked weights are zeroed now and kept at zero.
   void set_mask(Tensor mask);
@@ -48,16 +52,14 @@ class Param {
     ++version_;
   }
   const std::optional<Tensor>& mask() const { return mask_; }
-  /// Fake quantization of the (masked) weights; `axis0_channels` for per-output-channel scales.
-  void set_quantizer(QuantSpec spec) {
-    quantizer_ = spec;
-    ++version_;
-  }
+  /// Fake quantization of the (masked) weights to a number type (per-channel scales: along the
+  /// first axis); float32 clears it. Throws nac::Error for an invalid type.
+  void set_quantizer(const NumberType& type);
   void clear_quantizer() {
     quantizer_.reset();
     ++version_;
   }
-  const std::optional<QuantSpec>& quantizer() const { return quantizer_; }
+  const std::optional<NumberType>& quantizer() const { return quantizer_; }
 
   /// Recomputes effective() from the value (call after the value changed, before forward).
   void refresh();
@@ -70,8 +72,9 @@ class Param {
   std::string name_;
   Tensor value_, grad_, effective_;
   std::optional<Tensor> mask_;
-  std::optional<QuantSpec> quantizer_;
+  std::optional<NumberType> quantizer_;
   std::uint64_t version_ = 0;
+  std::uint64_t effective_of_ = ~0ull;  // the version effective_ was computed at
 };
 
 }  // namespace nac::nn
