@@ -74,7 +74,8 @@ TEST_CASE("an unknown command is named, with the commands there are") {
   const auto r = run_nac("frobnicate");
   CHECK(r.exit_code == 2);
   CHECK(r.err ==
-        "nac: unknown command 'frobnicate'; the commands are run, validate, plugins, train, data, baseline (nac "
+        "nac: unknown command 'frobnicate'; the commands are run, validate, plugins, train, compress, data, baseline "
+        "(nac "
         "--help)\n");
 }
 

@@ -41,6 +41,15 @@ struct TrainArgs {
   bool profile = false;
 };
 
+struct CompressArgs {
+  std::string model;
+  TaskArgs task;  // --config FILE.toml: [task], [training] (fine-tuning), [compression]
+  std::optional<std::string> out;
+  std::optional<int> threads;
+  std::optional<std::uint64_t> seed;
+  bool quiet = false;
+};
+
 struct DataGenerateArgs {
   TaskArgs task;
   std::int64_t count = 10000;
@@ -63,6 +72,7 @@ int plugins(const CommonOptions& common);
 /// `nac plugins --describe NAME`: the declared settings of every entry named NAME or of plugin NAME.
 int describe_plugin(const CommonOptions& common, const std::string& name);
 int train(const CommonOptions& common, const TrainArgs& args);
+int compress(const CommonOptions& common, const CompressArgs& args);
 int data_generate(const CommonOptions& common, const DataGenerateArgs& args);
 int data_info(const std::string& file);
 int baseline(const CommonOptions& common, const BaselineArgs& args);

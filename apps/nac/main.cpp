@@ -34,7 +34,8 @@ void add_task_options(CLI::App* app, nac::cli::TaskArgs& t, bool name_positional
   if (name_positional) app->add_option("task", t.name, "task plugin, e.g. bragg")->required()->type_name("TASK");
   else app->add_option("--task", t.name, "task plugin, e.g. bragg")->type_name("TASK");
   app->add_option("--set", t.settings, "a task setting, key=value (TOML value; repeatable)")->type_name("KEY=VALUE");
-  app->add_option("--config", t.config, "a TOML file with a [task] table (and [training] for nac train)")
+  app->add_option("--config", t.config,
+                  "a TOML file with a [task] table (and [training] for nac train, [compression] for nac compress)")
       ->type_name("FILE.toml");
 }
 
@@ -104,6 +105,22 @@ int main(int argc, char** argv) {
                   "print where the training's time went: phases of a step, each layer's forward and backward "
                   "(also written to profile.txt)");
 
+  nac::cli::CompressArgs compress_args;
+  CLI::App* compress =
+      app.add_subcommand("compress", "compress a trained model: QAT and pruning sweeps, every step saved and scored");
+  compress->add_option("model", compress_args.model, "a trained model, e.g. results/train-braggnn/model.nacm")
+      ->required()
+      ->type_name("MODEL.nacm");
+  add_task_options(compress, compress_args.task, false);
+  compress->add_option("--out", compress_args.out, "output folder (default results/compress-MODEL)")->type_name("DIR");
+  compress->add_option("--threads", compress_args.threads, "threads (default: all cores)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1024));
+  compress->add_option("--seed", compress_args.seed, "fine-tuning seed (overrides [training])")
+      ->type_name("N")
+      ->check(kSeed);
+  compress->add_flag("--quiet,-q", compress_args.quiet, "no progress lines");
+
   CLI::App* data = app.add_subcommand("data", "make and inspect data files");
   data->require_subcommand(1);
   nac::cli::DataGenerateArgs gen_args;
@@ -156,6 +173,7 @@ int main(int argc, char** argv) {
     if (*validate) return nac::cli::validate(common, validate_file);
     if (*plugins) return describe_name ? nac::cli::describe_plugin(common, *describe_name) : nac::cli::plugins(common);
     if (*train) return nac::cli::train(common, train_args);
+    if (*compress) return nac::cli::compress(common, compress_args);
     if (*generate) return nac::cli::data_generate(common, gen_args);
     if (*info) return nac::cli::data_info(info_file);
     if (*baseline) return nac::cli::baseline(common, base_args);

@@ -20,6 +20,7 @@ const char* to_string(TrainStatus s) {
     case TrainStatus::Completed: return "completed";
     case TrainStatus::EarlyStopped: return "early_stopped";
     case TrainStatus::Diverged: return "diverged";
+    case TrainStatus::Stopped: return "stopped";
   }
   return "?";
 }
@@ -66,7 +67,10 @@ struct Snapshot {
   }
   void restore(Model& m) const {
     std::size_t k = 0;
-    for (Param* p : m.params()) p->value() = values[k++];
+    for (Param* p : m.params()) {
+      p->value() = values[k++];
+      p->apply_mask();  // (a callback may have pruned more since)
+    }
     for (auto& [name, t] : m.buffers()) *t = values[k++];
     m.refresh();
   }
@@ -113,10 +117,13 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
   double best_loss = std::numeric_limits<double>::infinity();
   int since_best = 0;
   const auto params = model.params();
+  for (TrainCallback* cb : c.callbacks) cb->on_train_begin(model, c);
+  bool stop = false;
 
-  for (int epoch = 0; epoch < c.epochs; ++epoch) {
+  for (int epoch = 0; epoch < c.epochs && !stop; ++epoch) {
     const auto e0 = Clock::now();
     const double lr = schedule.lr(epoch);
+    for (TrainCallback* cb : c.callbacks) cb->on_epoch_begin(model, epoch);
     {
       const PhaseTimer timer("step: data (shuffle, gather)");
       for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);  // Fisher-Yates
@@ -160,6 +167,7 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
       }
       if (Profile* profile = active_profile()) profile->first_step_done();
       ++result.steps;
+      for (TrainCallback* cb : c.callbacks) cb->on_step_end(model, result.steps, epoch);
       sum += l * static_cast<double>(to - from);
       seen += to - from;
     }
@@ -174,6 +182,8 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
       rec.val_loss = std::numeric_limits<double>::quiet_NaN();
       rec.seconds = std::chrono::duration<double>(Clock::now() - e0).count();
       result.history.push_back(rec);
+      for (TrainCallback* cb : c.callbacks) stop = !cb->on_epoch_end(model, rec) || stop;
+      if (stop) result.status = TrainStatus::Stopped;
       continue;
     }
     {
@@ -207,6 +217,11 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
                    std::chrono::duration<double>(Clock::now() - t0).count());
       std::fflush(stderr);
     }
+    for (TrainCallback* cb : c.callbacks) stop = !cb->on_epoch_end(model, rec) || stop;
+    if (stop) {
+      result.status = TrainStatus::Stopped;
+      break;
+    }
     if (c.patience > 0 && since_best >= c.patience) {
       result.status = TrainStatus::EarlyStopped;
       break;
@@ -219,6 +234,7 @@ TrainResult train(Model& model, const Dataset& train_set, const Dataset& val_set
   }
   result.best_val_loss = result.best_epoch > 0 ? best_loss : std::numeric_limits<double>::quiet_NaN();
   result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  for (TrainCallback* cb : c.callbacks) cb->on_train_end(model, result);
   return result;
 }
 

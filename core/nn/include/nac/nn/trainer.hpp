@@ -3,7 +3,7 @@
 // stopping on the best validation loss (the best weights are restored at the end), the
 // learning-rate schedule, gradient clipping, a history, a progress line on a terminal, and
 // detection of a diverging run (a NaN or infinite loss), which stops it with a failure report
-// instead of crashing.
+// instead of crashing. Callbacks (TrainCallback) run schedules inside training.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -26,6 +26,27 @@ struct Dataset {
   std::size_t size() const { return inputs.rank() ? static_cast<std::size_t>(inputs.dim(0)) : 0; }
 };
 
+struct TrainConfig;
+struct EpochRecord;
+struct TrainResult;
+
+/// Hooks into a training run, so that schedules run inside it (pruning rounds and gradual
+/// pruning, rewinding, QAT warm-up). Epochs count from 0 in on_epoch_begin, steps from 1 over the
+/// whole run. The trainer calls them in this order: on_train_begin; per epoch on_epoch_begin, per
+/// optimizer step on_step_end, then on_epoch_end after the epoch's validation (or after its last
+/// step when only the last epoch is validated); on_train_end after the best weights are restored.
+/// A callback may change the model's masks and precision (not its shapes). Returning false from
+/// on_epoch_end stops the run (TrainStatus::Stopped).
+class TrainCallback {
+ public:
+  virtual ~TrainCallback() = default;
+  virtual void on_train_begin(Model&, const TrainConfig&) {}
+  virtual void on_epoch_begin(Model&, int /*epoch*/) {}
+  virtual void on_step_end(Model&, std::int64_t /*step*/, int /*epoch*/) {}
+  virtual bool on_epoch_end(Model&, const EpochRecord&) { return true; }
+  virtual void on_train_end(Model&, const TrainResult&) {}
+};
+
 struct TrainConfig {
   int epochs = 10;
   int batch = 256;
@@ -43,6 +64,8 @@ struct TrainConfig {
   bool progress = false;  // a live line on stderr
   /// Extra validation metrics from (predictions, targets), reported each epoch.
   std::function<Metrics(const Tensor&, const Tensor&)> metrics;
+  /// Called as TrainCallback says, in this order (not owned; they must outlive train()).
+  std::vector<TrainCallback*> callbacks;
 };
 
 struct EpochRecord {
@@ -51,7 +74,7 @@ struct EpochRecord {
   Metrics metrics;
 };
 
-enum class TrainStatus { Completed, EarlyStopped, Diverged };
+enum class TrainStatus { Completed, EarlyStopped, Diverged, Stopped };
 const char* to_string(TrainStatus s);
 
 struct TrainResult {

@@ -1,0 +1,230 @@
+#include "nac/run/compression_stage.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "line_plot.hpp"
+#include "nac/error.hpp"
+#include "nac/model_cost.hpp"
+#include "nac/nn/loss.hpp"
+#include "nac/nn/model_io.hpp"
+#include "nac/ops.hpp"
+#include "nac/registry.hpp"
+
+namespace nac {
+
+namespace fs = std::filesystem;
+
+CompressionConfig compression_config(const ConfigTable& t, const Registry& registry) {
+  CompressionConfig c;
+  c.compressors = t.strings("compressors", std::nullopt);
+  if (c.compressors.empty())
+    t.fail("compressors", "name at least one compressor, e.g. [\"qat\", \"magnitude_pruning\"]");
+  for (auto b : t.integers("bits", std::vector<std::int64_t>{}, Range::between(2, 32))) {
+    if (b > 16 && b != 32) t.fail("bits", "each bit width is 2 to 16, or 32 (float); found " + std::to_string(b));
+    c.bits.push_back(static_cast<int>(b));
+  }
+  c.metric = t.string("metric", std::string());
+  c.tolerance = t.real("tolerance", 0.05, Range::at_least(0));
+  for (const auto& name : c.compressors) {
+    const ConfigTable sub = t.table(name, false);
+    (void)registry.compressor(name)(sub);  // its settings checked now, not after the first pass
+    sub.finish();
+  }
+  t.finish();
+  return c;
+}
+
+namespace {
+
+int widest_weight(const ModelSpec& spec) {
+  int w = 0;
+  auto visit = [&](auto&& self, const std::vector<LayerSpec>& layers) -> void {
+    for (const auto& l : layers) {
+      if (find_op(l.op).container) self(self, l.children);
+      else if (find_op(l.op).cost && l.op != "batchnorm" && l.op != "layernorm")
+        w = std::max(w, precision_of(l, "weight").width);
+    }
+  };
+  visit(visit, spec.layers);
+  return w ? w : 32;
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? "\"\"" : std::string(1, c);
+  return q + "\"";
+}
+
+std::string file_label(const std::string& s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
+
+}  // namespace
+
+CompressionReport run_compression(const fs::path& model_file, const DatasetTask& task, const TaskData& data,
+                                  const nn::TrainConfig& recipe, const CompressionConfig& config,
+                                  const ConfigTable& table, const Registry& registry, const fs::path& out,
+                                  bool progress) {
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  fs::create_directories(out / "models");
+  std::vector<std::string> metric_names{"loss"};
+  for (const auto& m : task.metrics()) metric_names.push_back(m.name);
+  const std::string metric = config.metric.empty() ? metric_names.at(metric_names.size() > 1 ? 1 : 0) : config.metric;
+  if (std::find(metric_names.begin(), metric_names.end(), metric) == metric_names.end()) {
+    std::string known;
+    for (const auto& n : metric_names) known += (known.empty() ? "" : ", ") + n;
+    throw Error("[compression] metric '" + metric + "': the task reports " + known);
+  }
+  auto evaluate = [&](nn::Model& m) {
+    const nn::Tensor pred = nn::predict(m, data.validation.inputs, 256);
+    Metrics r = task.score(pred, data.validation.targets);
+    r["loss"] = nn::compute_loss(recipe.loss, pred, data.validation.targets, nullptr);
+    return r;
+  };
+  auto fine_tune = [&](nn::Model& m, int epochs, const std::vector<nn::TrainCallback*>& callbacks) {
+    nn::TrainConfig c = recipe;
+    c.epochs = epochs;
+    c.callbacks = callbacks;
+    c.progress = false;
+    c.metrics = nullptr;
+    const nn::TrainResult r = nn::train(m, data.train, data.validation, c);
+    return FineTuneOutcome{r.status == nn::TrainStatus::Diverged, r.message, static_cast<int>(r.history.size())};
+  };
+
+  CompressionReport report;
+  {
+    nn::Model dense = nn::load_model(model_file);
+    report.dense = evaluate(dense);
+    report.dense_bops = total_bops(dense.spec());
+  }
+  const double reference = report.dense.at(metric);
+  const fs::path csv = out / "compression.csv";
+  {
+    std::ofstream f(csv);
+    f << "bits,weight_bits,compressor,step,round,sparsity,status";
+    for (const auto& n : metric_names) f << ',' << n;
+    f << ",bops,effective_bops,model,message\n";
+    f << "32,32,dense,dense,0,0,ok";
+    for (const auto& n : metric_names) f << ',' << fmt(report.dense.count(n) ? report.dense.at(n) : NAN);
+    f << ',' << fmt(report.dense_bops) << ',' << fmt(report.dense_bops) << ',' << csv_field(model_file.string())
+      << ",\n";
+    if (!f) throw WriteError(csv.string() + ": cannot be written");
+  }
+  if (progress) std::fprintf(stderr, "dense: %s %.5g, %.4g BOPs\n", metric.c_str(), reference, report.dense_bops);
+
+  const std::vector<int> sweep = config.bits.empty() ? std::vector<int>{0} : config.bits;
+  for (int bits : sweep) {
+    nn::Model model = nn::load_model(model_file);
+    for (const auto& name : config.compressors) {
+      const auto compressor = registry.compressor(name)(table.table(name, false));
+      bool failed = false;
+      auto on_step = [&](const CompressionStep& step, nn::Model& m) {
+        CompressionRow row;
+        row.sweep_bits = bits;
+        row.weight_bits = widest_weight(m.spec());
+        row.compressor = name;
+        row.step = step;
+        row.bops = total_bops(m.spec());
+        row.effective_bops = total_effective_bops(m.spec());
+        row.model_file = "models/" + (bits ? std::to_string(bits) + "bits_" : std::string()) + name + "_" +
+                         file_label(step.label) + ".nacm";
+        nn::save_model(m, out / row.model_file);
+        std::ofstream f(csv, std::ios::app);
+        f << (bits ? std::to_string(bits) : std::string("-")) << ',' << row.weight_bits << ',' << name << ','
+          << csv_field(step.label) << ',' << step.round << ',' << fmt(step.sparsity) << ','
+          << (step.failed ? "failed" : "ok");
+        for (const auto& n : metric_names) f << ',' << fmt(step.metrics.count(n) ? step.metrics.at(n) : NAN);
+        f << ',' << fmt(row.bops) << ',' << fmt(row.effective_bops) << ',' << row.model_file << ','
+          << csv_field(step.message) << '\n';
+        if (!f) throw WriteError(csv.string() + ": cannot be written");
+        failed = failed || step.failed;
+        if (progress) {
+          const double v = step.metrics.count(metric) ? step.metrics.at(metric) : NAN;
+          std::fprintf(stderr,
+                       "%s | %s %s | sparsity %.1f%% | %s %.5g (dense %.5g) | %.4g BOPs (%.1fx fewer) | %.0f s%s\n",
+                       bits ? (std::to_string(bits) + " bits").c_str() : "as configured", name.c_str(),
+                       step.label.c_str(), 100 * step.sparsity, metric.c_str(), v, reference, row.bops,
+                       report.dense_bops / row.bops, std::chrono::duration<double>(Clock::now() - t0).count(),
+                       step.failed ? (" | FAILED: " + step.message).c_str() : "");
+        }
+        report.rows.push_back(std::move(row));
+      };
+      CompressionContext ctx{model, evaluate, fine_tune,  metric, reference, config.tolerance,
+                             bits,  on_step,  recipe.seed};
+      try {
+        compressor->compress(ctx);
+      } catch (const WriteError&) {
+        throw;
+      } catch (const Error& e) {
+        throw Error("compression: " + name + (bits ? " at " + std::to_string(bits) + " bits" : std::string()) + ": " +
+                    e.what());
+      }
+      if (failed) break;  // the chain stops for this bit width; its finished rows stay
+    }
+  }
+
+  // The step with the fewest BOPs that keeps the accuracy.
+  for (std::size_t i = 0; i < report.rows.size(); ++i) {
+    const auto& r = report.rows[i];
+    if (r.step.failed || !r.step.metrics.count(metric)) continue;
+    if (!(r.step.metrics.at(metric) <= reference * (1 + config.tolerance))) continue;
+    if (report.chosen < 0 || r.bops < report.rows[static_cast<std::size_t>(report.chosen)].bops)
+      report.chosen = static_cast<int>(i);
+  }
+  nlohmann::ordered_json summary{{"model", model_file.string()},    {"metric", metric},
+                                 {"tolerance", config.tolerance},   {"dense", report.dense},
+                                 {"dense_bops", report.dense_bops}, {"steps", report.rows.size()}};
+  if (report.chosen >= 0) {
+    const auto& c = report.rows[static_cast<std::size_t>(report.chosen)];
+    fs::copy_file(out / c.model_file, out / "chosen.nacm", fs::copy_options::overwrite_existing);
+    summary["chosen"] = {{"model", c.model_file},
+                         {"bits", c.sweep_bits},
+                         {"weight_bits", c.weight_bits},
+                         {"compressor", c.compressor},
+                         {"step", c.step.label},
+                         {"sparsity", c.step.sparsity},
+                         {"metrics", c.step.metrics},
+                         {"bops", c.bops},
+                         {"effective_bops", c.effective_bops},
+                         {"bops_reduction", report.dense_bops / c.bops}};
+  }
+  std::ofstream(out / "summary.json") << summary.dump(2) << '\n';
+
+  // The papers' figure: the metric against sparsity per bit width, and against BOPs.
+  LinePanel by_sparsity{
+      metric + " against sparsity", "sparsity of the prunable weights", metric, false, {}, reference, "dense"};
+  LinePanel by_bops{metric + " against BOPs", "BOPs", metric, true, {}, reference, "dense"};
+  std::map<int, std::size_t> series;
+  for (const auto& r : report.rows) {
+    if (r.step.failed || !r.step.metrics.count(metric)) continue;
+    const int key = r.sweep_bits ? r.sweep_bits : r.weight_bits;
+    if (!series.count(key)) {
+      series[key] = by_sparsity.series.size();
+      const std::string label = key == 32 ? "float32" : std::to_string(key) + " bits";
+      by_sparsity.series.push_back({label, {}});
+      by_bops.series.push_back({label, {}});
+    }
+    by_sparsity.series[series[key]].points.emplace_back(r.step.sparsity, r.step.metrics.at(metric));
+    by_bops.series[series[key]].points.emplace_back(r.bops, r.step.metrics.at(metric));
+  }
+  write_line_plot(out / "compression.svg", "compression of " + model_file.filename().string(), {by_sparsity, by_bops});
+  return report;
+}
+
+}  // namespace nac

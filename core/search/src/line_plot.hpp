@@ -1,0 +1,27 @@
+#pragma once
+// Line charts as SVG, side-by-side panels sharing the y axis's quantity: axes with round tick
+// values (decades on a log axis: 1e5, 1e6, ...), labels, a legend. Used by the compression figure.
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace nac {
+
+struct LineSeries {
+  std::string name;
+  std::vector<std::pair<double, double>> points;  // (x, y), drawn in this order
+};
+
+struct LinePanel {
+  std::string title, x_label, y_label;
+  bool log_x = false;
+  std::vector<LineSeries> series;
+  double reference_y = 0;  // a dashed horizontal line when > 0 (e.g. the dense model's error)
+  std::string reference_label;
+};
+
+/// Throws WriteError when the file cannot be written.
+void write_line_plot(const std::filesystem::path& file, const std::string& title, const std::vector<LinePanel>& panels);
+
+}  // namespace nac
