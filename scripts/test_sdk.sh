@@ -28,7 +28,8 @@ done
 
 echo "== nac plugins"
 "$nac" plugins "${dirs[@]}" | tee "$work/plugins.txt"
-for entry in "strategy *regularized_evolution" "block *separable" "op *hard_swish" "objective *weight_memory" "task *sphere"; do
+for entry in "strategy *regularized_evolution" "block *separable" "op *hard_swish" "objective *weight_memory" "task *sphere" \
+             "compressor *random_pruning"; do
   grep -Eq "^$entry " "$work/plugins.txt" || fail "nac plugins does not list '$entry'"
 done
 
@@ -58,4 +59,11 @@ head -n 1 "$work/out/separable/trials.csv" | grep -q 'weight_memory' || fail "we
 
 run sphere examples/plugins/sphere_task/sphere.toml
 [ "$(trials "$work/out/sphere")" -eq 200 ] || fail "sphere: expected 200 complete trials"
+echo "== random_pruning: nac train and nac compress"
+tiny=examples/plugins/random_pruning
+"$nac" train "$tiny/tiny_model.json" --config "$tiny/compress_tiny.toml" --out "$work/out/tiny" --quiet >/dev/null
+"$nac" compress "$work/out/tiny/model.nacm" --config "$tiny/compress_tiny.toml" "${dirs[@]}" \
+    --out "$work/out/compress" --quiet
+[ "$(grep -c ',random_pruning,round ' "$work/out/compress/compression.csv")" -eq 3 ] ||
+  fail "random_pruning: expected 3 rounds in compression.csv"
 echo "test_sdk: every example plugin built out of tree, loaded and ran"

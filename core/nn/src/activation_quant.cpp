@@ -35,7 +35,7 @@ void ActivationQuantizer::forward(const Tensor& x, Tensor& y, bool training) {
   if (training || mx == 0) {
     const float batch_max = largest(x.data(), x.size(), type_);
     if (training) running_max_[0] = running_max_[0] == 0 ? batch_max : 0.9f * running_max_[0] + 0.1f * batch_max;
-    mx = batch_max;
+    mx = training ? running_max_[0] : batch_max;  // training sees the grid that evaluation will use
   }
   const float s = quant_scale(mx, type_);
   hi_ = s * quant_levels(type_);

@@ -31,6 +31,7 @@ CompressionConfig compression_config(const ConfigTable& t, const Registry& regis
   }
   c.metric = t.string("metric", std::string());
   c.tolerance = t.real("tolerance", 0.05, Range::at_least(0));
+  c.lr = t.real("lr", 0.0, Range::at_least(0));
   for (const auto& name : c.compressors) {
     const ConfigTable sub = t.table(name, false);
     (void)registry.compressor(name)(sub);  // its settings checked now, not after the first pass
@@ -100,6 +101,7 @@ CompressionReport run_compression(const fs::path& model_file, const DatasetTask&
   auto fine_tune = [&](nn::Model& m, int epochs, const std::vector<nn::TrainCallback*>& callbacks) {
     nn::TrainConfig c = recipe;
     c.epochs = epochs;
+    if (config.lr > 0) c.optimizer.lr = config.lr;
     c.callbacks = callbacks;
     c.progress = false;
     c.metrics = nullptr;

@@ -8,6 +8,8 @@
 //   bits = [4, 5, 6, 7, 8, 16, 32]                # the sweep (32 = float); absent: as configured
 //   metric = "mean_distance"                      # lower is better; default the task's first
 //   tolerance = 0.05                              # a step keeps the accuracy within +5%
+//   lr = 1.5e-4                                   # fine-tuning's learning rate ([training]'s
+//                                                 # recipe otherwise, whose lr trains from scratch)
 //
 // The output folder holds compression.csv (a row per step, written as each finishes: the sweep's
 // bits, the model's weight bits, compressor, step, round, sparsity, status, every metric, BOPs,
@@ -33,6 +35,7 @@ struct CompressionConfig {
   std::vector<int> bits;  // empty: one pass, the compressors' own settings
   std::string metric;     // empty: the task's first metric
   double tolerance = 0.05;
+  double lr = 0;  // the fine-tuning learning rate; 0: [training]'s
 };
 
 /// Reads and checks the [compression] table, making each compressor once to check its table.
