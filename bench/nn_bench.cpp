@@ -23,9 +23,27 @@ using namespace nac::nn;
 
 ModelSpec braggnn() { return load_model_spec(std::string(NAC_SOURCE_DIR) + "/experiments/models/braggnn.json"); }
 
-void BM_BraggnnTrainStep(benchmark::State& state) {
-  const std::int64_t batch = state.range(0);
+// One training step at a batch size; with `bits` < 32 every convolution, linear and attention
+// layer gets int<bits> weights and inputs (qat's default), and `sparsity` of their weights masked
+// (as the PyTorch peer braggnn_torch_qat.py does).
+void train_steps(benchmark::State& state, std::int64_t batch, int bits, double sparsity) {
   Model model(braggnn(), 0);
+  if (bits < 32) {
+    for (const auto& l : model.spec().layers)
+      if (l.op == "conv2d" || l.op == "linear" || l.op == "attention") {
+        model.set_precision(l.name, "weight", NumberType::scaled_int(bits));
+        model.set_precision(l.name, "input", NumberType::scaled_int(bits));
+      }
+  }
+  if (sparsity > 0) {
+    Rng rng(3);
+    for (Param* p : model.params()) {
+      if (Model::role_of(*p) != "weight") continue;
+      Tensor mask(p->value().shape());
+      for (std::size_t i = 0; i < mask.size(); ++i) mask[i] = rng.uniform(0, 1) < sparsity ? 0.0f : 1.0f;
+      model.set_mask(*p, std::move(mask));
+    }
+  }
   const Dataset data = bench::braggnn_patches(16384, 0);
   auto opt = make_optimizer(OptimizerConfig{"adam", 1e-3});
   const auto params = model.params();
@@ -44,7 +62,15 @@ void BM_BraggnnTrainStep(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * batch);
 }
+
+void BM_BraggnnTrainStep(benchmark::State& state) { train_steps(state, state.range(0), 32, 0); }
 BENCHMARK(BM_BraggnnTrainStep)->Arg(256)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Quantization-aware training: args batch, bits, sparsity in percent (norms excluded).
+void BM_BraggnnQatStep(benchmark::State& state) {
+  train_steps(state, state.range(0), static_cast<int>(state.range(1)), static_cast<double>(state.range(2)) / 100);
+}
+BENCHMARK(BM_BraggnnQatStep)->Args({256, 8, 0})->Args({256, 8, 80})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_BraggnnInference(benchmark::State& state) {
   const std::int64_t batch = state.range(0);

@@ -5,17 +5,59 @@
 #include <cstring>
 #include <string>
 
+#include <omp.h>
+
+#include "nac/detail/cpu_clones.hpp"
 #include "nac/error.hpp"
 
 namespace nac::nn {
 
-float largest(const float* x, std::size_t n, const NumberType& t) {
+namespace {
+
+// The elementwise loops of quantization run on every activation of a step: compiled per CPU
+// (NAC_CPU_CLONES) and split over the threads for large tensors (the OpenMP regions outside the
+// clones, as in norm_kernels.cpp). Each element's result does not depend on the split.
+constexpr std::int64_t kParallel = 1 << 15;
+
+template <class F>
+void for_ranges(std::size_t n, F kernel) {
+  const auto total = static_cast<std::int64_t>(n);
+  if (total < kParallel || omp_get_max_threads() == 1) return kernel(std::int64_t{0}, total);
+#pragma omp parallel
+  {
+    const std::int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    kernel(total * t / nt, total * (t + 1) / nt);
+  }
+}
+
+NAC_CPU_CLONES void scaled_kernel(const float* in, float* out, std::int64_t from, std::int64_t to, float s, float lo,
+                                  float hi) {
+  for (std::int64_t i = from; i < to; ++i) out[i] = s * std::min(std::max(std::nearbyint(in[i] / s), lo), hi);
+}
+
+NAC_CPU_CLONES float max_kernel(const float* x, std::int64_t from, std::int64_t to, bool magnitude) {
   float mx = 0;
-  if (t.is_signed)
-    for (std::size_t i = 0; i < n; ++i) mx = std::max(mx, std::abs(x[i]));
+  if (magnitude)
+    for (std::int64_t i = from; i < to; ++i) mx = std::max(mx, std::abs(x[i]));
   else
-    for (std::size_t i = 0; i < n; ++i) mx = std::max(mx, x[i]);
+    for (std::int64_t i = from; i < to; ++i) mx = std::max(mx, x[i]);
   return mx;
+}
+
+NAC_CPU_CLONES void through_kernel(const float* in, float* g, std::int64_t from, std::int64_t to, float lo, float hi) {
+  for (std::int64_t i = from; i < to; ++i) g[i] = in[i] >= lo && in[i] <= hi ? g[i] : 0.0f;
+}
+
+}  // namespace
+
+float largest(const float* x, std::size_t n, const NumberType& t) {
+  float part[256] = {};  // (a maximum does not depend on the order)
+  const int threads = std::min(omp_get_max_threads(), 256);
+  for_ranges(n, [&](std::int64_t from, std::int64_t to) {
+    const int k = omp_in_parallel() ? omp_get_thread_num() : 0;
+    part[k] = max_kernel(x, from, to, t.is_signed);
+  });
+  return *std::max_element(part, part + threads);
 }
 
 float quant_levels(const NumberType& t) {
@@ -30,7 +72,7 @@ float quant_scale(float max_abs, const NumberType& t) {
 
 void quantize_with_scale(const float* in, float* out, std::size_t n, float s, const NumberType& t) {
   const float hi = quant_levels(t), lo = t.is_signed ? -hi : 0.0f;
-  for (std::size_t i = 0; i < n; ++i) out[i] = s * std::clamp(std::nearbyint(in[i] / s), lo, hi);
+  for_ranges(n, [&](std::int64_t from, std::int64_t to) { scaled_kernel(in, out, from, to, s, lo, hi); });
 }
 
 namespace {
@@ -126,7 +168,7 @@ void fake_quantize(const float* in, float* out, std::size_t n, std::size_t chann
 }
 
 void straight_through(const float* in, float* g, std::size_t n, float lo, float hi) {
-  for (std::size_t i = 0; i < n; ++i) g[i] = in[i] >= lo && in[i] <= hi ? g[i] : 0.0f;
+  for_ranges(n, [&](std::int64_t from, std::int64_t to) { through_kernel(in, g, from, to, lo, hi); });
 }
 
 }  // namespace nac::nn
