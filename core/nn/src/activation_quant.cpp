@@ -45,8 +45,8 @@ void ActivationQuantizer::forward(const Tensor& x, Tensor& y, bool training) {
 
 void ActivationQuantizer::backward(const Tensor& x, const Tensor& dy, Tensor& dx) const {
   dx.resize(x.shape());
-  std::copy(dy.data(), dy.data() + dy.size(), dx.data());
-  if (!type_.is_float()) straight_through(x.data(), dx.data(), dx.size(), lo_, hi_);
+  if (type_.is_float()) std::copy(dy.data(), dy.data() + dy.size(), dx.data());
+  else straight_through(x.data(), dy.data(), dx.data(), dx.size(), lo_, hi_);
 }
 
 }  // namespace nac::nn

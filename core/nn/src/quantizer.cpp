@@ -44,8 +44,9 @@ NAC_CPU_CLONES float max_kernel(const float* x, std::int64_t from, std::int64_t 
   return mx;
 }
 
-NAC_CPU_CLONES void through_kernel(const float* in, float* g, std::int64_t from, std::int64_t to, float lo, float hi) {
-  for (std::int64_t i = from; i < to; ++i) g[i] = in[i] >= lo && in[i] <= hi ? g[i] : 0.0f;
+NAC_CPU_CLONES void through_kernel(const float* in, const float* dy, float* dx, std::int64_t from, std::int64_t to,
+                                   float lo, float hi) {
+  for (std::int64_t i = from; i < to; ++i) dx[i] = in[i] >= lo && in[i] <= hi ? dy[i] : 0.0f;
 }
 
 }  // namespace
@@ -168,7 +169,11 @@ void fake_quantize(const float* in, float* out, std::size_t n, std::size_t chann
 }
 
 void straight_through(const float* in, float* g, std::size_t n, float lo, float hi) {
-  for_ranges(n, [&](std::int64_t from, std::int64_t to) { through_kernel(in, g, from, to, lo, hi); });
+  for_ranges(n, [&](std::int64_t from, std::int64_t to) { through_kernel(in, g, g, from, to, lo, hi); });
+}
+
+void straight_through(const float* in, const float* dy, float* dx, std::size_t n, float lo, float hi) {
+  for_ranges(n, [&](std::int64_t from, std::int64_t to) { through_kernel(in, dy, dx, from, to, lo, hi); });
 }
 
 }  // namespace nac::nn

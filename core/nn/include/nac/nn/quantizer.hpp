@@ -38,6 +38,8 @@ void fake_quantize(const float* in, float* out, std::size_t n, std::size_t chann
 
 /// The straight-through gradient: g[i] = 0 where in[i] lies outside [lo, hi].
 void straight_through(const float* in, float* g, std::size_t n, float lo, float hi);
+/// The same into another tensor: dx[i] = dy[i] where in[i] lies in [lo, hi], else 0.
+void straight_through(const float* in, const float* dy, float* dx, std::size_t n, float lo, float hi);
 
 }  // namespace nac::nn
 NAC_PUBLIC_END
