@@ -233,21 +233,7 @@ double to_fixed(double x, const NumberType& t) {
   }
   double lo, hi;
   integer_range(t, lo, hi);
-  if (q < lo || q > hi) {
-    switch (t.overflow) {
-      case Overflow::Wrap: {  // the low W bits, two's complement (fmod is exact)
-        const double m = std::ldexp(1.0, t.width);
-        q = std::fmod(q, m);
-        if (q < 0) q += m;
-        if (q > hi) q -= m;
-        break;
-      }
-      case Overflow::Sat: q = q > hi ? hi : lo; break;
-      case Overflow::SatZero: q = 0; break;
-      case Overflow::SatSym: q = q > hi ? hi : (t.is_signed ? -hi : lo); break;
-    }
-  }
-  return std::ldexp(q, -frac);
+  return std::ldexp(apply_overflow(q, lo, hi, t), -frac);
 }
 
 bool is_precision_role(const std::string& role) { return role == "weight" || role == "bias" || role == "input"; }

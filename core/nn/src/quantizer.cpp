@@ -108,21 +108,7 @@ void quantize_rounded(const float* in, float* out, std::size_t n, const NumberTy
       out[i] = q;
       continue;
     }
-    if (q < lo || q > hi) {
-      switch (t.overflow) {
-        case Overflow::Wrap: {
-          const float m = std::ldexp(1.0f, t.width);
-          q = std::fmod(q, m);
-          if (q < 0) q += m;
-          if (q > hi) q -= m;
-          break;
-        }
-        case Overflow::Sat: q = q > hi ? hi : lo; break;
-        case Overflow::SatZero: q = 0; break;
-        case Overflow::SatSym: q = q > hi ? hi : (t.is_signed ? -hi : lo); break;
-      }
-    }
-    out[i] = q * down;
+    out[i] = apply_overflow(q, lo, hi, t) * down;
   }
 }
 

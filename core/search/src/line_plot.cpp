@@ -7,22 +7,14 @@
 #include <sstream>
 
 #include "nac/error.hpp"
+#include "svg_text.hpp"
 
 namespace nac {
 
 namespace {
 
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
-  return out;
-}
+using svg::escape;
+const auto fmt = svg::number;
 
 // Round ticks in [lo, hi]: 1, 2 or 5 times a power of ten apart, about five of them.
 std::vector<double> linear_ticks(double lo, double hi) {

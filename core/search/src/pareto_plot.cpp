@@ -6,23 +6,13 @@
 #include <fstream>
 
 #include "nac/error.hpp"
+#include "svg_text.hpp"
 
 namespace nac {
 
 namespace {
-
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
-  return out;
-}
-
+using svg::escape;
+const auto fmt = svg::number;
 }  // namespace
 
 void write_pareto_plot(const std::filesystem::path& file, const std::vector<TrialRecord>& trials,

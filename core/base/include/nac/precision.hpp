@@ -16,6 +16,7 @@
 //                                        two; rounding half to even, symmetric ("narrow") range
 //
 // docs/compression.md states every rule with its source.
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -82,6 +83,25 @@ void check(const NumberType& t);
 /// x rounded to the fixed-point type exactly as ap_fixed converts a double: quantization by the
 /// rounding mode first, then overflow. NaN stays NaN. The type must be Fixed.
 double to_fixed(double x, const NumberType& t);
+
+/// The overflow mode of a fixed type applied to an integer q of its units whose range is
+/// [lo, hi] (q outside it: wrapped or saturated), for to_fixed and the engine's kernels.
+template <class T>
+T apply_overflow(T q, T lo, T hi, const NumberType& t) {
+  if (!(q < lo || q > hi)) return q;
+  switch (t.overflow) {
+    case Overflow::Wrap: {  // the low W bits, two's complement (fmod is exact)
+      const T m = std::ldexp(T(1), t.width);
+      q = std::fmod(q, m);
+      if (q < 0) q += m;
+      return q > hi ? q - m : q;
+    }
+    case Overflow::Sat: return q > hi ? hi : lo;
+    case Overflow::SatZero: return T(0);
+    case Overflow::SatSym: return q > hi ? hi : (t.is_signed ? -hi : lo);
+  }
+  return q;
+}
 
 /// The roles of a layer's tensors that carry a precision: "weight", "bias", "input".
 bool is_precision_role(const std::string& role);
