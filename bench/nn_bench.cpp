@@ -81,6 +81,31 @@ void BM_BraggnnInference(benchmark::State& state) {
 }
 BENCHMARK(BM_BraggnnInference)->Arg(1)->Arg(256)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
+// BraggNN at 8 bits (qat's defaults: int<8> weights and inputs of every convolution, linear and
+// attention layer), evaluated: args batch, integer (0: the fake-quantized float forward; 1:
+// Model::set_integer_inference, the int8 kernels). Compare with BM_BraggnnInference (fp32).
+void BM_BraggnnQuantizedInference(benchmark::State& state) {
+  const std::int64_t batch = state.range(0);
+  Model model(braggnn(), 0);
+  for (const auto& l : model.spec().layers)
+    if (l.op == "conv2d" || l.op == "linear" || l.op == "attention") {
+      model.set_precision(l.name, "weight", NumberType::scaled_int(8));
+      model.set_precision(l.name, "input", NumberType::scaled_int(8));
+    }
+  const Dataset data = bench::braggnn_patches(batch, 1);
+  model.forward(data.inputs, true);  // the inputs' running maxima
+  model.set_integer_inference(state.range(1) != 0);
+  for (auto _ : state) benchmark::DoNotOptimize(model.forward(data.inputs, false).data());
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+BENCHMARK(BM_BraggnnQuantizedInference)
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Args({256, 0})
+    ->Args({256, 1})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
+
 // One layer of BraggNN alone, forward + backward (with the input's gradient), batch 256.
 void layer_bench(benchmark::State& state, std::vector<LayerSpec> layers, Shape input) {
   ModelSpec spec;

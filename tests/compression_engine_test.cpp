@@ -12,33 +12,17 @@
 #include "nac/nn/model_io.hpp"
 #include "nac/nn/optimizer.hpp"
 #include "nac/nn/quantizer.hpp"
+#include "nn_test_support.hpp"
 #include "test_support.hpp"
 
 using namespace nac;
 using namespace nac::nn;
 using I = std::int64_t;
+using test::layer;
+using test::random_mask;
+using test::random_tensor;
 
 namespace {
-
-LayerSpec layer(std::string op, std::string name, std::map<std::string, Value> attrs = {}) {
-  LayerSpec l;
-  l.op = std::move(op);
-  l.name = std::move(name);
-  l.attrs = std::move(attrs);
-  return l;
-}
-
-Tensor random_tensor(const Shape& shape, Rng& rng, double scale = 1.0) {
-  Tensor t(shape);
-  for (std::size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(rng.uniform(-scale, scale));
-  return t;
-}
-
-Tensor random_mask(const Shape& shape, Rng& rng, double keep) {
-  Tensor m(shape);
-  for (std::size_t i = 0; i < m.size(); ++i) m[i] = rng.uniform(0, 1) < keep ? 1.0f : 0.0f;
-  return m;
-}
 
 ModelSpec mlp() {
   ModelSpec s;

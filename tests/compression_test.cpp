@@ -15,22 +15,16 @@
 #include "nac/nn/trainer.hpp"
 #include "nac/registry.hpp"
 #include "pruning.hpp"
+#include "nn_test_support.hpp"
 #include "test_support.hpp"
 
 using namespace nac;
 using namespace nac::nn;
 using I = std::int64_t;
+using test::layer;
 namespace fs = std::filesystem;
 
 namespace {
-
-LayerSpec layer(std::string op, std::string name, std::map<std::string, Value> attrs = {}) {
-  LayerSpec l;
-  l.op = std::move(op);
-  l.name = std::move(name);
-  l.attrs = std::move(attrs);
-  return l;
-}
 
 ModelSpec small_cnn() {
   ModelSpec s;

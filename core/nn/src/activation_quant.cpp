@@ -16,6 +16,7 @@ ActivationQuantizer::ActivationQuantizer(std::string name, const NumberType& typ
   if (type_.kind == NumberType::Kind::Fixed) {
     lo_ = static_cast<float>(type_.lowest());
     hi_ = static_cast<float>(type_.highest());
+    step_ = static_cast<float>(type_.step());
   }
 }
 
@@ -38,6 +39,7 @@ void ActivationQuantizer::forward(const Tensor& x, Tensor& y, bool training) {
     mx = training ? running_max_[0] : batch_max;  // training sees the grid that evaluation will use
   }
   const float s = quant_scale(mx, type_);
+  step_ = s;
   hi_ = s * quant_levels(type_);
   lo_ = type_.is_signed ? -hi_ : 0.0f;
   quantize_with_scale(x.data(), y.data(), x.size(), s, type_);

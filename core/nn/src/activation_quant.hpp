@@ -23,12 +23,14 @@ class ActivationQuantizer {
   void backward(const Tensor& x, const Tensor& dy, Tensor& dx) const;
   std::vector<std::pair<std::string, Tensor*>> buffers();
   const NumberType& type() const { return type_; }
+  /// The grid step of the last forward's output (a fixed type's 2^-F; a scaled one's scale).
+  float step() const { return step_; }
 
  private:
   std::string name_;
   NumberType type_;
   Tensor running_max_;
-  float lo_ = 0, hi_ = 0;
+  float lo_ = 0, hi_ = 0, step_ = 0;
 };
 
 }  // namespace nac::nn

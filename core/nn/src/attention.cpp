@@ -66,7 +66,7 @@ class Attention final : public Layer {
   void forward(const Tensor& x, Tensor& z, const Context& ctx) override {
     const std::int64_t b = x.dim(0), h3 = 3 * h_;
     pack_weights();
-    qkv_.forward(x, qkv_out_, ctx);
+    qkv_.forward(x, qkv_out_, ctx.unquantized());
     const float* th = qkv_out_.data();
     const float* ph = th + h_;
     const float* gg = th + 2 * h_;
@@ -79,7 +79,7 @@ class Attention final : public Layer {
     for (std::int64_t r = 0; r < rows; ++r) detail::softmax_row(a + r * n, n, s);
     y_.resize({b, h_, spec_.input[1], spec_.input[2]});
     mm_.run(b, n_, n_, h_, false, false, attn_.data(), n_, gg, h3, y_.data(), h_);  // y = A g
-    out_.forward(y_, z, ctx);
+    out_.forward(y_, z, ctx.unquantized());
     if (residual_) {
       const auto total = static_cast<std::int64_t>(z.size());
 #pragma omp parallel for simd schedule(static)

@@ -79,11 +79,14 @@ class Sequential final : public Layer {
     const Tensor* in = &x;
     for (std::size_t i = 0; i < children_.size(); ++i) {
       Tensor& out = (i + 1 == children_.size() && !residual_) ? y : acts_[i];
+      Context child = ctx.unquantized();
       if (input_q_[i]) {
         input_q_[i]->forward(*in, quantized_[i], ctx.training);
         in = &quantized_[i];
+        child.input_step = input_q_[i]->step();
+        child.input_type = &input_q_[i]->type();
       }
-      timed(i, false, ctx.training, in->dim(0), [&] { children_[i]->forward(*in, out, ctx); });
+      timed(i, false, ctx.training, in->dim(0), [&] { children_[i]->forward(*in, out, child); });
       in = &out;
     }
     if (residual_) {

@@ -139,6 +139,7 @@ void Conv2d::prepare_backward(Primitives& p, std::int64_t batch) {
 void Conv2d::forward(const Tensor& x, Tensor& y, const Context& ctx) {
   const std::int64_t batch = x.dim(0);
   y.resize(batched(batch, spec_.output));
+  if (forward_int8(x, y, ctx)) return;
   Primitives& p = primitives(batch, ctx.training);
   auto& s = cpu_stream();
   p.weights_user.set_data_handle(const_cast<float*>(weight_.effective().data()));

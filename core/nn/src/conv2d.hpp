@@ -7,6 +7,7 @@
 #include <map>
 
 #include "dnnl_util.hpp"
+#include "int8.hpp"
 #include "nac/nn/layer.hpp"
 
 namespace nac::nn {
@@ -44,6 +45,16 @@ class Conv2d final : public Layer {
     dnnl::memory::desc src, dst, weights_any, weights_user, bias;
     dnnl::memory::dims strides, padding;
   };
+  // Evaluation on integer codes (int8.hpp): the s8 weights reordered once, the input's codes per
+  // call. Made per batch size and input code type; remade when the weights or scales change.
+  struct Int8Primitives {
+    dnnl::convolution_forward fwd;
+    dnnl::memory src, dst, weights, bias;
+  };
+  /// Runs the forward int8 when the context allows it (int8_input); false when it did not.
+  bool forward_int8(const Tensor& x, Tensor& y, const Context& ctx);
+  Int8Primitives make_int8(std::int64_t batch, dnnl::memory::data_type src_type);
+
   Descriptors descriptors(std::int64_t batch) const;
   Primitives& primitives(std::int64_t batch, bool training);
   void prepare_backward(Primitives& p, std::int64_t batch);
@@ -56,6 +67,9 @@ class Conv2d final : public Layer {
   Tensor act_grad_;
   Tensor zero_bias_;
   std::map<std::pair<std::int64_t, bool>, Primitives> cache_;
+  detail::Int8Weights int8_weights_;
+  std::map<std::pair<std::int64_t, dnnl::memory::data_type>, Int8Primitives> int8_cache_;
+  std::vector<std::uint8_t> src_codes_;
 };
 
 }  // namespace nac::nn

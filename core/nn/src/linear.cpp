@@ -1,6 +1,7 @@
 // Linear layer: y = x W^T + b with W stored (out, in) as in PyTorch.
 #include <cmath>
 
+#include "int8.hpp"
 #include "layers.hpp"
 #include "matmul.hpp"
 
@@ -32,9 +33,14 @@ class Linear final : public Layer {
     weight_.refresh();
   }
 
-  void forward(const Tensor& x, Tensor& y, const Context&) override {
+  void forward(const Tensor& x, Tensor& y, const Context& ctx) override {
     const std::int64_t n = x.dim(0);
     y.resize({n, out_});
+    if (const auto codes = detail::int8_input(ctx, weight_)) {
+      int8_.run(n, in_, out_, x.data(), *codes, ctx.input_step, weight_, has_bias_ ? &bias_ : nullptr, y.data());
+      detail::record_integer(ctx, name());
+      return;
+    }
     mm_.run(1, n, in_, out_, false, true, x.data(), weight_.effective().data(), y.data(),
             has_bias_ ? bias_.effective().data() : nullptr);
   }
@@ -61,6 +67,7 @@ class Linear final : public Layer {
   bool has_bias_;
   Param weight_, bias_;
   detail::Matmul mm_;
+  detail::Int8Linear int8_;
 };
 
 }  // namespace

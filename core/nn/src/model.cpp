@@ -161,6 +161,9 @@ const Tensor& Model::forward(const Tensor& x, bool training, Rng* rng) {
     for (Param* p : params_)  // an optimizer step since: the hooked weights follow
       if (p->stale()) p->refresh();
   Context ctx{training, rng};
+  ctx.integer = integer_ && !training;
+  ran_integer_.clear();
+  ctx.ran_integer = &ran_integer_;
   // A handful of samples is too little work to share: parallel overhead would dominate.
   const SingleThreadBelow guard(x.dim(0), 8);
   // Images are NHWC inside the model (see tensor.hpp); with one channel the two orders agree.

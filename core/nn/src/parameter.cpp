@@ -17,8 +17,12 @@ void Param::set_mask(Tensor mask) {
 
 void Param::set_quantizer(const NumberType& type) {
   check(type);
-  if (type.is_float()) quantizer_.reset();
-  else quantizer_ = type;
+  if (type.is_float()) {
+    quantizer_.reset();
+    steps_.clear();
+  } else {
+    quantizer_ = type;
+  }
   ++version_;
   refresh();
 }
@@ -41,7 +45,11 @@ void Param::refresh() {
   if (quantizer_) {
     const std::size_t channels =
         quantizer_->per_channel && value_.rank() > 0 ? static_cast<std::size_t>(value_.dim(0)) : 1;
-    fake_quantize(src, effective_.data(), value_.size(), channels, *quantizer_);
+    const bool sliced = quantizer_->kind == NumberType::Kind::ScaledInt && quantizer_->per_channel;
+    steps_.assign(sliced ? channels : 1, 0.0f);
+    fake_quantize(src, effective_.data(), value_.size(), channels, *quantizer_, steps_.data());
+  } else {
+    steps_.clear();
   }
   effective_of_ = version_;
 }

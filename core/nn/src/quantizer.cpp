@@ -9,26 +9,15 @@
 
 #include "nac/detail/cpu_clones.hpp"
 #include "nac/error.hpp"
+#include "parallel_ranges.hpp"
 
 namespace nac::nn {
 
 namespace {
 
 // The elementwise loops of quantization run on every activation of a step: compiled per CPU
-// (NAC_CPU_CLONES) and split over the threads for large tensors (the OpenMP regions outside the
-// clones, as in norm_kernels.cpp). Each element's result does not depend on the split.
-constexpr std::int64_t kParallel = 1 << 15;
-
-template <class F>
-void for_ranges(std::size_t n, F kernel) {
-  const auto total = static_cast<std::int64_t>(n);
-  if (total < kParallel || omp_get_max_threads() == 1) return kernel(std::int64_t{0}, total);
-#pragma omp parallel
-  {
-    const std::int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    kernel(total * t / nt, total * (t + 1) / nt);
-  }
-}
+// (NAC_CPU_CLONES) and split over the threads for large tensors (parallel_ranges.hpp).
+using detail::for_ranges;
 
 NAC_CPU_CLONES void scaled_kernel(const float* in, float* out, std::int64_t from, std::int64_t to, float s, float lo,
                                   float hi) {

@@ -20,6 +20,23 @@ namespace nac::nn {
 struct Context {
   bool training = false;
   Rng* rng = nullptr;  // dropout masks
+  /// Evaluation: convolutions and linear layers with integer codes of 8 bits or less on both
+  /// their weights and their input run int8 kernels (Model::set_integer_inference).
+  bool integer = false;
+  /// Set by a container for the child right after its input quantizer: the input is a tensor of
+  /// integer codes times `input_step`, codes of `input_type`. 0 (and null) otherwise.
+  float input_step = 0;
+  const NumberType* input_type = nullptr;
+  /// Where the layers that ran int8 record their names (may be null).
+  std::vector<std::string>* ran_integer = nullptr;
+
+  /// The same context for a layer whose input is not known to be quantized.
+  Context unquantized() const {
+    Context c = *this;
+    c.input_step = 0;
+    c.input_type = nullptr;
+    return c;
+  }
 };
 
 class Layer {

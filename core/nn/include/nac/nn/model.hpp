@@ -56,6 +56,17 @@ class Model {
   const std::string& layer_of(const Param& p) const;
   static std::string role_of(const Param& p);
 
+  /// Integer inference: evaluation forwards run each convolution and linear layer whose weights
+  /// and input are quantized to integer codes of 8 bits or less (int<B>/uint<B> with B <= 8,
+  /// ap_fixed<W,I>/ap_ufixed with W <= 8; weights signed, or unsigned of 7 bits or less) as an
+  /// oneDNN int8 primitive: s8 weights, s8 or u8 input codes, exact int32 sums, scaled to f32 per
+  /// output channel. The result equals the fake-quantized forward's up to the float rounding of
+  /// its sums. Other layers, and training, are unchanged. Off by default.
+  void set_integer_inference(bool on) { integer_ = on; }
+  bool integer_inference() const { return integer_; }
+  /// The layers that ran int8 in the last forward, in order (empty when none did).
+  const std::vector<std::string>& integer_layers() const { return ran_integer_; }
+
   /// Declares every parameter changed and recomputes the effective weights of hooked ones. A
   /// training forward does this itself; call it before an evaluation forward after writing
   /// parameter values through references held from earlier.
@@ -70,6 +81,8 @@ class Model {
   std::vector<std::string> param_layer_;  // the layer of each of params_
   Tensor output_, output_nhwc_, input_nhwc_, d_output_nhwc_, d_input_nhwc_;
   const Tensor* last_input_ = nullptr;
+  bool integer_ = false;
+  std::vector<std::string> ran_integer_;
 };
 
 }  // namespace nac::nn

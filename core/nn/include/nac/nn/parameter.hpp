@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "nac/nn/quantizer.hpp"
 #include "nac/nn/tensor.hpp"
@@ -57,9 +58,14 @@ class Param {
   void set_quantizer(const NumberType& type);
   void clear_quantizer() {
     quantizer_.reset();
+    steps_.clear();
     ++version_;
   }
   const std::optional<NumberType>& quantizer() const { return quantizer_; }
+  /// The grid step of effective() as of the last refresh: one per slice of the first axis for a
+  /// per-channel scaled type, else one (a fixed type's 2^-F); empty without a quantizer. Each
+  /// effective value is an integer multiple of its step (its integer code).
+  const std::vector<float>& steps() const { return steps_; }
 
   /// Recomputes effective() from the value (call after the value changed, before forward).
   void refresh();
@@ -73,6 +79,7 @@ class Param {
   Tensor value_, grad_, effective_;
   std::optional<Tensor> mask_;
   std::optional<NumberType> quantizer_;
+  std::vector<float> steps_;
   std::uint64_t version_ = 0;
   std::uint64_t effective_of_ = ~0ull;  // the version effective_ was computed at
 };
