@@ -184,11 +184,13 @@ std::vector<OpDef> builtin_ops() {
     return l.input;
   };
   batchnorm.cost = [](const LayerSpec& l) { return LayerCost{l.name, 0, 0, 2 * d(l.input[0])}; };
+  batchnorm.normalization = true;
   ops.push_back(std::move(batchnorm));
 
   OpDef layernorm =
       elementwise("layernorm", "layer normalisation over all of a sample, with a scale and shift per element",
                   {real("eps", 1e-5, 0, kBig, "added to the variance")});
+  layernorm.normalization = true;
   layernorm.cost = [](const LayerSpec& l) {
     double n = 1;
     for (auto v : l.input) n *= d(v);

@@ -122,6 +122,11 @@ void set_op_layer(const std::string& name, LayerMaker maker) {
   it->second.def.layer = std::move(maker);
 }
 
+bool compressible(const LayerSpec& layer) {
+  const OpDef& op = find_op(layer.op);
+  return !op.container && op.cost && !op.normalization;
+}
+
 const OpDef* lookup_op(const std::string& name) {
   OpTable& t = table();
   std::shared_lock lock(t.mutex);

@@ -29,13 +29,12 @@ struct Entry {
   const Tensor* tensor;
 };
 
-std::vector<Entry> entries(Model& m, bool with_masks) {
+std::vector<Entry> entries(Model& m) {
   std::vector<Entry> out;
   for (Param* p : m.params()) out.push_back({p->name(), "param", &std::as_const(*p).value()});
   for (auto& [name, t] : m.buffers()) out.push_back({name, "buffer", t});
-  if (with_masks)
-    for (Param* p : m.params())
-      if (p->mask()) out.push_back({p->name(), "mask", &*p->mask()});
+  for (Param* p : m.params())
+    if (p->mask()) out.push_back({p->name(), "mask", &*p->mask()});
   return out;
 }
 
@@ -52,7 +51,7 @@ std::string read_all(const fs::path& file) {
 void save_model(Model& model, const fs::path& file) {
   nlohmann::json tensors = nlohmann::json::array();
   std::uint64_t offset = 0;
-  const auto all = entries(model, true);
+  const auto all = entries(model);
   for (const auto& e : all) {
     tensors.push_back({{"name", e.name}, {"kind", e.kind}, {"shape", e.tensor->shape()}, {"offset", offset}});
     offset += e.tensor->size() * sizeof(float);
@@ -108,52 +107,59 @@ Model load_model(const fs::path& file) {
   const std::size_t data_start = 20 + h;
   try {
     Model model(model_spec_from_json(header.at("spec")));
-    std::map<std::string, Tensor*> targets;
+    std::map<std::string, Tensor*> targets;  // the model's tensors a file fills, and their kinds
     std::map<std::string, std::string> kinds;
-    for (const auto& e : entries(model, false)) {
-      targets[e.name] = const_cast<Tensor*>(e.tensor);  // (the model's own, non-const tensors)
-      kinds[e.name] = e.kind;
+    for (Param* p : model.params()) {
+      targets[p->name()] = &p->value();
+      kinds[p->name()] = "param";
+    }
+    for (auto& [name, t] : model.buffers()) {
+      targets[name] = t;
+      kinds[name] = "buffer";
     }
     std::map<std::string, Tensor> masks;  // format 2: a parameter's mask, by the parameter's name
     detail::check_json_keys(header, {"spec", "tensors", "dtype"}, where + "header");
     if (header.at("dtype") != "float32-le")
       throw Error(where + "tensors of dtype " + header.at("dtype").dump() + "; this nac reads \"float32-le\"");
+    // Fills `target` from the file's bytes for the tensor entry `t`, after checking its shape and extent.
+    auto read_data = [&](const nlohmann::json& t, const std::string& name, Tensor& target) {
+      const auto shape = detail::json_shape(t.at("shape"), "tensor '" + name + "' shape");
+      if (shape != target.shape())
+        throw Error(where + "tensor '" + name + "' has shape " + to_string(shape) + ", the model expects " +
+                    to_string(target.shape()));
+      if (!t.at("offset").is_number_unsigned())
+        throw Error(where + "tensor '" + name + "': its offset is not an integer >= 0: " + t.at("offset").dump());
+      const auto offset = detail::json_uint(t.at("offset"));
+      const std::size_t n = target.size() * sizeof(float);
+      if (offset > bytes.size() - data_start || n > bytes.size() - data_start - offset)
+        throw Error(where + "truncated (tensor '" + name + "' runs past the end of the file)");
+      std::memcpy(target.data(), bytes.data() + data_start + offset, n);
+    };
     std::size_t loaded = 0;
     std::set<std::string> seen;
     for (const auto& t : header.at("tensors")) {
       const auto name = t.at("name").get<std::string>();
       detail::check_json_keys(t, {"name", "kind", "shape", "offset"}, where + "tensor '" + name + "'");
       const auto kind = t.at("kind").get<std::string>();
-      const bool is_mask = kind == "mask" && version >= 2;
-      if (is_mask && (!kinds.count(name) || kinds[name] != "param"))
-        throw Error(where + "mask '" + name + "' is not the mask of a parameter of the model");
-      if (is_mask && masks.count(name)) throw Error(where + "mask '" + name + "' is listed twice");
-      Tensor* mask = is_mask ? &masks.emplace(name, Tensor(targets[name]->shape())).first->second : nullptr;
-      auto it = is_mask ? targets.end() : targets.find(name);
-      if (!is_mask && it == targets.end()) throw Error(where + "tensor '" + name + "' does not belong to the model");
-      if (!is_mask && !seen.insert(name).second) throw Error(where + "tensor '" + name + "' is listed twice");
-      Tensor* target = is_mask ? mask : it->second;
-      if (!is_mask && kind != kinds[name])
+      if (kind == "mask" && version >= 2) {
+        if (!kinds.count(name) || kinds[name] != "param")
+          throw Error(where + "mask '" + name + "' is not the mask of a parameter of the model");
+        if (masks.count(name)) throw Error(where + "mask '" + name + "' is listed twice");
+        Tensor& mask = masks.emplace(name, Tensor(targets[name]->shape())).first->second;
+        read_data(t, name, mask);
+        for (std::size_t i = 0; i < mask.size(); ++i)
+          if (mask[i] != 0 && mask[i] != 1)
+            throw Error(where + "mask '" + name + "' holds " + std::to_string(mask[i]) + "; a mask holds 0 and 1");
+        continue;
+      }
+      auto it = targets.find(name);
+      if (it == targets.end()) throw Error(where + "tensor '" + name + "' does not belong to the model");
+      if (!seen.insert(name).second) throw Error(where + "tensor '" + name + "' is listed twice");
+      if (kind != kinds[name])
         throw Error(where + "tensor '" + name + "' is of kind '" + kind + "', the model's is '" + kinds[name] +
                     "' (kinds: param, buffer" + std::string(version >= 2 ? ", mask" : "") + ")");
-      const auto shape = detail::json_shape(t.at("shape"), "tensor '" + name + "' shape");
-      if (shape != target->shape())
-        throw Error(where + "tensor '" + name + "' has shape " + to_string(shape) + ", the model expects " +
-                    to_string(target->shape()));
-      if (!t.at("offset").is_number_unsigned())
-        throw Error(where + "tensor '" + name + "': its offset is not an integer >= 0: " + t.at("offset").dump());
-      const auto offset = detail::json_uint(t.at("offset"));
-      const std::size_t n = target->size() * sizeof(float);
-      if (offset > bytes.size() - data_start || n > bytes.size() - data_start - offset)
-        throw Error(where + "truncated (tensor '" + name + "' runs past the end of the file)");
-      std::memcpy(target->data(), bytes.data() + data_start + offset, n);
-      if (is_mask) {
-        for (std::size_t i = 0; i < mask->size(); ++i)
-          if ((*mask)[i] != 0 && (*mask)[i] != 1)
-            throw Error(where + "mask '" + name + "' holds " + std::to_string((*mask)[i]) + "; a mask holds 0 and 1");
-      } else {
-        ++loaded;
-      }
+      read_data(t, name, *it->second);
+      ++loaded;
     }
     // Format 1 knew no input quantizers: the running maximum of one upgraded from bits_a starts at 0
     // (its first evaluation batch sets it).

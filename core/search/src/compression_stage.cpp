@@ -48,8 +48,7 @@ int widest_weight(const ModelSpec& spec) {
   auto visit = [&](auto&& self, const std::vector<LayerSpec>& layers) -> void {
     for (const auto& l : layers) {
       if (find_op(l.op).container) self(self, l.children);
-      else if (find_op(l.op).cost && l.op != "batchnorm" && l.op != "layernorm")
-        w = std::max(w, precision_of(l, "weight").width);
+      else if (compressible(l)) w = std::max(w, precision_of(l, "weight").width);
     }
   };
   visit(visit, spec.layers);

@@ -13,9 +13,9 @@ std::vector<nn::Param*> prunable(nn::Model& model, bool biases, bool norms) {
   std::vector<nn::Param*> out;
   for (nn::Param* p : model.params()) {
     const LayerSpec* layer = find_layer(model.spec(), model.layer_of(*p));
-    const bool norm = layer->op == "batchnorm" || layer->op == "layernorm";
+    const bool norm = find_op(layer->op).normalization;
     if (norm ? !norms : (nn::Model::role_of(*p) == "bias" && !biases)) continue;
-    if (!norm && !find_op(layer->op).cost) continue;
+    if (!norm && !compressible(*layer)) continue;
     if (p->value().size() == 0) continue;
     out.push_back(p);
   }

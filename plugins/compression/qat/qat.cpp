@@ -133,9 +133,8 @@ class Qat final : public Compressor {
   }
   static void collect(const std::vector<LayerSpec>& layers, std::vector<std::string>& out) {
     for (const auto& l : layers) {
-      const OpDef& op = find_op(l.op);
-      if (op.container) collect(l.children, out);
-      else if (op.cost && l.op != "batchnorm" && l.op != "layernorm") out.push_back(l.name);
+      if (find_op(l.op).container) collect(l.children, out);
+      else if (compressible(l)) out.push_back(l.name);
     }
   }
 

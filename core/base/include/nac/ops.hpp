@@ -71,7 +71,15 @@ struct OpDef {
   std::function<LayerCost(const LayerSpec& layer)> cost;
   /// The engine layer; empty until the engine (or the plugin that adds the op) provides one.
   LayerMaker layer;
+  /// A normalisation (batchnorm, layernorm): its scale and shift are parameters that compression
+  /// leaves alone by default (not quantized, not pruned).
+  bool normalization = false;
 };
+
+/// Whether compression quantizes and prunes a layer's weights: an op with parameters (a cost),
+/// not a container and not a normalisation (convolutions, linear layers, attention blocks and
+/// plugins' weighted ops).
+bool compressible(const LayerSpec& layer);
 
 /// Adds an op. `owner` names who adds it ("nac" for the built-ins, a plugin's file for plugins);
 /// the same owner adding the same op again is a no-op (a plugin loaded by a second registry) and
