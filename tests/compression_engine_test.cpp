@@ -284,3 +284,68 @@ TEST_CASE("precision set through the model: clear errors") {
   CHECK(m.spec().layers[3].precision.empty());
   CHECK(!m.param("fc.weight")->quantizer());
 }
+
+TEST_CASE("LSQ's scale gradient against its definition, worked by hand") {
+  // int<3>: levels -3..3, s = 0.25. x / s = 1.04 (inside: q - v = 1 - 1.04), -3.6 (below: the
+  // bound -3), 12 (above: 3), 2 (inside: 0).
+  const std::vector<float> x{0.26f, -0.9f, 3.0f, 0.5f}, dy{1.0f, 2.0f, -1.0f, 0.5f};
+  const double g = lsq_scale_gradient(x.data(), dy.data(), 4, 0.25f, NumberType::scaled_int(3));
+  CHECK(g == doctest::Approx(1 * (1 - 1.04) + 2 * -3.0 + -1 * 3.0 + 0.5 * 0.0).epsilon(1e-6));
+}
+
+TEST_CASE(
+    "a learned input scale: started at the largest magnitude, trained through its logarithm, saved with the model") {
+  ModelSpec s;
+  s.input = {4};
+  s.layers = {layer("linear", "fc", {{"out_features", I{2}}})};
+  Model m(s, 1);
+  NumberType t = NumberType::scaled_int(4);
+  t.learned = true;
+  m.set_precision("fc", "input", t);
+  Param* scale = m.param("fc.input.log2_scale");
+  REQUIRE(scale != nullptr);
+  CHECK(Model::role_of(*scale) == "scale");
+  CHECK(m.layer_of(*scale) == "fc");
+  CHECK(m.params().size() == 3);
+  Tensor x({2, 4});
+  const float xs[8] = {0.5f, -1.0f, 2.0f, 0.1f, -0.3f, 0.7f, 1.5f, -2.5f};
+  for (int i = 0; i < 8; ++i) x[i] = xs[i];
+  m.forward(x, true);
+  // The first training batch starts it where the max scale would be: the largest magnitude / 7.
+  const double s0 = 2.5 / 7;
+  CHECK(std::exp2(static_cast<double>(scale->value()[0])) == doctest::Approx(s0).epsilon(1e-5));
+  // The gradient: g * dL/ds * s ln 2 with g = 1 / sqrt(4 features x 7 levels), dL/ds as LSQ
+  // defines it from the gradient that reaches the quantizer's output (dL/dy W here).
+  Rng rng(3);
+  const Tensor r = random_tensor({2, 2}, rng);
+  m.backward(r);
+  const Tensor& w = m.param("fc.weight")->effective();
+  std::vector<float> dq(8, 0.0f);
+  for (int n = 0; n < 2; ++n)
+    for (int i = 0; i < 4; ++i)
+      for (int o = 0; o < 2; ++o) dq[n * 4 + i] += r[n * 2 + o] * w[o * 4 + i];
+  const float sf = static_cast<float>(std::exp2(static_cast<double>(scale->value()[0])));
+  const double want = lsq_scale_gradient(xs, dq.data(), 8, sf, t) / std::sqrt(4.0 * 7.0) * sf * std::log(2.0);
+  CHECK(scale->grad()[0] == doctest::Approx(want).epsilon(1e-5));
+  // The forward uses exactly that scale, in training and in evaluation.
+  const Tensor y = m.forward(x, false);
+  Tensor xq({2, 4});
+  quantize_with_scale(x.data(), xq.data(), 8, sf, t);
+  ModelSpec plain = s;
+  Model p(plain, 1);
+  CHECK(same_bits(p.forward(xq, false), y));
+  // A step of the optimizer moves the scale; the model file keeps it bit for bit.
+  auto opt = make_optimizer(OptimizerConfig{"adam", 1e-2});
+  const float before = scale->value()[0];
+  opt->step(m.params(), 1e-2);
+  CHECK(scale->value()[0] != before);
+  test::TempDir dir("lsq_model");
+  save_model(m, dir.path() / "m.nacm");
+  Model back = load_model(dir.path() / "m.nacm");
+  CHECK(to_string(precision_of(back.spec().layers[0], "input")) == "int<4,learned>");
+  CHECK(back.param("fc.input.log2_scale")->value()[0] == scale->value()[0]);
+  CHECK(same_bits(back.forward(x, false), m.forward(x, false)));
+  // Weights take no learned scale.
+  CHECK(test::error_of([&] { m.set_precision("fc", "weight", t); }).find("a learned scale is for layer inputs") !=
+        std::string::npos);
+}

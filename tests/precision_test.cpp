@@ -117,9 +117,10 @@ TEST_CASE("the vectorised fixed-point kernel equals to_fixed for every mode on r
 }
 
 TEST_CASE("number types in their text form: round trips and clear errors") {
-  for (const char* text : {"float32", "ap_fixed<8,3>", "ap_ufixed<6,0>", "ap_fixed<16,6,AP_RND_CONV,AP_SAT>",
-                           "ap_fixed<8,3,AP_RND>", "ap_fixed<4,1,AP_TRN,AP_SAT_SYM>", "int<8>", "uint<4>",
-                           "int<8,per_channel>", "int<7,per_channel,pow2>", "int<6,pow2>"})
+  for (const char* text :
+       {"float32", "ap_fixed<8,3>", "ap_ufixed<6,0>", "ap_fixed<16,6,AP_RND_CONV,AP_SAT>", "ap_fixed<8,3,AP_RND>",
+        "ap_fixed<4,1,AP_TRN,AP_SAT_SYM>", "int<8>", "uint<4>", "int<8,per_channel>", "int<7,per_channel,pow2>",
+        "int<6,pow2>", "int<7,learned>", "uint<8,pow2,learned>"})
     CHECK(to_string(parse_number_type(text)) == text);
   CHECK(parse_number_type(" ap_fixed< 8, 3 , AP_RND_CONV , AP_SAT> ") == fx(8, 3, Rounding::RndConv));
   CHECK(parse_number_type("ap_fixed<8,3,AP_TRN,AP_WRAP>") == NumberType::fixed(8, 3));
@@ -136,6 +137,9 @@ TEST_CASE("number types in their text form: round trips and clear errors") {
   CHECK(test::error_of([] {
           parse_number_type("int<8,per_tensor>");
         }).find("unknown or repeated option 'per_tensor'") != std::string::npos);
+  CHECK(test::error_of([] {
+          parse_number_type("int<8,per_channel,learned>");
+        }).find("a learned scale is one per tensor") != std::string::npos);
   CHECK(test::error_of([] { parse_number_type("ap_fixed<8>"); }).find("takes W,I") != std::string::npos);
   CHECK(test::error_of([] { parse_number_type("fixed<8,3>"); }).find("unknown kind 'fixed'") != std::string::npos);
   CHECK(test::error_of([] { parse_number_type("ap_fixed<8,x>"); }).find("the integer bits I must be an integer") !=

@@ -131,6 +131,8 @@ void check(const NumberType& t) {
       if (t.width < min || t.width > 16)
         throw Error("number type '" + text + "': a scaled integer needs " + std::to_string(min) +
                     " to 16 bits (32: use float32), found " + std::to_string(t.width));
+      if (t.learned && t.per_channel)
+        throw Error("number type '" + text + "': a learned scale is one per tensor (inputs); drop per_channel");
       return;
     }
   }
@@ -150,6 +152,7 @@ std::string to_string(const NumberType& t) {
       std::string s = std::string(t.is_signed ? "int<" : "uint<") + std::to_string(t.width);
       if (t.per_channel) s += ",per_channel";
       if (t.power_of_two) s += ",pow2";
+      if (t.learned) s += ",learned";
       return s + ">";
     }
   }
@@ -161,9 +164,10 @@ NumberType parse_number_type(const std::string& original) {
   if (text == "float32" || text == "float") return NumberType::float32();
   const auto open = text.find('<');
   if (open == std::string::npos || text.back() != '>')
-    throw Error("number type '" + original +
-                "': expected float32, ap_fixed<W,I[,Q[,O]]>, ap_ufixed<W,I[,Q[,O]]>, int<B[,per_channel][,pow2]> "
-                "or uint<B[,...]>");
+    throw Error(
+        "number type '" + original +
+        "': expected float32, ap_fixed<W,I[,Q[,O]]>, ap_ufixed<W,I[,Q[,O]]>, int<B[,per_channel][,pow2][,learned]> "
+        "or uint<B[,...]>");
   const std::string head = text.substr(0, open);
   const auto parts = split_commas(text.substr(open + 1, text.size() - open - 2));
   if (head == "ap_fixed" || head == "ap_ufixed") {
@@ -204,9 +208,10 @@ NumberType parse_number_type(const std::string& original) {
     for (std::size_t i = 1; i < parts.size(); ++i) {
       if (parts[i] == "per_channel" && !t.per_channel) t.per_channel = true;
       else if (parts[i] == "pow2" && !t.power_of_two) t.power_of_two = true;
+      else if (parts[i] == "learned" && !t.learned) t.learned = true;
       else
         throw Error("number type '" + original + "': unknown or repeated option '" + parts[i] +
-                    "' (per_channel, pow2)");
+                    "' (per_channel, pow2, learned)");
     }
     check(t);
     return t;

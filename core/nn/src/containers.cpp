@@ -53,8 +53,10 @@ class Sequential final : public Layer {
 
   std::vector<Param*> params() override {
     std::vector<Param*> all;
-    for (auto& c : children_)
-      for (Param* p : c->params()) all.push_back(p);
+    for (std::size_t k = 0; k < children_.size(); ++k) {
+      if (input_q_[k] && input_q_[k]->scale_param()) all.push_back(input_q_[k]->scale_param());
+      for (Param* p : children_[k]->params()) all.push_back(p);
+    }
     return all;
   }
   std::vector<std::pair<std::string, Tensor*>> buffers() override {
@@ -110,9 +112,11 @@ class Sequential final : public Layer {
       const Tensor& g = k == last ? dy : grads_[k];
       Tensor* d = k == 0 ? dx : &grads_[k - 1];  // the first child writes the input gradient in place
       if (input_q_[k]) {
+        // A learned scale needs the quantizer's output gradient even where the input's is not wanted.
+        const bool through = d || input_q_[k]->scale_param();
         timed(k, true, true, in.dim(0),
-              [&] { children_[k]->backward(quantized_[k], out, g, d ? &d_quantized_ : nullptr); });
-        if (d) input_q_[k]->backward(in, d_quantized_, *d);
+              [&] { children_[k]->backward(quantized_[k], out, g, through ? &d_quantized_ : nullptr); });
+        if (through) input_q_[k]->backward(in, d_quantized_, d ? *d : d_unused_);
         continue;
       }
       timed(k, true, true, in.dim(0), [&] { children_[k]->backward(in, out, g, d); });
@@ -150,7 +154,7 @@ class Sequential final : public Layer {
   std::vector<std::unique_ptr<ActivationQuantizer>> input_q_;  // of each child's input, if quantized
   std::vector<std::string> fused_away_;                        // activations run inside the convolution before them
   std::vector<Tensor> quantized_;                              // each quantized child's quantized input
-  Tensor d_quantized_;
+  Tensor d_quantized_, d_unused_;
   std::vector<std::string> labels_;  // each child's op, "conv2d+relu" when fused
   std::vector<Tensor> acts_, grads_;
 };

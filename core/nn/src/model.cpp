@@ -51,9 +51,20 @@ Model::Model(ModelSpec spec, std::uint64_t seed) : spec_(std::move(spec)) {
   root_ = make_layer(root);
   Rng rng(seed);
   root_->initialize(rng);
+  collect_params();
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    if (role_of(*params_[i]) == "scale") continue;
+    const NumberType t = precision_of(*find_layer(spec_, param_layer_[i]), role_of(*params_[i]));
+    if (!t.is_float()) params_[i]->set_quantizer(t);
+  }
+  refresh();
+}
+
+void Model::collect_params() {
   params_ = root_->params();
+  param_layer_.clear();
   // Each parameter belongs to the layer whose name is the longest prefix of its own ("a.b.weight"
-  // to layer "a.b", "a.attn.theta.weight" to "a.attn"), and takes its role's precision.
+  // to layer "a.b", "a.attn.theta.weight" to "a.attn", "c2.input.log2_scale" to "c2").
   std::vector<std::string> names;
   auto collect = [&](auto&& self, const std::vector<LayerSpec>& layers) -> void {
     for (const auto& l : layers) {
@@ -71,11 +82,6 @@ Model::Model(ModelSpec spec, std::uint64_t seed) : spec_(std::move(spec)) {
     if (best.empty()) throw Error("parameter '" + p->name() + "' belongs to no layer of the model");
     param_layer_.push_back(best);
   }
-  for (std::size_t i = 0; i < params_.size(); ++i) {
-    const NumberType t = precision_of(*find_layer(spec_, param_layer_[i]), role_of(*params_[i]));
-    if (!t.is_float()) params_[i]->set_quantizer(t);
-  }
-  refresh();
 }
 
 const std::string& Model::layer_of(const Param& p) const {
@@ -86,7 +92,13 @@ const std::string& Model::layer_of(const Param& p) const {
 
 std::string Model::role_of(const Param& p) {
   const std::string& n = p.name();
-  return n.size() >= 5 && n.compare(n.size() - 5, 5, ".bias") == 0 ? "bias" : "weight";
+  auto ends = [&](const char* tail) {
+    const std::size_t k = std::char_traits<char>::length(tail);
+    return n.size() >= k && n.compare(n.size() - k, k, tail) == 0;
+  };
+  if (ends(".bias")) return "bias";
+  if (ends(".input.log2_scale")) return "scale";
+  return "weight";
 }
 
 void Model::set_precision(const std::string& layer, const std::string& role, const NumberType& type) {
@@ -109,6 +121,7 @@ void Model::set_precision(const std::string& layer, const std::string& role, con
                   "description before the model is built");
     if (r == Layer::InputPrecision::NotFound)
       throw Error("set_precision: layer '" + layer + "' has no input to quantize");
+    collect_params();  // a learned scale comes or goes
   } else {
     bool any = false;
     for (std::size_t i = 0; i < params_.size(); ++i)

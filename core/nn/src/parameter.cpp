@@ -17,6 +17,9 @@ void Param::set_mask(Tensor mask) {
 
 void Param::set_quantizer(const NumberType& type) {
   check(type);
+  if (type.learned)
+    throw Error("parameter '" + name_ + "': " + to_string(type) +
+                ": a learned scale is for layer inputs; weights take their scale from their largest magnitude");
   if (type.is_float()) {
     quantizer_.reset();
     steps_.clear();

@@ -38,7 +38,32 @@ NAC_CPU_CLONES void through_kernel(const float* in, const float* dy, float* dx, 
   for (std::int64_t i = from; i < to; ++i) dx[i] = in[i] >= lo && in[i] <= hi ? dy[i] : 0.0f;
 }
 
+// LSQ's d(out)/d(s) summed against dy: (q - x/s) inside the range, the bound q outside it.
+NAC_CPU_CLONES double lsq_kernel(const float* x, const float* dy, std::int64_t from, std::int64_t to, float s, float lo,
+                                 float hi) {
+  double sum = 0;
+  for (std::int64_t i = from; i < to; ++i) {
+    const float v = x[i] / s;
+    const float q = std::min(std::max(std::nearbyint(v), lo), hi);
+    sum += static_cast<double>(dy[i]) * (v < lo || v > hi ? q : q - v);
+  }
+  return sum;
+}
+
 }  // namespace
+
+double lsq_scale_gradient(const float* x, const float* dy, std::size_t n, float s, const NumberType& t) {
+  const float hi = quant_levels(t), lo = t.is_signed ? -hi : 0.0f;
+  double part[256] = {};  // summed in thread order: the same result for the same thread count
+  const int threads = std::min(omp_get_max_threads(), 256);
+  for_ranges(n, [&](std::int64_t from, std::int64_t to) {
+    const int k = omp_in_parallel() ? omp_get_thread_num() : 0;
+    part[k] = lsq_kernel(x, dy, from, to, s, lo, hi);
+  });
+  double sum = 0;
+  for (int k = 0; k < threads; ++k) sum += part[k];
+  return sum;
+}
 
 float largest(const float* x, std::size_t n, const NumberType& t) {
   float part[256] = {};  // (a maximum does not depend on the order)

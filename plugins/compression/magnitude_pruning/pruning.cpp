@@ -14,7 +14,9 @@ std::vector<nn::Param*> prunable(nn::Model& model, bool biases, bool norms) {
   for (nn::Param* p : model.params()) {
     const LayerSpec* layer = find_layer(model.spec(), model.layer_of(*p));
     const bool norm = find_op(layer->op).normalization;
-    if (norm ? !norms : (nn::Model::role_of(*p) == "bias" && !biases)) continue;
+    const std::string role = nn::Model::role_of(*p);
+    if (role == "scale") continue;  // a learned input scale is no weight
+    if (norm ? !norms : (role == "bias" && !biases)) continue;
     if (!norm && !compressible(*layer)) continue;
     if (p->value().size() == 0) continue;
     out.push_back(p);

@@ -8,6 +8,7 @@
 //   mode = "scaled"          # "fixed": ap_fixed<bits, integer_bits, rounding, overflow>
 //   integer_bits = ...       # fixed: default floor(3 bits / 8), SNAC-Pack's (16,6) (8,3) (6,2) (4,1)
 //   epochs = 5   inputs = true   biases = false   per_channel = false   power_of_two = false
+//   input_scale = "max"      # scaled inputs: "max" (the running largest magnitude) or "learned" (LSQ)
 //   [compression.qat.layers."slot0.conv1"]   # per-layer overrides, number types as text
 //   weight = "ap_fixed<6,2>"   input = "int<8>"
 #include <map>
@@ -57,6 +58,13 @@ const Setting<std::int64_t> kEpochs{.key = "epochs",
                                     .range = Range::between(0, 100000),
                                     .help = "fine-tuning epochs with the quantizers in place"};
 const Setting<bool> kInputs{.key = "inputs", .fallback = true, .help = "quantize each weighted layer's input too"};
+const Setting<std::string> kInputScale{
+    .key = "input_scale",
+    .fallback = "max",
+    .choices = {"max", "learned"},
+    .help =
+        "scaled inputs: max (the running largest magnitude, momentum 0.1) or learned (a trained scale, LSQ, "
+        "started at max)"};
 const Setting<bool> kBiases{.key = "biases", .fallback = false, .help = "quantize biases to the weights' type"};
 const Setting<bool> kPerChannel{
     .key = "per_channel", .fallback = false, .help = "scaled: one weight scale per output channel"};
@@ -69,7 +77,7 @@ struct Settings {
   std::optional<int> integer_bits;
   std::string rounding = "AP_RND_CONV", overflow = "AP_SAT";
   int epochs = 5;
-  bool inputs = true, biases = false, per_channel = false, power_of_two = false;
+  bool inputs = true, biases = false, per_channel = false, power_of_two = false, learned = false;
   std::map<std::string, std::map<std::string, NumberType>> layers;  // overrides: layer -> role -> type
 };
 
@@ -113,7 +121,11 @@ class Qat final : public Compressor {
 
  private:
   NumberType type(int bits, bool input) const {
-    if (!s_.fixed) return NumberType::scaled_int(bits, true, s_.per_channel && !input, s_.power_of_two);
+    if (!s_.fixed) {
+      NumberType t = NumberType::scaled_int(bits, true, s_.per_channel && !input, s_.power_of_two);
+      t.learned = input && s_.learned;
+      return t;
+    }
     const int integer = s_.integer_bits ? *s_.integer_bits : 3 * bits / 8;
     return parse_number_type("ap_fixed<" + std::to_string(bits) + "," + std::to_string(integer) + "," + s_.rounding +
                              "," + s_.overflow + ">");
@@ -151,10 +163,13 @@ Settings read_settings(const ConfigTable& t) {
   s.overflow = t.get(kOverflow);
   s.epochs = static_cast<int>(t.get(kEpochs));
   s.inputs = t.get(kInputs);
+  s.learned = t.get(kInputScale) == "learned";
   s.biases = t.get(kBiases);
   s.per_channel = t.get(kPerChannel);
   s.power_of_two = t.get(kPowerOfTwo);
   if (!s.fixed && s.integer_bits) t.fail("integer_bits", "only with mode = \"fixed\"");
+  if (s.fixed && t.has("input_scale") && s.learned)
+    t.fail("input_scale", "a learned scale needs mode = \"scaled\" (fixed point has no scale)");
   const ConfigTable layers = t.table("layers", false);
   for (const auto& [key, node] : layers.toml()) {
     const std::string name(key.str());
@@ -177,8 +192,8 @@ void register_factories(Registry& r) {
   r.add_compressor(
       "qat", [](const ConfigTable& t) { return std::make_unique<Qat>(read_settings(t)); },
       "quantization-aware training: weight and input precision on every weighted layer, then fine-tuning",
-      describe_settings(kBits, kMode, kIntegerBits, kRounding, kOverflow, kEpochs, kInputs, kBiases, kPerChannel,
-                        kPowerOfTwo));
+      describe_settings(kBits, kMode, kIntegerBits, kRounding, kOverflow, kEpochs, kInputs, kInputScale, kBiases,
+                        kPerChannel, kPowerOfTwo));
 }
 
 }  // namespace

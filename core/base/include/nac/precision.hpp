@@ -9,11 +9,13 @@
 //                                        in all, I of them integer bits (the sign included), so the
 //                                        step is 2^-(W-I); Q the rounding and O the overflow mode
 //                                        (defaults AP_TRN and AP_WRAP, as ap_fixed's)
-//   int<B> / uint<B>, with options per_channel and pow2, e.g. int<8,per_channel,pow2>
+//   int<B> / uint<B>, with options per_channel, pow2 and learned, e.g. int<8,per_channel,pow2>
 //                                        a scaled integer (Brevitas-like): B-bit levels times a
 //                                        scale set from the tensor's largest magnitude, per tensor
 //                                        or per output channel, optionally rounded up to a power of
-//                                        two; rounding half to even, symmetric ("narrow") range
+//                                        two; rounding half to even, symmetric ("narrow") range;
+//                                        `learned` (layer inputs only): the scale is a trained
+//                                        parameter (LSQ, Esser et al. 2019) instead
 //
 // docs/compression.md states every rule with its source.
 #include <cmath>
@@ -56,6 +58,7 @@ struct NumberType {
   Overflow overflow = Overflow::Wrap;  // Fixed
   bool per_channel = false;            // ScaledInt: one scale per slice of the first axis
   bool power_of_two = false;           // ScaledInt: scales rounded up to powers of two
+  bool learned = false;                // ScaledInt inputs: the scale is trained (LSQ), not the largest magnitude
 
   bool is_float() const { return kind == Kind::Float; }
   /// Fixed: 2^-(width - integer).
@@ -77,7 +80,7 @@ std::string to_string(const NumberType& t);
 /// a width outside 1..32, ...). Spaces are allowed between the parts.
 NumberType parse_number_type(const std::string& text);
 /// Throws nac::Error unless the type is valid: Fixed 1 <= width <= 32 (2 if signed); ScaledInt
-/// 2 <= bits <= 16 (1..16 unsigned).
+/// 2 <= bits <= 16 (1..16 unsigned), not both per_channel and learned.
 void check(const NumberType& t);
 
 /// x rounded to the fixed-point type exactly as ap_fixed converts a double: quantization by the

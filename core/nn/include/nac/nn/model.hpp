@@ -31,7 +31,9 @@ class Model {
   /// the gradient of the input when `d_input` is given.
   void backward(const Tensor& d_output, Tensor* d_input = nullptr);
 
-  /// Every parameter, in layer order (the list is fixed when the model is built).
+  /// Every parameter, in layer order (fixed when the model is built, except that an input
+  /// precision with a learned scale adds its parameter and set_precision's caller must fetch the
+  /// list again).
   const std::vector<Param*>& params() const { return params_; }
   /// Running statistics and other saved non-trained state, by name.
   std::vector<std::pair<std::string, Tensor*>> buffers();
@@ -52,7 +54,8 @@ class Model {
   void set_mask(Param& p, Tensor mask);
   /// Removes every mask (the sparsities return to 0).
   void clear_masks();
-  /// The name of the layer that owns a parameter, and the parameter's role ("weight" or "bias").
+  /// The name of the layer that owns a parameter, and the parameter's role ("weight", "bias", or
+  /// "scale": the learned scale of a layer's input, `<layer>.input.log2_scale`).
   const std::string& layer_of(const Param& p) const;
   static std::string role_of(const Param& p);
 
@@ -76,6 +79,7 @@ class Model {
   ModelSpec spec_;
   std::unique_ptr<Layer> root_;
   void update_sparsity(const std::string& layer);
+  void collect_params();  // params_ and param_layer_ from the layers
 
   std::vector<Param*> params_;            // owned by the layers of root_
   std::vector<std::string> param_layer_;  // the layer of each of params_

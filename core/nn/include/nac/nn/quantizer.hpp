@@ -36,6 +36,12 @@ void quantize_fixed(const float* in, float* out, std::size_t n, const NumberType
 void fake_quantize(const float* in, float* out, std::size_t n, std::size_t channels, const NumberType& type,
                    float* scales = nullptr);
 
+/// ScaledInt with a learned scale (LSQ, Esser et al. 2019): d(loss)/d(s) of out = s clamp(round(x / s))
+/// given dy = d(loss)/d(out): the sum of dy[i] (q[i] - x[i] / s) where x[i] / s lies inside the
+/// levels and dy[i] q[i] (the bound it is clamped to) elsewhere. Summed in a fixed order for a
+/// given thread count.
+double lsq_scale_gradient(const float* x, const float* dy, std::size_t n, float s, const NumberType& type);
+
 /// The straight-through gradient: g[i] = 0 where in[i] lies outside [lo, hi].
 void straight_through(const float* in, float* g, std::size_t n, float lo, float hi);
 /// The same into another tensor: dx[i] = dy[i] where in[i] lies in [lo, hi], else 0.
