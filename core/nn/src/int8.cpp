@@ -31,25 +31,26 @@ std::optional<dt> int8_input(const Context& ctx, const Param& weight) {
 }
 
 namespace {
-// Per CPU (the rounding then compiles to one instruction) and split over the threads.
-template <class T>
-NAC_CPU_CLONES void codes_kernel(const float* x, T* q, std::int64_t from, std::int64_t to, float inv, float lo,
-                                 float hi) {
+// Per CPU (the rounding then compiles to one instruction) and split over the threads. Two plain
+// functions, not a template: clang's target_clones does not take function templates.
+NAC_CPU_CLONES void codes_u8(const float* x, std::uint8_t* q, std::int64_t from, std::int64_t to, float inv) {
   for (std::int64_t i = from; i < to; ++i)
-    q[i] = static_cast<T>(std::min(std::max(std::nearbyint(x[i] * inv), lo), hi));
+    q[i] = static_cast<std::uint8_t>(std::min(std::max(std::nearbyint(x[i] * inv), 0.0f), 255.0f));
+}
+NAC_CPU_CLONES void codes_s8(const float* x, std::int8_t* q, std::int64_t from, std::int64_t to, float inv) {
+  for (std::int64_t i = from; i < to; ++i)
+    q[i] = static_cast<std::int8_t>(std::min(std::max(std::nearbyint(x[i] * inv), -128.0f), 127.0f));
 }
 }  // namespace
 
 void to_codes(const float* x, void* codes, std::size_t n, float step, dt type) {
   const float inv = 1.0f / step;
   if (type == dt::u8)
-    for_ranges(n, [&](std::int64_t from, std::int64_t to) {
-      codes_kernel(x, static_cast<std::uint8_t*>(codes), from, to, inv, 0.0f, 255.0f);
-    });
+    for_ranges(
+        n, [&](std::int64_t from, std::int64_t to) { codes_u8(x, static_cast<std::uint8_t*>(codes), from, to, inv); });
   else
-    for_ranges(n, [&](std::int64_t from, std::int64_t to) {
-      codes_kernel(x, static_cast<std::int8_t*>(codes), from, to, inv, -128.0f, 127.0f);
-    });
+    for_ranges(
+        n, [&](std::int64_t from, std::int64_t to) { codes_s8(x, static_cast<std::int8_t*>(codes), from, to, inv); });
 }
 
 bool Int8Weights::update(const Param& weight, const Param* b, std::int64_t channels, float step) {
