@@ -30,6 +30,7 @@ int compress(const CommonOptions& common, const CompressArgs& args) {
   const ConfigTable table = config_table(args.task, "compression");
   if (table.toml().empty()) throw Error(*args.task.config + ": no [compression] table");
   const CompressionConfig config = compression_config(table, registry);
+  check_compression_metric(table, config, task);
 
   const fs::path out =
       args.out ? fs::path(*args.out) : fs::path("results") / ("compress-" + fs::path(args.model).stem().string());
@@ -38,8 +39,7 @@ int compress(const CommonOptions& common, const CompressArgs& args) {
   const auto t0 = std::chrono::steady_clock::now();
   std::fprintf(stderr, "loading data...\n");
   const TaskData data = task.load_data();
-  const CompressionReport report =
-      run_compression(args.model, task, data, recipe, config, table, registry, out, !args.quiet);
+  const CompressionReport report = run_compression(args.model, task, data, recipe, config, out, !args.quiet);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("%zu compression steps in %.1f s; dense model: %.4g BOPs\n", report.rows.size(), seconds,
               report.dense_bops);
@@ -51,8 +51,8 @@ int compress(const CommonOptions& common, const CompressArgs& args) {
   } else {
     std::printf("no step kept the metric within the tolerance; the dense model stays the best\n");
   }
-  std::printf("results: %s/ (compression.csv, compression.svg, summary.json, models/%s)\n", out.string().c_str(),
-              report.chosen >= 0 ? ", chosen.nacm" : "");
+  std::printf("results: %s/ (compression.csv, compression.svg, summary.json%s%s)\n", out.string().c_str(),
+              config.save_every_step ? ", models/" : "", report.chosen >= 0 ? ", chosen.nacm" : "");
   return 0;
 }
 

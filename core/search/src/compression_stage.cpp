@@ -11,16 +11,18 @@
 #include "line_plot.hpp"
 #include "nac/error.hpp"
 #include "nac/model_cost.hpp"
+#include "nac/nn/fold.hpp"
 #include "nac/nn/loss.hpp"
 #include "nac/nn/model_io.hpp"
 #include "nac/ops.hpp"
 #include "nac/registry.hpp"
+#include "nac/text.hpp"
 
 namespace nac {
 
 namespace fs = std::filesystem;
 
-CompressionConfig compression_config(const ConfigTable& t, const Registry& registry) {
+CompressionConfig compression_config(const ConfigTable& t, const Registry& registry, bool in_search) {
   CompressionConfig c;
   c.compressors = t.strings("compressors", std::nullopt);
   if (c.compressors.empty())
@@ -32,13 +34,33 @@ CompressionConfig compression_config(const ConfigTable& t, const Registry& regis
   c.metric = t.string("metric", std::string());
   c.tolerance = t.real("tolerance", 0.05, Range::at_least(0));
   c.lr = t.real("lr", 0.0, Range::at_least(0));
+  c.save_every_step =
+      t.string("save", std::string(in_search ? "chosen" : "every_step"), {"every_step", "chosen"}) == "every_step";
+  c.fold_batch_norms = t.boolean("fold_batch_norms", true);
+  std::map<std::string, std::pair<CompressorFactory, ConfigTable>> makers;
   for (const auto& name : c.compressors) {
     const ConfigTable sub = t.table(name, false);
-    (void)registry.compressor(name)(sub);  // its settings checked now, not after the first pass
+    const CompressorFactory& factory = registry.compressor(name);
+    (void)factory(sub);  // its settings checked now, not after the first pass
     sub.finish();
+    makers.emplace(name, std::make_pair(factory, sub));
   }
   t.finish();
+  c.make = [makers = std::move(makers)](const std::string& name) {
+    const auto& [factory, table] = makers.at(name);
+    return factory(table);
+  };
   return c;
+}
+
+void check_compression_metric(const ConfigTable& table, const CompressionConfig& config, const DatasetTask& task) {
+  if (config.metric.empty() || config.metric == "loss") return;
+  std::string known = "loss";
+  for (const auto& m : task.metrics()) {
+    if (m.name == config.metric) return;
+    known += ", " + m.name;
+  }
+  table.fail("metric", "'" + config.metric + "' is not a metric of the task; it reports " + known);
 }
 
 namespace {
@@ -77,12 +99,11 @@ std::string file_label(const std::string& s) {
 }  // namespace
 
 CompressionReport run_compression(const fs::path& model_file, const DatasetTask& task, const TaskData& data,
-                                  const nn::TrainConfig& recipe, const CompressionConfig& config,
-                                  const ConfigTable& table, const Registry& registry, const fs::path& out,
+                                  const nn::TrainConfig& recipe, const CompressionConfig& config, const fs::path& out,
                                   bool progress) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
-  fs::create_directories(out / "models");
+  fs::create_directories(config.save_every_step ? out / "models" : out);
   std::vector<std::string> metric_names{"loss"};
   for (const auto& m : task.metrics()) metric_names.push_back(m.name);
   const std::string metric = config.metric.empty() ? metric_names.at(metric_names.size() > 1 ? 1 : 0) : config.metric;
@@ -132,8 +153,20 @@ CompressionReport run_compression(const fs::path& model_file, const DatasetTask&
   const std::vector<int> sweep = config.bits.empty() ? std::vector<int>{0} : config.bits;
   for (int bits : sweep) {
     nn::Model model = nn::load_model(model_file);
+    if (config.fold_batch_norms) {
+      nn::FoldResult folded = [&] {
+        try {
+          return nn::fold_batch_norms(model);
+        } catch (const Error& e) {
+          throw Error(std::string("compression: ") + e.what() + " (or set fold_batch_norms = false)");
+        }
+      }();
+      if (progress && !folded.folded.empty() && bits == sweep.front())
+        std::fprintf(stderr, "batch norms folded into the layers before them: %s\n", join(folded.folded).c_str());
+      model = std::move(folded.model);
+    }
     for (const auto& name : config.compressors) {
-      const auto compressor = registry.compressor(name)(table.table(name, false));
+      const auto compressor = config.make(name);
       bool failed = false;
       auto on_step = [&](const CompressionStep& step, nn::Model& m) {
         CompressionRow row;
@@ -143,9 +176,19 @@ CompressionReport run_compression(const fs::path& model_file, const DatasetTask&
         row.step = step;
         row.bops = total_bops(m.spec());
         row.effective_bops = total_effective_bops(m.spec());
-        row.model_file = "models/" + (bits ? std::to_string(bits) + "bits_" : std::string()) + name + "_" +
-                         file_label(step.label) + ".nacm";
-        nn::save_model(m, out / row.model_file);
+        const std::string file = "models/" + (bits ? std::to_string(bits) + "bits_" : std::string()) + name + "_" +
+                                 file_label(step.label) + ".nacm";
+        if (config.save_every_step) {
+          row.model_file = file;
+          nn::save_model(m, out / file);
+        }
+        // The chosen step so far (the fewest BOPs within the tolerance), saved as it is found.
+        const bool within =
+            !step.failed && step.metrics.count(metric) && step.metrics.at(metric) <= reference * (1 + config.tolerance);
+        if (within && (report.chosen < 0 || row.bops < report.rows[static_cast<std::size_t>(report.chosen)].bops)) {
+          report.chosen = static_cast<int>(report.rows.size());
+          nn::save_model(m, out / "chosen.nacm");
+        }
         std::ofstream f(csv, std::ios::app);
         f << (bits ? std::to_string(bits) : std::string("-")) << ',' << row.weight_bits << ',' << name << ','
           << csv_field(step.label) << ',' << step.round << ',' << fmt(step.sparsity) << ','
@@ -180,21 +223,12 @@ CompressionReport run_compression(const fs::path& model_file, const DatasetTask&
     }
   }
 
-  // The step with the fewest BOPs that keeps the accuracy.
-  for (std::size_t i = 0; i < report.rows.size(); ++i) {
-    const auto& r = report.rows[i];
-    if (r.step.failed || !r.step.metrics.count(metric)) continue;
-    if (!(r.step.metrics.at(metric) <= reference * (1 + config.tolerance))) continue;
-    if (report.chosen < 0 || r.bops < report.rows[static_cast<std::size_t>(report.chosen)].bops)
-      report.chosen = static_cast<int>(i);
-  }
   nlohmann::ordered_json summary{{"model", model_file.string()},    {"metric", metric},
                                  {"tolerance", config.tolerance},   {"dense", report.dense},
                                  {"dense_bops", report.dense_bops}, {"steps", report.rows.size()}};
   if (report.chosen >= 0) {
     const auto& c = report.rows[static_cast<std::size_t>(report.chosen)];
-    fs::copy_file(out / c.model_file, out / "chosen.nacm", fs::copy_options::overwrite_existing);
-    summary["chosen"] = {{"model", c.model_file},
+    summary["chosen"] = {{"model", c.model_file.empty() ? std::string("chosen.nacm") : c.model_file},
                          {"bits", c.sweep_bits},
                          {"weight_bits", c.weight_bits},
                          {"compressor", c.compressor},

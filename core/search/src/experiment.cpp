@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include "nac/run/architecture.hpp"
+#include "nac/run/compression_stage.hpp"
 #include "nac/dataset_task.hpp"
 #include "nac/nn/training_config.hpp"
 
@@ -124,6 +125,7 @@ Experiment load_experiment(const fs::path& file, const fs::path& relative_to) {
   ex.constraints = read_constraints(root.table("constraints"));
   if (root.has("architecture")) ex.architecture = root.table("architecture");
   ex.training = root.table("training");
+  if (root.has("compression")) ex.compression = root.table("compression");
   root.finish();
   return ex;
 }
@@ -151,6 +153,9 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
     if (ex.architecture)
       throw Error(ex.architecture->where("slots") + ": task '" + ex.task.name +
                   "' defines its own search space; remove the [architecture] table");
+    if (ex.compression)
+      throw Error(ex.compression->where("compressors") + ": task '" + ex.task.name +
+                  "' has no networks to compress; remove the [compression] table");
     s.space = problem->search_space();
     if (!s.space) throw Error(ex.task.where + ": task '" + ex.task.name + "' gave no search space");
   } else if (const auto* dataset = dynamic_cast<const DatasetTask*>(s.task.get())) {
@@ -163,6 +168,10 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
     s.space = s.architecture->space();
     s.training = std::make_shared<const nn::TrainConfig>(training_config(ex.training, dataset->default_loss()));
     ex.training.finish();
+    if (ex.compression) {
+      s.compression = std::make_shared<const CompressionConfig>(compression_config(*ex.compression, registry, true));
+      check_compression_metric(*ex.compression, *s.compression, *dataset);
+    }
   } else {
     throw Error(ex.task.where + ": task '" + ex.task.name +
                 "' is neither a problem task nor a dataset task (derive it from nac::ProblemTask or nac::DatasetTask)");
@@ -229,6 +238,10 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
   known.insert(known.end(), metric_names.begin(), metric_names.end());
   if (s.architecture)
     for (const char* m : {"train_seconds", "epochs", "val_loss", "parameters"}) known.emplace_back(m);
+  if (s.compression) {
+    for (const auto& m : metric_names) known.push_back("dense_" + m);
+    for (const char* m : compression_metric_names) known.emplace_back(m);
+  }
   for (std::size_t i = known.size(); i-- > 0;)  // each name once, first place kept
     if (std::find(known.begin(), known.begin() + static_cast<std::ptrdiff_t>(i), known[i]) !=
         known.begin() + static_cast<std::ptrdiff_t>(i))

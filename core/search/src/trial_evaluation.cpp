@@ -9,6 +9,7 @@
 #include "nac/detail/crash_context.hpp"
 #include "nac/nn/model_io.hpp"
 #include "nac/nn/runtime.hpp"
+#include "nac/run/compression_stage.hpp"
 
 namespace nac::detail {
 
@@ -39,6 +40,37 @@ Metrics train_candidate(const Trial& trial, const EvaluationEnvironment& env, st
   return m;
 }
 
+// The experiment's [compression] on the trained candidate (models/trial_N.nacm): the stage's
+// files go to compression/trial_N/; the task's metrics and the spec become the chosen step's
+// (the dense model's if no step kept the metric within the tolerance), the dense values stay as
+// dense_<metric>.
+void compress_candidate(const Trial& trial, const EvaluationEnvironment& env, std::uint64_t seed, Metrics& metrics,
+                        ModelSpec& spec) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string name = "trial_" + std::to_string(trial.id);
+  const auto dir = env.out_dir / "compression" / name;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);  // an interrupted attempt's files
+  if (ec) throw WriteError(dir.string() + ": cannot be removed: " + ec.message());
+  nn::TrainConfig recipe = *env.setup.training;
+  recipe.seed = seed;
+  recipe.threads = env.threads;
+  recipe.progress = false;
+  const DatasetTask& task = as_dataset_task(*env.setup.task, "compressing a candidate");
+  const CompressionReport report = run_compression(env.out_dir / "models" / (name + ".nacm"), task, *env.data, recipe,
+                                                   *env.setup.compression, dir, false);
+  const CompressionRow* chosen = report.chosen >= 0 ? &report.rows[static_cast<std::size_t>(report.chosen)] : nullptr;
+  for (const auto& info : task.metrics()) {  // both from the stage's own scoring, which the tolerance compares
+    metrics["dense_" + info.name] = report.dense.at(info.name);
+    metrics[info.name] = chosen ? chosen->step.metrics.at(info.name) : report.dense.at(info.name);
+  }
+  if (chosen) spec = nn::load_model(dir / "chosen.nacm").spec();
+  metrics["dense_bops"] = report.dense_bops;
+  metrics["sparsity"] = chosen ? chosen->step.sparsity : 0.0;
+  metrics["weight_bits"] = chosen ? chosen->weight_bits : 32;
+  metrics["compression_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 }  // namespace
 
 TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env) {
@@ -58,6 +90,10 @@ TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env)
       nn::set_threads(env.threads);  // this worker thread's OpenMP threads
       stage = "the task or the training of the network";
       r.metrics = train_candidate(trial, env, seed, spec);
+      if (env.setup.compression) {
+        stage = "the compression of the network";
+        compress_candidate(trial, env, seed, r.metrics, spec);
+      }
       model = &spec;
     } else {
       EvalContext context{trial.id, seed, env.threads, env.out_dir / "trials" / std::to_string(trial.id)};

@@ -10,13 +10,22 @@
 //   tolerance = 0.05                              # a step keeps the accuracy within +5%
 //   lr = 1.5e-4                                   # fine-tuning's learning rate ([training]'s
 //                                                 # recipe otherwise, whose lr trains from scratch)
+//   save = "every_step"                           # or "chosen": only chosen.nacm (a search's default)
+//   fold_batch_norms = true                       # fold each norm into its conv/linear layer first
 //
 // The output folder holds compression.csv (a row per step, written as each finishes: the sweep's
 // bits, the model's weight bits, compressor, step, round, sparsity, status, every metric, BOPs,
-// effective BOPs, the model file), models/ (every step's model), chosen.nacm (the step with
-// the fewest BOPs within the tolerance), summary.json and compression.svg (the metric against
-// sparsity, one line per bit width, and against BOPs).
+// effective BOPs, the model file), models/ (every step's model, with save = "every_step"),
+// chosen.nacm (the step with the fewest BOPs within the tolerance, written as soon as a step
+// beats the one before), summary.json and compression.svg (the metric against sparsity, one line
+// per bit width, and against BOPs).
+//
+// The same table in an experiment compresses every candidate of a search after its training
+// (docs/compression.md, "In a search"): its objectives then see the chosen step's metrics and
+// model.
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,11 +44,26 @@ struct CompressionConfig {
   std::vector<int> bits;  // empty: one pass, the compressors' own settings
   std::string metric;     // empty: the task's first metric
   double tolerance = 0.05;
-  double lr = 0;  // the fine-tuning learning rate; 0: [training]'s
+  double lr = 0;                // the fine-tuning learning rate; 0: [training]'s
+  bool save_every_step = true;  // false: only chosen.nacm
+  bool fold_batch_norms = true;  // before the compressors (nac/nn/fold.hpp): what hardware computes
+  /// Makes a compressor of `compressors` with its [compression.NAME] table (callable from any
+  /// thread: the stage makes a fresh one for each pass of the sweep).
+  std::function<std::unique_ptr<Compressor>(const std::string& name)> make;
 };
 
+/// What a search's trial reports besides the task's metrics (which become the chosen step's) and
+/// their dense values (dense_<metric>) when the experiment compresses its candidates.
+inline constexpr const char* compression_metric_names[] = {"dense_bops", "sparsity", "weight_bits",
+                                                           "compression_seconds"};
+
 /// Reads and checks the [compression] table, making each compressor once to check its table.
-CompressionConfig compression_config(const ConfigTable& table, const Registry& registry);
+/// `in_search`: the table of an experiment, whose `save` defaults to "chosen".
+CompressionConfig compression_config(const ConfigTable& table, const Registry& registry, bool in_search = false);
+
+/// Throws nac::Error (naming the table's key) unless `metric` is empty, "loss" or one of the
+/// task's metrics.
+void check_compression_metric(const ConfigTable& table, const CompressionConfig& config, const DatasetTask& task);
 
 struct CompressionRow {
   int sweep_bits = 0;    // the pass's bit width (0: as configured)
@@ -47,7 +71,7 @@ struct CompressionRow {
   std::string compressor;
   CompressionStep step;
   double bops = 0, effective_bops = 0;
-  std::string model_file;  // relative to the output folder
+  std::string model_file;  // relative to the output folder; empty: not saved (save = "chosen")
 };
 
 struct CompressionReport {
@@ -57,13 +81,12 @@ struct CompressionReport {
   int chosen = -1;  // index into rows, -1: no step within the tolerance
 };
 
-/// Runs the stage (see above). `recipe` fine-tunes (its epochs are set per call). Throws
-/// nac::Error naming the compressor for one that cannot work on the model; rows finished before
-/// stay in the folder.
+/// Runs the stage (see above). `recipe` fine-tunes (its epochs are set per call; its threads and
+/// seed are the stage's). Throws nac::Error naming the compressor for one that cannot work on the
+/// model; rows finished before stay in the folder.
 CompressionReport run_compression(const std::filesystem::path& model_file, const DatasetTask& task,
                                   const TaskData& data, const nn::TrainConfig& recipe, const CompressionConfig& config,
-                                  const ConfigTable& table, const Registry& registry, const std::filesystem::path& out,
-                                  bool progress);
+                                  const std::filesystem::path& out, bool progress);
 
 }  // namespace nac
 NAC_PUBLIC_END

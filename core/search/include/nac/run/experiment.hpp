@@ -65,6 +65,7 @@ struct Experiment {
   std::vector<Constraint> constraints;                    // [constraints]
   std::optional<ConfigTable> architecture;                // [architecture], for dataset tasks
   ConfigTable training = ConfigTable::empty("training");  // [training]
+  std::optional<ConfigTable> compression;                 // [compression]: every candidate compressed
 };
 
 /// Reads and validates an experiment file. Throws nac::Error with file:line:col and the key.
@@ -75,6 +76,7 @@ Experiment load_experiment(const std::filesystem::path& file, const std::filesys
 
 /// The objects of a search, made from the plugins an experiment names.
 class ArchitectureTemplate;
+struct CompressionConfig;
 namespace nn {
 struct TrainConfig;
 }
@@ -83,6 +85,7 @@ struct SearchSetup {
   std::unique_ptr<Task> task;
   std::shared_ptr<const ArchitectureTemplate> architecture;  // dataset tasks
   std::shared_ptr<const nn::TrainConfig> training;           // dataset tasks
+  std::shared_ptr<const CompressionConfig> compression;      // [compression]: after training
   std::shared_ptr<const SearchSpace> space;
   std::vector<std::unique_ptr<Objective>> objectives;
   std::unique_ptr<SearchStrategy> strategy;
