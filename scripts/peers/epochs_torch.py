@@ -13,7 +13,13 @@ Uses Debian's python3-torch; not run by CI. Run it with the OpenBLAS core-type s
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 \\
         /usr/bin/python3 scripts/peers/epochs_torch.py --threads 1 MODEL.json...
 
-Usage: epochs_torch.py [--threads N] [--seconds S] [--epoch-samples N] MODEL.json...
+With --bits B (2..16) it trains with quantization-aware training as nac's qat compressor does by
+default (and Brevitas' defaults): symmetric per-tensor fake quantization of every convolution and
+linear weight and input, the scale from the largest magnitude, straight-through gradients; with
+--sparsity F, global L1 magnitude masks on those weights (torch.nn.utils.prune). The nac side is
+nac_bench_nn's BM_BraggnnQatStep (batch 256, 8 bits, 0 or 80% sparsity).
+
+Usage: epochs_torch.py [--threads N] [--seconds S] [--epoch-samples N] [--bits B] [--sparsity F] MODEL.json...
 """
 import argparse
 import json
@@ -24,6 +30,7 @@ import time
 
 import torch
 import torch.nn as nn
+import torch.nn.utils.prune as prune
 
 
 class Attention(nn.Module):
@@ -95,6 +102,39 @@ def build(spec):
     return nn.Sequential(*layers), macs
 
 
+class FakeQuantize(nn.Module):
+    """Symmetric per-tensor fake quantization to `bits`, the scale from the largest magnitude."""
+
+    def __init__(self, bits):
+        super().__init__()
+        self.q = 2 ** (bits - 1) - 1
+
+    def forward(self, t):
+        s = float((t.detach().abs().max() / self.q).clamp(min=1e-12))
+        return torch.fake_quantize_per_tensor_affine(t, s, 0, -self.q, self.q)
+
+
+def compress(model, bits, sparsity):
+    """QAT of every conv/linear weight and input at `bits` (32: none), global L1 masks at `sparsity`."""
+    weighted = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    if sparsity > 0:
+        prune.global_unstructured([(m, "weight") for m in weighted], pruning_method=prune.L1Unstructured,
+                                  amount=sparsity)
+    if bits < 32:
+        for m in weighted:  # (after prune's own pre-hook has set m.weight from its mask)
+            m.forward = quantized_forward(m, FakeQuantize(bits))
+
+
+def quantized_forward(m, fq):
+    def forward(x):
+        w = fq(m.weight)
+        if isinstance(m, nn.Conv2d):
+            return m._conv_forward(fq(x), w, m.bias)
+        return nn.functional.linear(fq(x), w, m.bias)
+
+    return forward
+
+
 def patches(n, seed):
     """Pseudo-Voigt peaks on 11x11 patches with noise, normalised; labels are centres / 11."""
     g = torch.Generator().manual_seed(seed)
@@ -127,15 +167,20 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=10, help="timed epochs per model for at least this long")
     ap.add_argument("--epoch-samples", type=int, default=10000)
+    ap.add_argument("--bits", type=int, default=32, help="quantization-aware training at B bits (32: none)")
+    ap.add_argument("--sparsity", type=float, default=0.0, help="global L1 pruning masks (0: none)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     x, y = patches(args.epoch_samples, 0)
     xv, _ = patches(256, 1)
-    print(f"torch {torch.__version__}, {args.threads} thread(s), epochs of {args.epoch_samples} samples at batch 256")
+    print(f"torch {torch.__version__}, {args.threads} thread(s), epochs of {args.epoch_samples} samples at batch 256"
+          + (f", QAT at {args.bits} bits" if args.bits < 32 else "")
+          + (f", {args.sparsity:.0%} sparsity" if args.sparsity > 0 else ""))
     for path in args.models:
         with open(path) as f:
             model, macs = build(json.load(f))
+        compress(model, args.bits, args.sparsity)
         opt = torch.optim.RMSprop(model.parameters(), 1.5e-3)
         lossf = nn.MSELoss()
         epoch(model, opt, lossf, x, y, xv)  # warm-up
