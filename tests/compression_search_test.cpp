@@ -47,26 +47,29 @@ workers = 1
 objectives = ["error", "bops"]
 )";
 
+// The tiny search with a [compression] table of QAT at `bits` and `tolerance`, run into dir/name.
+RunSummary search(const fs::path& dir, const std::string& name, const std::string& bits, const std::string& tolerance,
+                  std::unique_ptr<Task>* task = nullptr) {
+  const fs::path file = dir / (name + ".toml");
+  test::write_file(file, kHead + "[compression]\ncompressors = [\"qat\"]\nbits = " + bits +
+                             "\ntolerance = " + tolerance + "\n[compression.qat]\nepochs = 1\n");
+  const Experiment ex = load_experiment(file);
+  SearchSetup setup = build_search(ex, test::build_plugins(), ex.seed);
+  RunSummary s = run_search(ex, setup, RunOptions{dir / name, false});
+  if (task) *task = std::move(setup.task);
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("[compression] in an experiment: each candidate's objectives are its chosen step's, dense values kept") {
   test::TempDir dir("compressed_search");
-  const fs::path file = dir.path() / "e.toml";
   // A tolerance no step exceeds: the chosen step is the one with the fewest BOPs, the 4-bit pass.
-  test::write_file(file, kHead + R"([compression]
-compressors = ["qat"]
-bits = [8, 4]
-tolerance = 1000.0
-[compression.qat]
-epochs = 1
-)");
-  const Experiment ex = load_experiment(file);
-  SearchSetup setup = build_search(ex, test::build_plugins(), ex.seed);
+  std::unique_ptr<Task> task_object;
+  const RunSummary s = search(dir.path(), "run", "[8, 4]", "1000.0", &task_object);
   const fs::path out = dir.path() / "run";
-  const RunSummary s = run_search(ex, setup, RunOptions{out, false});
   REQUIRE(s.trials.size() == 3);
-
-  const auto& task = as_dataset_task(*setup.task, "the test");
+  const auto& task = as_dataset_task(*task_object, "the test");
   const TaskData data = task.load_data();
   for (const auto& t : s.trials) {
     CAPTURE(t.id);
@@ -107,17 +110,7 @@ epochs = 1
 
   // With no tolerance at all, a step must not be worse than the dense model: where none is, the
   // candidate stays dense (and says so with 32-bit weights).
-  const fs::path strict = dir.path() / "strict.toml";
-  test::write_file(strict, kHead + R"([compression]
-compressors = ["qat"]
-bits = [2]
-tolerance = 0.0
-[compression.qat]
-epochs = 1
-)");
-  const Experiment ex2 = load_experiment(strict);
-  SearchSetup setup2 = build_search(ex2, test::build_plugins(), ex2.seed);
-  const RunSummary s2 = run_search(ex2, setup2, RunOptions{dir.path() / "strict", false});
+  const RunSummary s2 = search(dir.path(), "strict", "[2]", "0.0");
   for (const auto& t : s2.trials) {
     CAPTURE(t.id);
     REQUIRE(t.status == TrialStatus::Complete);
