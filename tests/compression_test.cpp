@@ -197,7 +197,8 @@ struct FakeStage {
         0.05,
         0,
         [this](const CompressionStep& s, Model&) { seen.push_back(s); },
-        5};
+        5,
+        std::nullopt};
   }
 };
 
@@ -306,7 +307,8 @@ TEST_CASE("compressors refuse bad settings and models they cannot work on") {
                          0.05,
                          0,
                          nullptr,
-                         0};
+                         0,
+                         std::nullopt};
   CHECK(test::error_of([&] { make("magnitude_pruning", "")->compress(ctx); }).find("no prunable layer") !=
         std::string::npos);
 }
@@ -334,6 +336,28 @@ TEST_CASE("qat sets every weighted layer's precision from the bits of the pass, 
   // Every weight lies on the grid of its type.
   const Tensor& w = stage.model.param("c.weight")->effective();
   for (std::size_t i = 0; i < w.size(); ++i) CHECK(w[i] * 32 == std::round(w[i] * 32));  // step 2^-5
+  // Scaled mode (the default): the last weighted layer's input at 16 bits; inputs unsigned where
+  // they cannot be negative: fc reads relu -> flatten, c the model's input, when the data is >= 0.
+  for (const bool nonnegative : {false, true}) {
+    FakeStage scaled;
+    CompressionContext cs = scaled.context();
+    cs.bits = 6;
+    cs.inputs_nonnegative = nonnegative;
+    make("qat", "epochs = 0\n")->compress(cs);
+    const auto& l = scaled.model.spec().layers;
+    CHECK(l[0].precision.at("weight") == NumberType::scaled_int(6));
+    CHECK(l[0].precision.at("input") == NumberType::scaled_int(6, !nonnegative));
+    CHECK(l[4].precision.at("weight") == NumberType::scaled_int(6));
+    CHECK(l[4].precision.at("input") == NumberType::scaled_int(16, false));  // last layer, after a relu
+  }
+  // ... and with input_sign = "signed" and last_input_bits = 0, int<6> everywhere.
+  FakeStage uniform;
+  CompressionContext cu = uniform.context();
+  cu.bits = 6;
+  cu.inputs_nonnegative = true;
+  make("qat", "epochs = 0\ninput_sign = \"signed\"\nlast_input_bits = 0\n")->compress(cu);
+  for (std::size_t i : {0u, 4u})
+    CHECK(uniform.model.spec().layers[i].precision.at("input") == NumberType::scaled_int(6));
   // 32 bits: float, nothing changed.
   FakeStage plain;
   CompressionContext c32 = plain.context();

@@ -151,6 +151,8 @@ CompressionReport run_compression(const fs::path& model_file, const DatasetTask&
   if (progress) std::fprintf(stderr, "dense: %s %.5g, %.4g BOPs\n", metric.c_str(), reference, report.dense_bops);
 
   const std::vector<int> sweep = config.bits.empty() ? std::vector<int>{0} : config.bits;
+  const nn::Tensor& inputs = data.train.inputs;
+  const bool nonnegative = std::all_of(inputs.data(), inputs.data() + inputs.size(), [](float v) { return v >= 0; });
   for (int bits : sweep) {
     nn::Model model = nn::load_model(model_file);
     if (config.fold_batch_norms) {
@@ -209,8 +211,8 @@ CompressionReport run_compression(const fs::path& model_file, const DatasetTask&
         }
         report.rows.push_back(std::move(row));
       };
-      CompressionContext ctx{model, evaluate, fine_tune,  metric, reference, config.tolerance,
-                             bits,  on_step,  recipe.seed};
+      CompressionContext ctx{model, evaluate, fine_tune,   metric,     reference, config.tolerance,
+                             bits,  on_step,  recipe.seed, nonnegative};
       try {
         compressor->compress(ctx);
       } catch (const WriteError&) {

@@ -9,6 +9,8 @@
 //   integer_bits = ...       # fixed: default floor(3 bits / 8), SNAC-Pack's (16,6) (8,3) (6,2) (4,1)
 //   epochs = 5   inputs = true   biases = false   per_channel = false   power_of_two = false
 //   input_scale = "max"      # scaled inputs: "max" (the running largest magnitude) or "learned" (LSQ)
+//   input_sign = "auto"      # scaled inputs: unsigned where the input cannot be negative; or "signed"
+//   last_input_bits = 16     # the last weighted layer's input (a regression's resolution); 0: bits
 //   [compression.qat.layers."slot0.conv1"]   # per-layer overrides, number types as text
 //   weight = "ap_fixed<6,2>"   input = "int<8>"
 #include <map>
@@ -65,6 +67,20 @@ const Setting<std::string> kInputScale{
     .help =
         "scaled inputs: max (the running largest magnitude, momentum 0.1) or learned (a trained scale, LSQ, "
         "started at max)"};
+const Setting<std::string> kInputSign{
+    .key = "input_sign",
+    .fallback = "auto",
+    .choices = {"auto", "signed"},
+    .help =
+        "scaled inputs: auto (uint<bits> where the input cannot be negative: after a relu, or the model's input "
+        "when the training data has no negative value; int<bits> elsewhere) or signed (int<bits> everywhere)"};
+const Setting<std::int64_t> kLastInputBits{
+    .key = "last_input_bits",
+    .fallback = 16,
+    .range = Range::between(0, 16),
+    .help =
+        "bits of the last weighted layer's input, when more than the pass's bits (a regression output needs "
+        "the resolution; 0: the pass's bits, as every other layer)"};
 const Setting<bool> kBiases{.key = "biases", .fallback = false, .help = "quantize biases to the weights' type"};
 const Setting<bool> kPerChannel{
     .key = "per_channel", .fallback = false, .help = "scaled: one weight scale per output channel"};
@@ -78,6 +94,8 @@ struct Settings {
   std::string rounding = "AP_RND_CONV", overflow = "AP_SAT";
   int epochs = 5;
   bool inputs = true, biases = false, per_channel = false, power_of_two = false, learned = false;
+  bool auto_sign = true;
+  int last_input_bits = 16;
   std::map<std::string, std::map<std::string, NumberType>> layers;  // overrides: layer -> role -> type
 };
 
@@ -97,14 +115,19 @@ class Qat final : public Compressor {
     CompressionStep step;
     step.label = bits == 32 ? "float32" : std::to_string(bits) + " bits";
     if (bits != 32) {
-      const NumberType weight_type = type(bits, false), input_type = type(bits, true);
-      std::vector<std::string> weighted;
-      collect(m.spec().layers, weighted);
-      for (const auto& name : weighted) {
+      const NumberType weight_type = type(bits, false, false);
+      std::vector<Weighted> weighted;
+      collect(m.spec().layers, weighted, true);
+      for (std::size_t i = 0; i < weighted.size(); ++i) {
+        const std::string& name = weighted[i].name;
         m.set_precision(name, "weight", override_or(name, "weight", weight_type));
         if (s_.biases || s_.layers[name].count("bias")) set_bias(m, name, override_or(name, "bias", weight_type));
-        if (s_.inputs || s_.layers[name].count("input"))
-          m.set_precision(name, "input", override_or(name, "input", input_type));
+        if (!s_.inputs && !s_.layers[name].count("input")) continue;
+        const bool last = i + 1 == weighted.size();
+        const int input_bits = last && s_.last_input_bits > bits ? s_.last_input_bits : bits;
+        const bool nonnegative =
+            weighted[i].after_relu || (weighted[i].reads_model_input && ctx.inputs_nonnegative.value_or(false));
+        m.set_precision(name, "input", override_or(name, "input", type(input_bits, true, s_.auto_sign && nonnegative)));
       }
       if (s_.epochs > 0) {
         const FineTuneOutcome outcome = ctx.fine_tune(m, s_.epochs, {});
@@ -120,9 +143,16 @@ class Qat final : public Compressor {
   }
 
  private:
-  NumberType type(int bits, bool input) const {
+  // A layer with weights and what feeds it.
+  struct Weighted {
+    std::string name;
+    bool after_relu = false;         // fed by a relu (through layers that keep signs: flatten, pooling, ...)
+    bool reads_model_input = false;  // the model's first layer
+  };
+
+  NumberType type(int bits, bool input, bool non_negative) const {
     if (!s_.fixed) {
-      NumberType t = NumberType::scaled_int(bits, true, s_.per_channel && !input, s_.power_of_two);
+      NumberType t = NumberType::scaled_int(bits, !non_negative, s_.per_channel && !input, s_.power_of_two);
       t.learned = input && s_.learned;
       return t;
     }
@@ -143,11 +173,24 @@ class Qat final : public Compressor {
         return;
       }
   }
-  static void collect(const std::vector<LayerSpec>& layers, std::vector<std::string>& out) {
-    for (const auto& l : layers) {
-      if (find_op(l.op).container) collect(l.children, out);
-      else if (compressible(l)) out.push_back(l.name);
+  static void collect(const std::vector<LayerSpec>& layers, std::vector<Weighted>& out, bool top) {
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      const LayerSpec& l = layers[i];
+      if (find_op(l.op).container) collect(l.children, out, false);
+      else if (compressible(l)) out.push_back({l.name, fed_by_relu(layers, i), top && first_reader(layers, i)});
     }
+  }
+  // Ops whose output has the signs of their input.
+  static bool keeps_sign(const std::string& op) {
+    return op == "flatten" || op == "maxpool2d" || op == "avgpool2d" || op == "identity" || op == "dropout";
+  }
+  static bool fed_by_relu(const std::vector<LayerSpec>& layers, std::size_t i) {
+    while (i > 0 && keeps_sign(layers[i - 1].op)) --i;
+    return i > 0 && (layers[i - 1].op == "relu" || layers[i - 1].op == "sigmoid" || layers[i - 1].op == "softmax");
+  }
+  static bool first_reader(const std::vector<LayerSpec>& layers, std::size_t i) {
+    while (i > 0 && keeps_sign(layers[i - 1].op)) --i;
+    return i == 0;
   }
 
   Settings s_;
@@ -164,6 +207,8 @@ Settings read_settings(const ConfigTable& t) {
   s.epochs = static_cast<int>(t.get(kEpochs));
   s.inputs = t.get(kInputs);
   s.learned = t.get(kInputScale) == "learned";
+  s.auto_sign = t.get(kInputSign) == "auto";
+  s.last_input_bits = static_cast<int>(t.get(kLastInputBits));
   s.biases = t.get(kBiases);
   s.per_channel = t.get(kPerChannel);
   s.power_of_two = t.get(kPowerOfTwo);
@@ -192,8 +237,8 @@ void register_factories(Registry& r) {
   r.add_compressor(
       "qat", [](const ConfigTable& t) { return std::make_unique<Qat>(read_settings(t)); },
       "quantization-aware training: weight and input precision on every weighted layer, then fine-tuning",
-      describe_settings(kBits, kMode, kIntegerBits, kRounding, kOverflow, kEpochs, kInputs, kInputScale, kBiases,
-                        kPerChannel, kPowerOfTwo));
+      describe_settings(kBits, kMode, kIntegerBits, kRounding, kOverflow, kEpochs, kInputs, kInputScale, kInputSign,
+                        kLastInputBits, kBiases, kPerChannel, kPowerOfTwo));
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 // one object.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,9 @@ struct CompressionContext {
   /// Called after every step, with the model as the step left it.
   std::function<void(const CompressionStep&, nn::Model&)> on_step;
   std::uint64_t seed = 0;
+  /// Whether every value of the model's input data (the training split) is >= 0, for
+  /// compressors that choose a grid for it; empty: unknown.
+  std::optional<bool> inputs_nonnegative;
 };
 
 class Compressor {
