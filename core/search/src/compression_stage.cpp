@@ -247,6 +247,7 @@ CompressionReport run_compression(const fs::path& model_file, const DatasetTask&
   LinePanel by_sparsity{
       metric + " against sparsity", "sparsity of the prunable weights", metric, false, {}, reference, "dense"};
   LinePanel by_bops{metric + " against BOPs", "BOPs", metric, true, {}, reference, "dense"};
+  if (reference > 0) by_sparsity.y_max = by_bops.y_max = 3 * reference;  // collapsed rounds: on the top edge
   std::map<int, std::size_t> series;
   for (const auto& r : report.rows) {
     if (r.step.failed || !r.step.metrics.count(metric)) continue;

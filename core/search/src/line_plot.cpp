@@ -50,13 +50,16 @@ void write_line_plot(const std::filesystem::path& file, const std::string& title
       }
     if (p.reference_y > 0) y0 = std::min(y0, p.reference_y), y1 = std::max(y1, p.reference_y);
     if (!(x0 <= x1)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+    const bool clipped = p.y_max > 0 && y1 > p.y_max && y0 < p.y_max;
+    if (clipped) y1 = p.y_max;
+    const double top = y1;  // points above it are drawn on the top edge
     auto tx = [&](double v) { return p.log_x ? std::log10(v) : v; };
     double a = p.log_x ? std::floor(tx(x0)) : x0, b = p.log_x ? std::ceil(tx(x1)) : x1;
     if (b - a < 1e-12) a -= 0.5, b += 0.5;
     const double pad = (y1 - y0) * 0.05 + 1e-12;
     y0 -= pad, y1 += pad;
     auto px = [&](double v) { return ox + L + (tx(v) - a) / (b - a) * (PW - L - R); };
-    auto py = [&](double v) { return H - B - (v - y0) / (y1 - y0) * (H - T - B); };
+    auto py = [&](double v) { return H - B - (std::min(v, top) - y0) / (y1 - y0) * (H - T - B); };
     out << "<text x='" << ox + (L + PW - R) / 2 << "' y='" << T - 12 << "' text-anchor='middle' font-size='13'>"
         << escape(p.title) << "</text>\n"
         << "<rect x='" << ox + L << "' y='" << T << "' width='" << PW - L - R << "' height='" << H - T - B
@@ -92,9 +95,13 @@ void write_line_plot(const std::filesystem::path& file, const std::string& title
       out << "'/>\n";
       for (auto [x, y] : p.series[s].points)
         if (std::isfinite(x) && std::isfinite(y) && (!p.log_x || x > 0))
-          out << "<circle cx='" << px(x) << "' cy='" << py(y) << "' r='3' fill='" << colour << "'><title>"
-              << escape(p.series[s].name) << ": " << fmt(x) << ", " << fmt(y) << "</title></circle>\n";
+          out << "<circle cx='" << px(x) << "' cy='" << py(y) << "' r='3' fill='" << (y > top ? "white" : colour)
+              << "' stroke='" << colour << "'><title>" << escape(p.series[s].name) << ": " << fmt(x) << ", " << fmt(y)
+              << "</title></circle>\n";
     }
+    if (clipped)
+      out << "<text x='" << ox + PW - R << "' y='" << H - 4 << "' text-anchor='end' font-size='11' fill='#555'>"
+          << "open circles: above " << fmt(top) << ", drawn at the top</text>\n";
   }
   if (!panels.empty())
     for (std::size_t s = 0; s < panels[0].series.size(); ++s) {

@@ -19,6 +19,7 @@ struct LinePanel {
   std::vector<LineSeries> series;
   double reference_y = 0;  // a dashed horizontal line when > 0 (e.g. the dense model's error)
   std::string reference_label;
+  double y_max = 0;  // > 0: the y axis ends here; higher points sit on its top edge as open circles
 };
 
 /// Throws WriteError when the file cannot be written.
