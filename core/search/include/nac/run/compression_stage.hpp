@@ -44,8 +44,8 @@ struct CompressionConfig {
   std::vector<int> bits;  // empty: one pass, the compressors' own settings
   std::string metric;     // empty: the task's first metric
   double tolerance = 0.05;
-  double lr = 0;                // the fine-tuning learning rate; 0: [training]'s
-  bool save_every_step = true;  // false: only chosen.nacm
+  double lr = 0;                 // the fine-tuning learning rate; 0: [training]'s
+  bool save_every_step = true;   // false: only chosen.nacm
   bool fold_batch_norms = true;  // before the compressors (nac/nn/fold.hpp): what hardware computes
   /// Makes a compressor of `compressors` with its [compression.NAME] table (callable from any
   /// thread: the stage makes a fresh one for each pass of the sweep).
