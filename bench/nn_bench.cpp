@@ -81,9 +81,9 @@ void BM_BraggnnInference(benchmark::State& state) {
 }
 BENCHMARK(BM_BraggnnInference)->Arg(1)->Arg(256)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
-// BraggNN at 8 bits (qat's defaults: int<8> weights and inputs of every convolution, linear and
-// attention layer), evaluated: args batch, integer (0: the fake-quantized float forward; 1:
-// Model::set_integer_inference, the int8 kernels). Compare with BM_BraggnnInference (fp32).
+// BraggNN at 8 bits (int<8> weights and inputs of every convolution, linear and attention layer:
+// qat with input_sign = "signed", last_input_bits = 0), evaluated: args batch, integer (0: the fake-quantized float
+// forward; 1: Model::set_integer_inference, the int8 kernels). Compare with BM_BraggnnInference (fp32).
 void BM_BraggnnQuantizedInference(benchmark::State& state) {
   const std::int64_t batch = state.range(0);
   Model model(braggnn(), 0);

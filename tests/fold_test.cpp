@@ -55,6 +55,7 @@ TEST_CASE("folding batch norm: the folded model computes the evaluation forward 
               layer("batchnorm", "c1.bn"),
               layer("relu", "a1"),
               layer("conv2d", "c2", {{"out_channels", I{4}}, {"kernel", I{3}}, {"groups", I{2}}}),
+              layer("batchnorm", "c2.bn"),  // into a grouped convolution
               layer("relu", "a2"),
               layer("batchnorm", "a2.bn"),  // after an activation: not foldable, stays
               layer("flatten", "f"),
@@ -70,7 +71,7 @@ TEST_CASE("folding batch norm: the folded model computes the evaluation forward 
   const Tensor expected = m.forward(x, false);
 
   FoldResult f = fold_batch_norms(m);
-  CHECK(f.folded == std::vector<std::string>{"c1.bn", "fc1.bn"});
+  CHECK(f.folded == std::vector<std::string>{"c1.bn", "c2.bn", "fc1.bn"});
   std::vector<std::string> ops;
   for (const auto& l : f.model.spec().layers) ops.push_back(l.op);
   CHECK(ops == std::vector<std::string>{"conv2d", "relu", "conv2d", "relu", "batchnorm", "flatten", "linear",
@@ -84,7 +85,7 @@ TEST_CASE("folding batch norm: the folded model computes the evaluation forward 
   REQUIRE(w.mask());
   for (std::size_t i = 0; i < w.value().size(); ++i)
     if ((*w.mask())[i] == 0) CHECK(w.effective()[i] == 0);
-  CHECK(f.model.spec().layers[6].sparsity == m.spec().layers[7].sparsity);
+  CHECK(f.model.spec().layers[6].sparsity == m.spec().layers[8].sparsity);
   // Nothing left to fold (the norm after the activation stays): an equal model.
   FoldResult again = fold_batch_norms(f.model);
   CHECK(again.folded.empty());

@@ -13,8 +13,8 @@ Uses Debian's python3-torch; not run by CI. Run it with the OpenBLAS core-type s
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 \\
         /usr/bin/python3 scripts/peers/epochs_torch.py --threads 1 MODEL.json...
 
-With --bits B (2..16) it trains with quantization-aware training as nac's qat compressor does by
-default (and Brevitas' defaults): symmetric per-tensor fake quantization of every convolution and
+With --bits B (2..16) it trains with uniform quantization-aware training as BM_BraggnnQatStep sets
+it (and Brevitas' defaults): symmetric per-tensor fake quantization of every convolution and
 linear weight and input, the scale from the largest magnitude, straight-through gradients; with
 --sparsity F, global L1 magnitude masks on those weights (torch.nn.utils.prune). The nac side is
 nac_bench_nn's BM_BraggnnQatStep (batch 256, 8 bits, 0 or 80% sparsity).

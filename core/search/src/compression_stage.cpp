@@ -54,12 +54,19 @@ CompressionConfig compression_config(const ConfigTable& t, const Registry& regis
 }
 
 void check_compression_metric(const ConfigTable& table, const CompressionConfig& config, const DatasetTask& task) {
-  if (config.metric.empty() || config.metric == "loss") return;
+  if (config.metric == "loss") return;
+  const auto metrics = task.metrics();
   std::string known = "loss";
-  for (const auto& m : task.metrics()) {
-    if (m.name == config.metric) return;
+  for (const auto& m : metrics) {
+    const bool chosen = config.metric.empty() ? &m == &metrics.front() : m.name == config.metric;
+    if (chosen && m.direction != Direction::Minimize)
+      table.fail("metric", "the task's '" + m.name +
+                               "' is maximised; the tolerance compares a metric where lower is better (name one, or "
+                               "\"loss\")");
+    if (chosen) return;
     known += ", " + m.name;
   }
+  if (config.metric.empty()) return;
   table.fail("metric", "'" + config.metric + "' is not a metric of the task; it reports " + known);
 }
 
@@ -103,7 +110,12 @@ CompressionReport run_compression(const fs::path& model_file, const DatasetTask&
                                   bool progress) {
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
-  fs::create_directories(config.save_every_step ? out / "models" : out);
+  {
+    std::error_code ec;
+    fs::create_directories(config.save_every_step ? out / "models" : out, ec);
+    if (ec) throw WriteError(out.string() + ": cannot be created: " + ec.message());
+    fs::remove(out / "chosen.nacm", ec);  // an earlier run's choice is not this run's
+  }
   std::vector<std::string> metric_names{"loss"};
   for (const auto& m : task.metrics()) metric_names.push_back(m.name);
   const std::string metric = config.metric.empty() ? metric_names.at(metric_names.size() > 1 ? 1 : 0) : config.metric;
@@ -184,13 +196,6 @@ CompressionReport run_compression(const fs::path& model_file, const DatasetTask&
           row.model_file = file;
           nn::save_model(m, out / file);
         }
-        // The chosen step so far (the fewest BOPs within the tolerance), saved as it is found.
-        const bool within =
-            !step.failed && step.metrics.count(metric) && step.metrics.at(metric) <= reference * (1 + config.tolerance);
-        if (within && (report.chosen < 0 || row.bops < report.rows[static_cast<std::size_t>(report.chosen)].bops)) {
-          report.chosen = static_cast<int>(report.rows.size());
-          nn::save_model(m, out / "chosen.nacm");
-        }
         std::ofstream f(csv, std::ios::app);
         f << (bits ? std::to_string(bits) : std::string("-")) << ',' << row.weight_bits << ',' << name << ','
           << csv_field(step.label) << ',' << step.round << ',' << fmt(step.sparsity) << ','
@@ -199,6 +204,14 @@ CompressionReport run_compression(const fs::path& model_file, const DatasetTask&
         f << ',' << fmt(row.bops) << ',' << fmt(row.effective_bops) << ',' << row.model_file << ','
           << csv_field(step.message) << '\n';
         if (!f) throw WriteError(csv.string() + ": cannot be written");
+        // The chosen step so far (the fewest BOPs within the tolerance), saved as it is found,
+        // after its row.
+        const bool within =
+            !step.failed && step.metrics.count(metric) && step.metrics.at(metric) <= reference * (1 + config.tolerance);
+        if (within && (report.chosen < 0 || row.bops < report.rows[static_cast<std::size_t>(report.chosen)].bops)) {
+          report.chosen = static_cast<int>(report.rows.size());
+          nn::save_model(m, out / "chosen.nacm");
+        }
         failed = failed || step.failed;
         if (progress) {
           const double v = step.metrics.count(metric) ? step.metrics.at(metric) : NAN;
@@ -241,7 +254,11 @@ CompressionReport run_compression(const fs::path& model_file, const DatasetTask&
                          {"effective_bops", c.effective_bops},
                          {"bops_reduction", report.dense_bops / c.bops}};
   }
-  std::ofstream(out / "summary.json") << summary.dump(2) << '\n';
+  {
+    std::ofstream f(out / "summary.json");
+    f << summary.dump(2) << '\n';
+    if (!f) throw WriteError((out / "summary.json").string() + ": cannot be written");
+  }
 
   // The papers' figure: the metric against sparsity per bit width, and against BOPs.
   LinePanel by_sparsity{

@@ -52,14 +52,15 @@ void write_line_plot(const std::filesystem::path& file, const std::string& title
     if (!(x0 <= x1)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
     const bool clipped = p.y_max > 0 && y1 > p.y_max && y0 < p.y_max;
     if (clipped) y1 = p.y_max;
-    const double top = y1;  // points above it are drawn on the top edge
+    const double top = clipped ? y1 : INFINITY;  // points above it are drawn on the top edge
     auto tx = [&](double v) { return p.log_x ? std::log10(v) : v; };
     double a = p.log_x ? std::floor(tx(x0)) : x0, b = p.log_x ? std::ceil(tx(x1)) : x1;
     if (b - a < 1e-12) a -= 0.5, b += 0.5;
     const double pad = (y1 - y0) * 0.05 + 1e-12;
     y0 -= pad, y1 += pad;
     auto px = [&](double v) { return ox + L + (tx(v) - a) / (b - a) * (PW - L - R); };
-    auto py = [&](double v) { return H - B - (std::min(v, top) - y0) / (y1 - y0) * (H - T - B); };
+    auto py = [&](double v) { return H - B - (v - y0) / (y1 - y0) * (H - T - B); };
+    auto pyc = [&](double v) { return py(std::min(v, top)); };  // data points: clipped at the top
     out << "<text x='" << ox + (L + PW - R) / 2 << "' y='" << T - 12 << "' text-anchor='middle' font-size='13'>"
         << escape(p.title) << "</text>\n"
         << "<rect x='" << ox + L << "' y='" << T << "' width='" << PW - L - R << "' height='" << H - T - B
@@ -91,11 +92,11 @@ void write_line_plot(const std::filesystem::path& file, const std::string& title
       const char* colour = kColours[s % 8];
       out << "<polyline fill='none' stroke='" << colour << "' stroke-width='1.8' points='";
       for (auto [x, y] : p.series[s].points)
-        if (std::isfinite(x) && std::isfinite(y) && (!p.log_x || x > 0)) out << px(x) << "," << py(y) << " ";
+        if (std::isfinite(x) && std::isfinite(y) && (!p.log_x || x > 0)) out << px(x) << "," << pyc(y) << " ";
       out << "'/>\n";
       for (auto [x, y] : p.series[s].points)
         if (std::isfinite(x) && std::isfinite(y) && (!p.log_x || x > 0))
-          out << "<circle cx='" << px(x) << "' cy='" << py(y) << "' r='3' fill='" << (y > top ? "white" : colour)
+          out << "<circle cx='" << px(x) << "' cy='" << pyc(y) << "' r='3' fill='" << (y > top ? "white" : colour)
               << "' stroke='" << colour << "'><title>" << escape(p.series[s].name) << ": " << fmt(x) << ", " << fmt(y)
               << "</title></circle>\n";
     }

@@ -10,6 +10,7 @@
 #include "nac/nn/model_io.hpp"
 #include "nac/nn/runtime.hpp"
 #include "nac/run/compression_stage.hpp"
+#include "nac/text.hpp"
 
 namespace nac::detail {
 
@@ -80,8 +81,9 @@ TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env)
   const auto t0 = std::chrono::steady_clock::now();
   std::string stage = "the task";  // who runs now, for a throw that carries no message
   const CrashContext crash("evaluating trial " + std::to_string(trial.id) + " in " + env.setup.task_label +
-                           (env.setup.architecture ? " (or in a block, the training of its network or an objective)"
-                                                   : " (or in an objective)"));
+                           (env.setup.architecture
+                                ? " (or in a block, the training of its network, its compression or an objective)"
+                                : " (or in an objective)"));
   try {
     const std::uint64_t seed = Rng::derive(env.seed, trial.id).next();
     ModelSpec spec;
@@ -91,7 +93,7 @@ TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env)
       stage = "the task or the training of the network";
       r.metrics = train_candidate(trial, env, seed, spec);
       if (env.setup.compression) {
-        stage = "the compression of the network";
+        stage = "the compression of the network (compressors " + join(env.setup.compression->compressors) + ")";
         compress_candidate(trial, env, seed, r.metrics, spec);
       }
       model = &spec;
