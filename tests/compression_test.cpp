@@ -97,6 +97,12 @@ TEST_CASE("global and per-layer magnitude thresholds against a sort of all magni
   REQUIRE(params.size() == 2);  // c.weight and fc.weight: no biases, no norms
   CHECK(params[0]->name() == "c.weight");
   CHECK(params[1]->name() == "fc.weight");
+  // min_weights: c.weight (36 values) stays dense below 37, fc.weight (192) below 193.
+  const auto small = pruning::prunable(m, false, false, 37);
+  REQUIRE(small.size() == 1);
+  CHECK(small[0]->name() == "fc.weight");
+  CHECK(test::error_of([&] { pruning::prunable(m, false, false, 193); }).find("min_weights = 193") !=
+        std::string::npos);
   const std::vector<const Param*> view(params.begin(), params.end());
   // Global: the 40% smallest of all 36 + 192 magnitudes, found here by sorting them.
   std::vector<float> all;

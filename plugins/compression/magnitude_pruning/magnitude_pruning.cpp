@@ -61,6 +61,11 @@ const Setting<std::string> kRewind{.key = "rewind",
                                        "(the initialisation of the fine-tuning recipe's seed); epoch:K (the "
                                        "weights after K epochs of the first round's fine-tuning)"};
 const Setting<bool> kBiases{.key = "biases", .fallback = false, .help = "prune biases too"};
+const Setting<std::int64_t> kMinWeights{
+    .key = "min_weights",
+    .fallback = 0,
+    .range = Range::between(0, 1e15),
+    .help = "tensors of fewer values stay dense (0: every tensor is pruned, as in the papers)"};
 const Setting<bool> kNorms{.key = "norms", .fallback = false, .help = "prune the norms' scales and shifts too"};
 const Setting<bool> kStop{.key = "stop_beyond_tolerance",
                           .fallback = true,
@@ -76,6 +81,7 @@ struct Settings {
   std::string rewind = "none";
   int rewind_epoch = 0;
   bool biases = false, norms = false, stop = true;
+  std::size_t min_weights = 0;
 };
 
 // Values, masks and buffers of a model, to go back to after a failed round.
@@ -130,7 +136,7 @@ class MagnitudePruner final : public Compressor {
 
   std::vector<CompressionStep> compress(CompressionContext& ctx) override {
     nn::Model& m = ctx.model;
-    const std::vector<nn::Param*> params = pruning::prunable(m, s_.biases, s_.norms);
+    const std::vector<nn::Param*> params = pruning::prunable(m, s_.biases, s_.norms, s_.min_weights);
     const std::vector<const nn::Param*> view(params.begin(), params.end());
     if (s_.rewind == "epoch" && s_.rewind_epoch > s_.epochs)
       throw Error("magnitude_pruning: rewind = \"epoch:" + std::to_string(s_.rewind_epoch) + "\" needs at least " +
@@ -224,6 +230,7 @@ Settings read_settings(const ConfigTable& t) {
   }
   s.biases = t.get(kBiases);
   s.norms = t.get(kNorms);
+  s.min_weights = static_cast<std::size_t>(t.get(kMinWeights));
   s.stop = t.get(kStop);
   return s;
 }
@@ -234,7 +241,7 @@ void register_factories(Registry& r) {
       "magnitude pruning with fine-tuning between rounds (iterative, one-shot, AGP; global or per layer; "
       "weights or filters; rewinding)",
       describe_settings(kSchedule, kFraction, kRounds, kTarget, kEpochs, kScope, kStructure, kNorm, kRewind, kBiases,
-                        kNorms, kStop));
+                        kNorms, kMinWeights, kStop));
 }
 
 }  // namespace

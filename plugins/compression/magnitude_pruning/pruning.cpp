@@ -9,7 +9,7 @@
 
 namespace nac::pruning {
 
-std::vector<nn::Param*> prunable(nn::Model& model, bool biases, bool norms) {
+std::vector<nn::Param*> prunable(nn::Model& model, bool biases, bool norms, std::size_t min_weights) {
   std::vector<nn::Param*> out;
   for (nn::Param* p : model.params()) {
     const LayerSpec* layer = find_layer(model.spec(), model.layer_of(*p));
@@ -18,13 +18,14 @@ std::vector<nn::Param*> prunable(nn::Model& model, bool biases, bool norms) {
     if (role == "scale") continue;  // a learned input scale is no weight
     if (norm ? !norms : (role == "bias" && !biases)) continue;
     if (!norm && !compressible(*layer)) continue;
-    if (p->value().size() == 0) continue;
+    if (p->value().size() == 0 || p->value().size() < min_weights) continue;
     out.push_back(p);
   }
   if (out.empty())
     throw Error(
         "the model has no prunable layer (pruning masks the weights of convolutions, linear layers and "
-        "attention blocks)");
+        "attention blocks" +
+        (min_weights ? ", of at least min_weights = " + std::to_string(min_weights) + " values" : std::string()) + ")");
   return out;
 }
 

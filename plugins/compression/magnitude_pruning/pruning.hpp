@@ -16,8 +16,9 @@ enum class Schedule { Iterative, OneShot, Agp };
 
 /// The parameters a pruner may mask, in model order: the weights of every layer with a cost
 /// (convolutions, linear layers, attention), the biases and the norms' scales and shifts only
-/// when asked. Throws nac::Error when there is none.
-std::vector<nn::Param*> prunable(nn::Model& model, bool biases, bool norms);
+/// when asked; tensors of fewer than `min_weights` values are left dense. Throws nac::Error when
+/// there is none.
+std::vector<nn::Param*> prunable(nn::Model& model, bool biases, bool norms, std::size_t min_weights = 0);
 
 /// 0/1 masks, one per parameter, that mask round(sparsity * N) entries of the smallest magnitude:
 /// N counts all entries of all the parameters (Global) or of each (Layer). Filters: whole
