@@ -210,6 +210,7 @@ CompressionReport run_compression(const fs::path& model_file, const DatasetTask&
             !step.failed && step.metrics.count(metric) && step.metrics.at(metric) <= reference * (1 + config.tolerance);
         if (within && (report.chosen < 0 || row.bops < report.rows[static_cast<std::size_t>(report.chosen)].bops)) {
           report.chosen = static_cast<int>(report.rows.size());
+          report.chosen_spec = m.spec();
           nn::save_model(m, out / "chosen.nacm");
         }
         failed = failed || step.failed;

@@ -65,7 +65,7 @@ void compress_candidate(const Trial& trial, const EvaluationEnvironment& env, st
     metrics["dense_" + info.name] = report.dense.at(info.name);
     metrics[info.name] = chosen ? chosen->step.metrics.at(info.name) : report.dense.at(info.name);
   }
-  if (chosen) spec = nn::load_model(dir / "chosen.nacm").spec();
+  if (chosen) spec = report.chosen_spec;
   metrics["dense_bops"] = report.dense_bops;
   metrics["sparsity"] = chosen ? chosen->step.sparsity : 0.0;
   metrics["weight_bits"] = chosen ? chosen->weight_bits : 32;

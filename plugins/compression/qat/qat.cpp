@@ -177,20 +177,24 @@ class Qat final : public Compressor {
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const LayerSpec& l = layers[i];
       if (find_op(l.op).container) collect(l.children, out, false);
-      else if (compressible(l)) out.push_back({l.name, fed_by_relu(layers, i), top && first_reader(layers, i)});
+      else if (compressible(l)) out.push_back({l.name, fed_by_relu(layers, i), top && producer(layers, i) < 0});
     }
   }
   // Ops whose output has the signs of their input.
   static bool keeps_sign(const std::string& op) {
     return op == "flatten" || op == "maxpool2d" || op == "avgpool2d" || op == "identity" || op == "dropout";
   }
-  static bool fed_by_relu(const std::vector<LayerSpec>& layers, std::size_t i) {
+  // Where the layer at i reads from: the index of the layer whose output reaches it through ops
+  // that keep signs, or -1 for the list's input.
+  static std::ptrdiff_t producer(const std::vector<LayerSpec>& layers, std::size_t i) {
     while (i > 0 && keeps_sign(layers[i - 1].op)) --i;
-    return i > 0 && (layers[i - 1].op == "relu" || layers[i - 1].op == "sigmoid" || layers[i - 1].op == "softmax");
+    return static_cast<std::ptrdiff_t>(i) - 1;
   }
-  static bool first_reader(const std::vector<LayerSpec>& layers, std::size_t i) {
-    while (i > 0 && keeps_sign(layers[i - 1].op)) --i;
-    return i == 0;
+  static bool fed_by_relu(const std::vector<LayerSpec>& layers, std::size_t i) {
+    const std::ptrdiff_t p = producer(layers, i);
+    if (p < 0) return false;
+    const std::string& op = layers[static_cast<std::size_t>(p)].op;
+    return op == "relu" || op == "sigmoid" || op == "softmax";
   }
 
   Settings s_;

@@ -33,6 +33,7 @@
 #include "nac/config.hpp"
 #include "nac/dataset_task.hpp"
 #include "nac/export.hpp"
+#include "nac/model_spec.hpp"
 
 NAC_PUBLIC_BEGIN
 namespace nac {
@@ -78,7 +79,8 @@ struct CompressionReport {
   Metrics dense;  // the model before compression
   double dense_bops = 0;
   std::vector<CompressionRow> rows;
-  int chosen = -1;  // index into rows, -1: no step within the tolerance
+  int chosen = -1;        // index into rows, -1: no step within the tolerance
+  ModelSpec chosen_spec;  // the chosen step's model description (chosen.nacm's)
 };
 
 /// Runs the stage (see above). `recipe` fine-tunes (its epochs are set per call; its threads and
