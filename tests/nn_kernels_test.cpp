@@ -1,7 +1,12 @@
 // The engine's vectorised norm loops at real sizes (a batch of 9x9 images with a channel count
 // whose period has a tail, enough values to use every thread) against the textbook formulas
 // computed here in double precision, on one and two threads.
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -194,70 +199,160 @@ TEST_CASE("gelu and its derivative match erf in double: relative 2e-6 to |x| = 4
   CHECK(tail < 1e-13);
 }
 
-TEST_CASE("attention at the search's size matches the block computed in double on 1 and 2 threads") {
-  constexpr std::int64_t b = 6, c = 8, n = 81;
-  for (std::int64_t h : {1, 5, 32})
-    for (int threads : {1, 2}) {
-      CAPTURE(h);
-      CAPTURE(threads);
-      set_threads(threads);
-      ModelSpec spec;
-      spec.input = {c, 9, 9};
-      LayerSpec l;
-      l.op = "attention";
-      l.name = "att";
-      l.attrs = {{"hidden", h}};
-      spec.layers = {l};
-      Model m(spec, 3);
-      Rng rng(8);
-      Tensor x({b, c, 9, 9});
-      for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(rng.normal());
-      const Tensor y = m.forward(x, false);
-      set_threads(1);
-      // The block in double, on NCHW: theta, phi, g = W x + bias per position; A = softmax(theta
-      // phi^T) over rows; z = out(A g) + x.
-      auto w = [&](const std::string& name) { return m.param("att." + name)->value(); };
-      const Tensor wt = w("theta.weight"), bt = w("theta.bias"), wp = w("phi.weight"), bp = w("phi.bias"),
-                   wg = w("g.weight"), bg = w("g.bias"), wo = w("out.weight"), bo = w("out.bias");
-      double worst = 0;
-      for (std::int64_t s = 0; s < b; ++s) {
-        std::vector<double> th(n * h), ph(n * h), g(n * h), yv(n * h, 0.0);
-        for (std::int64_t p = 0; p < n; ++p)
-          for (std::int64_t k = 0; k < h; ++k) {
-            double a1 = bt[k], a2 = bp[k], a3 = bg[k];
-            for (std::int64_t ch = 0; ch < c; ++ch) {
-              const double v = x[static_cast<std::size_t>((s * c + ch) * n + p)];
-              a1 += wt[k * c + ch] * v;
-              a2 += wp[k * c + ch] * v;
-              a3 += wg[k * c + ch] * v;
-            }
-            th[p * h + k] = a1;
-            ph[p * h + k] = a2;
-            g[p * h + k] = a3;
-          }
-        for (std::int64_t i = 0; i < n; ++i) {
-          std::vector<double> row(n);
-          double mx = -1e300, sum = 0;
-          for (std::int64_t j = 0; j < n; ++j) {
-            double d = 0;
-            for (std::int64_t k = 0; k < h; ++k) d += th[i * h + k] * ph[j * h + k];
-            row[j] = d;
-            mx = std::max(mx, d);
-          }
-          for (double& v : row) sum += (v = std::exp(v - mx));
-          for (std::int64_t k = 0; k < h; ++k)
-            for (std::int64_t j = 0; j < n; ++j) yv[i * h + k] += row[j] / sum * g[j * h + k];
+// The attention block in double, on NCHW, forward and backward (output gradient r): theta,
+// phi, g = W x + bias per position; A = softmax(s theta phi^T) over rows; z = out(A g) + x.
+struct AttentionOracle {
+  std::vector<double> z, dx;
+  std::map<std::string, std::vector<double>> grads;  // by parameter name, without "att."
+};
+
+AttentionOracle attention_in_double(Model& m, const Tensor& x, const Tensor& r, std::int64_t c, std::int64_t n,
+                                    std::int64_t h, double scale) {
+  const std::int64_t b = x.dim(0);
+  auto w = [&](const std::string& name) { return m.param("att." + name)->value(); };
+  const Tensor wt = w("theta.weight"), bt = w("theta.bias"), wp = w("phi.weight"), bp = w("phi.bias"),
+               wg = w("g.weight"), bg = w("g.bias"), wo = w("out.weight"), bo = w("out.bias");
+  AttentionOracle o;
+  o.z.assign(x.size(), 0.0);
+  o.dx.assign(x.size(), 0.0);
+  for (const char* name : {"theta.weight", "phi.weight", "g.weight"}) o.grads[name].assign(h * c, 0.0);
+  for (const char* name : {"theta.bias", "phi.bias", "g.bias"}) o.grads[name].assign(h, 0.0);
+  o.grads["out.weight"].assign(c * h, 0.0);
+  o.grads["out.bias"].assign(c, 0.0);
+  auto xv = [&](std::int64_t s, std::int64_t ch, std::int64_t p) { return double(x[(s * c + ch) * n + p]); };
+  auto rv = [&](std::int64_t s, std::int64_t ch, std::int64_t p) { return double(r[(s * c + ch) * n + p]); };
+  for (std::int64_t s = 0; s < b; ++s) {
+    std::vector<double> th(n * h), ph(n * h), g(n * h), yv(n * h, 0.0), a(n * n);
+    for (std::int64_t p = 0; p < n; ++p)
+      for (std::int64_t k = 0; k < h; ++k) {
+        double a1 = bt[k], a2 = bp[k], a3 = bg[k];
+        for (std::int64_t ch = 0; ch < c; ++ch) {
+          a1 += wt[k * c + ch] * xv(s, ch, p);
+          a2 += wp[k * c + ch] * xv(s, ch, p);
+          a3 += wg[k * c + ch] * xv(s, ch, p);
         }
-        for (std::int64_t ch = 0; ch < c; ++ch)
-          for (std::int64_t p = 0; p < n; ++p) {
-            double z = bo[ch] + x[static_cast<std::size_t>((s * c + ch) * n + p)];
-            for (std::int64_t k = 0; k < h; ++k) z += wo[ch * h + k] * yv[p * h + k];
-            worst = std::max(worst, std::abs(z - y[static_cast<std::size_t>((s * c + ch) * n + p)]));
-          }
+        th[p * h + k] = a1;
+        ph[p * h + k] = a2;
+        g[p * h + k] = a3;
       }
-      CAPTURE(worst);
-      CHECK(worst < 2e-5);
+    for (std::int64_t i = 0; i < n; ++i) {
+      double mx = -1e300, sum = 0;
+      for (std::int64_t j = 0; j < n; ++j) {
+        double d = 0;
+        for (std::int64_t k = 0; k < h; ++k) d += th[i * h + k] * ph[j * h + k];
+        a[i * n + j] = scale * d;
+        mx = std::max(mx, scale * d);
+      }
+      for (std::int64_t j = 0; j < n; ++j) sum += (a[i * n + j] = std::exp(a[i * n + j] - mx));
+      for (std::int64_t j = 0; j < n; ++j) a[i * n + j] /= sum;
+      for (std::int64_t k = 0; k < h; ++k)
+        for (std::int64_t j = 0; j < n; ++j) yv[i * h + k] += a[i * n + j] * g[j * h + k];
     }
+    std::vector<double> dyv(n * h, 0.0);
+    for (std::int64_t ch = 0; ch < c; ++ch)
+      for (std::int64_t p = 0; p < n; ++p) {
+        double zz = bo[ch] + xv(s, ch, p);
+        for (std::int64_t k = 0; k < h; ++k) {
+          zz += wo[ch * h + k] * yv[p * h + k];
+          dyv[p * h + k] += wo[ch * h + k] * rv(s, ch, p);
+          o.grads["out.weight"][ch * h + k] += rv(s, ch, p) * yv[p * h + k];
+        }
+        o.z[(s * c + ch) * n + p] = zz;
+        o.grads["out.bias"][ch] += rv(s, ch, p);
+        o.dx[(s * c + ch) * n + p] += rv(s, ch, p);  // the residual
+      }
+    std::vector<double> dth(n * h, 0.0), dph(n * h, 0.0), dg(n * h, 0.0);
+    for (std::int64_t i = 0; i < n; ++i) {
+      std::vector<double> da(n, 0.0);
+      double dot = 0;
+      for (std::int64_t j = 0; j < n; ++j) {
+        for (std::int64_t k = 0; k < h; ++k) {
+          da[j] += dyv[i * h + k] * g[j * h + k];
+          dg[j * h + k] += a[i * n + j] * dyv[i * h + k];
+        }
+        dot += da[j] * a[i * n + j];
+      }
+      for (std::int64_t j = 0; j < n; ++j) {
+        const double ds = scale * a[i * n + j] * (da[j] - dot);
+        for (std::int64_t k = 0; k < h; ++k) {
+          dth[i * h + k] += ds * ph[j * h + k];
+          dph[j * h + k] += ds * th[i * h + k];
+        }
+      }
+    }
+    const std::pair<const char*, const std::vector<double>*> parts[3] = {{"theta", &dth}, {"phi", &dph}, {"g", &dg}};
+    for (const auto& [name, d] : parts) {
+      const Tensor wk = w(std::string(name) + ".weight");
+      for (std::int64_t p = 0; p < n; ++p)
+        for (std::int64_t k = 0; k < h; ++k) {
+          const double v = (*d)[p * h + k];
+          o.grads[std::string(name) + ".bias"][k] += v;
+          for (std::int64_t ch = 0; ch < c; ++ch) {
+            o.grads[std::string(name) + ".weight"][k * c + ch] += v * xv(s, ch, p);
+            o.dx[(s * c + ch) * n + p] += wk[k * c + ch] * v;
+          }
+        }
+    }
+  }
+  return o;
+}
+
+// The largest difference, relative to the largest magnitude of the oracle's values (or of
+// `floor`, when larger).
+double worst_relative(const Tensor& got, const std::vector<double>& want, double floor = 1e-30) {
+  double worst = 0, scale = floor;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    worst = std::max(worst, std::abs(double(got[i]) - want[i]));
+    scale = std::max(scale, std::abs(want[i]));
+  }
+  return worst / scale;
+}
+
+TEST_CASE("attention at the search's size matches the block computed in double, forward and backward") {
+  // 81 positions: five 16-row blocks and a tail; hidden sizes on both arrangements of the
+  // products summed over rows (lane sums below 8, vectors over the hidden channels from 8);
+  // every build of the kernels this CPU runs (NAC_KERNEL_ISA caps the choice).
+  constexpr std::int64_t b = 6, c = 8, n = 81;
+  for (const char* isa : {"avx512", "avx2", "generic"})
+    for (std::int64_t h : {1, 5, 8, 32})
+      for (int threads : {1, 2}) {
+        const std::int64_t scaled = h == 5 ? 1 : 0;
+        ::setenv("NAC_KERNEL_ISA", isa, 1);
+        CAPTURE(isa);
+        CAPTURE(h);
+        CAPTURE(threads);
+        set_threads(threads);
+        ModelSpec spec;
+        spec.input = {c, 9, 9};
+        LayerSpec l;
+        l.op = "attention";
+        l.name = "att";
+        l.attrs = {{"hidden", h}, {"scale", scaled}};
+        spec.layers = {l};
+        Model m(spec, 3);
+        Rng rng(8);
+        Tensor x({b, c, 9, 9}), r({b, c, 9, 9});
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(rng.normal());
+        for (std::size_t i = 0; i < r.size(); ++i) r[i] = static_cast<float>(rng.normal());
+        const Tensor y = m.forward(x, true);
+        Tensor dx;
+        m.backward(r, &dx);
+        set_threads(1);
+        const AttentionOracle o =
+            attention_in_double(m, x, r, c, n, h, scaled ? 1.0 / std::sqrt(static_cast<double>(h)) : 1.0);
+        CHECK(worst_relative(y, o.z) < 2e-6);
+        CHECK(worst_relative(dx, o.dx) < 2e-5);
+        for (const auto& [name, want] : o.grads) {
+          CAPTURE(name);
+          // phi's bias has a zero gradient (a softmax ignores a constant added to a row): its
+          // rounding noise is measured against the size of phi's weight gradient.
+          double floor = 1e-30;
+          if (name == "phi.bias")
+            for (double v : o.grads.at("phi.weight")) floor = std::max(floor, std::abs(v));
+          CHECK(worst_relative(m.param("att." + name)->grad(), want, floor) < 2e-5);
+        }
+        ::unsetenv("NAC_KERNEL_ISA");
+      }
 }
 
 TEST_CASE("a projection's weight gradient at real size matches the sums in double on 1 and 2 threads") {

@@ -5,15 +5,18 @@
 //   y = A g                                            (B, n, hidden)
 //   z = out(y) + x   (out: 1x1 convolution hidden -> C; the residual add is optional)
 // theta, phi and g run as one 1x1 convolution C -> 3 hidden (their weights copied side by side,
-// their gradients split back), and the products read its output as three strided views.
+// their gradients split back); the products and the softmax run per sample in fused kernels
+// (attention_kernels.hpp), which read its output as three strided views.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
+#include <omp.h>
+
+#include "attention_kernels.hpp"
 #include "conv2d.hpp"
-#include "fast_math.hpp"
 #include "layers.hpp"
-#include "matmul.hpp"
 
 namespace nac::nn {
 
@@ -64,21 +67,19 @@ class Attention final : public Layer {
   }
 
   void forward(const Tensor& x, Tensor& z, const Context& ctx) override {
-    const std::int64_t b = x.dim(0), h3 = 3 * h_;
+    const std::int64_t b = x.dim(0);
     pack_weights();
     qkv_.forward(x, qkv_out_, ctx.unquantized());
-    const float* th = qkv_out_.data();
-    const float* ph = th + h_;
-    const float* gg = th + 2 * h_;
-    attn_.resize({b, n_, n_});
-    mm_.run(b, n_, h_, n_, false, true, th, h3, ph, h3, attn_.data(), n_);  // S = theta phi^T
-    float* a = attn_.data();
-    const std::int64_t rows = b * n_, n = n_;
-    const float s = scale_;
-#pragma omp parallel for schedule(static)
-    for (std::int64_t r = 0; r < rows; ++r) detail::softmax_row(a + r * n, n, s);
+    const detail::AttentionDims d = dims();
     y_.resize({b, h_, spec_.input[1], spec_.input[2]});
-    mm_.run(b, n_, n_, h_, false, false, attn_.data(), n_, gg, h3, y_.data(), h_);  // y = A g
+    const auto& k = detail::attention_kernels();
+    const float* qkv = qkv_out_.data();
+    float* y = y_.data();
+    float* scratch = scratch_for(d);
+    const std::int64_t per = static_cast<std::int64_t>(d.scratch_floats());
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < b; ++i)
+      k.forward(d, qkv + i * n_ * 3 * h_, y + i * n_ * h_, scratch + omp_get_thread_num() * per);
     out_.forward(y_, z, ctx.unquantized());
     if (residual_) {
       const auto total = static_cast<std::int64_t>(z.size());
@@ -88,26 +89,20 @@ class Attention final : public Layer {
   }
 
   void backward(const Tensor& x, const Tensor& z, const Tensor& dz, Tensor* dx) override {
-    const std::int64_t b = x.dim(0), h3 = 3 * h_;
+    const std::int64_t b = x.dim(0);
     out_.backward(y_, z, dz, &dy_);
-    const float* th = qkv_out_.data();
-    const float* ph = th + h_;
-    const float* gg = th + 2 * h_;
+    const detail::AttentionDims d = dims();
     d_qkv_.resize(qkv_out_.shape());
-    float* dth = d_qkv_.data();
-    float* dph = dth + h_;
-    float* dg = dth + 2 * h_;
-    d_attn_.resize({b, n_, n_});
-    mm_.run(b, n_, h_, n_, false, true, dy_.data(), h_, gg, h3, d_attn_.data(), n_);  // dA = dy g^T
-    mm_.run(b, n_, n_, h_, true, false, attn_.data(), n_, dy_.data(), h_, dg, h3);    // dg = A^T dy
-    const float* a = attn_.data();
-    float* d = d_attn_.data();
-    const std::int64_t rows = b * n_, n = n_;
-    const float s = scale_;
+    const auto& k = detail::attention_kernels();
+    const float* qkv = qkv_out_.data();
+    const float* dy = dy_.data();
+    float* dqkv = d_qkv_.data();
+    float* scratch = scratch_for(d);
+    const std::int64_t per = static_cast<std::int64_t>(d.scratch_floats());
 #pragma omp parallel for schedule(static)
-    for (std::int64_t r = 0; r < rows; ++r) detail::softmax_backward_row(a + r * n, d + r * n, n, s);  // dS
-    mm_.run(b, n_, n_, h_, false, false, d_attn_.data(), n_, ph, h3, dth, h3);  // dtheta = dS phi
-    mm_.run(b, n_, n_, h_, true, false, d_attn_.data(), n_, th, h3, dph, h3);   // dphi = dS^T theta
+    for (std::int64_t i = 0; i < b; ++i)
+      k.backward(d, qkv + i * n_ * 3 * h_, dy + i * n_ * h_, dqkv + i * n_ * 3 * h_,
+                 scratch + omp_get_thread_num() * per);
     qkv_.backward(x, qkv_out_, d_qkv_, dx);
     unpack_gradients();
     if (!dx || !residual_) return;
@@ -134,6 +129,18 @@ class Attention final : public Layer {
       std::memcpy(bias.data() + k * bn, bs[k]->effective().data(), bn * sizeof(float));
     }
   }
+  detail::AttentionDims dims() const {
+    detail::AttentionDims d;
+    d.n = n_;
+    d.h = h_;
+    d.scale = scale_;
+    return d;
+  }
+  // Scratch for every thread of a parallel region.
+  float* scratch_for(const detail::AttentionDims& d) {
+    scratch_.resize({static_cast<std::int64_t>(omp_get_max_threads()), static_cast<std::int64_t>(d.scratch_floats())});
+    return scratch_.data();
+  }
   void unpack_gradients() {
     auto qp = qkv_.params();
     const std::size_t wn = static_cast<std::size_t>(h_ * c_), bn = static_cast<std::size_t>(h_);
@@ -151,11 +158,43 @@ class Attention final : public Layer {
   Param theta_, theta_b_, phi_, phi_b_, g_, g_b_;
   Conv2d qkv_, out_;
   std::uint64_t packed_version_ = ~0ull;
-  detail::Matmul mm_;
-  Tensor qkv_out_, attn_, y_, dy_, d_attn_, d_qkv_;
+  Tensor qkv_out_, y_, dy_, d_qkv_, scratch_;
 };
 
 }  // namespace
+
+namespace detail {
+
+std::size_t AttentionDims::scratch_floats() const {
+  const auto np = static_cast<std::size_t>(npad()), nn = static_cast<std::size_t>(n), hh = static_cast<std::size_t>(h),
+             hpad = (hh + 15) / 16 * 16;
+  return 2 * hh * np + nn * 16 + 2 * nn * np + hh * 16 + 2 * nn * hpad;
+}
+
+const AttentionKernels& attention_kernels() {
+  static const AttentionKernels all[3] = {{"avx512", avx512::attention_forward, avx512::attention_backward},
+                                          {"avx2", avx2::attention_forward, avx2::attention_backward},
+                                          {"generic", generic::attention_forward, generic::attention_backward}};
+  static const int best = [] {
+#ifndef NAC_NO_CPU_CLONES
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl"))
+      return 0;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#endif
+    return 2;
+  }();
+  // NAC_KERNEL_ISA=avx2 or generic caps the choice (to compare results across CPUs, and to test
+  // every build of the kernels on one machine).
+  int chosen = best;
+  if (const char* cap = std::getenv("NAC_KERNEL_ISA"))
+    for (int i = 0; i < 3; ++i)
+      if (std::strcmp(cap, all[i].isa) == 0) chosen = std::max(chosen, i);
+  return all[chosen];
+}
+
+}  // namespace detail
 
 std::unique_ptr<Layer> make_attention(const LayerSpec& spec) { return std::make_unique<Attention>(spec); }
 

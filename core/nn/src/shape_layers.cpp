@@ -22,10 +22,9 @@ class Flatten final : public Layer {
   }
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
     if (!dx) return;
-    Tensor g = dy;
-    g.resize(x.shape());
-    if (x.rank() == 4) nchw_to_nhwc(g, *dx);
-    else *dx = std::move(g);
+    dx->resize(x.shape());
+    if (x.rank() == 4) transpose_samples(dy.data(), dx->data(), x.dim(0), x.dim(1), x.dim(2) * x.dim(3));
+    else std::copy(dy.data(), dy.data() + dy.size(), dx->data());
   }
 };
 

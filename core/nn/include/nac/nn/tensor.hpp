@@ -59,6 +59,9 @@ class Tensor {
 /// Copies an (N, C, H, W) tensor between NCHW and NHWC memory order (the shape stays).
 void nchw_to_nhwc(const Tensor& in, Tensor& out);
 void nhwc_to_nchw(const Tensor& in, Tensor& out);
+/// Transposes each of n row-major (rows x cols) matrices stored one after another (in and out
+/// must not overlap).
+void transpose_samples(const float* in, float* out, std::int64_t n, std::int64_t rows, std::int64_t cols);
 
 /// Product of the dimensions.
 std::size_t numel(const Shape& s);

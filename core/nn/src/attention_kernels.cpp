@@ -1,0 +1,330 @@
+// The attention block's batched products and softmax, fused per sample. Compiled once per
+// instruction set with NAC_KERNEL_NS set to avx512, avx2 or generic and NAC_KERNEL_LANES to the
+// floats of one register (16, 8, 4; core/CMakeLists.txt).
+//
+// The softmax runs over j (the keys) for each query row i. Keeping L query rows in the lanes of
+// a vector makes the scores' block S^T[j] (one vector per key j) come out of broadcast
+// multiply-adds, and the softmax over j elementwise across those vectors: no horizontal maxima
+// or sums. Per block of L rows:
+//   forward:  S^T[j] = sum_k phi[j][k] theta^T[k]; A^T = softmax; y^T[k] = sum_j g[j][k] A^T[j]
+//   backward: dA^T[j] = sum_k g[j][k] dy^T[k]; dS^T = s A^T (dA^T - sum_j dA^T A^T);
+//             dtheta^T[k] = sum_j phi[j][k] dS^T[j]
+// and, over the whole sample, dg = A^T dy and dphi = dS^T theta (sums over the rows i: across
+// lanes when h is small, else on vectors over k).
+// Every sum runs in one fixed order, so a sample's result does not depend on the thread count.
+#include <cstring>
+
+#include "attention_kernels.hpp"
+
+namespace nac::nn::detail {
+
+namespace NAC_KERNEL_NS {
+namespace {
+
+// L lanes: 16 for AVX-512, 8 for AVX2, 4 for the baseline (one register each).
+constexpr int L = NAC_KERNEL_LANES;
+typedef float V __attribute__((vector_size(4 * L)));
+typedef std::int32_t Vi __attribute__((vector_size(4 * L)));
+
+inline V load(const float* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float* p, V v) { std::memcpy(p, &v, sizeof v); }
+inline V splat(float x) { return V{} + x; }
+inline V select(Vi mask, V a, V b) {  // mask ? a : b, lane by lane
+  return reinterpret_cast<V>((reinterpret_cast<Vi>(a) & mask) | (reinterpret_cast<Vi>(b) & ~mask));
+}
+#if defined(__clang__)
+inline V vmax(V a, V b) { return select(a > b, a, b); }
+#else
+inline V vmax(V a, V b) { return a > b ? a : b; }  // one max instruction
+#endif
+// The lane sums of L vectors: out[m] = sum of the lanes of v[m]. With 16 lanes, by four rounds
+// of pairwise shuffles and adds (45 instructions for 16 sums).
+#if NAC_KERNEL_LANES == 16
+inline void lane_sums(const V* v, float* out) {
+  V u[8], w[4], x[2];
+  for (int p = 0; p < 8; ++p)  // lanes 0-7: v[2p]'s half sums, 8-15: v[2p+1]'s
+    u[p] =
+        __builtin_shufflevector(v[2 * p], v[2 * p + 1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+        __builtin_shufflevector(v[2 * p], v[2 * p + 1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  for (int q = 0; q < 4; ++q)  // quarters: v[4q], v[4q+2], v[4q+1], v[4q+3]
+    w[q] = __builtin_shufflevector(u[2 * q], u[2 * q + 1], 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27) +
+           __builtin_shufflevector(u[2 * q], u[2 * q + 1], 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+  for (int r = 0; r < 2; ++r)  // pairs: v[8r + 0, 4, 2, 6, 1, 5, 3, 7]
+    x[r] = __builtin_shufflevector(w[2 * r], w[2 * r + 1], 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29) +
+           __builtin_shufflevector(w[2 * r], w[2 * r + 1], 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
+  const V y = __builtin_shufflevector(x[0], x[1], 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30) +
+              __builtin_shufflevector(x[0], x[1], 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+  constexpr int order[8] = {0, 4, 2, 6, 1, 5, 3, 7};
+  for (int m = 0; m < 8; ++m) {
+    out[order[m]] = y[2 * m];
+    out[8 + order[m]] = y[2 * m + 1];
+  }
+}
+#else
+inline void lane_sums(const V* v, float* out) {
+  for (int m = 0; m < L; ++m) {
+    V t = v[m];
+    for (int half = L / 2; half >= 1; half /= 2)
+      for (int l = 0; l < half; ++l) t[l] += t[l + half];
+    out[m] = t[0];
+  }
+}
+#endif
+
+// e^x on the lanes, as nac::fast_exp: x = k ln2 + r, |r| <= ln2/2, degree-6 Taylor for e^r.
+inline V vexp(V x) {
+  x = vmax(x, splat(-87.0f));
+  const V shift = splat(12582912.0f);  // 1.5 * 2^23: adding and subtracting it rounds to an integer
+  const V k = (x * 1.44269504088896341f + shift) - shift;
+  const V r = x - k * 0.693145751953125f - k * 1.428606765330187045e-06f;
+  V p = splat(1.0f / 720.0f);
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const Vi e = (__builtin_convertvector(k, Vi) + 127) << 23;
+  return p * reinterpret_cast<V>(e);
+}
+
+struct Layout {
+  std::int64_t n, h, ld, np, hpad, nb;
+  explicit Layout(const AttentionDims& d)
+      : n(d.n), h(d.h), ld(3 * d.h), np((d.n + L - 1) / L * L), hpad((d.h + L - 1) / L * L), nb(np / L) {}
+};
+
+// dst[k * np + i] = src[i * ld + k] for i < n, 0 for n <= i < np.
+void transpose_in(const float* src, std::int64_t ld, const Layout& s, float* dst) {
+  for (std::int64_t k = 0; k < s.h; ++k) {
+    float* row = dst + k * s.np;
+    for (std::int64_t i = 0; i < s.n; ++i) row[i] = src[i * ld + k];
+    for (std::int64_t i = s.n; i < s.np; ++i) row[i] = 0;
+  }
+}
+
+// dst[i * hpad + k] = src[i * ld + k], zero in the padding columns.
+void pad_rows(const float* src, std::int64_t ld, const Layout& s, float* dst) {
+  for (std::int64_t i = 0; i < s.n; ++i) {
+    float* row = dst + i * s.hpad;
+    for (std::int64_t k = 0; k < s.h; ++k) row[k] = src[i * ld + k];
+    for (std::int64_t k = s.h; k < s.hpad; ++k) row[k] = 0;
+  }
+}
+
+// acc[k] (a vector over the block's rows) -> out[(i0 + l) * ld + k] for the rows below n.
+void store_rows(const float* acc, const Layout& s, std::int64_t i0, float* out, std::int64_t ld) {
+  const std::int64_t rows = s.n - i0 < L ? s.n - i0 : L;
+  for (std::int64_t l = 0; l < rows; ++l)
+    for (std::int64_t k = 0; k < s.h; ++k) out[(i0 + l) * ld + k] = acc[k * L + l];
+}
+
+// out[k] = sum_j coef[j * ld + k] * vecs[j * vstride], for k < h (vectors over the block's rows).
+// Four independent sums at a time (four k, or four interleaved runs of j for the last ones), so
+// that the multiply-adds do not wait for each other.
+void broadcast_sums(const float* coef, std::int64_t ld, const float* vecs, std::int64_t vstride, const Layout& s,
+                    float* out) {
+  std::int64_t k = 0;
+  for (; k + 4 <= s.h; k += 4) {
+    V a0{}, a1{}, a2{}, a3{};
+    for (std::int64_t j = 0; j < s.n; ++j) {
+      const V v = load(vecs + j * vstride);
+      const float* c = coef + j * ld + k;
+      a0 += v * c[0];
+      a1 += v * c[1];
+      a2 += v * c[2];
+      a3 += v * c[3];
+    }
+    store(out + k * L, a0);
+    store(out + (k + 1) * L, a1);
+    store(out + (k + 2) * L, a2);
+    store(out + (k + 3) * L, a3);
+  }
+  for (; k < s.h; ++k) {
+    V a0{}, a1{}, a2{}, a3{};
+    std::int64_t j = 0;
+    for (; j + 4 <= s.n; j += 4) {
+      a0 += load(vecs + j * vstride) * coef[j * ld + k];
+      a1 += load(vecs + (j + 1) * vstride) * coef[(j + 1) * ld + k];
+      a2 += load(vecs + (j + 2) * vstride) * coef[(j + 2) * ld + k];
+      a3 += load(vecs + (j + 3) * vstride) * coef[(j + 3) * ld + k];
+    }
+    for (; j < s.n; ++j) a0 += load(vecs + j * vstride) * coef[j * ld + k];
+    store(out + k * L, (a0 + a1) + (a2 + a3));
+  }
+}
+
+// w[j] = sum_k rows[j * ld + k] * colsT[k * np + i0 .. +L], for every j < n.
+void row_dots(const float* rows, std::int64_t ld, const float* colsT, std::int64_t i0, const Layout& s, float* w) {
+  std::int64_t j = 0;
+  for (; j + 4 <= s.n; j += 4) {
+    V a0{}, a1{}, a2{}, a3{};
+    const float* r = rows + j * ld;
+    for (std::int64_t k = 0; k < s.h; ++k) {
+      const V t = load(colsT + k * s.np + i0);
+      a0 += t * r[k];
+      a1 += t * r[ld + k];
+      a2 += t * r[2 * ld + k];
+      a3 += t * r[3 * ld + k];
+    }
+    store(w + j * L, a0);
+    store(w + (j + 1) * L, a1);
+    store(w + (j + 2) * L, a2);
+    store(w + (j + 3) * L, a3);
+  }
+  for (; j < s.n; ++j) {
+    V a{};
+    for (std::int64_t k = 0; k < s.h; ++k) a += load(colsT + k * s.np + i0) * rows[j * ld + k];
+    store(w + j * L, a);
+  }
+}
+
+// out[j * ld + k] = sum_i left(i, j) * right[i][k]: a product summed over the rows i, with left
+// stored by blocks of L rows, (nb, n, L). Small h: vectors over i, one horizontal sum per
+// (j, k) (rightT is (h, np)); otherwise vectors over k (rightP is (n, hpad)), four j at a time.
+void sum_over_rows(const float* left, const float* rightT, const float* rightP, const Layout& s, float* out,
+                   std::int64_t ld) {
+  if (s.h < 8) {
+    V acc[L];
+    float sums[L];
+    for (std::int64_t k = 0; k < s.h; ++k)
+      for (std::int64_t j0 = 0; j0 < s.n; j0 += L) {
+        const std::int64_t jn = s.n - j0 < L ? s.n - j0 : L;
+        for (std::int64_t m = 0; m < L; ++m) {
+          V a{};
+          if (m < jn)
+            for (std::int64_t b = 0; b < s.nb; ++b)
+              a += load(left + (b * s.n + j0 + m) * L) * load(rightT + k * s.np + b * L);
+          acc[m] = a;
+        }
+        lane_sums(acc, sums);
+        for (std::int64_t m = 0; m < jn; ++m) out[(j0 + m) * ld + k] = sums[m];
+      }
+    return;
+  }
+  for (std::int64_t k0 = 0; k0 < s.hpad; k0 += L) {
+    const std::int64_t kn = s.h - k0 < L ? s.h - k0 : L;
+    std::int64_t j = 0;
+    for (; j + 4 <= s.n; j += 4) {
+      V a0{}, a1{}, a2{}, a3{};
+      for (std::int64_t i = 0; i < s.n; ++i) {
+        const V r = load(rightP + i * s.hpad + k0);
+        const float* l0 = left + ((i / L) * s.n + j) * L + i % L;
+        a0 += r * l0[0];
+        a1 += r * l0[L];
+        a2 += r * l0[2 * L];
+        a3 += r * l0[3 * L];
+      }
+      for (std::int64_t l = 0; l < kn; ++l) {
+        out[j * ld + k0 + l] = a0[l];
+        out[(j + 1) * ld + k0 + l] = a1[l];
+        out[(j + 2) * ld + k0 + l] = a2[l];
+        out[(j + 3) * ld + k0 + l] = a3[l];
+      }
+    }
+    for (; j < s.n; ++j) {
+      V a0{}, a1{};
+      std::int64_t i = 0;
+      const auto at = [&](std::int64_t r) { return left[((r / L) * s.n + j) * L + r % L]; };
+      for (; i + 2 <= s.n; i += 2) {
+        a0 += load(rightP + i * s.hpad + k0) * at(i);
+        a1 += load(rightP + (i + 1) * s.hpad + k0) * at(i + 1);
+      }
+      for (; i < s.n; ++i) a0 += load(rightP + i * s.hpad + k0) * at(i);
+      const V a = a0 + a1;
+      for (std::int64_t l = 0; l < kn; ++l) out[j * ld + k0 + l] = a[l];
+    }
+  }
+}
+
+// The block's softmax weights A^T (w[j] for j < n, vectors over the rows i0..i0+15) from the
+// scores in w.
+void softmax_block(float* w, const Layout& s, V scale) {
+  V m0 = load(w), m1 = m0, m2 = m0, m3 = m0;  // four running maxima, for the same reason
+  std::int64_t j = 1;
+  for (; j + 4 <= s.n; j += 4) {
+    m0 = vmax(m0, load(w + j * L));
+    m1 = vmax(m1, load(w + (j + 1) * L));
+    m2 = vmax(m2, load(w + (j + 2) * L));
+    m3 = vmax(m3, load(w + (j + 3) * L));
+  }
+  for (; j < s.n; ++j) m0 = vmax(m0, load(w + j * L));
+  const V mx = vmax(vmax(m0, m1), vmax(m2, m3));
+  V sum{};
+  for (std::int64_t j = 0; j < s.n; ++j) {
+    const V e = vexp(scale * (load(w + j * L) - mx));
+    store(w + j * L, e);
+    sum += e;
+  }
+  const V inv = 1.0f / sum;
+  for (std::int64_t j = 0; j < s.n; ++j) store(w + j * L, load(w + j * L) * inv);
+}
+
+}  // namespace
+
+void attention_forward(const AttentionDims& d, const float* qkv, float* y, float* scratch) {
+  const Layout s(d);
+  float* thT = scratch;         // (h, np)
+  float* w = thT + s.h * s.np;  // (n, L)
+  float* acc = w + s.n * L;     // (h, L)
+  const float* ph = qkv + s.h;
+  const float* g = qkv + 2 * s.h;
+  transpose_in(qkv, s.ld, s, thT);
+  for (std::int64_t b = 0; b < s.nb; ++b) {
+    const std::int64_t i0 = b * L;
+    row_dots(ph, s.ld, thT, i0, s, w);  // S^T
+    softmax_block(w, s, splat(d.scale));
+    broadcast_sums(g, s.ld, w, L, s, acc);  // (A g)^T
+    store_rows(acc, s, i0, y, s.h);
+  }
+}
+
+void attention_backward(const AttentionDims& d, const float* qkv, const float* dy, float* dqkv, float* scratch) {
+  const Layout s(d);
+  float* thT = scratch;             // (h, np)
+  float* dyT = thT + s.h * s.np;    // (h, np)
+  float* w = dyT + s.h * s.np;      // (n, L)
+  float* atS = w + s.n * L;         // (nb, n, L): A^T by blocks of rows, recomputed
+  float* dsT = atS + s.n * s.np;    // (nb, n, L): dS^T
+  float* acc = dsT + s.n * s.np;    // (h, L)
+  float* thP = acc + s.h * L;       // (n, hpad)
+  float* dyP = thP + s.n * s.hpad;  // (n, hpad)
+  const float* ph = qkv + s.h;
+  const float* g = qkv + 2 * s.h;
+  transpose_in(qkv, s.ld, s, thT);
+  transpose_in(dy, s.h, s, dyT);
+  const V scale = splat(d.scale);
+  for (std::int64_t b = 0; b < s.nb; ++b) {
+    const std::int64_t i0 = b * L;
+    float* a = atS + b * s.n * L;
+    float* ds = dsT + b * s.n * L;
+    row_dots(ph, s.ld, thT, i0, s, a);  // A^T again: cheaper than a round trip through memory
+    softmax_block(a, s, scale);
+    row_dots(g, s.ld, dyT, i0, s, w);  // dA^T
+    V d0{}, d1{};
+    std::int64_t j = 0;
+    for (; j + 2 <= s.n; j += 2) {
+      d0 += load(w + j * L) * load(a + j * L);
+      d1 += load(w + (j + 1) * L) * load(a + (j + 1) * L);
+    }
+    for (; j < s.n; ++j) d0 += load(w + j * L) * load(a + j * L);
+    const V dot = d0 + d1;
+    for (j = 0; j < s.n; ++j) store(ds + j * L, scale * load(a + j * L) * (load(w + j * L) - dot));
+    broadcast_sums(ph, s.ld, ds, L, s, acc);  // dtheta^T
+    store_rows(acc, s, i0, dqkv, s.ld);
+  }
+  if (s.h >= 8) {
+    pad_rows(qkv, s.ld, s, thP);
+    pad_rows(dy, s.h, s, dyP);
+  }
+  sum_over_rows(atS, dyT, dyP, s, dqkv + 2 * s.h, s.ld);  // dg = A^T dy
+  sum_over_rows(dsT, thT, thP, s, dqkv + s.h, s.ld);      // dphi = dS^T theta
+}
+
+}  // namespace NAC_KERNEL_NS
+
+}  // namespace nac::nn::detail
