@@ -168,7 +168,7 @@ namespace detail {
 std::size_t AttentionDims::scratch_floats() const {
   const auto np = static_cast<std::size_t>(npad()), nn = static_cast<std::size_t>(n), hh = static_cast<std::size_t>(h),
              hpad = (hh + 15) / 16 * 16;
-  return 2 * hh * np + nn * 16 + 2 * nn * np + hh * 16 + 2 * nn * hpad;
+  return 2 * hh * np + 2 * nn * 16 + 2 * nn * np + 2 * hh * 16 + 2 * nn * hpad;
 }
 
 const AttentionKernels& attention_kernels() {

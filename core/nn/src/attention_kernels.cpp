@@ -13,6 +13,9 @@
 // lanes when h is small, else on vectors over k).
 // Every sum runs in one fixed order, so a sample's result does not depend on the thread count.
 #include <cstring>
+#if NAC_KERNEL_LANES == 16
+#include <immintrin.h>
+#endif
 
 #include "attention_kernels.hpp"
 
@@ -75,11 +78,18 @@ inline void lane_sums(const V* v, float* out) {
 }
 #endif
 
-// e^x on the lanes, as nac::fast_exp: x = k ln2 + r, |r| <= ln2/2, degree-6 Taylor for e^r.
+// e^x on the lanes, as nac::fast_exp: x = k ln2 + r, |r| <= ln2/2, degree-6 Taylor for e^r,
+// times 2^k (on AVX-512 by one scalef instruction; elsewhere through the exponent bits).
 inline V vexp(V x) {
   x = vmax(x, splat(-87.0f));
+#if NAC_KERNEL_LANES == 16
+  // (The masked forms, all lanes on: GCC 12 warns about the unmasked ones' undefined source.)
+  const __m512 t = reinterpret_cast<__m512>(x * 1.44269504088896341f);
+  const V k = reinterpret_cast<V>(_mm512_mask_roundscale_ps(t, 0xffff, t, _MM_FROUND_TO_NEAREST_INT));
+#else
   const V shift = splat(12582912.0f);  // 1.5 * 2^23: adding and subtracting it rounds to an integer
   const V k = (x * 1.44269504088896341f + shift) - shift;
+#endif
   const V r = x - k * 0.693145751953125f - k * 1.428606765330187045e-06f;
   V p = splat(1.0f / 720.0f);
   p = p * r + 1.0f / 120.0f;
@@ -88,8 +98,13 @@ inline V vexp(V x) {
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
+#if NAC_KERNEL_LANES == 16
+  const __m512 pp = reinterpret_cast<__m512>(p);
+  return reinterpret_cast<V>(_mm512_mask_scalef_ps(pp, 0xffff, pp, reinterpret_cast<__m512>(k)));
+#else
   const Vi e = (__builtin_convertvector(k, Vi) + 127) << 23;
   return p * reinterpret_cast<V>(e);
+#endif
 }
 
 struct Layout {
@@ -100,11 +115,10 @@ struct Layout {
 
 // dst[k * np + i] = src[i * ld + k] for i < n, 0 for n <= i < np.
 void transpose_in(const float* src, std::int64_t ld, const Layout& s, float* dst) {
-  for (std::int64_t k = 0; k < s.h; ++k) {
-    float* row = dst + k * s.np;
-    for (std::int64_t i = 0; i < s.n; ++i) row[i] = src[i * ld + k];
-    for (std::int64_t i = s.n; i < s.np; ++i) row[i] = 0;
-  }
+  for (std::int64_t i = 0; i < s.n; ++i)
+    for (std::int64_t k = 0; k < s.h; ++k) dst[k * s.np + i] = src[i * ld + k];
+  for (std::int64_t k = 0; k < s.h; ++k)
+    for (std::int64_t i = s.n; i < s.np; ++i) dst[k * s.np + i] = 0;
 }
 
 // dst[i * hpad + k] = src[i * ld + k], zero in the padding columns.
@@ -123,83 +137,98 @@ void store_rows(const float* acc, const Layout& s, std::int64_t i0, float* out, 
     for (std::int64_t k = 0; k < s.h; ++k) out[(i0 + l) * ld + k] = acc[k * L + l];
 }
 
-// out[k] = sum_j coef[j * ld + k] * vecs[j * vstride], for k < h (vectors over the block's rows).
-// Four independent sums at a time (four k, or four interleaved runs of j for the last ones), so
-// that the multiply-adds do not wait for each other.
-void broadcast_sums(const float* coef, std::int64_t ld, const float* vecs, std::int64_t vstride, const Layout& s,
-                    float* out) {
+// For NB blocks of rows at once (bb < NB): out[bb * ostride + k * L] = sum_j coef[j * ld + k] *
+// vecs[bb * vblock + j * vstride], for k < h. Four k at a time (for the last ones, four
+// interleaved runs of j), so that the multiply-adds do not wait for each other; the blocks share
+// the broadcast coefficients.
+template <int NB>
+void broadcast_sums(const float* coef, std::int64_t ld, const float* vecs, std::int64_t vblock, std::int64_t vstride,
+                    const Layout& s, float* out, std::int64_t ostride) {
   std::int64_t k = 0;
   for (; k + 4 <= s.h; k += 4) {
-    V a0{}, a1{}, a2{}, a3{};
+    V a[NB][4] = {};
     for (std::int64_t j = 0; j < s.n; ++j) {
-      const V v = load(vecs + j * vstride);
       const float* c = coef + j * ld + k;
-      a0 += v * c[0];
-      a1 += v * c[1];
-      a2 += v * c[2];
-      a3 += v * c[3];
+      for (int bb = 0; bb < NB; ++bb) {
+        const V v = load(vecs + bb * vblock + j * vstride);
+        for (int q = 0; q < 4; ++q) a[bb][q] += v * c[q];
+      }
     }
-    store(out + k * L, a0);
-    store(out + (k + 1) * L, a1);
-    store(out + (k + 2) * L, a2);
-    store(out + (k + 3) * L, a3);
+    for (int bb = 0; bb < NB; ++bb)
+      for (int q = 0; q < 4; ++q) store(out + bb * ostride + (k + q) * L, a[bb][q]);
   }
-  for (; k < s.h; ++k) {
-    V a0{}, a1{}, a2{}, a3{};
-    std::int64_t j = 0;
-    for (; j + 4 <= s.n; j += 4) {
-      a0 += load(vecs + j * vstride) * coef[j * ld + k];
-      a1 += load(vecs + (j + 1) * vstride) * coef[(j + 1) * ld + k];
-      a2 += load(vecs + (j + 2) * vstride) * coef[(j + 2) * ld + k];
-      a3 += load(vecs + (j + 3) * vstride) * coef[(j + 3) * ld + k];
+  for (; k < s.h; ++k)
+    for (int bb = 0; bb < NB; ++bb) {
+      const float* v = vecs + bb * vblock;
+      V a0{}, a1{}, a2{}, a3{};
+      std::int64_t j = 0;
+      for (; j + 4 <= s.n; j += 4) {
+        a0 += load(v + j * vstride) * coef[j * ld + k];
+        a1 += load(v + (j + 1) * vstride) * coef[(j + 1) * ld + k];
+        a2 += load(v + (j + 2) * vstride) * coef[(j + 2) * ld + k];
+        a3 += load(v + (j + 3) * vstride) * coef[(j + 3) * ld + k];
+      }
+      for (; j < s.n; ++j) a0 += load(v + j * vstride) * coef[j * ld + k];
+      store(out + bb * ostride + k * L, (a0 + a1) + (a2 + a3));
     }
-    for (; j < s.n; ++j) a0 += load(vecs + j * vstride) * coef[j * ld + k];
-    store(out + k * L, (a0 + a1) + (a2 + a3));
-  }
 }
 
-// w[j] = sum_k rows[j * ld + k] * colsT[k * np + i0 .. +L], for every j < n.
-void row_dots(const float* rows, std::int64_t ld, const float* colsT, std::int64_t i0, const Layout& s, float* w) {
+// For NB blocks of rows from i0 at once: w[bb * wstride + j * L] = sum_k rows[j * ld + k] *
+// colsT[k * np + i0 + bb * L ..], for every j < n; four j at a time, sharing each loaded column.
+// mx (if given) receives each block's maximum over j.
+template <int NB>
+void row_dots(const float* rows, std::int64_t ld, const float* colsT, std::int64_t i0, const Layout& s, float* w,
+              std::int64_t wstride, V* mx = nullptr) {
+  V m[NB];
+  for (int bb = 0; bb < NB; ++bb) m[bb] = splat(-3.0e38f);
   std::int64_t j = 0;
   for (; j + 4 <= s.n; j += 4) {
-    V a0{}, a1{}, a2{}, a3{};
+    V a[NB][4] = {};
     const float* r = rows + j * ld;
     for (std::int64_t k = 0; k < s.h; ++k) {
-      const V t = load(colsT + k * s.np + i0);
-      a0 += t * r[k];
-      a1 += t * r[ld + k];
-      a2 += t * r[2 * ld + k];
-      a3 += t * r[3 * ld + k];
+      const float c[4] = {r[k], r[ld + k], r[2 * ld + k], r[3 * ld + k]};
+      for (int bb = 0; bb < NB; ++bb) {
+        const V t = load(colsT + k * s.np + i0 + bb * L);
+        for (int q = 0; q < 4; ++q) a[bb][q] += t * c[q];
+      }
     }
-    store(w + j * L, a0);
-    store(w + (j + 1) * L, a1);
-    store(w + (j + 2) * L, a2);
-    store(w + (j + 3) * L, a3);
+    for (int bb = 0; bb < NB; ++bb) {
+      for (int q = 0; q < 4; ++q) store(w + bb * wstride + (j + q) * L, a[bb][q]);
+      m[bb] = vmax(m[bb], vmax(vmax(a[bb][0], a[bb][1]), vmax(a[bb][2], a[bb][3])));
+    }
   }
-  for (; j < s.n; ++j) {
-    V a{};
-    for (std::int64_t k = 0; k < s.h; ++k) a += load(colsT + k * s.np + i0) * rows[j * ld + k];
-    store(w + j * L, a);
-  }
+  for (; j < s.n; ++j)
+    for (int bb = 0; bb < NB; ++bb) {
+      V a{};
+      for (std::int64_t k = 0; k < s.h; ++k) a += load(colsT + k * s.np + i0 + bb * L) * rows[j * ld + k];
+      store(w + bb * wstride + j * L, a);
+      m[bb] = vmax(m[bb], a);
+    }
+  if (mx)
+    for (int bb = 0; bb < NB; ++bb) mx[bb] = m[bb];
 }
 
 // out[j * ld + k] = sum_i left(i, j) * right[i][k]: a product summed over the rows i, with left
-// stored by blocks of L rows, (nb, n, L). Small h: vectors over i, one horizontal sum per
-// (j, k) (rightT is (h, np)); otherwise vectors over k (rightP is (n, hpad)), four j at a time.
+// stored by blocks of L rows, (nb, n, L). Up to 8 hidden channels: vectors over i, summed
+// across their lanes at the end (rightT is (h, np)); more: vectors over k (rightP is (n, hpad)),
+// four j at a time.
 void sum_over_rows(const float* left, const float* rightT, const float* rightP, const Layout& s, float* out,
                    std::int64_t ld) {
-  if (s.h < 8) {
+  if (s.h <= 8) {
     V acc[L];
     float sums[L];
     for (std::int64_t k = 0; k < s.h; ++k)
       for (std::int64_t j0 = 0; j0 < s.n; j0 += L) {
+        // L independent sums (one per j), each over the blocks b in order.
         const std::int64_t jn = s.n - j0 < L ? s.n - j0 : L;
-        for (std::int64_t m = 0; m < L; ++m) {
-          V a{};
-          if (m < jn)
-            for (std::int64_t b = 0; b < s.nb; ++b)
-              a += load(left + (b * s.n + j0 + m) * L) * load(rightT + k * s.np + b * L);
-          acc[m] = a;
+        for (int m = 0; m < L; ++m) acc[m] = V{};
+        for (std::int64_t b = 0; b < s.nb; ++b) {
+          const V r = load(rightT + k * s.np + b * L);
+          const float* lb = left + (b * s.n + j0) * L;
+          if (jn == L)
+            for (int m = 0; m < L; ++m) acc[m] += load(lb + m * L) * r;
+          else
+            for (std::int64_t m = 0; m < jn; ++m) acc[m] += load(lb + m * L) * r;
         }
         lane_sums(acc, sums);
         for (std::int64_t m = 0; m < jn; ++m) out[(j0 + m) * ld + k] = sums[m];
@@ -241,19 +270,9 @@ void sum_over_rows(const float* left, const float* rightT, const float* rightP, 
   }
 }
 
-// The block's softmax weights A^T (w[j] for j < n, vectors over the rows i0..i0+15) from the
-// scores in w.
-void softmax_block(float* w, const Layout& s, V scale) {
-  V m0 = load(w), m1 = m0, m2 = m0, m3 = m0;  // four running maxima, for the same reason
-  std::int64_t j = 1;
-  for (; j + 4 <= s.n; j += 4) {
-    m0 = vmax(m0, load(w + j * L));
-    m1 = vmax(m1, load(w + (j + 1) * L));
-    m2 = vmax(m2, load(w + (j + 2) * L));
-    m3 = vmax(m3, load(w + (j + 3) * L));
-  }
-  for (; j < s.n; ++j) m0 = vmax(m0, load(w + j * L));
-  const V mx = vmax(vmax(m0, m1), vmax(m2, m3));
+// The block's softmax weights A^T (w[j] for j < n, vectors over the block's rows) from the
+// scores in w and their maximum mx: the exponentials, normalised when asked; returns 1 / sum.
+V softmax_block(float* w, const Layout& s, V scale, V mx, bool normalize) {
   V sum{};
   for (std::int64_t j = 0; j < s.n; ++j) {
     const V e = vexp(scale * (load(w + j * L) - mx));
@@ -261,63 +280,91 @@ void softmax_block(float* w, const Layout& s, V scale) {
     sum += e;
   }
   const V inv = 1.0f / sum;
-  for (std::int64_t j = 0; j < s.n; ++j) store(w + j * L, load(w + j * L) * inv);
+  if (normalize)
+    for (std::int64_t j = 0; j < s.n; ++j) store(w + j * L, load(w + j * L) * inv);
+  return inv;
+}
+}  // namespace
+
+namespace {
+
+// Forward for NB blocks of rows from block b0.
+template <int NB>
+void forward_blocks(const Layout& s, std::int64_t b0, const float* qkv, V scale, float* thT, float* w, float* acc,
+                    float* y) {
+  const std::int64_t i0 = b0 * L;
+  V mx[NB], inv[NB];
+  row_dots<NB>(qkv + s.h, s.ld, thT, i0, s, w, s.n * L, mx);  // S^T = (theta phi^T)^T
+  for (int bb = 0; bb < NB; ++bb) inv[bb] = softmax_block(w + bb * s.n * L, s, scale, mx[bb], false);
+  broadcast_sums<NB>(qkv + 2 * s.h, s.ld, w, s.n * L, L, s, acc, s.h * L);  // (E g)^T, E = exp(...)
+  for (int bb = 0; bb < NB; ++bb) {
+    float* ab = acc + bb * s.h * L;
+    for (std::int64_t k = 0; k < s.h; ++k) store(ab + k * L, load(ab + k * L) * inv[bb]);  // (A g)^T
+    store_rows(ab, s, i0 + bb * L, y, s.h);
+  }
+}
+
+// Backward for NB blocks of rows from block b0: A^T again (cheaper than a round trip through
+// memory), dA^T, dS^T into their blocks of atS and dsT, and dtheta's rows.
+template <int NB>
+void backward_blocks(const Layout& s, std::int64_t b0, const float* qkv, V scale, const float* thT, const float* dyT,
+                     float* w, float* atS, float* dsT, float* acc, float* dqkv) {
+  const std::int64_t i0 = b0 * L, blk = s.n * L;
+  float* a = atS + b0 * blk;
+  float* ds = dsT + b0 * blk;
+  V mx[NB];
+  row_dots<NB>(qkv + s.h, s.ld, thT, i0, s, a, blk, mx);
+  for (int bb = 0; bb < NB; ++bb) softmax_block(a + bb * blk, s, scale, mx[bb], true);
+  row_dots<NB>(qkv + 2 * s.h, s.ld, dyT, i0, s, w, blk);  // dA^T
+  for (int bb = 0; bb < NB; ++bb) {
+    const float* ab = a + bb * blk;
+    const float* wb = w + bb * blk;
+    V d0{}, d1{};
+    std::int64_t j = 0;
+    for (; j + 2 <= s.n; j += 2) {
+      d0 += load(wb + j * L) * load(ab + j * L);
+      d1 += load(wb + (j + 1) * L) * load(ab + (j + 1) * L);
+    }
+    for (; j < s.n; ++j) d0 += load(wb + j * L) * load(ab + j * L);
+    const V dot = d0 + d1;
+    for (j = 0; j < s.n; ++j) store(ds + bb * blk + j * L, scale * load(ab + j * L) * (load(wb + j * L) - dot));
+  }
+  broadcast_sums<NB>(qkv + s.h, s.ld, ds, blk, L, s, acc, s.h * L);  // dtheta^T
+  for (int bb = 0; bb < NB; ++bb) store_rows(acc + bb * s.h * L, s, i0 + bb * L, dqkv, s.ld);
 }
 
 }  // namespace
 
+// Scratch: thT (h, np), w (2 blocks of (n, L)), acc (2 blocks of (h, L)).
 void attention_forward(const AttentionDims& d, const float* qkv, float* y, float* scratch) {
   const Layout s(d);
-  float* thT = scratch;         // (h, np)
-  float* w = thT + s.h * s.np;  // (n, L)
-  float* acc = w + s.n * L;     // (h, L)
-  const float* ph = qkv + s.h;
-  const float* g = qkv + 2 * s.h;
+  float* thT = scratch;
+  float* w = thT + s.h * s.np;
+  float* acc = w + 2 * s.n * L;
   transpose_in(qkv, s.ld, s, thT);
-  for (std::int64_t b = 0; b < s.nb; ++b) {
-    const std::int64_t i0 = b * L;
-    row_dots(ph, s.ld, thT, i0, s, w);  // S^T
-    softmax_block(w, s, splat(d.scale));
-    broadcast_sums(g, s.ld, w, L, s, acc);  // (A g)^T
-    store_rows(acc, s, i0, y, s.h);
-  }
+  std::int64_t b = 0;
+  for (; b + 2 <= s.nb; b += 2) forward_blocks<2>(s, b, qkv, splat(d.scale), thT, w, acc, y);
+  if (b < s.nb) forward_blocks<1>(s, b, qkv, splat(d.scale), thT, w, acc, y);
 }
 
+// Scratch: thT and dyT (h, np); w (2 blocks of (n, L)); atS and dsT (nb, n, L): A^T and dS^T by
+// blocks of rows; acc (2 blocks of (h, L)); thP and dyP (n, hpad).
 void attention_backward(const AttentionDims& d, const float* qkv, const float* dy, float* dqkv, float* scratch) {
   const Layout s(d);
-  float* thT = scratch;             // (h, np)
-  float* dyT = thT + s.h * s.np;    // (h, np)
-  float* w = dyT + s.h * s.np;      // (n, L)
-  float* atS = w + s.n * L;         // (nb, n, L): A^T by blocks of rows, recomputed
-  float* dsT = atS + s.n * s.np;    // (nb, n, L): dS^T
-  float* acc = dsT + s.n * s.np;    // (h, L)
-  float* thP = acc + s.h * L;       // (n, hpad)
-  float* dyP = thP + s.n * s.hpad;  // (n, hpad)
-  const float* ph = qkv + s.h;
-  const float* g = qkv + 2 * s.h;
+  float* thT = scratch;
+  float* dyT = thT + s.h * s.np;
+  float* w = dyT + s.h * s.np;
+  float* atS = w + 2 * s.n * L;
+  float* dsT = atS + s.n * s.np;
+  float* acc = dsT + s.n * s.np;
+  float* thP = acc + 2 * s.h * L;
+  float* dyP = thP + s.n * s.hpad;
   transpose_in(qkv, s.ld, s, thT);
   transpose_in(dy, s.h, s, dyT);
-  const V scale = splat(d.scale);
-  for (std::int64_t b = 0; b < s.nb; ++b) {
-    const std::int64_t i0 = b * L;
-    float* a = atS + b * s.n * L;
-    float* ds = dsT + b * s.n * L;
-    row_dots(ph, s.ld, thT, i0, s, a);  // A^T again: cheaper than a round trip through memory
-    softmax_block(a, s, scale);
-    row_dots(g, s.ld, dyT, i0, s, w);  // dA^T
-    V d0{}, d1{};
-    std::int64_t j = 0;
-    for (; j + 2 <= s.n; j += 2) {
-      d0 += load(w + j * L) * load(a + j * L);
-      d1 += load(w + (j + 1) * L) * load(a + (j + 1) * L);
-    }
-    for (; j < s.n; ++j) d0 += load(w + j * L) * load(a + j * L);
-    const V dot = d0 + d1;
-    for (j = 0; j < s.n; ++j) store(ds + j * L, scale * load(a + j * L) * (load(w + j * L) - dot));
-    broadcast_sums(ph, s.ld, ds, L, s, acc);  // dtheta^T
-    store_rows(acc, s, i0, dqkv, s.ld);
-  }
-  if (s.h >= 8) {
+  std::int64_t b = 0;
+  for (; b + 2 <= s.nb; b += 2) backward_blocks<2>(s, b, qkv, splat(d.scale), thT, dyT, w, atS, dsT, acc, dqkv);
+  if (b < s.nb) backward_blocks<1>(s, b, qkv, splat(d.scale), thT, dyT, w, atS, dsT, acc, dqkv);
+  if (s.h > 8) {
     pad_rows(qkv, s.ld, s, thP);
     pad_rows(dy, s.h, s, dyP);
   }
