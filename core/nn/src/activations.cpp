@@ -136,6 +136,12 @@ class Activation final : public Layer {
 
 }  // namespace
 
+void leaky_relu_backward(const float* x, const float* g, float slope, float* d, std::int64_t n) {
+  split(n, [&](std::int64_t from, std::int64_t m) {
+    backward_kernel(Kind::LeakyRelu, slope, x + from, nullptr, g + from, d + from, m);
+  });
+}
+
 std::unique_ptr<Layer> make_activation(const LayerSpec& spec) {
   const std::string& op = spec.op;
   const Kind k = op == "relu"         ? Kind::Relu

@@ -9,13 +9,13 @@
 // (attention_kernels.hpp), which read its output as three strided views.
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 
 #include <omp.h>
 
 #include "attention_kernels.hpp"
 #include "conv2d.hpp"
+#include "kernel_isa.hpp"
 #include "layers.hpp"
 
 namespace nac::nn {
@@ -175,23 +175,7 @@ const AttentionKernels& attention_kernels() {
   static const AttentionKernels all[3] = {{"avx512", avx512::attention_forward, avx512::attention_backward},
                                           {"avx2", avx2::attention_forward, avx2::attention_backward},
                                           {"generic", generic::attention_forward, generic::attention_backward}};
-  static const int best = [] {
-#ifndef NAC_NO_CPU_CLONES
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl"))
-      return 0;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
-#endif
-    return 2;
-  }();
-  // NAC_KERNEL_ISA=avx2 or generic caps the choice (to compare results across CPUs, and to test
-  // every build of the kernels on one machine).
-  int chosen = best;
-  if (const char* cap = std::getenv("NAC_KERNEL_ISA"))
-    for (int i = 0; i < 3; ++i)
-      if (std::strcmp(cap, all[i].isa) == 0) chosen = std::max(chosen, i);
-  return all[chosen];
+  return all[kernel_isa()];
 }
 
 }  // namespace detail

@@ -18,32 +18,13 @@
 #endif
 
 #include "attention_kernels.hpp"
+#include "kernel_vectors.hpp"
 
 namespace nac::nn::detail {
 
 namespace NAC_KERNEL_NS {
 namespace {
 
-// L lanes: 16 for AVX-512, 8 for AVX2, 4 for the baseline (one register each).
-constexpr int L = NAC_KERNEL_LANES;
-typedef float V __attribute__((vector_size(4 * L)));
-typedef std::int32_t Vi __attribute__((vector_size(4 * L)));
-
-inline V load(const float* p) {
-  V v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, V v) { std::memcpy(p, &v, sizeof v); }
-inline V splat(float x) { return V{} + x; }
-inline V select(Vi mask, V a, V b) {  // mask ? a : b, lane by lane
-  return reinterpret_cast<V>((reinterpret_cast<Vi>(a) & mask) | (reinterpret_cast<Vi>(b) & ~mask));
-}
-#if defined(__clang__)
-inline V vmax(V a, V b) { return select(a > b, a, b); }
-#else
-inline V vmax(V a, V b) { return a > b ? a : b; }  // one max instruction
-#endif
 // The lane sums of L vectors: out[m] = sum of the lanes of v[m]. With 16 lanes, by four rounds
 // of pairwise shuffles and adds (45 instructions for 16 sums).
 #if NAC_KERNEL_LANES == 16

@@ -1,5 +1,8 @@
 #include "conv2d.hpp"
 
+#include "conv_kernels.hpp"
+#include "layers.hpp"
+
 #include <cmath>
 
 #include "nac/error.hpp"
@@ -27,6 +30,7 @@ Conv2d::Conv2d(const LayerSpec& spec, const LayerSpec* activation)
                 " must divide in_channels and out_channels");
   zero_bias_.resize({out_c_});
   zero_bias_.zero();
+  small_ = groups_ == 1 && stride_ == 1 && padding_ == 0 && in_c_ * kernel_ * kernel_ <= detail::kSmallConvMaxTaps;
   if (activation) {
     fused_ = true;
     slope_ = activation->op == "leaky_relu" ? static_cast<float>(attr_real(*activation, "slope", 0.01)) : 0.0f;
@@ -140,6 +144,7 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const Context& ctx) {
   const std::int64_t batch = x.dim(0);
   y.resize(batched(batch, spec_.output));
   if (forward_int8(x, y, ctx)) return;
+  if (small_) return forward_small(x, y);
   Primitives& p = primitives(batch, ctx.training);
   auto& s = cpu_stream();
   p.weights_user.set_data_handle(const_cast<float*>(weight_.effective().data()));
@@ -159,27 +164,30 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const Context& ctx) {
 
 void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) {
   const std::int64_t batch = x.dim(0);
+  if (small_ && !dx) return weight_grad_small(x, dy.data(), y.data(), fused_);  // the activation's too
+  const float* grad_out = dy.data();
+  if (fused_) {  // through the activation: dy where the output is positive, slope * dy elsewhere
+    act_grad_.resize(dy.shape());
+    leaky_relu_backward(y.data(), dy.data(), slope_, act_grad_.data(), static_cast<std::int64_t>(dy.size()));
+    grad_out = act_grad_.data();
+  }
+  if (small_) weight_grad_small(x, grad_out, nullptr, false);
   Primitives& p = primitives(batch, true);
   if (!p.backward_ready) prepare_backward(p, batch);
   auto& s = cpu_stream();
   p.src.set_data_handle(const_cast<float*>(x.data()));
-  const float* grad_out = dy.data();
-  if (fused_) {  // through the activation: dy where the output is positive, slope * dy elsewhere
-    act_grad_.resize(dy.shape());
-    const auto n = static_cast<std::int64_t>(dy.size());
-    const float a = slope_;
-    const float* out = y.data();
-    const float* g = dy.data();
-    float* d = act_grad_.data();
-#pragma omp parallel for simd schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) d[i] = out[i] > 0 ? g[i] : a * g[i];
-    grad_out = act_grad_.data();
-  }
   p.diff_dst.set_data_handle(const_cast<float*>(grad_out));
   if (dx) {
     dx->resize(x.shape());
     p.weights_user.set_data_handle(const_cast<float*>(weight_.effective().data()));
-    // When backward-data wants the forward layout, the forward already reordered these weights.
+    // When backward-data wants the forward layout, the forward already reordered these weights
+    // (unless the small path ran the forward).
+    if (p.bwd_reorder && p.bwd_shares_fwd && small_ && p.fwd_version != weight_.version()) {
+      const PhaseTimer timer("in layers: weight reorders");
+      p.to_fwd.execute(s, p.weights_user, p.weights_fwd);
+      s.wait();
+      p.fwd_version = weight_.version();
+    }
     if (p.bwd_reorder && !p.bwd_shares_fwd && p.bwd_version != weight_.version()) {
       const PhaseTimer timer("in layers: weight reorders");
       p.to_bwd.execute(s, p.weights_user, p.weights_bwd);
@@ -189,7 +197,9 @@ void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor
     p.diff_src.set_data_handle(dx->data());
     p.bwd_data.execute(
         s, {{DNNL_ARG_DIFF_SRC, p.diff_src}, {DNNL_ARG_WEIGHTS, p.weights_bwd}, {DNNL_ARG_DIFF_DST, p.diff_dst}});
+    s.wait();
   }
+  if (small_) return;
   p.diff_weights_user.set_data_handle(weight_.grad().data());
   p.diff_bias.set_data_handle(has_bias_ ? bias_.grad().data() : zero_bias_.data());
   p.bwd_weights.execute(s, {{DNNL_ARG_SRC, p.src},

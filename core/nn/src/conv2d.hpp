@@ -55,6 +55,14 @@ class Conv2d final : public Layer {
   bool forward_int8(const Tensor& x, Tensor& y, const Context& ctx);
   Int8Primitives make_int8(std::int64_t batch, dnnl::memory::data_type src_type);
 
+  // Layers with few taps (conv_kernels.hpp) run forward and the weight gradient on nac's own
+  // kernels; the input gradient stays on oneDNN.
+  bool small_path() const { return small_; }
+  void forward_small(const Tensor& x, Tensor& y);
+  /// With through_activation, dy is the fused activation's output gradient (y its output);
+  /// otherwise dy is the convolution's output gradient.
+  void weight_grad_small(const Tensor& x, const float* dy, const float* y, bool through_activation);
+
   Descriptors descriptors(std::int64_t batch) const;
   Primitives& primitives(std::int64_t batch, bool training);
   void prepare_backward(Primitives& p, std::int64_t batch);
@@ -70,6 +78,9 @@ class Conv2d final : public Layer {
   detail::Int8Weights int8_weights_;
   std::map<std::pair<std::int64_t, dnnl::memory::data_type>, Int8Primitives> int8_cache_;
   std::vector<std::uint8_t> src_codes_;
+  bool small_ = false;
+  Tensor packed_w_, packed_b_, partials_;  // the small path's (taps, opad) weights, padded bias, per-thread sums
+  std::uint64_t packed_version_ = ~0ull;
 };
 
 }  // namespace nac::nn

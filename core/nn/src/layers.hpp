@@ -10,6 +10,9 @@ std::unique_ptr<Layer> make_conv2d(const LayerSpec& spec);
 std::unique_ptr<Layer> make_conv2d_fused(const LayerSpec& conv, const LayerSpec& activation);
 std::unique_ptr<Layer> make_linear(const LayerSpec& spec);
 std::unique_ptr<Layer> make_activation(const LayerSpec& spec);  // relu leaky_relu gelu tanh sigmoid identity
+/// d = g where x > 0, slope * g elsewhere (vectorised, on the threads): leaky relu's backward, and
+/// relu's with slope 0; x may be the activation's output when slope >= 0.
+void leaky_relu_backward(const float* x, const float* g, float slope, float* d, std::int64_t n);
 std::unique_ptr<Layer> make_softmax(const LayerSpec& spec);
 std::unique_ptr<Layer> make_flatten(const LayerSpec& spec);
 std::unique_ptr<Layer> make_dropout(const LayerSpec& spec);

@@ -1,0 +1,27 @@
+#include "kernel_isa.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+namespace nac::nn::detail {
+
+int kernel_isa() {
+  static const int best = [] {
+#ifndef NAC_NO_CPU_CLONES  // (the ThreadSanitizer build runs the generic kernels)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl"))
+      return 0;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#endif
+    return 2;
+  }();
+  int chosen = best;
+  if (const char* cap = std::getenv("NAC_KERNEL_ISA"))
+    for (int i = 0; i < 3; ++i)
+      if (std::strcmp(cap, kKernelIsaNames[i]) == 0) chosen = std::max(chosen, i);
+  return chosen;
+}
+
+}  // namespace nac::nn::detail
