@@ -355,48 +355,91 @@ TEST_CASE("attention at the search's size matches the block computed in double, 
       }
 }
 
-TEST_CASE("a projection's weight gradient at real size matches the sums in double on 1 and 2 threads") {
-  constexpr std::int64_t b = 64, oc = 16, k = 3, s = 11, o = s - k + 1;
-  for (int threads : {1, 2}) {
-    CAPTURE(threads);
-    set_threads(threads);
-    ModelSpec spec;
-    spec.input = {1, s, s};
-    LayerSpec l;
-    l.op = "conv2d";
-    l.name = "projection";
-    l.attrs = {{"out_channels", oc}, {"kernel", k}};
-    spec.layers = {l};
-    Model m(spec, 2);
-    Rng rng(4);
-    Tensor x({b, 1, s, s}), r({b, oc, o, o});
-    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(rng.uniform(0, 1));
-    for (std::size_t i = 0; i < r.size(); ++i) r[i] = static_cast<float>(rng.normal());
-    m.forward(x, true);
-    m.backward(r);
-    set_threads(1);
-    const Tensor& dw = m.param("projection.weight")->grad();
-    const Tensor& db = m.param("projection.bias")->grad();
-    double worst = 0, scale = 0;
-    for (std::int64_t c = 0; c < oc; ++c) {
-      double bias = 0;
-      for (std::int64_t kh = 0; kh < k; ++kh)
-        for (std::int64_t kw = 0; kw < k; ++kw) {
-          double want = 0;
+TEST_CASE("a projection at real size: forward and weight gradient match the sums in double") {
+  // The search's 1-channel 3x3 projection on 11x11 patches (nac's few-tap kernels), without and
+  // with a fused leaky relu (then the first layer's backward takes the activation inside the
+  // weight-gradient kernel); 8 channels (part of a vector), 16, and 64 (two chunks); every
+  // build of the kernels; 1 and 2 threads.
+  constexpr std::int64_t b = 64, k = 3, s = 11, o = s - k + 1;
+  constexpr double slope = 0.1;
+  for (const char* isa : {"avx512", "avx2", "generic"})
+    for (std::int64_t oc : {8, 16, 64})
+      for (bool act : {false, true})
+        for (int threads : {1, 2}) {
+          ::setenv("NAC_KERNEL_ISA", isa, 1);
+          CAPTURE(isa);
+          CAPTURE(oc);
+          CAPTURE(act);
+          CAPTURE(threads);
+          set_threads(threads);
+          ModelSpec spec;
+          spec.input = {1, s, s};
+          LayerSpec l;
+          l.op = "conv2d";
+          l.name = "projection";
+          l.attrs = {{"out_channels", oc}, {"kernel", k}};
+          spec.layers = {l};
+          if (act) {
+            LayerSpec a;
+            a.op = "leaky_relu";
+            a.name = "act";
+            a.attrs = {{"slope", slope}};
+            spec.layers.push_back(a);
+          }
+          Model m(spec, 2);
+          Rng rng(4);
+          Tensor x({b, 1, s, s}), r({b, oc, o, o});
+          for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(rng.uniform(-0.5, 1));
+          for (std::size_t i = 0; i < r.size(); ++i) r[i] = static_cast<float>(rng.normal());
+          const Tensor y = m.forward(x, true);
+          m.backward(r);
+          set_threads(1);
+          ::unsetenv("NAC_KERNEL_ISA");
+          const Tensor& w = m.param("projection.weight")->value();
+          const Tensor& bias = m.param("projection.bias")->value();
+          const Tensor& dw = m.param("projection.weight")->grad();
+          const Tensor& db = m.param("projection.bias")->grad();
+          auto at = [&](std::int64_t n, std::int64_t c, std::int64_t yy, std::int64_t xx) {
+            return static_cast<std::size_t>(((n * oc + c) * o + yy) * o + xx);
+          };
+          // The forward, and the output gradient through the activation (its derivative from the
+          // sign of the pre-activation computed here).
+          std::vector<double> g(r.size());
+          double worst_y = 0, scale_y = 0;
           for (std::int64_t n = 0; n < b; ++n)
-            for (std::int64_t y = 0; y < o; ++y)
-              for (std::int64_t xo = 0; xo < o; ++xo) {
-                const double g = r[static_cast<std::size_t>(((n * oc + c) * o + y) * o + xo)];
-                want += g * x[static_cast<std::size_t>((n * s + y + kh) * s + xo + kw)];
-                if (kh == 0 && kw == 0) bias += g;
+            for (std::int64_t c = 0; c < oc; ++c)
+              for (std::int64_t yy = 0; yy < o; ++yy)
+                for (std::int64_t xx = 0; xx < o; ++xx) {
+                  double z = bias[static_cast<std::size_t>(c)];
+                  for (std::int64_t kh = 0; kh < k; ++kh)
+                    for (std::int64_t kw = 0; kw < k; ++kw)
+                      z += double(w[static_cast<std::size_t>((c * k + kh) * k + kw)]) *
+                           x[static_cast<std::size_t>((n * s + yy + kh) * s + xx + kw)];
+                  const double want = act && z < 0 ? slope * z : z;
+                  worst_y = std::max(worst_y, std::abs(want - y[at(n, c, yy, xx)]));
+                  scale_y = std::max(scale_y, std::abs(want));
+                  g[at(n, c, yy, xx)] = r[at(n, c, yy, xx)] * (act && z < 0 ? slope : 1.0);
+                }
+          CHECK(worst_y <= 1e-6 * scale_y);
+          double worst = 0, scale = 0;
+          for (std::int64_t c = 0; c < oc; ++c) {
+            double bsum = 0;
+            for (std::int64_t kh = 0; kh < k; ++kh)
+              for (std::int64_t kw = 0; kw < k; ++kw) {
+                double want = 0;
+                for (std::int64_t n = 0; n < b; ++n)
+                  for (std::int64_t yy = 0; yy < o; ++yy)
+                    for (std::int64_t xx = 0; xx < o; ++xx) {
+                      want += g[at(n, c, yy, xx)] * x[static_cast<std::size_t>((n * s + yy + kh) * s + xx + kw)];
+                      if (kh == 0 && kw == 0) bsum += g[at(n, c, yy, xx)];
+                    }
+                worst = std::max(worst, std::abs(want - dw[static_cast<std::size_t>((c * k + kh) * k + kw)]));
+                scale = std::max(scale, std::abs(want));
               }
-          worst = std::max(worst, std::abs(want - dw[static_cast<std::size_t>((c * k + kh) * k + kw)]));
-          scale = std::max(scale, std::abs(want));
+            worst = std::max(worst, std::abs(bsum - db[static_cast<std::size_t>(c)]));
+          }
+          CAPTURE(worst);
+          CAPTURE(scale);
+          CHECK(worst <= 1e-5 * scale);
         }
-      worst = std::max(worst, std::abs(bias - db[static_cast<std::size_t>(c)]));
-    }
-    CAPTURE(worst);
-    CAPTURE(scale);
-    CHECK(worst <= 1e-5 * scale);
-  }
 }
