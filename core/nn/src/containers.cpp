@@ -14,24 +14,38 @@ namespace {
 class Sequential final : public Layer {
  public:
   explicit Sequential(const LayerSpec& spec) : Layer(spec), residual_(spec.op == "residual") {
-    // A convolution followed by relu or leaky_relu (slope >= 0) runs as one fused layer.
-    // (Not when the activation's own input is quantized: that sits between the two.)
+    // Pairs that run as one layer:
+    // - a convolution followed by relu or leaky_relu (slope >= 0): the activation is a post-op
+    //   (not when the activation's own input is quantized: that sits between the two);
+    // - a flatten of an image followed by a linear layer: the linear layer reads the image in
+    //   its NHWC memory order (not when the flatten's own input is quantized; the linear layer's
+    //   input quantizer, per tensor, quantizes the image the same in either order).
     const auto& c = spec.children;
     for (std::size_t k = 0; k < c.size(); ++k) {
-      const bool fusable =
-          c[k].op == "conv2d" && k + 1 < c.size() && precision_of(c[k + 1], "input").is_float() &&
+      const bool next = k + 1 < c.size();
+      const bool conv_act =
+          c[k].op == "conv2d" && next && precision_of(c[k + 1], "input").is_float() &&
           (c[k + 1].op == "relu" || (c[k + 1].op == "leaky_relu" && attr_real(c[k + 1], "slope", 0.01) >= 0));
-      if (fusable) {
+      const bool flatten_linear = c[k].op == "flatten" && next && c[k + 1].op == "linear" && c[k].input.size() == 3 &&
+                                  precision_of(c[k], "input").is_float();
+      NumberType input_type = precision_of(c[k], "input");
+      if (conv_act) {
         children_.push_back(make_conv2d_fused(c[k], c[k + 1]));
         labels_.push_back(c[k].op + "+" + c[k + 1].op);
         fused_away_.push_back(c[k + 1].name);
+        ++k;
+      } else if (flatten_linear) {
+        children_.push_back(make_flatten_linear(c[k], c[k + 1]));
+        labels_.push_back(c[k].op + "+" + c[k + 1].op);
+        fused_away_.push_back(c[k].name);
+        input_type = precision_of(c[k + 1], "input");
         ++k;
       } else {
         children_.push_back(make_layer(c[k]));
         labels_.push_back(c[k].op);
       }
       input_q_.emplace_back();
-      set_quantizer(children_.size() - 1, precision_of(c[k - (fusable ? 1 : 0)], "input"));
+      set_quantizer(children_.size() - 1, input_type);
     }
     acts_.resize(children_.size());
     grads_.resize(children_.size());
@@ -152,10 +166,10 @@ class Sequential final : public Layer {
   bool residual_;
   std::vector<std::unique_ptr<Layer>> children_;
   std::vector<std::unique_ptr<ActivationQuantizer>> input_q_;  // of each child's input, if quantized
-  std::vector<std::string> fused_away_;                        // activations run inside the convolution before them
+  std::vector<std::string> fused_away_;                        // layers run inside a neighbour (see the constructor)
   std::vector<Tensor> quantized_;                              // each quantized child's quantized input
   Tensor d_quantized_, d_unused_;
-  std::vector<std::string> labels_;  // each child's op, "conv2d+relu" when fused
+  std::vector<std::string> labels_;  // each child's op, "conv2d+relu" or "flatten+linear" when fused
   std::vector<Tensor> acts_, grads_;
 };
 

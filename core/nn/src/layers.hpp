@@ -9,6 +9,9 @@ namespace nac::nn {
 std::unique_ptr<Layer> make_conv2d(const LayerSpec& spec);
 std::unique_ptr<Layer> make_conv2d_fused(const LayerSpec& conv, const LayerSpec& activation);
 std::unique_ptr<Layer> make_linear(const LayerSpec& spec);
+/// A linear layer that reads a flatten of an image (C, H, W) fused into it (its input in the
+/// image's NHWC memory order).
+std::unique_ptr<Layer> make_flatten_linear(const LayerSpec& flatten, const LayerSpec& linear);
 std::unique_ptr<Layer> make_activation(const LayerSpec& spec);  // relu leaky_relu gelu tanh sigmoid identity
 /// d = g where x > 0, slope * g elsewhere (vectorised, on the threads): leaky relu's backward, and
 /// relu's with slope 0; x may be the activation's output when slope >= 0.

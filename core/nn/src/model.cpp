@@ -116,9 +116,9 @@ void Model::set_precision(const std::string& layer, const std::string& role, con
       throw Error("layer '" + layer + "' input: activations take per-tensor scales; per_channel is for weights");
     const auto r = root_->set_input_precision(layer, type);
     if (r == Layer::InputPrecision::Fused)
-      throw Error("layer '" + layer + "' (" + l->op +
-                  ") runs fused into the convolution before it; give it an input precision in the model "
-                  "description before the model is built");
+      throw Error("layer '" + layer + "' (" + l->op + ") runs fused into the " +
+                  (l->op == "flatten" ? "linear layer after it" : "convolution before it") +
+                  "; give it an input precision in the model description before the model is built");
     if (r == Layer::InputPrecision::NotFound)
       throw Error("set_precision: layer '" + layer + "' has no input to quantize");
     collect_params();  // a learned scale comes or goes

@@ -62,7 +62,8 @@ class Layer {
 
   enum class InputPrecision { Set, NotFound, Fused };
   /// Containers: quantizes the input of their child (or descendant) `layer` to `type` (float32:
-  /// not at all). Fused: the layer runs fused into the one before it, whose output it reads.
+  /// not at all). Fused: the layer runs fused with a neighbour (an activation into the convolution
+  /// before it, a flatten into the linear layer after it).
   virtual InputPrecision set_input_precision(const std::string& /*layer*/, const NumberType& /*type*/) {
     return InputPrecision::NotFound;
   }
