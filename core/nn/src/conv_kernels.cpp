@@ -1,6 +1,6 @@
 // Direct convolutions with few taps (conv_kernels.hpp), compiled once per instruction set. Vectors
-// run over NV registers of output channels at a time; the tap count T is a template parameter
-// (1 to 16), so the per-tap weights and sums stay in registers. Forward computes four output
+// run over NV (1 or 2) registers of output channels at a time; the tap count T is a template
+// parameter (1 to 16), so the per-tap weights and sums stay in registers. Forward computes four output
 // pixels at a time (sharing each weight vector); the weight gradient keeps the T x NV sums of a
 // chunk of channels in registers over every pixel of its samples, in order.
 #include "conv_kernels.hpp"
@@ -26,13 +26,14 @@ std::array<std::int64_t, T> tap_offsets(const SmallConvDims& d) {
   return off;
 }
 
-// Two registers of channels while the T x 2 sums fit, else one.
-constexpr int chunk_vectors(int t) { return t <= 9 ? 2 : 1; }
+// Two registers of channels when there are more channels than one holds and the T x 2 sums
+// fit in registers, else one.
+bool two_vectors(int taps, std::int64_t channels) { return taps <= 9 && channels > L; }
 
-template <int T>
+template <int T, int NV>
 void forward_t(const SmallConvDims& d, const float* x, const float* wt, const float* bias, bool fused, float slope,
                float* y, std::int64_t b0, std::int64_t b1) {
-  constexpr int NV = chunk_vectors(T), P = 4;
+  constexpr int P = 4;
   const auto off = tap_offsets<T>(d);
   const std::int64_t oh = d.out_h(), ow = d.out_w(), opad = d.opad();
   const V zero{}, sl = splat(slope);
@@ -71,10 +72,9 @@ void forward_t(const SmallConvDims& d, const float* x, const float* wt, const fl
   }
 }
 
-template <int T>
+template <int T, int NV>
 void weight_grad_t(const SmallConvDims& d, const float* x, const float* dy, const float* y, bool fused, float slope,
                    float* dwt, float* dbias, std::int64_t b0, std::int64_t b1) {
-  constexpr int NV = chunk_vectors(T);
   const auto off = tap_offsets<T>(d);
   const std::int64_t oh = d.out_h(), ow = d.out_w(), opad = d.opad();
   for (std::int64_t o0 = 0; o0 < opad; o0 += NV * L) {
@@ -112,27 +112,31 @@ void weight_grad_t(const SmallConvDims& d, const float* x, const float* dy, cons
   }
 }
 
-template <std::size_t... I>
+template <int NV, std::size_t... I>
 constexpr auto forward_table(std::index_sequence<I...>) {
-  return std::array{&forward_t<static_cast<int>(I) + 1>...};
+  return std::array{&forward_t<static_cast<int>(I) + 1, NV>...};
 }
-template <std::size_t... I>
+template <int NV, std::size_t... I>
 constexpr auto weight_grad_table(std::index_sequence<I...>) {
-  return std::array{&weight_grad_t<static_cast<int>(I) + 1>...};
+  return std::array{&weight_grad_t<static_cast<int>(I) + 1, NV>...};
 }
-constexpr auto kForward = forward_table(std::make_index_sequence<kSmallConvMaxTaps>());
-constexpr auto kWeightGrad = weight_grad_table(std::make_index_sequence<kSmallConvMaxTaps>());
+constexpr auto kTaps = std::make_index_sequence<kSmallConvMaxTaps>();
+constexpr std::array kForward{forward_table<1>(kTaps), forward_table<2>(kTaps)};
+constexpr std::array kWeightGrad{weight_grad_table<1>(kTaps), weight_grad_table<2>(kTaps)};
 
 }  // namespace
 
 void small_conv_forward(const SmallConvDims& d, const float* x, const float* wt, const float* bias, bool fused,
                         float slope, float* y, std::int64_t b0, std::int64_t b1) {
-  kForward[static_cast<std::size_t>(d.taps() - 1)](d, x, wt, bias, fused, slope, y, b0, b1);
+  const int taps = static_cast<int>(d.taps());
+  kForward[two_vectors(taps, d.o) ? 1 : 0][static_cast<std::size_t>(taps - 1)](d, x, wt, bias, fused, slope, y, b0, b1);
 }
 
 void small_conv_weight_grad(const SmallConvDims& d, const float* x, const float* dy, const float* y, bool fused,
                             float slope, float* dwt, float* dbias, std::int64_t b0, std::int64_t b1) {
-  kWeightGrad[static_cast<std::size_t>(d.taps() - 1)](d, x, dy, y, fused, slope, dwt, dbias, b0, b1);
+  const int taps = static_cast<int>(d.taps());
+  kWeightGrad[two_vectors(taps, d.o) ? 1 : 0][static_cast<std::size_t>(taps - 1)](d, x, dy, y, fused, slope, dwt, dbias,
+                                                                                  b0, b1);
 }
 
 }  // namespace NAC_KERNEL_NS
