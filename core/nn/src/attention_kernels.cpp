@@ -118,26 +118,37 @@ void store_rows(const float* acc, const Layout& s, std::int64_t i0, float* out, 
     for (std::int64_t k = 0; k < s.h; ++k) out[(i0 + l) * ld + k] = acc[k * L + l];
 }
 
+// Sums in flight at once: enough independent multiply-adds to keep both FMA units busy (their
+// latency is 4 cycles) within the registers of the target (32 with AVX-512, 16 otherwise).
+constexpr int kGroup = L == 16 ? 8 : 4;
+
+// Q coefficients (k .. k+Q-1) of NB blocks: a[bb][q] = sum_j coef[j * ld + k + q] * vecs(bb, j).
+template <int NB, int Q>
+void broadcast_group(const float* coef, std::int64_t ld, std::int64_t k, const float* vecs, std::int64_t vblock,
+                     std::int64_t vstride, const Layout& s, float* out, std::int64_t ostride) {
+  V a[NB][Q] = {};
+  for (std::int64_t j = 0; j < s.n; ++j) {
+    const float* c = coef + j * ld + k;
+    for (int bb = 0; bb < NB; ++bb) {
+      const V v = load(vecs + bb * vblock + j * vstride);
+      for (int q = 0; q < Q; ++q) a[bb][q] += v * c[q];
+    }
+  }
+  for (int bb = 0; bb < NB; ++bb)
+    for (int q = 0; q < Q; ++q) store(out + bb * ostride + (k + q) * L, a[bb][q]);
+}
+
 // For NB blocks of rows at once (bb < NB): out[bb * ostride + k * L] = sum_j coef[j * ld + k] *
-// vecs[bb * vblock + j * vstride], for k < h. Four k at a time (for the last ones, four
-// interleaved runs of j), so that the multiply-adds do not wait for each other; the blocks share
-// the broadcast coefficients.
+// vecs[bb * vblock + j * vstride], for k < h. kGroup, then four k at a time (for the last ones,
+// four interleaved runs of j), so that the multiply-adds do not wait for each other; the blocks
+// share the broadcast coefficients.
 template <int NB>
 void broadcast_sums(const float* coef, std::int64_t ld, const float* vecs, std::int64_t vblock, std::int64_t vstride,
                     const Layout& s, float* out, std::int64_t ostride) {
   std::int64_t k = 0;
-  for (; k + 4 <= s.h; k += 4) {
-    V a[NB][4] = {};
-    for (std::int64_t j = 0; j < s.n; ++j) {
-      const float* c = coef + j * ld + k;
-      for (int bb = 0; bb < NB; ++bb) {
-        const V v = load(vecs + bb * vblock + j * vstride);
-        for (int q = 0; q < 4; ++q) a[bb][q] += v * c[q];
-      }
-    }
-    for (int bb = 0; bb < NB; ++bb)
-      for (int q = 0; q < 4; ++q) store(out + bb * ostride + (k + q) * L, a[bb][q]);
-  }
+  for (; k + kGroup <= s.h; k += kGroup)
+    broadcast_group<NB, kGroup>(coef, ld, k, vecs, vblock, vstride, s, out, ostride);
+  for (; k + 4 <= s.h; k += 4) broadcast_group<NB, 4>(coef, ld, k, vecs, vblock, vstride, s, out, ostride);
   for (; k < s.h; ++k)
     for (int bb = 0; bb < NB; ++bb) {
       const float* v = vecs + bb * vblock;
@@ -154,30 +165,39 @@ void broadcast_sums(const float* coef, std::int64_t ld, const float* vecs, std::
     }
 }
 
+// Q rows (j .. j+Q-1) of NB blocks: w(bb, j + q) = sum_k rows[(j + q) * ld + k] colsT(k, bb);
+// m[bb] takes their maximum.
+template <int NB, int Q>
+void row_group(const float* rows, std::int64_t ld, std::int64_t j, const float* colsT, std::int64_t i0, const Layout& s,
+               float* w, std::int64_t wstride, V* m) {
+  V a[NB][Q] = {};
+  const float* r = rows + j * ld;
+  for (std::int64_t k = 0; k < s.h; ++k) {
+    float c[Q];
+    for (int q = 0; q < Q; ++q) c[q] = r[q * ld + k];
+    for (int bb = 0; bb < NB; ++bb) {
+      const V t = load(colsT + k * s.np + i0 + bb * L);
+      for (int q = 0; q < Q; ++q) a[bb][q] += t * c[q];
+    }
+  }
+  for (int bb = 0; bb < NB; ++bb)
+    for (int q = 0; q < Q; ++q) {
+      store(w + bb * wstride + (j + q) * L, a[bb][q]);
+      m[bb] = vmax(m[bb], a[bb][q]);
+    }
+}
+
 // For NB blocks of rows from i0 at once: w[bb * wstride + j * L] = sum_k rows[j * ld + k] *
-// colsT[k * np + i0 + bb * L ..], for every j < n; four j at a time, sharing each loaded column.
-// mx (if given) receives each block's maximum over j.
+// colsT[k * np + i0 + bb * L ..], for every j < n; kGroup or four j at a time, sharing each
+// loaded column. mx (if given) receives each block's maximum over j.
 template <int NB>
 void row_dots(const float* rows, std::int64_t ld, const float* colsT, std::int64_t i0, const Layout& s, float* w,
               std::int64_t wstride, V* mx = nullptr) {
   V m[NB];
   for (int bb = 0; bb < NB; ++bb) m[bb] = splat(-3.0e38f);
   std::int64_t j = 0;
-  for (; j + 4 <= s.n; j += 4) {
-    V a[NB][4] = {};
-    const float* r = rows + j * ld;
-    for (std::int64_t k = 0; k < s.h; ++k) {
-      const float c[4] = {r[k], r[ld + k], r[2 * ld + k], r[3 * ld + k]};
-      for (int bb = 0; bb < NB; ++bb) {
-        const V t = load(colsT + k * s.np + i0 + bb * L);
-        for (int q = 0; q < 4; ++q) a[bb][q] += t * c[q];
-      }
-    }
-    for (int bb = 0; bb < NB; ++bb) {
-      for (int q = 0; q < 4; ++q) store(w + bb * wstride + (j + q) * L, a[bb][q]);
-      m[bb] = vmax(m[bb], vmax(vmax(a[bb][0], a[bb][1]), vmax(a[bb][2], a[bb][3])));
-    }
-  }
+  for (; j + kGroup <= s.n; j += kGroup) row_group<NB, kGroup>(rows, ld, j, colsT, i0, s, w, wstride, m);
+  for (; j + 4 <= s.n; j += 4) row_group<NB, 4>(rows, ld, j, colsT, i0, s, w, wstride, m);
   for (; j < s.n; ++j)
     for (int bb = 0; bb < NB; ++bb) {
       V a{};
