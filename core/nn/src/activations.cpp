@@ -42,6 +42,12 @@ enum class Kind { Relu, LeakyRelu, Gelu, Tanh, Sigmoid, Identity };
 }
 
 // The per-thread loops, compiled for each CPU (the parallel regions are outside the clones).
+// Multiply-adds fuse in the clones for CPUs that have them (GELU's polynomials take half the
+// instructions): results may differ between CPUs, never between runs on one.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=fast")
+#endif
 NAC_CPU_CLONES void forward_kernel(Kind kind, float slope, const float* in, float* out, std::int64_t n) {
   switch (kind) {
     case Kind::Relu:
@@ -91,6 +97,10 @@ NAC_CPU_CLONES void backward_kernel(Kind kind, float slope, const float* in, con
       break;
   }
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
 
 // Contiguous runs of at least 32k values per thread (less is not worth waking a thread for).
 template <class F>
