@@ -31,6 +31,11 @@ int team_size(std::int64_t total) { return total >= kParallel ? omp_get_max_thre
 
 // The per-thread loops are compiled for each CPU (NAC_CPU_CLONES); the OpenMP regions that call
 // them are not (GCC's outlining of a parallel region inside a target clone loses its variables).
+// Multiply-adds fuse in the clones for CPUs that have them (the order of every sum stays fixed):
+// results may differ between CPUs, never between runs on one.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
 enum class Sum { Values, SquaredDeviations, Gradients };
 enum class Map { Affine, Backward };
 struct Args {
