@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+"""PyTorch peer of a nac search's trials: the same candidates, trained with the same recipe.
+
+Reads a finished `nac run` folder (trials.jsonl and models/trial_N.nacm), builds every completed
+trial's model in PyTorch from its own description (scripts/peers/epochs_torch.py's builder, with
+nac's semantics), and trains it as the main job's recipe says (experiments/bragg_speed.toml):
+RMSprop 1.5e-3 with a cosine schedule over the epochs, MSE, batch 256, 5 epochs of 10,000
+synthetic 11x11 patches, one no-grad score on 5,000 after the last epoch. Each trial is timed from
+building the model to its score, as nac times a trial. Prints, per trial, the MACs and both
+tools' seconds, then the totals: trials per hour per core of each, and their ratio, at the same
+candidates (so the same mean MACs).
+
+The search that chose the candidates costs nothing here (nac's NSGA-II and Optuna's take
+milliseconds per trial). Uses Debian's python3-torch; not run by CI. Run it with the OpenBLAS
+core-type settings removed (they slow Debian's OpenBLAS, and so PyTorch, on these machines) on
+one thread (a search trains one candidate per core), on a quiet machine:
+
+    build/release/bin/nac run experiments/bragg_speed.toml --out results/bragg_speed
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
+        /usr/bin/python3 scripts/peers/trials_torch.py results/bragg_speed
+
+nac's per-trial seconds come from its run (2 workers x 1 thread on 2 cores); its trials per hour
+per core are counted from the trials' own seconds and, with the workers' idle time, from the
+run's wall time (summary.json).
+
+The recipe's sizes (epochs, batch, training and validation samples) default to the run's own
+experiment.toml.
+
+Usage: trials_torch.py RUN_DIR [--threads N] [--epochs E] [--batch B] [--train N] [--validation N] [--limit N]
+"""
+import argparse
+import json
+import os
+import struct
+import sys
+import time
+import tomllib
+
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from epochs_torch import build, patches  # noqa: E402
+
+
+def model_spec(path):
+    """The model description inside a .nacm file: magic, u32 version, u64 header length, JSON."""
+    with open(path, "rb") as f:
+        head = f.read(20)
+        if len(head) < 20 or head[:8] != b"NACMODEL":
+            sys.exit(f"trials_torch.py: {path}: not a nac model file")
+        (length,) = struct.unpack("<Q", head[12:20])
+        return json.loads(f.read(length))["spec"]
+
+
+def train_trial(spec, x, y, xv, yv, epochs, batch):
+    torch.manual_seed(0)
+    model, macs = build(spec)
+    opt = torch.optim.RMSprop(model.parameters(), 1.5e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
+    lossf = nn.MSELoss()
+    for _ in range(epochs):
+        model.train()
+        perm = torch.randperm(len(x))
+        for i in range(0, len(x), batch):
+            j = perm[i : i + batch]
+            opt.zero_grad()
+            lossf(model(x[j]), y[j]).backward()
+            opt.step()
+        sched.step()
+    model.eval()
+    with torch.no_grad():
+        err = ((model(xv) - yv) * 11).norm(dim=1).mean().item()
+    return macs, err
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("run", help="a finished nac run folder")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--epochs", type=int, help="default: the run's [training] epochs")
+    ap.add_argument("--train", type=int, help="default: the run's [task] train_samples")
+    ap.add_argument("--validation", type=int, help="default: the run's [task] validation_samples")
+    ap.add_argument("--batch", type=int, help="default: the run's [training] batch")
+    ap.add_argument("--limit", type=int, default=0, help="the first N trials only (0: all)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    with open(os.path.join(args.run, "experiment.toml"), "rb") as f:
+        exp = tomllib.load(f)
+    recipe = {"epochs": exp.get("training", {}).get("epochs", 5), "batch": exp.get("training", {}).get("batch", 256),
+              "train": exp.get("task", {}).get("train_samples", 10000),
+              "validation": exp.get("task", {}).get("validation_samples", 5000)}
+    for key, value in recipe.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+        elif getattr(args, key) != value:
+            print(f"note: --{key} {getattr(args, key)} differs from the run's {value}: the ratios compare other work")
+    with open(os.path.join(args.run, "trials.jsonl")) as f:
+        trials = [json.loads(line) for line in f if line.strip()]
+    trials = [t for t in trials if t.get("status") == "complete"]
+    if args.limit:
+        trials = trials[: args.limit]
+    if not trials:
+        sys.exit(f"trials_torch.py: {args.run}: no completed trial")
+    x, y = patches(args.train, 0)
+    xv, yv = patches(args.validation, 1)
+    print(f"torch {torch.__version__}, {args.threads} thread(s); {len(trials)} trials of {args.run}: "
+          f"{args.epochs} epochs of {args.train} patches at batch {args.batch}, scored on {args.validation}")
+    print(f"{'trial':>6} {'MACs':>9} {'torch s':>8} {'nac s':>7} {'ratio':>6}")
+    sum_torch = sum_nac = sum_macs = 0.0
+    for t in trials:
+        spec = model_spec(os.path.join(args.run, "models", f"trial_{t['trial']}.nacm"))
+        t0 = time.perf_counter()
+        macs, _ = train_trial(spec, x, y, xv, yv, args.epochs, args.batch)
+        seconds = time.perf_counter() - t0
+        sum_torch += seconds
+        sum_nac += t["seconds"]
+        sum_macs += macs
+        print(f"{t['trial']:>6} {macs:>9} {seconds:>8.2f} {t['seconds']:>7.2f} {seconds / t['seconds']:>6.2f}",
+              flush=True)
+    n = len(trials)
+    torch_rate = 3600 * n / sum_torch
+    nac_rate = 3600 * n / sum_nac
+    print(f"mean MACs {sum_macs / n:.0f}")
+    print(f"PyTorch: {sum_torch:.1f} s for {n} trials, {torch_rate:.0f} trials/hour per core")
+    print(f"nac:     {sum_nac:.1f} s of trial time, {nac_rate:.0f} trials/hour per core "
+          f"({nac_rate / torch_rate:.2f}x PyTorch)")
+    summary = os.path.join(args.run, "summary.json")
+    if os.path.exists(summary) and args.limit == 0:
+        with open(summary) as f:
+            s = json.load(f)
+        wall_rate = 3600 * s["trials"] / (s["seconds"] * s["workers"])
+        print(f"nac, counting its run's wall time on {s['workers']} workers (busy {s['worker_busy']:.1%}): "
+              f"{wall_rate:.0f} trials/hour per core ({wall_rate / torch_rate:.2f}x PyTorch)")
+
+
+if __name__ == "__main__":
+    main()
