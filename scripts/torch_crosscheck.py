@@ -1,16 +1,16 @@
 #!/usr/bin/python3
 """Cross-check nac's nn engine against PyTorch on BraggNN (docs/torch_crosscheck.md).
 
-Builds the PyTorch BraggNN of /work/shared/peers/braggnn_torch.py with a fixed seed, writes its
-weights into a nac model file (.nacm) with the spec experiments/models/braggnn.json (state_dict
-keys map 1:1 to nac parameter names), writes a batch of synthetic patches and their centres as
+Builds BraggNN in PyTorch from nac's own description experiments/models/braggnn.json (the builder
+of scripts/peers/epochs_torch.py, with nac's semantics and PyTorch's default initialisation) with
+a fixed seed, writes its weights into a nac model file (.nacm) under nac's parameter names, writes a batch of synthetic patches and their centres as
 .npy, runs build/release/bin/nac_torch_crosscheck (one training-mode forward, MSE loss, backward)
 and compares with the same step in PyTorch (float32): the output, the loss, d(loss)/d(input) and
 every parameter gradient. A float64 PyTorch run is also made, to show how far float32 PyTorch
 itself is from exact arithmetic (the noise floor the comparison has to live with).
 
 Usage: /usr/bin/python3 scripts/torch_crosscheck.py [--batch 64] [--seed 0] [--data-seed 1]
-           [--threads 1] [--tol 1e-4] [--loss-tol 1e-5] [--bin PATH] [--spec PATH] [--peers DIR]
+           [--threads 1] [--tol 1e-4] [--loss-tol 1e-5] [--bin PATH] [--spec PATH]
            [--attn-scale 1] [--keep DIR] [--perturb PARAM [--perturb-by 1e-3]]
 Exit code 0 when everything is within tolerance, 1 on a mismatch, 2 when a step failed.
 """
@@ -27,6 +27,31 @@ import numpy as np
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "peers"))
+from epochs_torch import Attention, build, patches  # noqa: E402
+
+
+class NacModel(torch.nn.Module):
+    """A nac model description as PyTorch modules (epochs_torch.build), with a map from PyTorch's
+    parameter names ("seq.3.weight") to nac's ("c2.weight", "nlb.theta.bias", "fc.8.weight")."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self.seq, _ = build(spec)
+        self.nac_names = {}
+        for layer, (index, module) in zip(spec["layers"], self.seq.named_children()):
+            for name in module.state_dict():
+                self.nac_names[f"seq.{index}.{name}"] = f"{layer['name']}.{name}"
+
+    def forward(self, x):
+        return self.seq(x)
+
+    def nac_state(self):
+        return {self.nac_names[k]: v for k, v in self.state_dict().items()}
+
+    def load_nac_state(self, state):
+        torch_names = {v: k for k, v in self.nac_names.items()}
+        self.load_state_dict({torch_names[k]: v for k, v in state.items()})
 
 
 def write_nacm(path, spec, state):
@@ -56,7 +81,7 @@ def torch_step(model, x, t, dtype):
     y = m(xi)
     loss = torch.nn.MSELoss()(y, t.to(dtype))
     loss.backward()
-    grads = {n: p.grad.detach().clone() for n, p in m.named_parameters()}
+    grads = {m.nac_names[n]: p.grad.detach().clone() for n, p in m.named_parameters()}
     return y.detach().clone(), loss.item(), xi.grad.detach().clone(), grads
 
 
@@ -93,7 +118,6 @@ def main():
     ap.add_argument("--loss-tol", type=float, default=1e-5, help="relative tolerance on the loss")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build/release/bin/nac_torch_crosscheck"))
     ap.add_argument("--spec", default=os.path.join(ROOT, "experiments/models/braggnn.json"))
-    ap.add_argument("--peers", default="/work/shared/peers", help="folder holding braggnn_torch.py")
     ap.add_argument("--keep", help="write the files here and keep them (default: a temporary folder)")
     ap.add_argument("--attn-scale", type=float, default=1.0, metavar="S",
                     help="multiply nlb.theta and nlb.phi (weights and biases) by S in both models, which "
@@ -109,23 +133,21 @@ def main():
         print(f"FAIL: {args.bin} not found; build it with "
               f"cmake --build --preset release --target nac_torch_crosscheck")
         return 2
-    sys.path.insert(0, args.peers)
-    from braggnn_torch import BraggNN, patches  # noqa: E402  (the peer script, not a copy)
-
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    model = BraggNN().float()
-    if args.attn_scale != 1.0:
-        with torch.no_grad():
-            for conv in (model.nlb.theta, model.nlb.phi):
-                conv.weight.mul_(args.attn_scale)
-                conv.bias.mul_(args.attn_scale)
-    x, t = patches(args.batch, 11, seed=args.data_seed)
-    x, t = x.float().contiguous(), t.float().contiguous()
-
     with open(args.spec) as f:
         spec = json.load(f)
-    state = {k: v for k, v in model.state_dict().items()}
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    model = NacModel(spec).float()
+    if args.attn_scale != 1.0:
+        with torch.no_grad():
+            for block in (m for m in model.seq if isinstance(m, Attention)):
+                for conv in (block.theta, block.phi):
+                    conv.weight.mul_(args.attn_scale)
+                    conv.bias.mul_(args.attn_scale)
+    x, t = patches(args.batch, args.data_seed)
+    x, t = x.float().contiguous(), t.float().contiguous()
+
+    state = model.nac_state()
     nac_state = dict(state)
     if args.perturb:
         if args.perturb not in state:
@@ -148,8 +170,8 @@ def main():
 
         # PyTorch float32 (the reference) and float64 (the exact-arithmetic yardstick), same weights.
         y32, loss32, dx32, g32 = torch_step(model, x, t, torch.float32)
-        m64 = BraggNN()
-        m64.load_state_dict(state)
+        m64 = NacModel(spec)
+        m64.load_nac_state(state)
         y64, loss64, dx64, g64 = torch_step(m64, x, t, torch.float64)
 
         cmd = [args.bin, nacm, os.path.join(work, "input.npy"), os.path.join(work, "target.npy"), out_dir,
