@@ -26,7 +26,8 @@ run's wall time (summary.json).
 The recipe's sizes (epochs, batch, training and validation samples) default to the run's own
 experiment.toml.
 
-Usage: trials_torch.py RUN_DIR [--threads N] [--epochs E] [--batch B] [--train N] [--validation N] [--limit N]
+Usage: trials_torch.py RUN_DIR [--threads N] [--epochs E] [--batch B] [--train N] [--validation N]
+                       [--limit N] [--only ID,ID,...]
 """
 import argparse
 import json
@@ -83,6 +84,7 @@ def main():
     ap.add_argument("--validation", type=int, help="default: the run's [task] validation_samples")
     ap.add_argument("--batch", type=int, help="default: the run's [training] batch")
     ap.add_argument("--limit", type=int, default=0, help="the first N trials only (0: all)")
+    ap.add_argument("--only", help="these trials only, e.g. 3,7,12 (to time some again)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     with open(os.path.join(args.run, "experiment.toml"), "rb") as f:
@@ -98,6 +100,9 @@ def main():
     with open(os.path.join(args.run, "trials.jsonl")) as f:
         trials = [json.loads(line) for line in f if line.strip()]
     trials = [t for t in trials if t.get("status") == "complete"]
+    if args.only:
+        wanted = {int(i) for i in args.only.split(",")}
+        trials = [t for t in trials if t["trial"] in wanted]
     if args.limit:
         trials = trials[: args.limit]
     if not trials:
@@ -126,7 +131,7 @@ def main():
     print(f"nac:     {sum_nac:.1f} s of trial time, {nac_rate:.0f} trials/hour per core "
           f"({nac_rate / torch_rate:.2f}x PyTorch)")
     summary = os.path.join(args.run, "summary.json")
-    if os.path.exists(summary) and args.limit == 0:
+    if os.path.exists(summary) and args.limit == 0 and not args.only:
         with open(summary) as f:
             s = json.load(f)
         wall_rate = 3600 * s["trials"] / (s["seconds"] * s["workers"])

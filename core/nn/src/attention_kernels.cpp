@@ -19,6 +19,7 @@
 
 #include "attention_kernels.hpp"
 #include "kernel_vectors.hpp"
+#include "nac/fast_math.hpp"
 
 namespace nac::nn::detail {
 
@@ -71,14 +72,7 @@ inline V vexp(V x) {
   const V shift = splat(12582912.0f);  // 1.5 * 2^23: adding and subtracting it rounds to an integer
   const V k = (x * 1.44269504088896341f + shift) - shift;
 #endif
-  const V r = x - k * 0.693145751953125f - k * 1.428606765330187045e-06f;
-  V p = splat(1.0f / 720.0f);
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  const V p = nac::detail::exp_taylor6(nac::detail::exp_reduce(x, k));
 #if NAC_KERNEL_LANES == 16
   const __m512 pp = reinterpret_cast<__m512>(p);
   return reinterpret_cast<V>(_mm512_mask_scalef_ps(pp, 0xffff, pp, reinterpret_cast<__m512>(k)));

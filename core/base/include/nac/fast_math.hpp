@@ -16,17 +16,29 @@
 NAC_PUBLIC_BEGIN
 namespace nac {
 
-inline float fast_exp(float x) {
-  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-  const float k = std::nearbyint(x * 1.44269504088896341f);
-  const float r = x - k * 0.693145751953125f - k * 1.428606765330187045e-06f;
-  float p = 1.0f / 720.0f;
+namespace detail {
+/// The float exponential's two steps, for a float or a vector of floats (the engine's kernels):
+/// r = x - k ln2 (ln2 in two parts, so that k ln2 is exact) and e^r by its degree-6 Taylor sum.
+template <class T>
+inline T exp_reduce(T x, T k) {
+  return x - k * 0.693145751953125f - k * 1.428606765330187045e-06f;
+}
+template <class T>
+inline T exp_taylor6(T r) {
+  T p = T{} + 1.0f / 720.0f;
   p = p * r + 1.0f / 120.0f;
   p = p * r + 1.0f / 24.0f;
   p = p * r + 1.0f / 6.0f;
   p = p * r + 0.5f;
   p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  return p * r + 1.0f;
+}
+}  // namespace detail
+
+inline float fast_exp(float x) {
+  x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
+  const float k = std::nearbyint(x * 1.44269504088896341f);
+  const float p = detail::exp_taylor6(detail::exp_reduce(x, k));
   return p * std::bit_cast<float>((static_cast<std::int32_t>(k) + 127) << 23);
 }
 
