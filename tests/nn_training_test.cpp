@@ -245,13 +245,17 @@ TEST_CASE("validate takes every_epoch or last_epoch and refuses last_epoch with 
 }
 
 TEST_CASE("same seed and threads give the same weights") {
+  // Every kind of kernel a search's candidates run: a few-tap convolution (nac's), batch norm,
+  // GELU, attention (nac's kernels, its 1x1 convolutions few-tap too), flatten fused into a
+  // linear layer, dropout.
   ModelSpec spec;
   spec.input = {1, 7, 7};
   append_layer(spec, "conv2d", "c", {{"out_channels", I{4}}, {"kernel", I{3}}});
   append_layer(spec, "batchnorm", "bn");
   append_layer(spec, "gelu", "a");
   append_layer(spec, "attention", "att", {{"hidden", I{2}}});
-  append_layer(spec, "flatten", "f");
+  append_layer(spec, "flatten", "f");  // fused into the linear layer after it
+  append_layer(spec, "linear", "l0", {{"out_features", I{8}}});
   append_layer(spec, "dropout", "d", {{"p", 0.2}});
   append_layer(spec, "linear", "l", {{"out_features", I{2}}});
   Rng rng(1);
