@@ -17,6 +17,7 @@
 #include "conv2d.hpp"
 #include "kernel_isa.hpp"
 #include "layers.hpp"
+#include "nac/nn/profile.hpp"
 
 namespace nac::nn {
 
@@ -77,6 +78,7 @@ class Attention final : public Layer {
     float* y = y_.data();
     float* scratch = scratch_for(d);
     const std::int64_t per = static_cast<std::int64_t>(d.scratch_floats());
+    const PhaseTimer timer("in layers: attention kernels");
 #pragma omp parallel for schedule(static)
     for (std::int64_t i = 0; i < b; ++i)
       k.forward(d, qkv + i * n_ * 3 * h_, y + i * n_ * h_, scratch + omp_get_thread_num() * per);
@@ -99,6 +101,7 @@ class Attention final : public Layer {
     float* dqkv = d_qkv_.data();
     float* scratch = scratch_for(d);
     const std::int64_t per = static_cast<std::int64_t>(d.scratch_floats());
+    const PhaseTimer timer("in layers: attention kernels");
 #pragma omp parallel for schedule(static)
     for (std::int64_t i = 0; i < b; ++i)
       k.backward(d, qkv + i * n_ * 3 * h_, dy + i * n_ * h_, dqkv + i * n_ * 3 * h_,
