@@ -7,7 +7,6 @@
 // theta, phi and g run as one 1x1 convolution C -> 3 hidden (their weights copied side by side,
 // their gradients split back); the products and the softmax run per sample in fused kernels
 // (attention_kernels.hpp), which read its output as three strided views.
-#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -73,15 +72,11 @@ class Attention final : public Layer {
     qkv_.forward(x, qkv_out_, ctx.unquantized());
     const detail::AttentionDims d = dims();
     y_.resize({b, h_, spec_.input[1], spec_.input[2]});
-    const auto& k = detail::attention_kernels();
     const float* qkv = qkv_out_.data();
     float* y = y_.data();
-    float* scratch = scratch_for(d);
-    const std::int64_t per = static_cast<std::int64_t>(d.scratch_floats());
-    const PhaseTimer timer("in layers: attention kernels");
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < b; ++i)
-      k.forward(d, qkv + i * n_ * 3 * h_, y + i * n_ * h_, scratch + omp_get_thread_num() * per);
+    per_sample(d, b, [&](const detail::AttentionKernels& k, std::int64_t i, float* scratch) {
+      k.forward(d, qkv + i * n_ * 3 * h_, y + i * n_ * h_, scratch);
+    });
     out_.forward(y_, z, ctx.unquantized());
     if (residual_) {
       const auto total = static_cast<std::int64_t>(z.size());
@@ -95,17 +90,12 @@ class Attention final : public Layer {
     out_.backward(y_, z, dz, &dy_);
     const detail::AttentionDims d = dims();
     d_qkv_.resize(qkv_out_.shape());
-    const auto& k = detail::attention_kernels();
     const float* qkv = qkv_out_.data();
     const float* dy = dy_.data();
     float* dqkv = d_qkv_.data();
-    float* scratch = scratch_for(d);
-    const std::int64_t per = static_cast<std::int64_t>(d.scratch_floats());
-    const PhaseTimer timer("in layers: attention kernels");
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < b; ++i)
-      k.backward(d, qkv + i * n_ * 3 * h_, dy + i * n_ * h_, dqkv + i * n_ * 3 * h_,
-                 scratch + omp_get_thread_num() * per);
+    per_sample(d, b, [&](const detail::AttentionKernels& k, std::int64_t i, float* scratch) {
+      k.backward(d, qkv + i * n_ * 3 * h_, dy + i * n_ * h_, dqkv + i * n_ * 3 * h_, scratch);
+    });
     qkv_.backward(x, qkv_out_, d_qkv_, dx);
     unpack_gradients();
     if (!dx || !residual_) return;
@@ -139,10 +129,17 @@ class Attention final : public Layer {
     d.scale = scale_;
     return d;
   }
-  // Scratch for every thread of a parallel region.
-  float* scratch_for(const detail::AttentionDims& d) {
-    scratch_.resize({static_cast<std::int64_t>(omp_get_max_threads()), static_cast<std::int64_t>(d.scratch_floats())});
-    return scratch_.data();
+  // Calls f(kernels, sample, its thread's scratch) for every sample of the batch, split over the
+  // threads, timed as the profile's "in layers: attention kernels".
+  template <class F>
+  void per_sample(const detail::AttentionDims& d, std::int64_t batch, F f) {
+    const auto& k = detail::attention_kernels();
+    const auto per = static_cast<std::int64_t>(d.scratch_floats());
+    scratch_.resize({static_cast<std::int64_t>(omp_get_max_threads()), per});
+    float* scratch = scratch_.data();
+    const PhaseTimer timer("in layers: attention kernels");
+#pragma omp parallel for schedule(static)
+    for (std::int64_t i = 0; i < batch; ++i) f(k, i, scratch + omp_get_thread_num() * per);
   }
   void unpack_gradients() {
     auto qp = qkv_.params();
@@ -175,9 +172,9 @@ std::size_t AttentionDims::scratch_floats() const {
 }
 
 const AttentionKernels& attention_kernels() {
-  static const AttentionKernels all[3] = {{"avx512", avx512::attention_forward, avx512::attention_backward},
-                                          {"avx2", avx2::attention_forward, avx2::attention_backward},
-                                          {"generic", generic::attention_forward, generic::attention_backward}};
+  static const AttentionKernels all[3] = {{avx512::attention_forward, avx512::attention_backward},
+                                          {avx2::attention_forward, avx2::attention_backward},
+                                          {generic::attention_forward, generic::attention_backward}};
   return all[kernel_isa()];
 }
 

@@ -23,7 +23,6 @@ struct AttentionDims {
 };
 
 struct AttentionKernels {
-  const char* isa;
   /// y = A g, from qkv.
   void (*forward)(const AttentionDims& d, const float* qkv, float* y, float* scratch);
   /// dqkv from dy and the forward's qkv.

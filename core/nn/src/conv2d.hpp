@@ -57,7 +57,6 @@ class Conv2d final : public Layer {
 
   // Layers with few taps (conv_kernels.hpp) run forward and the weight gradient on nac's own
   // kernels; the input gradient stays on oneDNN.
-  bool small_path() const { return small_; }
   void forward_small(const Tensor& x, Tensor& y);
   /// With through_activation, dy is the fused activation's output gradient (y its output);
   /// otherwise dy is the convolution's output gradient.

@@ -6,6 +6,7 @@
 #include "conv2d.hpp"
 #include "conv_kernels.hpp"
 #include "kernel_isa.hpp"
+#include "parallel_ranges.hpp"
 
 namespace nac::nn {
 
@@ -21,9 +22,15 @@ detail::SmallConvDims small_dims(const LayerSpec& spec, std::int64_t out_c, std:
   return d;
 }
 
-// The samples [b0, b1) of thread t of nt, in contiguous runs.
-std::pair<std::int64_t, std::int64_t> share(std::int64_t batch, int t, int nt) {
-  return {batch * t / nt, batch * (t + 1) / nt};
+// Calls f(index in the (O, C, K, K) weights, index in the packed (taps, opad) ones) for every weight.
+template <class F>
+void for_each_weight(const detail::SmallConvDims& d, F f) {
+  const std::int64_t opad = d.opad();
+  for (std::int64_t o = 0; o < d.o; ++o)
+    for (std::int64_t ci = 0; ci < d.c; ++ci)
+      for (std::int64_t kh = 0; kh < d.k; ++kh)
+        for (std::int64_t kw = 0; kw < d.k; ++kw)
+          f(((o * d.c + ci) * d.k + kh) * d.k + kw, ((kh * d.k + kw) * d.c + ci) * opad + o);
 }
 
 }  // namespace
@@ -48,13 +55,9 @@ void Conv2d::forward_small(const Tensor& x, Tensor& y) {
     packed_w_.zero();
     packed_b_.resize({opad});
     packed_b_.zero();
-    const float* w = weight_.effective().data();  // (O, C, K, K)
-    for (std::int64_t o = 0; o < out_c_; ++o)
-      for (std::int64_t ci = 0; ci < d.c; ++ci)
-        for (std::int64_t kh = 0; kh < d.k; ++kh)
-          for (std::int64_t kw = 0; kw < d.k; ++kw)
-            packed_w_[static_cast<std::size_t>(((kh * d.k + kw) * d.c + ci) * opad + o)] =
-                w[((o * d.c + ci) * d.k + kh) * d.k + kw];
+    const float* w = weight_.effective().data();
+    float* packed = packed_w_.data();
+    for_each_weight(d, [&](std::int64_t oihw, std::int64_t at) { packed[at] = w[oihw]; });
     if (has_bias_)
       for (std::int64_t o = 0; o < out_c_; ++o) packed_b_[static_cast<std::size_t>(o)] = bias_.effective()[o];
   }
@@ -67,7 +70,7 @@ void Conv2d::forward_small(const Tensor& x, Tensor& y) {
   const float slope = slope_;
 #pragma omp parallel
   {
-    const auto [b0, b1] = share(batch, omp_get_thread_num(), omp_get_num_threads());
+    const auto [b0, b1] = detail::thread_range(batch, omp_get_thread_num(), omp_get_num_threads());
     if (b1 > b0) k.forward(d, xs, wt, bias, fused, slope, ys, b0, b1);
   }
 }
@@ -88,7 +91,7 @@ void Conv2d::weight_grad_small(const Tensor& x, const float* dy, const float* y,
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
 #pragma omp single
     used = nt;
-    const auto [b0, b1] = share(batch, t, nt);
+    const auto [b0, b1] = detail::thread_range(batch, t, nt);
     float* mine = parts + t * per;
     if (b1 > b0) {
       k.weight_grad(d, xs, dy, y, fused, slope, mine, mine + taps * opad, b0, b1);
@@ -96,24 +99,17 @@ void Conv2d::weight_grad_small(const Tensor& x, const float* dy, const float* y,
       for (std::int64_t i = 0; i < per; ++i) mine[i] = 0;
     }
   }
-  // Thread order: (O, C, K, K) weights and the bias.
+  // The threads' sums, added in thread order.
+  const auto total = [&](std::int64_t at) {
+    float sum = parts[at];
+    for (int t = 1; t < used; ++t) sum += parts[t * per + at];
+    return sum;
+  };
   float* gw = weight_.grad().data();
-  for (std::int64_t o = 0; o < out_c_; ++o)
-    for (std::int64_t ci = 0; ci < d.c; ++ci)
-      for (std::int64_t kh = 0; kh < d.k; ++kh)
-        for (std::int64_t kw = 0; kw < d.k; ++kw) {
-          const std::int64_t at = ((kh * d.k + kw) * d.c + ci) * opad + o;
-          float sum = parts[at];
-          for (int t = 1; t < used; ++t) sum += parts[t * per + at];
-          gw[((o * d.c + ci) * d.k + kh) * d.k + kw] = sum;
-        }
+  for_each_weight(d, [&](std::int64_t oihw, std::int64_t at) { gw[oihw] = total(at); });
   if (has_bias_) {
     float* gb = bias_.grad().data();
-    for (std::int64_t o = 0; o < out_c_; ++o) {
-      float sum = parts[taps * opad + o];
-      for (int t = 1; t < used; ++t) sum += parts[t * per + taps * opad + o];
-      gb[o] = sum;
-    }
+    for (std::int64_t o = 0; o < out_c_; ++o) gb[o] = total(taps * opad + o);
   }
 }
 

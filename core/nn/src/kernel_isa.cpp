@@ -7,6 +7,7 @@
 namespace nac::nn::detail {
 
 int kernel_isa() {
+  static constexpr const char* kNames[3] = {"avx512", "avx2", "generic"};
   static const int best = [] {
 #ifndef NAC_NO_CPU_CLONES  // (the ThreadSanitizer build runs the generic kernels)
     __builtin_cpu_init();
@@ -20,7 +21,7 @@ int kernel_isa() {
   int chosen = best;
   if (const char* cap = std::getenv("NAC_KERNEL_ISA"))
     for (int i = 0; i < 3; ++i)
-      if (std::strcmp(cap, kKernelIsaNames[i]) == 0) chosen = std::max(chosen, i);
+      if (std::strcmp(cap, kNames[i]) == 0) chosen = std::max(chosen, i);
   return chosen;
 }
 

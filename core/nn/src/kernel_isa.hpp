@@ -5,8 +5,6 @@
 // build on one machine).
 namespace nac::nn::detail {
 
-inline constexpr const char* kKernelIsaNames[3] = {"avx512", "avx2", "generic"};
-
 int kernel_isa();
 
 }  // namespace nac::nn::detail

@@ -4,12 +4,18 @@
 // does not depend on the split.
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include <omp.h>
 
 namespace nac::nn::detail {
 
 constexpr std::int64_t kParallel = 1 << 15;
+
+/// Thread t's contiguous share [first, second) of [0, n) split over nt threads.
+inline std::pair<std::int64_t, std::int64_t> thread_range(std::int64_t n, std::int64_t t, std::int64_t nt) {
+  return {n * t / nt, n * (t + 1) / nt};
+}
 
 /// Calls kernel(from, to) on [0, n), in one piece or one piece per thread.
 template <class F>
@@ -18,8 +24,8 @@ void for_ranges(std::size_t n, F kernel) {
   if (total < kParallel || omp_get_max_threads() == 1) return kernel(std::int64_t{0}, total);
 #pragma omp parallel
   {
-    const std::int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
-    kernel(total * t / nt, total * (t + 1) / nt);
+    const auto [from, to] = thread_range(total, omp_get_thread_num(), omp_get_num_threads());
+    kernel(from, to);
   }
 }
 
