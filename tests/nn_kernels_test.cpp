@@ -443,3 +443,21 @@ TEST_CASE("a projection at real size: forward and weight gradient match the sums
           CHECK(worst <= 1e-5 * scale);
         }
 }
+
+TEST_CASE("an unknown NAC_KERNEL_ISA is an error naming it") {
+  ModelSpec spec;
+  spec.input = {4, 5, 5};
+  LayerSpec l;
+  l.op = "attention";
+  l.name = "att";
+  l.attrs = {{"hidden", std::int64_t{2}}};
+  spec.layers = {l};
+  Model m(spec, 1);
+  Tensor x({2, 4, 5, 5});
+  x.zero();
+  ::setenv("NAC_KERNEL_ISA", "avx9", 1);
+  const std::string error = test::error_of([&] { m.forward(x, false); });
+  ::unsetenv("NAC_KERNEL_ISA");
+  CHECK(error.find("NAC_KERNEL_ISA=avx9: expected avx512, avx2 or generic") != std::string::npos);
+  CHECK_NOTHROW(m.forward(x, false));
+}

@@ -46,6 +46,8 @@ from epochs_torch import build, patches  # noqa: E402
 
 def model_spec(path):
     """The model description inside a .nacm file: magic, u32 version, u64 header length, JSON."""
+    if not os.path.isfile(path):
+        sys.exit(f"trials_torch.py: {path}: missing (the run kept no model of this trial)")
     with open(path, "rb") as f:
         head = f.read(20)
         if len(head) < 20 or head[:8] != b"NACMODEL":
@@ -87,6 +89,9 @@ def main():
     ap.add_argument("--only", help="these trials only, e.g. 3,7,12 (to time some again)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    for name in ("experiment.toml", "trials.jsonl"):
+        if not os.path.isfile(os.path.join(args.run, name)):
+            sys.exit(f"trials_torch.py: {args.run}: no {name}; give the folder of a finished nac run")
     with open(os.path.join(args.run, "experiment.toml"), "rb") as f:
         exp = tomllib.load(f)
     recipe = {"epochs": exp.get("training", {}).get("epochs", 5), "batch": exp.get("training", {}).get("batch", 256),

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+
+#include "nac/error.hpp"
 
 namespace nac::nn::detail {
 
@@ -18,11 +21,11 @@ int kernel_isa() {
 #endif
     return 2;
   }();
-  int chosen = best;
-  if (const char* cap = std::getenv("NAC_KERNEL_ISA"))
-    for (int i = 0; i < 3; ++i)
-      if (std::strcmp(cap, kNames[i]) == 0) chosen = std::max(chosen, i);
-  return chosen;
+  const char* cap = std::getenv("NAC_KERNEL_ISA");
+  if (!cap || !*cap) return best;
+  for (int i = 0; i < 3; ++i)
+    if (std::strcmp(cap, kNames[i]) == 0) return std::max(best, i);
+  throw Error(std::string("NAC_KERNEL_ISA=") + cap + ": expected avx512, avx2 or generic (or unset)");
 }
 
 }  // namespace nac::nn::detail
