@@ -7,6 +7,7 @@
 
 #include "nac/nn/model.hpp"
 #include "nac/nn/runtime.hpp"
+#include "nn_test_support.hpp"
 #include "test_support.hpp"
 
 using namespace nac;
@@ -94,4 +95,37 @@ TEST_CASE("a flatten fused into a linear layer keeps its name and refuses an inp
           m.set_precision("flatten", "input", NumberType::scaled_int(8));
         }).find("runs fused into the linear layer after it") != std::string::npos);
   m.set_precision("fc", "input", NumberType::scaled_int(8));  // the linear layer's own: fine
+}
+
+TEST_CASE("a 1x1 convolution over many channels with a fused leaky relu computes what the plain path does") {
+  // The 1x1 matrix-product path (24 -> 3 and 20 -> 17 channels) with the activation fused,
+  // against the same layers kept apart by an identity: outputs, input and parameter gradients.
+  using I = std::int64_t;
+  for (const auto& [in_c, out_c] : {std::pair<I, I>{24, 3}, std::pair<I, I>{20, 17}}) {
+    CAPTURE(in_c);
+    auto model = [&](bool apart) {
+      ModelSpec s;
+      s.input = {in_c, 3, 3};
+      s.layers = {make("conv2d", "conv", {{"out_channels", out_c}, {"kernel", I{1}}})};
+      if (apart) s.layers.push_back(make("identity", "apart"));
+      s.layers.push_back(make("leaky_relu", "act", {{"slope", 0.1}}));
+      s.layers.push_back(make("flatten", "flatten"));
+      s.layers.push_back(make("linear", "out", {{"out_features", I{2}}}));
+      return s;
+    };
+    Model fused(model(false), 5), apart(model(true), 5);
+    Rng rng(3);
+    const Tensor x = test::random_tensor({4, in_c, 3, 3}, rng);
+    const Tensor yf = fused.forward(x, true), ya = apart.forward(x, true);
+    CHECK(max_diff(yf, ya) <= 1e-5 * max_abs(ya));
+    const Tensor r = test::random_tensor(ya.shape(), rng);
+    Tensor dxf, dxa;
+    fused.backward(r, &dxf);
+    apart.backward(r, &dxa);
+    CHECK(max_diff(dxf, dxa) <= 1e-5 * max_abs(dxa));
+    for (const std::string p : {"conv.weight", "conv.bias", "out.weight"}) {
+      CAPTURE(p);
+      CHECK(max_diff(fused.param(p)->grad(), apart.param(p)->grad()) <= 1e-5 * max_abs(apart.param(p)->grad()));
+    }
+  }
 }

@@ -133,6 +133,10 @@ TEST_CASE("conv2d with kernels 1 3 5 strides and padding") {
   // Few inputs per output (nac's own weight-gradient loop): the projection's shape, and 1x1.
   check_gradients(probe({layer("conv2d", {{"out_channels", I{8}}, {"kernel", I{3}}})}, {1, 6, 6}));
   check_gradients(probe({layer("conv2d", {{"out_channels", I{16}}, {"kernel", I{1}}, {"bias", I{0}}})}, {3, 4, 4}));
+  // 1x1 with more inputs (a matrix product over the pixels), thin and wide; with a fused
+  // activation in nn_fusion_test.cpp.
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{2}}, {"kernel", I{1}}})}, {20, 3, 3}));
+  check_gradients(probe({layer("conv2d", {{"out_channels", I{17}}, {"kernel", I{1}}, {"bias", I{0}}})}, {18, 2, 3}));
 }
 
 TEST_CASE("batchnorm 1-D and 2-D in training and in evaluation") {
@@ -323,13 +327,13 @@ Tensor naive_conv(const Tensor& x, const Tensor& w, const Tensor* b, I groups, I
 }
 }  // namespace
 
-TEST_CASE("grouped and depthwise conv2d: the forward against a naive loop convolution") {
+TEST_CASE("conv2d grouped, depthwise and 1x1 over many channels: the forward against a naive loop convolution") {
   set_threads(1);
   struct Case {
     I in_c, out_c, kernel, stride, padding, groups, bias;
   };
-  for (const Case c :
-       {Case{4, 6, 3, 1, 1, 2, 1}, Case{6, 4, 3, 2, 0, 2, 0}, Case{5, 5, 3, 1, 1, 5, 1}, Case{3, 6, 5, 2, 2, 3, 1}}) {
+  for (const Case c : {Case{4, 6, 3, 1, 1, 2, 1}, Case{6, 4, 3, 2, 0, 2, 0}, Case{5, 5, 3, 1, 1, 5, 1},
+                       Case{3, 6, 5, 2, 2, 3, 1}, Case{24, 3, 1, 1, 0, 1, 1}, Case{20, 2, 1, 1, 0, 1, 0}}) {
     CAPTURE(c.in_c);
     CAPTURE(c.groups);
     ModelSpec spec;

@@ -152,6 +152,10 @@ void leaky_relu_backward(const float* x, const float* g, float slope, float* d, 
   });
 }
 
+void leaky_relu_forward(const float* x, float slope, float* y, std::int64_t n) {
+  split(n, [&](std::int64_t from, std::int64_t m) { forward_kernel(Kind::LeakyRelu, slope, x + from, y + from, m); });
+}
+
 std::unique_ptr<Layer> make_activation(const LayerSpec& spec) {
   const std::string& op = spec.op;
   const Kind k = op == "relu"         ? Kind::Relu

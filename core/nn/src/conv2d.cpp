@@ -31,6 +31,7 @@ Conv2d::Conv2d(const LayerSpec& spec, const LayerSpec* activation)
   zero_bias_.resize({out_c_});
   zero_bias_.zero();
   small_ = groups_ == 1 && stride_ == 1 && padding_ == 0 && in_c_ * kernel_ * kernel_ <= detail::kSmallConvMaxTaps;
+  pointwise_ = !small_ && groups_ == 1 && stride_ == 1 && padding_ == 0 && kernel_ == 1;
   if (activation) {
     fused_ = true;
     slope_ = activation->op == "leaky_relu" ? static_cast<float>(attr_real(*activation, "slope", 0.01)) : 0.0f;
@@ -145,6 +146,7 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const Context& ctx) {
   y.resize(batched(batch, spec_.output));
   if (forward_int8(x, y, ctx)) return;
   if (small_) return forward_small(x, y);
+  if (pointwise_) return forward_pointwise(x, y);
   Primitives& p = primitives(batch, ctx.training);
   auto& s = cpu_stream();
   p.weights_user.set_data_handle(const_cast<float*>(weight_.effective().data()));
@@ -171,6 +173,7 @@ void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor
     leaky_relu_backward(y.data(), dy.data(), slope_, act_grad_.data(), static_cast<std::int64_t>(dy.size()));
     grad_out = act_grad_.data();
   }
+  if (pointwise_) return backward_pointwise(x, grad_out, dx);
   if (small_) weight_grad_small(x, grad_out, nullptr, false);
   Primitives& p = primitives(batch, true);
   if (!p.backward_ready) prepare_backward(p, batch);

@@ -8,6 +8,7 @@
 
 #include "dnnl_util.hpp"
 #include "int8.hpp"
+#include "matmul.hpp"
 #include "nac/nn/layer.hpp"
 
 namespace nac::nn {
@@ -62,6 +63,12 @@ class Conv2d final : public Layer {
   /// otherwise dy is the convolution's output gradient.
   void weight_grad_small(const Tensor& x, const float* dy, const float* y, bool through_activation);
 
+  // 1x1 layers (stride 1, no padding, no groups) that the few-tap path does not take are matrix
+  // products over the batch's pixels (conv2d_pointwise.cpp): oneDNN's convolution kernels ran
+  // those with few output channels at 4-20 GFLOP/s.
+  void forward_pointwise(const Tensor& x, Tensor& y);
+  void backward_pointwise(const Tensor& x, const float* grad_out, Tensor* dx);
+
   Descriptors descriptors(std::int64_t batch) const;
   Primitives& primitives(std::int64_t batch, bool training);
   void prepare_backward(Primitives& p, std::int64_t batch);
@@ -78,6 +85,8 @@ class Conv2d final : public Layer {
   std::map<std::pair<std::int64_t, dnnl::memory::data_type>, Int8Primitives> int8_cache_;
   std::vector<std::uint8_t> src_codes_;
   bool small_ = false;
+  bool pointwise_ = false;
+  detail::Matmul mm_;
   Tensor packed_w_, packed_b_, partials_;  // the small path's (taps, opad) weights, padded bias, per-thread sums
   std::uint64_t packed_version_ = ~0ull;
 };

@@ -16,6 +16,8 @@ std::unique_ptr<Layer> make_activation(const LayerSpec& spec);  // relu leaky_re
 /// d = g where x > 0, slope * g elsewhere (vectorised, on the threads): leaky relu's backward, and
 /// relu's with slope 0; x may be the activation's output when slope >= 0.
 void leaky_relu_backward(const float* x, const float* g, float slope, float* d, std::int64_t n);
+/// y = max(x, 0) + slope * min(x, 0) (vectorised, on the threads; y may be x).
+void leaky_relu_forward(const float* x, float slope, float* y, std::int64_t n);
 std::unique_ptr<Layer> make_softmax(const LayerSpec& spec);
 std::unique_ptr<Layer> make_flatten(const LayerSpec& spec);
 std::unique_ptr<Layer> make_dropout(const LayerSpec& spec);
