@@ -133,6 +133,12 @@ void BM_Conv1to64(benchmark::State& s) { layer_bench(s, {conv("c1", 64, 3)}, {1,
 void BM_Attention64(benchmark::State& s) {
   layer_bench(s, {LayerSpec{"attention", "nlb", {{"hidden", std::int64_t{32}}}, {}, {}, {}, {}, 0}}, {64, 9, 9});
 }
+// The search's conv-attention blocks: channels, hidden size, side of the image (81, 49 or 25
+// positions).
+void BM_AttentionSizes(benchmark::State& s) {
+  layer_bench(s, {LayerSpec{"attention", "att", {{"hidden", s.range(1)}}, {}, {}, {}, {}, 0}},
+              {s.range(0), s.range(2), s.range(2)});
+}
 void BM_DenseHead(benchmark::State& s) {
   std::vector<LayerSpec> l;
   for (std::int64_t o : {64, 32, 16, 8, 2})
@@ -142,6 +148,15 @@ void BM_DenseHead(benchmark::State& s) {
 BENCHMARK(BM_Conv64to32)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Conv1to64)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Attention64)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AttentionSizes)
+    ->ArgNames({"c", "h", "side"})
+    ->Args({16, 1, 9})
+    ->Args({32, 8, 9})
+    ->Args({64, 32, 9})
+    ->Args({16, 4, 7})
+    ->Args({32, 16, 5})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_DenseHead)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

@@ -309,50 +309,55 @@ double worst_relative(const Tensor& got, const std::vector<double>& want, double
 }
 
 TEST_CASE("attention at the search's size matches the block computed in double, forward and backward") {
-  // 81 positions: five 16-row blocks and a tail; hidden sizes on both arrangements of the
-  // products summed over rows (lane sums below 8, vectors over the hidden channels from 8);
-  // every build of the kernels this CPU runs (NAC_KERNEL_ISA caps the choice).
-  constexpr std::int64_t b = 6, c = 8, n = 81;
-  for (const char* isa : {"avx512", "avx2", "generic"})
-    for (std::int64_t h : {1, 5, 8, 32})
-      for (int threads : {1, 2}) {
-        const std::int64_t scaled = h == 5 ? 1 : 0;
-        ::setenv("NAC_KERNEL_ISA", isa, 1);
-        CAPTURE(isa);
-        CAPTURE(h);
-        CAPTURE(threads);
-        set_threads(threads);
-        ModelSpec spec;
-        spec.input = {c, 9, 9};
-        LayerSpec l;
-        l.op = "attention";
-        l.name = "att";
-        l.attrs = {{"hidden", h}, {"scale", scaled}};
-        spec.layers = {l};
-        Model m(spec, 3);
-        Rng rng(8);
-        Tensor x({b, c, 9, 9}), r({b, c, 9, 9});
-        for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(rng.normal());
-        for (std::size_t i = 0; i < r.size(); ++i) r[i] = static_cast<float>(rng.normal());
-        const Tensor y = m.forward(x, true);
-        Tensor dx;
-        m.backward(r, &dx);
-        set_threads(1);
-        const AttentionOracle o =
-            attention_in_double(m, x, r, c, n, h, scaled ? 1.0 / std::sqrt(static_cast<double>(h)) : 1.0);
-        CHECK(worst_relative(y, o.z) < 2e-6);
-        CHECK(worst_relative(dx, o.dx) < 2e-5);
-        for (const auto& [name, want] : o.grads) {
-          CAPTURE(name);
-          // phi's bias has a zero gradient (a softmax ignores a constant added to a row): its
-          // rounding noise is measured against the size of phi's weight gradient.
-          double floor = 1e-30;
-          if (name == "phi.bias")
-            for (double v : o.grads.at("phi.weight")) floor = std::max(floor, std::abs(v));
-          CHECK(worst_relative(m.param("att." + name)->grad(), want, floor) < 2e-5);
+  // 81, 49, 25 and 4 positions (the search's images after none, one or two 3x3 convolutions,
+  // and one block that is mostly padding): blocks of rows and a last block with 1 to 12 rows of
+  // padding; hidden sizes on both arrangements of the products summed over rows (lane sums below
+  // 8, vectors over the hidden channels from 8); every build of the kernels this CPU runs
+  // (NAC_KERNEL_ISA caps the choice).
+  constexpr std::int64_t b = 6, c = 8;
+  for (const std::int64_t side : {9, 7, 5, 2})
+    for (const char* isa : {"avx512", "avx2", "generic"})
+      for (std::int64_t h : {1, 5, 8, 32})
+        for (int threads : {1, 2}) {
+          const std::int64_t n = side * side;
+          CAPTURE(n);
+          const std::int64_t scaled = h == 5 ? 1 : 0;
+          ::setenv("NAC_KERNEL_ISA", isa, 1);
+          CAPTURE(isa);
+          CAPTURE(h);
+          CAPTURE(threads);
+          set_threads(threads);
+          ModelSpec spec;
+          spec.input = {c, side, side};
+          LayerSpec l;
+          l.op = "attention";
+          l.name = "att";
+          l.attrs = {{"hidden", h}, {"scale", scaled}};
+          spec.layers = {l};
+          Model m(spec, 3);
+          Rng rng(8);
+          Tensor x({b, c, side, side}), r({b, c, side, side});
+          for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(rng.normal());
+          for (std::size_t i = 0; i < r.size(); ++i) r[i] = static_cast<float>(rng.normal());
+          const Tensor y = m.forward(x, true);
+          Tensor dx;
+          m.backward(r, &dx);
+          set_threads(1);
+          const AttentionOracle o =
+              attention_in_double(m, x, r, c, n, h, scaled ? 1.0 / std::sqrt(static_cast<double>(h)) : 1.0);
+          CHECK(worst_relative(y, o.z) < 2e-6);
+          CHECK(worst_relative(dx, o.dx) < 2e-5);
+          for (const auto& [name, want] : o.grads) {
+            CAPTURE(name);
+            // phi's bias has a zero gradient (a softmax ignores a constant added to a row): its
+            // rounding noise is measured against the size of phi's weight gradient.
+            double floor = 1e-30;
+            if (name == "phi.bias")
+              for (double v : o.grads.at("phi.weight")) floor = std::max(floor, std::abs(v));
+            CHECK(worst_relative(m.param("att." + name)->grad(), want, floor) < 2e-5);
+          }
+          ::unsetenv("NAC_KERNEL_ISA");
         }
-        ::unsetenv("NAC_KERNEL_ISA");
-      }
 }
 
 TEST_CASE("a projection at real size: forward and weight gradient match the sums in double") {
