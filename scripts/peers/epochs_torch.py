@@ -8,9 +8,12 @@ MSE, then a no-grad pass over 256 validation patches. Prints training samples pe
 GFLOP/s (6 FLOPs per MAC per sample) per model, the best of several timed epochs.
 
 Uses Debian's python3-torch; not run by CI. Run it with the OpenBLAS core-type settings removed
-(they slow Debian's OpenBLAS, and so PyTorch, on these machines), and try 1 and 2 threads:
+(they slow Debian's OpenBLAS, and so PyTorch, on these machines) and with tcmalloc preloaded
+(glibc's malloc returns PyTorch's freed tensors to the kernel and faults them back in page by
+page: up to 2x slower training on virtual machines; scripts/peers/README.md), and try 1 and 2 threads:
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 \\
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 \\
+        OMP_NUM_THREADS=1 \\
         /usr/bin/python3 scripts/peers/epochs_torch.py --threads 1 MODEL.json...
 
 With --bits B (2..16) it trains with uniform quantization-aware training as BM_BraggnnQatStep sets
@@ -161,7 +164,14 @@ def epoch(model, opt, lossf, x, y, xv):
         model(xv)
 
 
+def warn_allocator():
+    if "malloc" not in os.environ.get("LD_PRELOAD", ""):
+        print("note: PyTorch runs here with glibc's malloc; preload tcmalloc for PyTorch at its best "
+              "(LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4; scripts/peers/README.md)", file=sys.stderr)
+
+
 def main():
+    warn_allocator()
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("models", nargs="+")
     ap.add_argument("--threads", type=int, default=1)

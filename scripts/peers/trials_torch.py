@@ -12,11 +12,14 @@ candidates (so the same mean MACs).
 
 The search that chose the candidates costs nothing here (nac's NSGA-II and Optuna's take
 milliseconds per trial). Uses Debian's python3-torch; not run by CI. Run it with the OpenBLAS
-core-type settings removed (they slow Debian's OpenBLAS, and so PyTorch, on these machines) on
+core-type settings removed (they slow Debian's OpenBLAS, and so PyTorch, on these machines) and with tcmalloc preloaded
+(glibc's malloc returns PyTorch's freed tensors to the kernel and faults them back in page by
+page: up to 2x slower training on virtual machines; scripts/peers/README.md) on
 one thread (a search trains one candidate per core), on a quiet machine:
 
     build/release/bin/nac run experiments/bragg_speed.toml --out results/bragg_speed
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 \\
+        OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
         /usr/bin/python3 scripts/peers/trials_torch.py results/bragg_speed
 
 nac's per-trial seconds come from its run (2 workers x 1 thread on 2 cores); its trials per hour
@@ -27,7 +30,7 @@ The recipe's sizes (epochs, batch, training and validation samples) default to t
 experiment.toml.
 
 Usage: trials_torch.py RUN_DIR [--threads N] [--epochs E] [--batch B] [--train N] [--validation N]
-                       [--limit N] [--only ID,ID,...]
+                       [--limit N] [--only ID,ID,...] [--macs-only]
 """
 import argparse
 import json
@@ -41,7 +44,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from epochs_torch import build, patches  # noqa: E402
+from epochs_torch import build, patches, warn_allocator  # noqa: E402
 
 
 def model_spec(path):
@@ -78,6 +81,7 @@ def train_trial(spec, x, y, xv, yv, epochs, batch):
 
 
 def main():
+    warn_allocator()
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("run", help="a finished nac run folder")
     ap.add_argument("--threads", type=int, default=1)
@@ -87,6 +91,9 @@ def main():
     ap.add_argument("--batch", type=int, help="default: the run's [training] batch")
     ap.add_argument("--limit", type=int, default=0, help="the first N trials only (0: all)")
     ap.add_argument("--only", help="these trials only, e.g. 3,7,12 (to time some again)")
+    ap.add_argument("--macs-only", action="store_true",
+                    help="print each trial's MACs (counted as morph_torch_nas.py counts them) and nac's trials per "
+                         "hour per core, without training (to compare a run with the Optuna peer's at its mean MACs)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     for name in ("experiment.toml", "trials.jsonl"):
@@ -112,6 +119,14 @@ def main():
         trials = trials[: args.limit]
     if not trials:
         sys.exit(f"trials_torch.py: {args.run}: no completed trial")
+    if args.macs_only:
+        macs = [build(model_spec(os.path.join(args.run, "models", f"trial_{t['trial']}.nacm")))[1] for t in trials]
+        for t, m in zip(trials, macs):
+            print(f"{t['trial']:>6} {m:>9} {t['seconds']:>7.2f}")
+        n, sum_nac = len(trials), sum(t["seconds"] for t in trials)
+        print(f"mean MACs {sum(macs) / n:.0f}, median {sorted(macs)[n // 2]}")
+        print(f"nac: {sum_nac:.1f} s of trial time, {3600 * n / sum_nac:.0f} trials/hour per core")
+        return
     x, y = patches(args.train, 0)
     xv, yv = patches(args.validation, 1)
     print(f"torch {torch.__version__}, {args.threads} thread(s); {len(trials)} trials of {args.run}: "
