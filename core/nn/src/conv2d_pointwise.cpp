@@ -1,7 +1,7 @@
 // Conv2d's path for 1x1 layers outside the few-tap kernels: over NHWC images a 1x1 convolution is
 // a matrix product of the batch's pixels (rows of C values) with the weights (O, C), as a linear
 // layer's. oneDNN's convolution kernels block over the channels; with few output channels (the
-// search's 64 -> 2 or 4 -> 8) their backward ran at 4-20 GFLOP/s, while its matrix product does
+// search's 64 -> 2 or 32 -> 8) their backward ran at 4-20 GFLOP/s, while its matrix product does
 // not care how thin the output is.
 #include "conv2d.hpp"
 #include "layers.hpp"
