@@ -15,26 +15,20 @@ using namespace nac::nn;
 
 namespace {
 
-LayerSpec make(const std::string& op, const std::string& name, std::map<std::string, Value> attrs = {}) {
-  LayerSpec l;
-  l.op = op;
-  l.name = name;
-  l.attrs = std::move(attrs);
-  return l;
-}
+using test::layer;
 
 // conv (3 -> 5 channels on 6x6) -> relu -> flatten [-> identity] -> linear 7 -> output 2.
 ModelSpec flatten_model(bool apart, const NumberType& linear_input) {
   using I = std::int64_t;
   ModelSpec s;
   s.input = {3, 6, 6};
-  s.layers = {make("conv2d", "conv", {{"out_channels", I{5}}, {"kernel", I{3}}}), make("relu", "act"),
-              make("flatten", "flatten")};
-  if (apart) s.layers.push_back(make("identity", "apart"));
-  s.layers.push_back(make("linear", "fc", {{"out_features", I{7}}}));
+  s.layers = {layer("conv2d", "conv", {{"out_channels", I{5}}, {"kernel", I{3}}}), layer("relu", "act"),
+              layer("flatten", "flatten")};
+  if (apart) s.layers.push_back(layer("identity", "apart"));
+  s.layers.push_back(layer("linear", "fc", {{"out_features", I{7}}}));
   s.layers.back().precision["input"] = linear_input;
   if (!linear_input.is_float()) s.layers.back().precision["weight"] = NumberType::scaled_int(8);
-  s.layers.push_back(make("linear", "out", {{"out_features", I{2}}}));
+  s.layers.push_back(layer("linear", "out", {{"out_features", I{2}}}));
   return s;
 }
 
@@ -106,11 +100,11 @@ TEST_CASE("a 1x1 convolution over many channels with a fused leaky relu computes
     auto model = [&](bool apart) {
       ModelSpec s;
       s.input = {in_c, 3, 3};
-      s.layers = {make("conv2d", "conv", {{"out_channels", out_c}, {"kernel", I{1}}})};
-      if (apart) s.layers.push_back(make("identity", "apart"));
-      s.layers.push_back(make("leaky_relu", "act", {{"slope", 0.1}}));
-      s.layers.push_back(make("flatten", "flatten"));
-      s.layers.push_back(make("linear", "out", {{"out_features", I{2}}}));
+      s.layers = {layer("conv2d", "conv", {{"out_channels", out_c}, {"kernel", I{1}}})};
+      if (apart) s.layers.push_back(layer("identity", "apart"));
+      s.layers.push_back(layer("leaky_relu", "act", {{"slope", 0.1}}));
+      s.layers.push_back(layer("flatten", "flatten"));
+      s.layers.push_back(layer("linear", "out", {{"out_features", I{2}}}));
       return s;
     };
     Model fused(model(false), 5), apart(model(true), 5);

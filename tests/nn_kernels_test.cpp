@@ -12,6 +12,7 @@
 
 #include "nac/nn/model.hpp"
 #include "nac/nn/runtime.hpp"
+#include "nn_test_support.hpp"
 #include "test_support.hpp"
 
 using namespace nac;
@@ -32,10 +33,7 @@ Case run(const std::string& op, int threads) {
   set_threads(threads);
   ModelSpec spec;
   spec.input = {kC, kH, kW};
-  LayerSpec l;
-  l.op = op;
-  l.name = "norm";
-  spec.layers = {l};
+  spec.layers = {test::layer(op, "norm")};
   Model m(spec, 1);
   // Non-trivial affine parameters and a large mean, so that centring matters.
   Rng rng(5);
@@ -163,10 +161,7 @@ TEST_CASE("layernorm at real sizes matches the formulas in double on 1 and 2 thr
 TEST_CASE("gelu and its derivative match erf in double: relative 2e-6 to |x| = 4, 1e-5 to 8, tiny beyond") {
   ModelSpec spec;
   spec.input = {4801};
-  LayerSpec l;
-  l.op = "gelu";
-  l.name = "act";
-  spec.layers = {l};
+  spec.layers = {test::layer("gelu", "act")};
   Model m(spec, 1);
   Tensor x({1, 4801}), ones({1, 4801}), dx;
   for (std::int64_t i = 0; i < 4801; ++i) x[static_cast<std::size_t>(i)] = static_cast<float>(-12 + i * 0.005);
@@ -329,11 +324,7 @@ TEST_CASE("attention at the search's size matches the block computed in double, 
           set_threads(threads);
           ModelSpec spec;
           spec.input = {c, side, side};
-          LayerSpec l;
-          l.op = "attention";
-          l.name = "att";
-          l.attrs = {{"hidden", h}, {"scale", scaled}};
-          spec.layers = {l};
+          spec.layers = {test::layer("attention", "att", {{"hidden", h}, {"scale", scaled}})};
           Model m(spec, 3);
           Rng rng(8);
           Tensor x({b, c, side, side}), r({b, c, side, side});
@@ -379,18 +370,8 @@ TEST_CASE("a projection at real size: forward and weight gradient match the sums
           set_threads(threads);
           ModelSpec spec;
           spec.input = {1, s, s};
-          LayerSpec l;
-          l.op = "conv2d";
-          l.name = "projection";
-          l.attrs = {{"out_channels", oc}, {"kernel", k}};
-          spec.layers = {l};
-          if (act) {
-            LayerSpec a;
-            a.op = "leaky_relu";
-            a.name = "act";
-            a.attrs = {{"slope", slope}};
-            spec.layers.push_back(a);
-          }
+          spec.layers = {test::layer("conv2d", "projection", {{"out_channels", oc}, {"kernel", k}})};
+          if (act) spec.layers.push_back(test::layer("leaky_relu", "act", {{"slope", slope}}));
           Model m(spec, 2);
           Rng rng(4);
           Tensor x({b, 1, s, s}), r({b, oc, o, o});
@@ -452,11 +433,7 @@ TEST_CASE("a projection at real size: forward and weight gradient match the sums
 TEST_CASE("an unknown NAC_KERNEL_ISA is an error naming it") {
   ModelSpec spec;
   spec.input = {4, 5, 5};
-  LayerSpec l;
-  l.op = "attention";
-  l.name = "att";
-  l.attrs = {{"hidden", std::int64_t{2}}};
-  spec.layers = {l};
+  spec.layers = {test::layer("attention", "att", {{"hidden", std::int64_t{2}}})};
   Model m(spec, 1);
   Tensor x({2, 4, 5, 5});
   x.zero();

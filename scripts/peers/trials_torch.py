@@ -59,6 +59,19 @@ def model_spec(path):
         return json.loads(f.read(length))["spec"]
 
 
+def trial_spec(run, trial):
+    """The model description of a trial of a run folder (its models/trial_N.nacm)."""
+    return model_spec(os.path.join(run, "models", f"trial_{trial['trial']}.nacm"))
+
+
+def trial_ids(text):
+    """--only's list of trial numbers."""
+    try:
+        return {int(i) for i in text.split(",")}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a list of trial numbers such as 3,7,12")
+
+
 def train_trial(spec, x, y, xv, yv, epochs, batch):
     torch.manual_seed(0)
     model, macs = build(spec)
@@ -90,7 +103,7 @@ def main():
     ap.add_argument("--validation", type=int, help="default: the run's [task] validation_samples")
     ap.add_argument("--batch", type=int, help="default: the run's [training] batch")
     ap.add_argument("--limit", type=int, default=0, help="the first N trials only (0: all)")
-    ap.add_argument("--only", help="these trials only, e.g. 3,7,12 (to time some again)")
+    ap.add_argument("--only", type=trial_ids, help="these trials only, e.g. 3,7,12 (to time some again)")
     ap.add_argument("--macs-only", action="store_true",
                     help="print each trial's MACs (counted as morph_torch_nas.py counts them) and nac's trials per "
                          "hour per core, without training (to compare a run with the Optuna peer's at its mean MACs)")
@@ -113,14 +126,13 @@ def main():
         trials = [json.loads(line) for line in f if line.strip()]
     trials = [t for t in trials if t.get("status") == "complete"]
     if args.only:
-        wanted = {int(i) for i in args.only.split(",")}
-        trials = [t for t in trials if t["trial"] in wanted]
+        trials = [t for t in trials if t["trial"] in args.only]
     if args.limit:
         trials = trials[: args.limit]
     if not trials:
         sys.exit(f"trials_torch.py: {args.run}: no completed trial")
     if args.macs_only:
-        macs = [build(model_spec(os.path.join(args.run, "models", f"trial_{t['trial']}.nacm")))[1] for t in trials]
+        macs = [build(trial_spec(args.run, t))[1] for t in trials]
         for t, m in zip(trials, macs):
             print(f"{t['trial']:>6} {m:>9} {t['seconds']:>7.2f}")
         n, sum_nac = len(trials), sum(t["seconds"] for t in trials)
@@ -134,7 +146,7 @@ def main():
     print(f"{'trial':>6} {'MACs':>9} {'torch s':>8} {'nac s':>7} {'ratio':>6}")
     sum_torch = sum_nac = sum_macs = 0.0
     for t in trials:
-        spec = model_spec(os.path.join(args.run, "models", f"trial_{t['trial']}.nacm"))
+        spec = trial_spec(args.run, t)
         t0 = time.perf_counter()
         macs, _ = train_trial(spec, x, y, xv, yv, args.epochs, args.batch)
         seconds = time.perf_counter() - t0

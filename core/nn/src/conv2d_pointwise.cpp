@@ -22,13 +22,7 @@ void Conv2d::backward_pointwise(const Tensor& x, const float* grad_out, Tensor* 
     mm_.run(1, rows, out_c_, in_c_, false, false, grad_out, weight_.effective().data(), dx->data());
   }
   mm_.run(1, out_c_, rows, in_c_, true, false, grad_out, x.data(), weight_.grad().data());
-  if (!has_bias_) return;
-  float* db = bias_.grad().data();
-  for (std::int64_t o = 0; o < out_c_; ++o) db[o] = 0;
-  for (std::int64_t i = 0; i < rows; ++i) {
-    const float* row = grad_out + i * out_c_;
-    for (std::int64_t o = 0; o < out_c_; ++o) db[o] += row[o];
-  }
+  if (has_bias_) detail::column_sums(grad_out, rows, out_c_, bias_.grad().data());
 }
 
 }  // namespace nac::nn

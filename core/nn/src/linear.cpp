@@ -71,14 +71,7 @@ class Linear final : public Layer {
     } else {
       mm_.run(1, out_, n, in_, true, false, dy.data(), x.data(), weight_.grad().data());
     }
-    if (has_bias_) {
-      float* db = bias_.grad().data();
-      for (std::int64_t o = 0; o < out_; ++o) db[o] = 0;
-      for (std::int64_t i = 0; i < n; ++i) {
-        const float* row = dy.data() + i * out_;
-        for (std::int64_t o = 0; o < out_; ++o) db[o] += row[o];
-      }
-    }
+    if (has_bias_) detail::column_sums(dy.data(), n, out_, bias_.grad().data());
   }
 
  private:

@@ -9,6 +9,14 @@
 
 namespace nac::nn::detail {
 
+/// out[j] = the sum over the rows i of m[i * cols + j] (m row-major, (rows, cols)), in row order:
+/// a bias's gradient from its layer's output gradient.
+inline void column_sums(const float* m, std::int64_t rows, std::int64_t cols, float* out) {
+  for (std::int64_t j = 0; j < cols; ++j) out[j] = 0;
+  for (std::int64_t i = 0; i < rows; ++i)
+    for (std::int64_t j = 0; j < cols; ++j) out[j] += m[i * cols + j];
+}
+
 class Matmul {
  public:
   /// A is (batch, M, K), or stored (batch, K, M) when trans_a; B is (batch, K, N), or stored
