@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include "layers.hpp"
+#include "parallel_ranges.hpp"
 #include "nac/detail/cpu_clones.hpp"
 #include "nac/fast_math.hpp"
 #include "nac/nn/runtime.hpp"
@@ -106,12 +107,10 @@ NAC_CPU_CLONES void backward_kernel(Kind kind, float slope, const float* in, con
 template <class F>
 void split(std::int64_t n, F f) {
   const int team = static_cast<int>(std::clamp<std::int64_t>(n / 32768, 1, threads()));
-#pragma omp parallel num_threads(team)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+  detail::on_team(team, [&](int t, int nt) {
     const std::int64_t from = n * t / nt / 16 * 16, to = t + 1 == nt ? n : n * (t + 1) / nt / 16 * 16;
     f(from, to - from);
-  }
+  });
 }
 
 class Activation final : public Layer {

@@ -16,6 +16,7 @@
 #include "conv2d.hpp"
 #include "kernel_isa.hpp"
 #include "layers.hpp"
+#include "parallel_ranges.hpp"
 #include "nac/nn/profile.hpp"
 
 namespace nac::nn {
@@ -79,9 +80,7 @@ class Attention final : public Layer {
     });
     out_.forward(y_, z, ctx.unquantized());
     if (residual_) {
-      const auto total = static_cast<std::int64_t>(z.size());
-#pragma omp parallel for simd schedule(static)
-      for (std::int64_t i = 0; i < total; ++i) z[i] += x[i];
+      detail::add_into(z.data(), x.data(), z.size());
     }
   }
 
@@ -99,9 +98,7 @@ class Attention final : public Layer {
     qkv_.backward(x, qkv_out_, d_qkv_, dx);
     unpack_gradients();
     if (!dx || !residual_) return;
-    const auto total = static_cast<std::int64_t>(x.size());
-#pragma omp parallel for simd schedule(static)
-    for (std::int64_t i = 0; i < total; ++i) (*dx)[i] += dz[i];
+    detail::add_into(dx->data(), dz.data(), dx->size());
   }
 
  private:
@@ -138,8 +135,7 @@ class Attention final : public Layer {
     scratch_.resize({static_cast<std::int64_t>(omp_get_max_threads()), per});
     float* scratch = scratch_.data();
     const PhaseTimer timer("in layers: attention kernels");
-#pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < batch; ++i) f(k, i, scratch + omp_get_thread_num() * per);
+    detail::parallel_for(batch, [&](std::int64_t i) { f(k, i, scratch + omp_get_thread_num() * per); });
   }
   void unpack_gradients() {
     auto qp = qkv_.params();

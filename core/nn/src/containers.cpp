@@ -4,6 +4,7 @@
 
 #include "activation_quant.hpp"
 #include "layers.hpp"
+#include "parallel_ranges.hpp"
 #include "nac/error.hpp"
 #include "nac/nn/profile.hpp"
 
@@ -89,7 +90,7 @@ class Sequential final : public Layer {
   void forward(const Tensor& x, Tensor& y, const Context& ctx) override {
     if (children_.empty()) {
       y = x;
-      if (residual_) add(y, x);
+      if (residual_) detail::add_into(y.data(), x.data(), y.size());
       return;
     }
     const Tensor* in = &x;
@@ -107,7 +108,7 @@ class Sequential final : public Layer {
     }
     if (residual_) {
       y = acts_.back();
-      add(y, x);
+      detail::add_into(y.data(), x.data(), y.size());
     }
   }
 
@@ -115,7 +116,7 @@ class Sequential final : public Layer {
     if (children_.empty()) {
       if (dx) {
         *dx = dy;
-        if (residual_) add(*dx, dy);
+        if (residual_) detail::add_into(dx->data(), dy.data(), dx->size());
       }
       return;
     }
@@ -135,16 +136,10 @@ class Sequential final : public Layer {
       }
       timed(k, true, true, in.dim(0), [&] { children_[k]->backward(in, out, g, d); });
     }
-    if (dx && residual_) add(*dx, dy);
+    if (dx && residual_) detail::add_into(dx->data(), dy.data(), dx->size());
   }
 
  private:
-  static void add(Tensor& a, const Tensor& b) {
-    const auto n = static_cast<std::int64_t>(a.size());
-#pragma omp parallel for simd schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) a[i] += b[i];
-  }
-
   // Runs child k's forward or backward, timed into the installed profile (if any).
   template <class F>
   void timed(std::size_t k, bool backward, bool training, std::int64_t samples, F call) {

@@ -68,11 +68,10 @@ void Conv2d::forward_small(const Tensor& x, Tensor& y) {
   float* ys = y.data();
   const bool fused = fused_;
   const float slope = slope_;
-#pragma omp parallel
-  {
-    const auto [b0, b1] = detail::thread_range(batch, omp_get_thread_num(), omp_get_num_threads());
+  detail::on_team(omp_get_max_threads(), [&](int t, int nt) {
+    const auto [b0, b1] = detail::thread_range(batch, t, nt);
     if (b1 > b0) k.forward(d, xs, wt, bias, fused, slope, ys, b0, b1);
-  }
+  });
 }
 
 void Conv2d::weight_grad_small(const Tensor& x, const float* dy, const float* y, bool through_activation) {
@@ -86,11 +85,8 @@ void Conv2d::weight_grad_small(const Tensor& x, const float* dy, const float* y,
   const bool fused = through_activation;
   const float slope = slope_;
   int used = 1;
-#pragma omp parallel
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-#pragma omp single
-    used = nt;
+  detail::on_team(threads, [&](int t, int nt) {
+    if (t == 0) used = nt;
     const auto [b0, b1] = detail::thread_range(batch, t, nt);
     float* mine = parts + t * per;
     if (b1 > b0) {
@@ -98,7 +94,7 @@ void Conv2d::weight_grad_small(const Tensor& x, const float* dy, const float* y,
     } else {
       for (std::int64_t i = 0; i < per; ++i) mine[i] = 0;
     }
-  }
+  });
   // The threads' sums, added in thread order.
   const auto total = [&](std::int64_t at) {
     float sum = parts[at];

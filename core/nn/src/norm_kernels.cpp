@@ -7,14 +7,15 @@
 #include <omp.h>
 
 #include "nac/detail/cpu_clones.hpp"
+#include "parallel_ranges.hpp"
 
 namespace nac::nn::detail {
 
 namespace {
 
 constexpr std::int64_t kLanes = 16;
-constexpr std::int64_t kBlock = 64;          // periods summed in float before their double total
-constexpr std::int64_t kParallel = 1 << 16;  // fewer values than this: one thread
+constexpr std::int64_t kBlock = 64;              // periods summed in float before their double total
+constexpr std::int64_t kNormParallel = 1 << 16;  // fewer values than this: one thread
 
 std::int64_t period_of(std::int64_t channels) { return std::lcm<std::int64_t>(channels, kLanes); }
 
@@ -27,7 +28,7 @@ struct Tiled {
   const float* data() const { return v.data(); }
 };
 
-int team_size(std::int64_t total) { return total >= kParallel ? omp_get_max_threads() : 1; }
+int team_size(std::int64_t total) { return total >= kNormParallel ? omp_get_max_threads() : 1; }
 
 // The per-thread loops are compiled for each CPU (NAC_CPU_CLONES); the OpenMP regions that call
 // them are not (GCC's outlining of a parallel region inside a target clone loses its variables).
@@ -140,12 +141,10 @@ void channel_sums(Sum kind, const Args& g, std::int64_t total, std::int64_t chan
   const std::int64_t periods = total / p;
   const int team = team_size(total);
   std::vector<double> tot(static_cast<std::size_t>(2 * p * team), 0.0);
-#pragma omp parallel num_threads(team)
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+  on_team(team, [&](int t, int nt) {
     const std::int64_t from = periods * t / nt * p, to = t + 1 == nt ? total : periods * (t + 1) / nt * p;
     sum_kernel(kind, g, from, to, p, tot.data() + 2 * p * t, tot.data() + 2 * p * t + p);
-  }
+  });
   for (std::int64_t c = 0; c < channels; ++c) s1[c] = s2[c] = 0;
   for (int t = 0; t < team; ++t)
     for (std::int64_t j = 0; j < p; ++j) {
@@ -157,12 +156,10 @@ void channel_sums(Sum kind, const Args& g, std::int64_t total, std::int64_t chan
 void channel_map(Map kind, const Args& g, std::int64_t total, std::int64_t channels) {
   const std::int64_t p = period_of(channels);
   const std::int64_t periods = (total + p - 1) / p;
-#pragma omp parallel num_threads(team_size(total))
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+  on_team(team_size(total), [&](int t, int nt) {
     const std::int64_t from = periods * t / nt * p, to = std::min(total, periods * (t + 1) / nt * p);
     map_kernel(kind, g, from, to, p);
-  }
+  });
 }
 
 // Sum of n values in 16 lanes (a fixed order for every clone).
@@ -303,11 +300,10 @@ NAC_CPU_CLONES void layer_norm_input_grads(const float* dy, const float* x, cons
 // Samples split in contiguous runs over the threads (each sample's sums stay in one thread).
 template <class F>
 void over_samples(std::int64_t n, std::int64_t d, F f) {
-#pragma omp parallel num_threads(team_size(n* d))
-  {
-    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    f(n * t / nt, n * (t + 1) / nt);
-  }
+  on_team(team_size(n * d), [&](int t, int nt) {
+    const auto [from, to] = thread_range(n, t, nt);
+    f(from, to);
+  });
 }
 
 void layer_norm_forward(const float* x, const float* w, const float* b, std::int64_t n, std::int64_t d, float eps,

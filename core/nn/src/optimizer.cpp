@@ -3,10 +3,13 @@
 #include <cmath>
 
 #include "nac/error.hpp"
+#include "parallel_ranges.hpp"
 
 namespace nac::nn {
 
 namespace {
+
+constexpr std::int64_t kStepParallel = 16385;  // a tensor's update is split over the threads from this size
 
 // Per-parameter state tensors, allocated at the first step (parameters keep their order).
 struct Slots {
@@ -73,16 +76,21 @@ class Adam final : public Optimizer {
       float* wp = w.data();
       const float* gp = g.data();
       const bool dec = decoupled_;
-#pragma omp parallel for simd schedule(static) if (n > 16384)
-      for (std::int64_t i = 0; i < n; ++i) {
-        float d = gp[i];
-        if (dec) wp[i] -= flr * wd * wp[i];
-        else d += wd * wp[i];
-        m[i] = fb1 * m[i] + (1 - fb1) * d;
-        v[i] = fb2 * v[i] + (1 - fb2) * d * d;
-        // PyTorch: w -= lr / c1 * m / (sqrt(v) / sqrt(c2) + eps)
-        wp[i] -= flr / c1 * m[i] / (std::sqrt(v[i]) / sqrt_c2 + eps);
-      }
+      detail::for_ranges(
+          static_cast<std::size_t>(n),
+          [&](std::int64_t from, std::int64_t to) {
+#pragma omp simd
+            for (std::int64_t i = from; i < to; ++i) {
+              float d = gp[i];
+              if (dec) wp[i] -= flr * wd * wp[i];
+              else d += wd * wp[i];
+              m[i] = fb1 * m[i] + (1 - fb1) * d;
+              v[i] = fb2 * v[i] + (1 - fb2) * d * d;
+              // PyTorch: w -= lr / c1 * m / (sqrt(v) / sqrt(c2) + eps)
+              wp[i] -= flr / c1 * m[i] / (std::sqrt(v[i]) / sqrt_c2 + eps);
+            }
+          },
+          kStepParallel);
       params[k]->apply_mask();
     }
   }
@@ -111,24 +119,29 @@ class RmsProp final : public Optimizer {
       float* wp = w.data();
       const float* gp = g.data();
       const bool centered = c_.centered;
-#pragma omp parallel for simd schedule(static) if (n > 16384)
-      for (std::int64_t i = 0; i < n; ++i) {
-        const float d = gp[i] + wd * wp[i];
-        sq[i] = alpha * sq[i] + (1 - alpha) * d * d;
-        float denom;
-        if (centered) {
-          avg_g[i] = alpha * avg_g[i] + (1 - alpha) * d;
-          denom = std::sqrt(sq[i] - avg_g[i] * avg_g[i]) + eps;
-        } else {
-          denom = std::sqrt(sq[i]) + eps;
-        }
-        if (mu > 0) {
-          buf[i] = mu * buf[i] + d / denom;
-          wp[i] -= flr * buf[i];
-        } else {
-          wp[i] -= flr * d / denom;
-        }
-      }
+      detail::for_ranges(
+          static_cast<std::size_t>(n),
+          [&](std::int64_t from, std::int64_t to) {
+#pragma omp simd
+            for (std::int64_t i = from; i < to; ++i) {
+              const float d = gp[i] + wd * wp[i];
+              sq[i] = alpha * sq[i] + (1 - alpha) * d * d;
+              float denom;
+              if (centered) {
+                avg_g[i] = alpha * avg_g[i] + (1 - alpha) * d;
+                denom = std::sqrt(sq[i] - avg_g[i] * avg_g[i]) + eps;
+              } else {
+                denom = std::sqrt(sq[i]) + eps;
+              }
+              if (mu > 0) {
+                buf[i] = mu * buf[i] + d / denom;
+                wp[i] -= flr * buf[i];
+              } else {
+                wp[i] -= flr * d / denom;
+              }
+            }
+          },
+          kStepParallel);
       params[k]->apply_mask();
     }
   }

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "layers.hpp"
+#include "parallel_ranges.hpp"
 
 namespace nac::nn {
 
@@ -23,8 +24,7 @@ class Pool2d final : public Layer {
     const std::int64_t oh = spec_.output[1], ow = spec_.output[2];
     y.resize({n, c, oh, ow});
     if (max_) argmax_.resize(y.shape());
-#pragma omp parallel for schedule(static)
-    for (std::int64_t plane = 0; plane < n * c; ++plane) {
+    detail::parallel_for(n * c, [&](std::int64_t plane) {
       // Plane (sample s, channel ch): element (r, q) at ((s * h + r) * w + q) * c + ch.
       const std::int64_t s = plane / c, ch = plane % c;
       const float* in = x.data() + s * h * w * c + ch;
@@ -47,7 +47,7 @@ class Pool2d final : public Layer {
           out[(i * ow + j) * c] = max_ ? acc : acc / static_cast<float>(k_ * k_);
           if (max_) argmax_[s * oh * ow * c + (i * ow + j) * c + ch] = static_cast<float>(best);
         }
-    }
+    });
   }
 
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
@@ -56,8 +56,7 @@ class Pool2d final : public Layer {
     const std::int64_t oh = spec_.output[1], ow = spec_.output[2];
     dx->resize(x.shape());
     dx->zero();
-#pragma omp parallel for schedule(static)
-    for (std::int64_t plane = 0; plane < n * c; ++plane) {
+    detail::parallel_for(n * c, [&](std::int64_t plane) {
       const std::int64_t s = plane / c, ch = plane % c;
       float* d = dx->data() + s * h * w * c + ch;
       const float* g = dy.data() + s * oh * ow * c + ch;
@@ -76,7 +75,7 @@ class Pool2d final : public Layer {
               if (r >= 0 && r < h && q >= 0 && q < w) d[(r * w + q) * c] += share;
             }
         }
-    }
+    });
   }
 
  private:

@@ -4,6 +4,7 @@
 
 #include "activation_quant.hpp"
 #include "layers.hpp"
+#include "parallel_ranges.hpp"
 #include "nac/error.hpp"
 #include "nac/nn/quantizer.hpp"
 
@@ -36,30 +37,28 @@ class Softmax final : public Layer {
     y.resize(x.shape());
     const auto rows = x.dim(0);
     const auto f = static_cast<std::int64_t>(x.sample_size());
-#pragma omp parallel for schedule(static)
-    for (std::int64_t r = 0; r < rows; ++r) {
+    detail::parallel_for(rows, [&](std::int64_t r) {
       const float* in = x.data() + r * f;
       float* out = y.data() + r * f;
       const float mx = *std::max_element(in, in + f);
       float sum = 0;
       for (std::int64_t j = 0; j < f; ++j) sum += out[j] = std::exp(in[j] - mx);
       for (std::int64_t j = 0; j < f; ++j) out[j] /= sum;
-    }
+    });
   }
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx) override {
     if (!dx) return;
     dx->resize(x.shape());
     const auto rows = x.dim(0);
     const auto f = static_cast<std::int64_t>(x.sample_size());
-#pragma omp parallel for schedule(static)
-    for (std::int64_t r = 0; r < rows; ++r) {
+    detail::parallel_for(rows, [&](std::int64_t r) {
       const float* s = y.data() + r * f;
       const float* g = dy.data() + r * f;
       float* d = dx->data() + r * f;
       float dot = 0;
       for (std::int64_t j = 0; j < f; ++j) dot += s[j] * g[j];
       for (std::int64_t j = 0; j < f; ++j) d[j] = s[j] * (g[j] - dot);
-    }
+    });
   }
 };
 

@@ -8,6 +8,7 @@
 #include "nac/error.hpp"
 #include "nac/memory.hpp"
 #include "nac/nn/profile.hpp"
+#include "parallel_ranges.hpp"
 
 namespace nac::nn {
 
@@ -44,8 +45,7 @@ void Tensor::fill(float v) { std::fill(data_.get(), data_.get() + size_, v); }
 void transpose_samples(const float* in, float* out, std::int64_t n, std::int64_t rows, std::int64_t cols) {
   // In tiles of 16 x 16, so that both the reads and the writes stay within a few cache lines.
   constexpr std::int64_t kTile = 16;
-#pragma omp parallel for schedule(static)
-  for (std::int64_t i = 0; i < n; ++i) {
+  detail::parallel_for(n, [&](std::int64_t i) {
     const float* src = in + i * rows * cols;
     float* dst = out + i * rows * cols;
     for (std::int64_t r0 = 0; r0 < rows; r0 += kTile) {
@@ -56,7 +56,7 @@ void transpose_samples(const float* in, float* out, std::int64_t n, std::int64_t
           for (std::int64_t r = r0; r < r1; ++r) dst[c * rows + r] = src[r * cols + c];
       }
     }
-  }
+  });
 }
 
 void nchw_to_nhwc(const Tensor& in, Tensor& out) {
