@@ -24,12 +24,23 @@ NAC_CPU_CLONES void scaled_kernel(const float* in, float* out, std::int64_t from
   for (std::int64_t i = from; i < to; ++i) out[i] = s * std::min(std::max(std::nearbyint(in[i] / s), lo), hi);
 }
 
+// In 16 running maxima (a loop-carried maximum does not vectorise without -ffast-math); a
+// maximum does not depend on the order, and NaN is skipped as by one running maximum.
 NAC_CPU_CLONES float max_kernel(const float* x, std::int64_t from, std::int64_t to, bool magnitude) {
+  constexpr int kLanes = 16;
+  float m[kLanes] = {};
+  std::int64_t i = from;
+  if (magnitude) {
+    for (; i + kLanes <= to; i += kLanes)
+      for (int l = 0; l < kLanes; ++l) m[l] = std::max(m[l], std::abs(x[i + l]));
+    for (; i < to; ++i) m[0] = std::max(m[0], std::abs(x[i]));
+  } else {
+    for (; i + kLanes <= to; i += kLanes)
+      for (int l = 0; l < kLanes; ++l) m[l] = std::max(m[l], x[i + l]);
+    for (; i < to; ++i) m[0] = std::max(m[0], x[i]);
+  }
   float mx = 0;
-  if (magnitude)
-    for (std::int64_t i = from; i < to; ++i) mx = std::max(mx, std::abs(x[i]));
-  else
-    for (std::int64_t i = from; i < to; ++i) mx = std::max(mx, x[i]);
+  for (const float v : m) mx = std::max(mx, v);
   return mx;
 }
 
