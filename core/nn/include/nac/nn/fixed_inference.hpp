@@ -1,0 +1,78 @@
+#pragma once
+// Bit-accurate fixed-point inference: a model run exactly as hls4ml's HLS templates compute it
+// (io_parallel, latency strategy), on exact integers (nac/fixed_point.hpp). The HLS backend's C
+// simulation must equal this, bit for bit; docs/hls_backend.md states every rule.
+//
+// Types. Every tensor has a fixed-point type: the model's input and each layer's output take the
+// "input" precision of the layer that reads them when it is an ap_fixed type, else the default
+// type (hls4ml's model default, ap_fixed<16,6>); the last layer's output takes the default type.
+// A layer's weights and biases take their "weight" and "bias" precisions, or the default type;
+// float weights are converted as an ap_fixed assignment converts a double. Scaled-integer types
+// (int<B>) have no fixed-point equivalent and are refused (use qat's mode = "fixed").
+//
+// Arithmetic, per output of a dense or convolution layer: acc = accum_t(bias); for each input in
+// order acc = accum_t(acc + accum_t(x * w)); out = result_t(acc), where accum_t is hls4ml's
+// automatic accumulator type (nac::infer_accum_type), wide enough that nothing rounds or wraps.
+// relu: x > 0 ? result_t(x) : 0. leaky relu: x > 0 ? result_t(x) : result_t(alpha * x), alpha in
+// the default type. max pooling: the largest input (padding: the type's lowest value), cast to
+// result_t. flatten, dropout and identity: result_t(x). Images are held channels last (as the
+// HLS project lays them out); a linear layer after a flatten reads its inputs in that order.
+//
+// Ops the executor cannot run (attention, norms, GELU, softmax, average pooling, ...) are refused
+// by name when it is built; fold batch norms first (nac/nn/fold.hpp).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nac/fixed_point.hpp"
+#include "nac/nn/model.hpp"
+#include "nac/export.hpp"
+
+NAC_PUBLIC_BEGIN
+namespace nac::nn {
+
+struct FixedInferenceOptions {
+  /// The type of every tensor whose precision is not an ap_fixed type (hls4ml's model default).
+  NumberType default_type = NumberType::fixed(16, 6);
+};
+
+/// One layer as the executor runs it, with its types (those it does not use are float32).
+/// Tensors' raw integers fit 64 bits (their types are at most 32 bits wide).
+struct FixedLayer {
+  std::string name, op;
+  Shape input, output;  // per sample, nac's order: (C, H, W) or (F)
+  NumberType input_type, weight_type, bias_type, accum_type, result_type;
+  /// Raw weights, per output its inputs in the order they are summed: a convolution's filter f
+  /// as [f][kh][kw][c] (c within f's group), a linear layer's output j as [j][i] with i in the
+  /// order its input is held (channels last after a flatten of an image).
+  std::vector<std::int64_t> weights, bias;
+  std::int64_t kernel = 0, stride = 1, padding = 0, groups = 1;
+  std::int64_t alpha = 0;  // leaky relu: the slope, raw in the default type
+};
+
+class FixedPointModel {
+ public:
+  /// Reads the model's description and its effective (masked, quantized) weights. Throws
+  /// nac::Error naming the layer and op for an op it cannot run or a type it cannot use.
+  explicit FixedPointModel(const Model& model, FixedInferenceOptions options = {});
+
+  /// One sample (nac's layout, the model's input shape) to the raw integers of the output, in
+  /// nac's order, of output_type().
+  std::vector<std::int64_t> run_raw(const float* sample) const;
+  /// The output values of a batch (N, ...input) as doubles (exact).
+  std::vector<double> run(const Tensor& batch) const;
+
+  const NumberType& input_type() const { return input_type_; }
+  const NumberType& output_type() const { return layers_.empty() ? input_type_ : layers_.back().result_type; }
+  const std::vector<FixedLayer>& layers() const { return layers_; }
+  std::int64_t output_size() const { return output_size_; }
+
+ private:
+  std::vector<FixedLayer> layers_;
+  NumberType input_type_;
+  Shape input_shape_;
+  std::int64_t output_size_ = 0;
+};
+
+}  // namespace nac::nn
+NAC_PUBLIC_END

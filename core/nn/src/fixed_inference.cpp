@@ -1,0 +1,284 @@
+#include "nac/nn/fixed_inference.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "nac/error.hpp"
+#include "nac/nn/parameter.hpp"
+
+namespace nac::nn {
+
+namespace {
+
+[[noreturn]] void refuse(const LayerSpec& l, const std::string& why) {
+  throw Error("fixed-point inference: layer '" + l.name + "' (" + l.op + "): " + why);
+}
+
+// The layers in the order they run (sequential containers opened).
+void flatten_layers(const std::vector<LayerSpec>& in, std::vector<const LayerSpec*>& out) {
+  for (const auto& l : in) {
+    if (l.op == "sequential") flatten_layers(l.children, out);
+    else out.push_back(&l);
+  }
+}
+
+NumberType fixed_or_default(const LayerSpec& l, const std::string& role, const NumberType& fallback) {
+  const NumberType t = precision_of(l, role);
+  if (t.kind == NumberType::Kind::Fixed) return t;
+  if (t.kind == NumberType::Kind::ScaledInt)
+    refuse(l, "its " + role + " type " + to_string(t) +
+                  " is a scaled integer, which has no fixed-point equivalent; quantize with ap_fixed types "
+                  "(qat's mode = \"fixed\")");
+  return fallback;
+}
+
+std::vector<std::int64_t> raw_values(const Tensor& t, const NumberType& type) {
+  std::vector<std::int64_t> r(t.size());
+  for (std::size_t i = 0; i < t.size(); ++i) r[i] = static_cast<std::int64_t>(fixed_from_double(t[i], type));
+  return r;
+}
+
+std::int64_t size_of(const Shape& s) {
+  std::int64_t n = 1;
+  for (const auto d : s) n *= d;
+  return n;
+}
+
+// Activations of one sample: raw integers, images channels last, with `order`: for a vector
+// flattened from an image (C, H, W) held channels last, that image's shape (else empty).
+struct Activation {
+  std::vector<std::int64_t> raw;
+  Shape flattened_from;
+};
+
+std::int64_t cast(FixedRaw raw, int frac, const NumberType& t) {
+  return static_cast<std::int64_t>(fixed_cast({raw, frac}, t));
+}
+
+// Sums over products, exact in Acc (std::int64_t when the accumulator type is at most 62 bits
+// wide, else FixedRaw): accum_t is wide enough that no partial sum rounds or wraps, so every
+// accum_t(...) of the templates is exact and the sum is done once, aligned to accum_t's units.
+template <class Acc>
+struct Dot {
+  int product_shift, bias_shift, accum_frac;
+  explicit Dot(const FixedLayer& l)
+      : product_shift(fraction_bits(l.accum_type) - fraction_bits(l.input_type) - fraction_bits(l.weight_type)),
+        bias_shift(fraction_bits(l.accum_type) - fraction_bits(l.bias_type)),
+        accum_frac(fraction_bits(l.accum_type)) {}
+};
+
+template <class Acc>
+void conv2d(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
+  const Dot<Acc> dot(l);
+  const std::int64_t c_in = l.input[0], h = l.input[1], w = l.input[2];
+  const std::int64_t c_out = l.output[0], oh = l.output[1], ow = l.output[2];
+  const std::int64_t k = l.kernel, cg = c_in / l.groups, fg = c_out / l.groups;
+  y.assign(static_cast<std::size_t>(oh * ow * c_out), 0);
+  for (std::int64_t r = 0; r < oh; ++r)
+    for (std::int64_t q = 0; q < ow; ++q)
+      for (std::int64_t f = 0; f < c_out; ++f) {
+        const std::int64_t c0 = f / fg * cg;
+        Acc acc = l.bias.empty() ? Acc(0) : Acc(l.bias[f]) << dot.bias_shift;
+        const std::int64_t* wf = l.weights.data() + f * k * k * cg;
+        for (std::int64_t a = 0; a < k; ++a)
+          for (std::int64_t b = 0; b < k; ++b) {
+            const std::int64_t ir = r * l.stride - l.padding + a, iq = q * l.stride - l.padding + b;
+            const std::int64_t* wk = wf + (a * k + b) * cg;
+            if (ir < 0 || ir >= h || iq < 0 || iq >= w) continue;  // zero padding: products of 0
+            const std::int64_t* xin = x.data() + (ir * w + iq) * c_in + c0;
+            for (std::int64_t c = 0; c < cg; ++c) acc += (Acc(xin[c]) * Acc(wk[c])) << dot.product_shift;
+          }
+        y[(r * ow + q) * c_out + f] = cast(FixedRaw(acc), dot.accum_frac, l.result_type);
+      }
+}
+
+template <class Acc>
+void linear(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
+  const Dot<Acc> dot(l);
+  const std::int64_t n_in = l.input[0], n_out = l.output[0];
+  y.assign(static_cast<std::size_t>(n_out), 0);
+  for (std::int64_t j = 0; j < n_out; ++j) {
+    Acc acc = l.bias.empty() ? Acc(0) : Acc(l.bias[j]) << dot.bias_shift;
+    const std::int64_t* wj = l.weights.data() + j * n_in;
+    for (std::int64_t i = 0; i < n_in; ++i) acc += (Acc(x[i]) * Acc(wj[i])) << dot.product_shift;
+    y[j] = cast(FixedRaw(acc), dot.accum_frac, l.result_type);
+  }
+}
+
+void maxpool(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
+  const std::int64_t c = l.input[0], h = l.input[1], w = l.input[2], oh = l.output[1], ow = l.output[2];
+  const auto lowest = static_cast<std::int64_t>(fixed_raw_min(l.input_type));
+  y.assign(static_cast<std::size_t>(oh * ow * c), 0);
+  for (std::int64_t r = 0; r < oh; ++r)
+    for (std::int64_t q = 0; q < ow; ++q)
+      for (std::int64_t ch = 0; ch < c; ++ch) {
+        std::int64_t m = lowest;
+        for (std::int64_t a = 0; a < l.kernel; ++a)
+          for (std::int64_t b = 0; b < l.kernel; ++b) {
+            const std::int64_t ir = r * l.stride - l.padding + a, iq = q * l.stride - l.padding + b;
+            const bool inside = ir >= 0 && ir < h && iq >= 0 && iq < w;
+            m = std::max(m, inside ? x[(ir * w + iq) * c + ch] : lowest);
+          }
+        y[(r * ow + q) * c + ch] = cast(m, fraction_bits(l.input_type), l.result_type);
+      }
+}
+
+void elementwise(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
+  const int fx = fraction_bits(l.input_type);
+  y.resize(x.size());
+  if (l.op == "relu") {
+    for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] > 0 ? cast(x[i], fx, l.result_type) : 0;
+  } else if (l.op == "leaky_relu") {
+    const int fa = fx + fraction_bits(l.weight_type);  // alpha * x, exact
+    for (std::size_t i = 0; i < x.size(); ++i)
+      y[i] = x[i] > 0 ? cast(x[i], fx, l.result_type) : cast(FixedRaw(x[i]) * l.alpha, fa, l.result_type);
+  } else {  // flatten, dropout, identity
+    for (std::size_t i = 0; i < x.size(); ++i) y[i] = cast(x[i], fx, l.result_type);
+  }
+}
+
+bool is_image(const Shape& s) { return s.size() == 3; }
+
+}  // namespace
+
+FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions options) {
+  const ModelSpec& spec = model.spec();
+  const NumberType& def = options.default_type;
+  if (def.kind != NumberType::Kind::Fixed) throw Error("fixed-point inference: the default type must be ap_fixed");
+  check(def);
+  std::vector<const LayerSpec*> order;
+  flatten_layers(spec.layers, order);
+  // Each layer's weight and bias parameters, by layer name.
+  std::map<std::string, std::map<std::string, const Param*>> params;
+  for (const Param* p : model.params()) params[model.layer_of(*p)][Model::role_of(*p)] = p;
+
+  input_shape_ = spec.input;
+  input_type_ = order.empty() ? def : fixed_or_default(*order.front(), "input", def);
+  NumberType current = input_type_;
+  Shape flattened_from;  // the image a vector was flattened from, held channels last
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const LayerSpec& s = *order[i];
+    FixedLayer l;
+    l.name = s.name, l.op = s.op, l.input = s.input, l.output = s.output;
+    l.input_type = current;
+    l.result_type = i + 1 < order.size() ? fixed_or_default(*order[i + 1], "input", def) : def;
+    const auto weight_of = [&](const std::string& role) -> const Param* {
+      auto it = params.find(s.name);
+      if (it == params.end()) return nullptr;
+      auto r = it->second.find(role);
+      return r == it->second.end() ? nullptr : r->second;
+    };
+    if (s.op == "conv2d" || s.op == "linear") {
+      const Param* w = weight_of("weight");
+      const Param* b = weight_of("bias");
+      if (!w) refuse(s, "has no weights");
+      l.weight_type = fixed_or_default(s, "weight", def);
+      l.bias_type = b ? fixed_or_default(s, "bias", def) : NumberType::float32();
+      const std::vector<std::int64_t> nac_order = raw_values(w->effective(), l.weight_type);
+      if (b) l.bias = raw_values(b->effective(), l.bias_type);
+      std::int64_t n_ops = 0;
+      if (s.op == "conv2d") {
+        l.kernel = attr_int(s, "kernel");
+        l.stride = attr_int(s, "stride", 1);
+        l.padding = attr_int(s, "padding", 0);
+        l.groups = attr_int(s, "groups", 1);
+        const std::int64_t cg = s.input[0] / l.groups, k = l.kernel, f_out = s.output[0];
+        n_ops = cg * k * k;
+        l.weights.resize(nac_order.size());
+        for (std::int64_t f = 0; f < f_out; ++f)  // [f][c][kh][kw] -> [f][kh][kw][c]
+          for (std::int64_t c = 0; c < cg; ++c)
+            for (std::int64_t a = 0; a < k; ++a)
+              for (std::int64_t bb = 0; bb < k; ++bb)
+                l.weights[((f * k + a) * k + bb) * cg + c] = nac_order[((f * cg + c) * k + a) * k + bb];
+      } else {
+        const std::int64_t n_in = s.input[0], n_out = s.output[0];
+        n_ops = n_in;
+        l.weights.resize(nac_order.size());
+        for (std::int64_t j = 0; j < n_out; ++j)
+          for (std::int64_t ii = 0; ii < n_in; ++ii) {
+            std::int64_t col = ii;  // nac's column of the ii-th input as held
+            if (!flattened_from.empty()) {
+              const std::int64_t c = flattened_from[0], hw = flattened_from[1] * flattened_from[2];
+              col = (ii % c) * hw + ii / c;
+            }
+            l.weights[j * n_in + ii] = nac_order[j * n_in + col];
+          }
+        flattened_from.clear();
+      }
+      l.accum_type = infer_accum_type(l.input_type, l.weight_type, b ? &l.bias_type : nullptr, n_ops);
+    } else if (s.op == "relu" || s.op == "leaky_relu" || s.op == "dropout" || s.op == "identity") {
+      if (s.op == "leaky_relu") {
+        l.weight_type = def;
+        l.alpha = static_cast<std::int64_t>(fixed_from_double(attr_real(s, "slope", 0.01), def));
+      }
+    } else if (s.op == "flatten") {
+      if (is_image(s.input)) flattened_from = s.input;
+    } else if (s.op == "maxpool2d") {
+      l.kernel = attr_int(s, "kernel");
+      l.stride = attr_int(s, "stride", l.kernel);
+      l.padding = attr_int(s, "padding", 0);
+    } else if (s.op == "batchnorm") {
+      refuse(s, "fold batch norms into the layer before them first (nac::nn::fold_batch_norms; hls4ml does too)");
+    } else {
+      refuse(s,
+             "the fixed-point executor cannot run this op yet (it runs conv2d, linear, relu, leaky_relu, "
+             "maxpool2d, flatten, dropout and identity)");
+    }
+    current = l.result_type;
+    layers_.push_back(std::move(l));
+  }
+  output_size_ = size_of(spec.output());
+}
+
+std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample) const {
+  std::vector<std::int64_t> x(static_cast<std::size_t>(size_of(input_shape_))), y;
+  if (is_image(input_shape_)) {  // (C, H, W) -> channels last
+    const std::int64_t c = input_shape_[0], hw = input_shape_[1] * input_shape_[2];
+    for (std::int64_t ch = 0; ch < c; ++ch)
+      for (std::int64_t p = 0; p < hw; ++p)
+        x[p * c + ch] = static_cast<std::int64_t>(fixed_from_double(sample[ch * hw + p], input_type_));
+  } else {
+    for (std::size_t i = 0; i < x.size(); ++i)
+      x[i] = static_cast<std::int64_t>(fixed_from_double(sample[i], input_type_));
+  }
+  Shape held_from;  // as in the constructor: a vector flattened from an image, channels last
+  for (const FixedLayer& l : layers_) {
+    if (l.op == "conv2d") {
+      if (l.accum_type.width <= 62) conv2d<std::int64_t>(l, x, y);
+      else conv2d<FixedRaw>(l, x, y);
+    } else if (l.op == "linear") {
+      if (l.accum_type.width <= 62) linear<std::int64_t>(l, x, y);
+      else linear<FixedRaw>(l, x, y);
+      held_from.clear();
+    } else if (l.op == "maxpool2d") {
+      maxpool(l, x, y);
+    } else {
+      if (l.op == "flatten" && is_image(l.input)) held_from = l.input;
+      elementwise(l, x, y);
+    }
+    std::swap(x, y);
+  }
+  // Back to nac's order: an image or a flattened image from channels last to channels first.
+  const Shape& out = layers_.empty() ? input_shape_ : layers_.back().output;
+  const Shape image = is_image(out) ? out : held_from;
+  if (image.empty()) return x;
+  const std::int64_t c = image[0], hw = image[1] * image[2];
+  std::vector<std::int64_t> r(x.size());
+  for (std::int64_t ch = 0; ch < c; ++ch)
+    for (std::int64_t p = 0; p < hw; ++p) r[ch * hw + p] = x[p * c + ch];
+  return r;
+}
+
+std::vector<double> FixedPointModel::run(const Tensor& batch) const {
+  const std::int64_t n = batch.dim(0), per = size_of(input_shape_);
+  if (static_cast<std::int64_t>(batch.size()) != n * per)
+    throw Error("fixed-point inference: a batch of " + to_string(batch.shape()) + " does not match the input " +
+                to_string(input_shape_));
+  std::vector<double> out;
+  out.reserve(static_cast<std::size_t>(n * output_size_));
+  for (std::int64_t i = 0; i < n; ++i)
+    for (const std::int64_t r : run_raw(batch.data() + i * per)) out.push_back(fixed_to_double(r, output_type()));
+  return out;
+}
+
+}  // namespace nac::nn

@@ -1,0 +1,125 @@
+// The fixed-point executor (nac/nn/fixed_inference.hpp): a small network worked by hand, bit for
+// bit; a network of convolutions, pooling, a flatten and a head against the float engine at wide
+// types (the layouts, padding, strides, groups and the flatten order); and the layers it refuses.
+#include <cmath>
+
+#include <doctest/doctest.h>
+
+#include "nac/fixed_point.hpp"
+#include "nac/nn/fixed_inference.hpp"
+#include "nac/nn/model.hpp"
+#include "nn_test_support.hpp"
+#include "test_support.hpp"
+
+using namespace nac;
+using namespace nac::nn;
+using nac::test::layer;
+
+namespace {
+
+NumberType fx(int w, int i, Rounding r = Rounding::Trn) { return NumberType::fixed(w, i, true, r, Overflow::Wrap); }
+
+void set(Model& m, const std::string& name, std::initializer_list<float> values) {
+  Param* p = m.param(name);
+  REQUIRE(p);
+  REQUIRE(p->value().size() == values.size());
+  std::size_t i = 0;
+  for (const float v : values) p->value()[i++] = v;
+  p->touch();
+}
+
+ModelSpec two_layers() {
+  ModelSpec s;
+  s.input = {2};
+  s.layers = {layer("linear", "fc1", {{"out_features", Value(std::int64_t{2})}}), layer("relu", "act"),
+              layer("linear", "fc2", {{"out_features", Value(std::int64_t{1})}, {"bias", Value(std::int64_t{0})}})};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("fixed-point inference of a two-layer network, worked by hand") {
+  for (const Rounding r : {Rounding::Trn, Rounding::Rnd}) {
+    CAPTURE(to_string(r));
+    ModelSpec spec = two_layers();
+    spec.layers[0].precision["input"] = fx(8, 3, Rounding::Rnd);  // step 1/32
+    spec.layers[0].precision["weight"] = fx(6, 2);                // step 1/16
+    spec.layers[2].precision["input"] = fx(6, 1, r);              // step 1/32
+    Model m(spec, 1);
+    set(m, "fc1.weight", {0.5f, -0.25f, 1.0f, 0.75f});
+    set(m, "fc1.bias", {0.125f, -0.5f});  // bias in the default ap_fixed<16,6>
+    set(m, "fc2.weight", {1.5f, 2.0f});
+    m.refresh();
+    const FixedPointModel f(m);
+    // Input 0.3 -> 9.6/32 -> 10/32 = 0.3125 (AP_RND); -0.7 -> -22.4/32 -> -22/32 = -0.6875.
+    // fc1: 0.3125 * 0.5 + (-0.6875) * (-0.25) + 0.125 = 0.453125; 0.3125 - 0.515625 - 0.5 = -0.703125,
+    // both exact in fc1's result type (relu's input: the default ap_fixed<16,6>).
+    // relu: 0.453125, 0. fc2's input ap_fixed<6,1>: 0.453125 = 14.5/32 -> 14/32 (AP_TRN) or 15/32 (AP_RND).
+    // fc2: 0.4375 * 1.5 = 0.65625 or 0.46875 * 1.5 = 0.703125, in the default type (step 1/1024).
+    const float x[2] = {0.3f, -0.7f};
+    const std::vector<std::int64_t> out = f.run_raw(x);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0] == (r == Rounding::Trn ? 672 : 720));
+    CHECK(f.output_type() == fx(16, 6));
+    // The layers' types: fc1 accumulates ap_fixed<8,3> x ap_fixed<6,2> over 2 inputs plus a bias.
+    const FixedLayer& l = f.layers()[0];
+    const NumberType def = fx(16, 6);
+    CHECK(l.accum_type == infer_accum_type(fx(8, 3, Rounding::Rnd), fx(6, 2), &def, 2));
+    CHECK(f.layers()[1].result_type == fx(6, 1, r));
+    CHECK(f.layers()[2].input_type == fx(6, 1, r));
+  }
+}
+
+TEST_CASE("fixed-point inference of convolutions, pooling, flatten and a head equals the float engine at wide types") {
+  ModelSpec spec;
+  spec.input = {2, 8, 7};
+  spec.layers = {
+      layer("conv2d", "c1",
+            {{"out_channels", Value(std::int64_t{4})},
+             {"kernel", Value(std::int64_t{3})},
+             {"padding", Value(std::int64_t{1})}}),
+      layer("leaky_relu", "a1", {{"slope", Value(0.125)}}),
+      layer("maxpool2d", "p1", {{"kernel", Value(std::int64_t{2})}}),
+      layer("conv2d", "c2",
+            {{"out_channels", Value(std::int64_t{6})},
+             {"kernel", Value(std::int64_t{3})},
+             {"stride", Value(std::int64_t{2})},
+             {"padding", Value(std::int64_t{1})},
+             {"groups", Value(std::int64_t{2})}}),
+      layer("relu", "a2"),
+      layer("flatten", "flat"),
+      layer("linear", "fc", {{"out_features", Value(std::int64_t{5})}}),
+      layer("relu", "a3"),
+      layer("linear", "out", {{"out_features", Value(std::int64_t{3})}}),
+  };
+  Model m(spec, 7);
+  const FixedPointModel f(m, FixedInferenceOptions{fx(32, 12)});  // step 2^-20
+  Rng rng(3);
+  const Tensor x = test::random_tensor({4, 2, 8, 7}, rng, 2.0);
+  const Tensor& y = m.forward(x, false);
+  const std::vector<double> got = f.run(x);
+  REQUIRE(got.size() == y.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(i);
+    CHECK(got[i] == doctest::Approx(y[i]).epsilon(1e-4).scale(1));
+  }
+  // The accumulators of 32-bit operands are wider than 62 bits: the 128-bit path ran.
+  CHECK(f.layers()[0].accum_type.width > 62);
+}
+
+TEST_CASE("fixed-point inference refuses what it cannot run, naming the layer") {
+  ModelSpec spec;
+  spec.input = {4, 5, 5};
+  spec.layers = {layer("attention", "nlb", {{"hidden", Value(std::int64_t{2})}})};
+  CHECK(test::error_of([&] { FixedPointModel f(Model(spec, 0)); }) ==
+        "fixed-point inference: layer 'nlb' (attention): the fixed-point executor cannot run this op yet (it runs "
+        "conv2d, linear, relu, leaky_relu, maxpool2d, flatten, dropout and identity)");
+  spec.layers = {layer("batchnorm", "bn")};
+  CHECK(test::error_of([&] { FixedPointModel f(Model(spec, 0)); }).find("layer 'bn' (batchnorm): fold batch norms") !=
+        std::string::npos);
+  ModelSpec mlp = two_layers();
+  mlp.layers[0].precision["weight"] = NumberType::scaled_int(8);
+  CHECK(test::error_of([&] {
+          FixedPointModel f(Model(mlp, 0));
+        }).find("layer 'fc1' (linear): its weight type int<8> is a scaled integer") != std::string::npos);
+}
