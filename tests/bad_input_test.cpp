@@ -73,10 +73,10 @@ TEST_CASE("--set is one line: a newline that would inject a table is refused - a
 TEST_CASE("an unknown command is named, with the commands there are") {
   const auto r = run_nac("frobnicate");
   CHECK(r.exit_code == 2);
-  CHECK(r.err ==
-        "nac: unknown command 'frobnicate'; the commands are run, validate, plugins, train, compress, data, baseline "
-        "(nac "
-        "--help)\n");
+  CHECK(
+      r.err ==
+      "nac: unknown command 'frobnicate'; the commands are run, validate, plugins, train, compress, export, hls, data, "
+      "baseline (nac --help)\n");
 }
 
 TEST_CASE("nac train refuses a bad recipe before it makes any data") {

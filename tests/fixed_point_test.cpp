@@ -139,10 +139,10 @@ TEST_CASE("operator result types are ap_fixed's, and hold every exact result (en
         for (FixedRaw j = fixed_raw_min(y); j <= fixed_raw_max(y); ++j) {
           const int fxb = fraction_bits(x), fyb = fraction_bits(y);
           const FixedValue prod{i * j, fxb + fyb};
-          CHECK(fixed_cast(prod, pt) == (i * j) << (fraction_bits(pt) - fxb - fyb));
+          CHECK(fixed_cast(prod, pt) == i * j * (FixedRaw(1) << (fraction_bits(pt) - fxb - fyb)));
           const int f = std::max(fxb, fyb);
-          const FixedRaw sum = (i << (f - fxb)) + (j << (f - fyb));
-          CHECK(fixed_cast({sum, f}, st) == sum << (fraction_bits(st) - f));
+          const FixedRaw sum = i * (FixedRaw(1) << (f - fxb)) + j * (FixedRaw(1) << (f - fyb));
+          CHECK(fixed_cast({sum, f}, st) == sum * (FixedRaw(1) << (fraction_bits(st) - f)));
         }
     }
 }
@@ -173,7 +173,7 @@ TEST_CASE("the automatic accumulator type: hls4ml's inference by hand, and no ov
     for (const FixedRaw px : {fixed_raw_min(x), fixed_raw_max(x)})
       for (const FixedRaw pw : {fixed_raw_min(w), fixed_raw_max(w)})
         for (const FixedRaw pb : {fixed_raw_min(b), fixed_raw_max(b)}) {
-          const FixedRaw sum = (px * pw * n << (fa - fp)) + (pb << (fa - fb));
+          const FixedRaw sum = px * pw * n * (FixedRaw(1) << (fa - fp)) + pb * (FixedRaw(1) << (fa - fb));
           CHECK(fixed_cast({sum, fa}, a) == sum);
         }
   }

@@ -48,15 +48,21 @@ ConfigTable config_table(const TaskArgs& args, const std::string& key) {
   return root_table(parse_toml_file(*args.config), *args.config).table(key);
 }
 
+ConfigTable settings_table(const std::string& table, const std::vector<std::string>& lines) {
+  std::string text = "[" + table + "]\n";
+  for (const auto& s : lines) text += setting_line(s);
+  return root_table(parse_toml_text(text, "<command line>"), "<command line>").table(table);
+}
+
 ConfigTable task_table(const TaskArgs& args) {
   if (args.config) {
     if (!args.settings.empty()) throw Error("--set cannot be combined with --config: put the settings in the file");
     return config_table(args, "task");
   }
   if (args.name.empty()) throw Error("name a task with --task NAME (or --config FILE.toml with a [task] table)");
-  std::string text = "[task]\nname = \"" + args.name + "\"\n";
-  for (const auto& s : args.settings) text += setting_line(s);
-  return root_table(parse_toml_text(text, "<command line>"), "<command line>").table("task");
+  std::vector<std::string> lines{"name=\"" + args.name + "\""};
+  lines.insert(lines.end(), args.settings.begin(), args.settings.end());
+  return settings_table("task", lines);
 }
 
 std::unique_ptr<Task> make_task(const Registry& registry, const TaskArgs& args) {

@@ -16,6 +16,8 @@ void load_plugins(PluginLoader& loader, const CommonOptions& common,
 /// The task's table: `--config FILE`'s [task] (with `name` there or from --task), or a table made
 /// of `--task NAME` and each `--set key=value` (values in TOML syntax; bare words are strings).
 ConfigTable task_table(const TaskArgs& args);
+/// A table [NAME] made of `key=value` settings (values in TOML syntax; bare words are strings).
+ConfigTable settings_table(const std::string& table, const std::vector<std::string>& settings);
 /// A table of `--config FILE` (empty when there is no config file or no such table).
 ConfigTable config_table(const TaskArgs& args, const std::string& key);
 

@@ -50,6 +50,15 @@ struct CompressArgs {
   bool quiet = false;
 };
 
+struct ExportHlsArgs {
+  std::string model;
+  std::string out;
+  std::optional<std::string> name, part, inputs;
+  std::optional<std::int64_t> reuse;
+  std::optional<double> clock;
+  std::vector<std::string> settings;  // --set key=value: the hls backend's settings
+};
+
 struct DataGenerateArgs {
   TaskArgs task;
   std::int64_t count = 10000;
@@ -72,6 +81,8 @@ int plugins(const CommonOptions& common);
 /// `nac plugins --describe NAME`: the declared settings of every entry named NAME or of plugin NAME.
 int describe_plugin(const CommonOptions& common, const std::string& name);
 int train(const CommonOptions& common, const TrainArgs& args);
+int export_hls(const CommonOptions& common, const ExportHlsArgs& args);
+int hls_csim(const std::filesystem::path& dir);
 int compress(const CommonOptions& common, const CompressArgs& args);
 int data_generate(const CommonOptions& common, const DataGenerateArgs& args);
 int data_info(const std::string& file);

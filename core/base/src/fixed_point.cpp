@@ -118,7 +118,7 @@ FixedRaw fixed_cast(const FixedValue& v, const NumberType& t) {
   if (drop <= 0) {  // exact: shift left
     const int shift = -drop;
     if (bit_length(v.raw) + shift > kMagnitude) return overflow_huge(v.raw, shift, t);
-    return overflow(v.raw << shift, t);
+    return overflow(v.raw * (one << shift), t);
   }
   // |raw| < 2^125: dropping 126 or more bits rounds as dropping 126 does (the value is below half a unit).
   const int d = std::min(drop, kMagnitude + 1);

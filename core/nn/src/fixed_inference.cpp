@@ -70,6 +70,7 @@ struct Dot {
 template <class Acc>
 void conv2d(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
   const Dot<Acc> dot(l);
+  const Acc product_scale = Acc(1) << dot.product_shift;
   const std::int64_t c_in = l.input[0], h = l.input[1], w = l.input[2];
   const std::int64_t c_out = l.output[0], oh = l.output[1], ow = l.output[2];
   const std::int64_t k = l.kernel, cg = c_in / l.groups, fg = c_out / l.groups;
@@ -78,7 +79,7 @@ void conv2d(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector
     for (std::int64_t q = 0; q < ow; ++q)
       for (std::int64_t f = 0; f < c_out; ++f) {
         const std::int64_t c0 = f / fg * cg;
-        Acc acc = l.bias.empty() ? Acc(0) : Acc(l.bias[f]) << dot.bias_shift;
+        Acc acc = l.bias.empty() ? Acc(0) : Acc(l.bias[f]) * (Acc(1) << dot.bias_shift);
         const std::int64_t* wf = l.weights.data() + f * k * k * cg;
         for (std::int64_t a = 0; a < k; ++a)
           for (std::int64_t b = 0; b < k; ++b) {
@@ -86,7 +87,7 @@ void conv2d(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector
             const std::int64_t* wk = wf + (a * k + b) * cg;
             if (ir < 0 || ir >= h || iq < 0 || iq >= w) continue;  // zero padding: products of 0
             const std::int64_t* xin = x.data() + (ir * w + iq) * c_in + c0;
-            for (std::int64_t c = 0; c < cg; ++c) acc += (Acc(xin[c]) * Acc(wk[c])) << dot.product_shift;
+            for (std::int64_t c = 0; c < cg; ++c) acc += Acc(xin[c]) * Acc(wk[c]) * product_scale;
           }
         y[(r * ow + q) * c_out + f] = cast(FixedRaw(acc), dot.accum_frac, l.result_type);
       }
@@ -95,12 +96,13 @@ void conv2d(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector
 template <class Acc>
 void linear(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
   const Dot<Acc> dot(l);
+  const Acc product_scale = Acc(1) << dot.product_shift;
   const std::int64_t n_in = l.input[0], n_out = l.output[0];
   y.assign(static_cast<std::size_t>(n_out), 0);
   for (std::int64_t j = 0; j < n_out; ++j) {
-    Acc acc = l.bias.empty() ? Acc(0) : Acc(l.bias[j]) << dot.bias_shift;
+    Acc acc = l.bias.empty() ? Acc(0) : Acc(l.bias[j]) * (Acc(1) << dot.bias_shift);
     const std::int64_t* wj = l.weights.data() + j * n_in;
-    for (std::int64_t i = 0; i < n_in; ++i) acc += (Acc(x[i]) * Acc(wj[i])) << dot.product_shift;
+    for (std::int64_t i = 0; i < n_in; ++i) acc += Acc(x[i]) * Acc(wj[i]) * product_scale;
     y[j] = cast(FixedRaw(acc), dot.accum_frac, l.result_type);
   }
 }
@@ -230,7 +232,7 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
   output_size_ = size_of(spec.output());
 }
 
-std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample) const {
+std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample, bool held_order) const {
   std::vector<std::int64_t> x(static_cast<std::size_t>(size_of(input_shape_))), y;
   if (is_image(input_shape_)) {  // (C, H, W) -> channels last
     const std::int64_t c = input_shape_[0], hw = input_shape_[1] * input_shape_[2];
@@ -261,7 +263,7 @@ std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample) const {
   // Back to nac's order: an image or a flattened image from channels last to channels first.
   const Shape& out = layers_.empty() ? input_shape_ : layers_.back().output;
   const Shape image = is_image(out) ? out : held_from;
-  if (image.empty()) return x;
+  if (image.empty() || held_order) return x;
   const std::int64_t c = image[0], hw = image[1] * image[2];
   std::vector<std::int64_t> r(x.size());
   for (std::int64_t ch = 0; ch < c; ++ch)

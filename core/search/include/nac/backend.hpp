@@ -21,8 +21,10 @@ class Model;
 
 struct BackendContext {
   const ModelSpec& spec;
-  const nn::Model* model = nullptr;  // weights, when the backend needs them
-  std::filesystem::path out_dir;     // where the backend writes its files
+  /// Weights, when the backend needs them. Not const: evaluation forwards (a testbench's float
+  /// outputs) need a non-const model; a backend must not change its weights.
+  nn::Model* model = nullptr;
+  std::filesystem::path out_dir;  // where the backend writes its files
 };
 
 struct BackendReport {

@@ -56,9 +56,10 @@ class FixedPointModel {
   /// nac::Error naming the layer and op for an op it cannot run or a type it cannot use.
   explicit FixedPointModel(const Model& model, FixedInferenceOptions options = {});
 
-  /// One sample (nac's layout, the model's input shape) to the raw integers of the output, in
-  /// nac's order, of output_type().
-  std::vector<std::int64_t> run_raw(const float* sample) const;
+  /// One sample (nac's layout, the model's input shape) to the raw integers of the output, of
+  /// output_type(): in nac's order, or with `held_order` as the executor and the HLS project
+  /// hold it (an image, or a vector flattened from one, channels last).
+  std::vector<std::int64_t> run_raw(const float* sample, bool held_order = false) const;
   /// The output values of a batch (N, ...input) as doubles (exact).
   std::vector<double> run(const Tensor& batch) const;
 

@@ -1,0 +1,114 @@
+// nac export hls MODEL.nacm --out DIR: the hls backend's project of a model.
+// nac hls csim DIR: the project's C simulation (g++ and nac's ap_fixed.h), compared with nac's
+// fixed-point inference (bit for bit) and with the float model (docs/hls_backend.md).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_support.hpp"
+#include "nac/backend.hpp"
+#include "nac/error.hpp"
+#include "nac/fixed_point.hpp"
+#include "nac/nn/model_io.hpp"
+
+namespace nac::cli {
+
+namespace fs = std::filesystem;
+
+int export_hls(const CommonOptions& common, const ExportHlsArgs& args) {
+  Registry registry;
+  PluginLoader loader(registry);
+  load_plugins(loader, common);
+  nn::Model model = nn::load_model(args.model);
+  std::vector<std::string> lines = args.settings;
+  if (args.name) lines.push_back("project=\"" + *args.name + "\"");
+  if (args.part) lines.push_back("part=\"" + *args.part + "\"");
+  if (args.reuse) lines.push_back("reuse_factor=" + std::to_string(*args.reuse));
+  if (args.clock) lines.push_back("clock_ns=" + std::to_string(*args.clock));
+  if (args.inputs) lines.push_back("testbench_inputs=\"" + *args.inputs + "\"");
+  const ConfigTable table = settings_table("backend", lines);
+  auto backend = registry.backend("hls")(table);
+  table.finish();
+  const BackendReport report = backend->run(BackendContext{model.spec(), &model, args.out});
+  std::printf("%s\n", report.summary.c_str());
+  std::printf("next: nac hls csim %s\n", args.out.c_str());
+  return 0;
+}
+
+namespace {
+
+std::vector<std::vector<double>> read_rows(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw Error(file.string() + ": cannot read (is this a project written by nac export hls?)");
+  std::vector<std::vector<double>> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream values(line);
+    std::vector<double> row;
+    std::string word;
+    while (values >> word) {
+      char* end = nullptr;
+      const double v = std::strtod(word.c_str(), &end);
+      if (end == word.c_str() || *end != '\0')
+        throw Error(file.string() + ":" + std::to_string(rows.size() + 1) + ": '" + word + "' is not a number");
+      row.push_back(v);
+    }
+    if (!row.empty()) rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+int hls_csim(const fs::path& dir) {
+  const fs::path manifest = dir / "nac_project.json";
+  std::ifstream mf(manifest);
+  if (!mf) throw Error(manifest.string() + ": not found; is " + dir.string() + " a project written by nac export hls?");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(mf);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(manifest.string() + ": " + e.what());
+  }
+  const NumberType out_type = parse_number_type(j.at("output_type").get<std::string>());
+  const double lsb = std::ldexp(1.0, -fraction_bits(out_type));
+  std::fprintf(stderr, "building and running the C simulation (%s/build_csim.sh)...\n", dir.c_str());
+  const std::string command = "sh '" + (dir / "build_csim.sh").string() + "'";
+  if (std::system(command.c_str()) != 0)
+    throw Error("the C simulation failed to build or run: " + command + " (its output is above)");
+  const auto csim = read_rows(dir / "tb_data" / "csim_results.log");
+  const auto fixed = read_rows(dir / "tb_data" / "nac_fixed_predictions.dat");
+  const auto floats = read_rows(dir / "tb_data" / "tb_output_predictions.dat");
+  if (csim.size() != fixed.size() || csim.size() != floats.size())
+    throw Error("the C simulation wrote " + std::to_string(csim.size()) + " samples; nac's files hold " +
+                std::to_string(fixed.size()) + " and " + std::to_string(floats.size()));
+  std::size_t values = 0, differ = 0;
+  double max_lsb = 0, max_float = 0, sum_float = 0;
+  for (std::size_t i = 0; i < csim.size(); ++i) {
+    if (csim[i].size() != fixed[i].size() || csim[i].size() != floats[i].size())
+      throw Error("sample " + std::to_string(i + 1) + ": the C simulation wrote " + std::to_string(csim[i].size()) +
+                  " outputs, nac " + std::to_string(fixed[i].size()));
+    for (std::size_t k = 0; k < csim[i].size(); ++k, ++values) {
+      const double d = std::abs(csim[i][k] - fixed[i][k]) / lsb;
+      differ += d != 0;
+      max_lsb = std::max(max_lsb, d);
+      const double f = std::abs(csim[i][k] - floats[i][k]);
+      max_float = std::max(max_float, f);
+      sum_float += f;
+    }
+  }
+  std::printf("%zu samples, %zu outputs; output type %s\n", csim.size(), values, to_string(out_type).c_str());
+  std::printf("C simulation vs nac's fixed-point inference: %zu values differ, largest difference %.6g LSB%s\n", differ,
+              max_lsb, differ == 0 ? " (bit-exact)" : "");
+  std::printf("C simulation vs the float model: largest |difference| %.6g, mean %.6g\n", max_float,
+              values ? sum_float / static_cast<double>(values) : 0.0);
+  if (differ != 0) throw Error("the C simulation differs from nac's fixed-point inference");
+  return 0;
+}
+
+}  // namespace nac::cli

@@ -1,0 +1,141 @@
+// The `hls` backend plugin: writes an hls4ml-shaped Vitis HLS project of a model whose C
+// simulation equals nac's fixed-point inference bit for bit (docs/hls_backend.md).
+//
+//   [backend]
+//   name = "hls"
+//   project = "myproject"           # top function and file names
+//   part = "xcvu13p-flga2577-2-e"
+//   clock_ns = 5.0
+//   reuse_factor = 1                # every layer's (the nearest valid one per layer, with a warning)
+//   default_type = "ap_fixed<16,6>" # tensors without an ap_fixed precision
+//   testbench_inputs = "val.npz"    # optional: rows of this data file (else uniform in [-1, 1])
+//   testbench_array = "inputs"      # the array of that file (default: its first)
+//   testbench_samples = 1000
+//   seed = 0                        # of the random testbench inputs
+#include <cstdio>
+#include <memory>
+
+#include "hls_project.hpp"
+#include "nac/backend.hpp"
+#include "nac/data/array_io.hpp"
+#include "nac/error.hpp"
+#include "nac/plugin.hpp"
+#include "nac/rng.hpp"
+
+namespace {
+
+using namespace nac;
+namespace fs = std::filesystem;
+
+const Setting<std::string> kProject{.key = "project", .fallback = "myproject", .help = "top function and file names"};
+const Setting<std::string> kPart{
+    .key = "part", .fallback = "xcvu13p-flga2577-2-e", .help = "FPGA part (build_prj.tcl)"};
+const Setting<double> kClock{
+    .key = "clock_ns", .fallback = 5.0, .range = Range::above(0), .help = "clock period in ns (build_prj.tcl)"};
+const Setting<std::int64_t> kReuse{.key = "reuse_factor",
+                                   .fallback = 1,
+                                   .range = Range::between(1, 1e9),
+                                   .help = "reuse factor of every layer; an invalid one becomes the nearest valid"};
+const Setting<std::string> kDefaultType{
+    .key = "default_type", .fallback = "ap_fixed<16,6>", .help = "type of every tensor without an ap_fixed precision"};
+const Setting<std::string> kInputs{
+    .key = "testbench_inputs",
+    .fallback = std::nullopt,
+    .help = "data file (.npy, .npz, HDF5) of testbench inputs (default: uniform in [-1, 1])",
+    .required = false};
+const Setting<std::string> kArray{
+    .key = "testbench_array", .fallback = std::nullopt, .help = "its array (default: the first)", .required = false};
+const Setting<std::int64_t> kSamples{
+    .key = "testbench_samples", .fallback = 1000, .range = Range::between(1, 1e7), .help = "testbench samples"};
+const Setting<std::int64_t> kSeed{
+    .key = "seed", .fallback = 0, .range = Range::between(0, 9e18), .help = "seed of random testbench inputs"};
+
+struct Settings {
+  hls::HlsSettings project;
+  std::optional<std::string> inputs, array;
+  std::int64_t samples = 1000;
+  std::uint64_t seed = 0;
+};
+
+// The testbench's inputs: rows of the data file, or uniform values in [-1, 1].
+nn::Tensor testbench_inputs(const Settings& s, const ModelSpec& spec) {
+  Shape shape{s.samples};
+  shape.insert(shape.end(), spec.input.begin(), spec.input.end());
+  nn::Tensor x(shape);
+  if (!s.inputs) {
+    Rng rng(s.seed);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(rng.uniform(-1, 1));
+    return x;
+  }
+  const auto file = data::ArrayFile::open(*s.inputs);
+  const auto names = file->names();
+  if (names.empty()) throw Error(*s.inputs + ": no arrays");
+  const std::string name = s.array ? *s.array : names.front();
+  const Shape stored = file->shape(name);
+  const Shape per(stored.begin() + (stored.empty() ? 0 : 1), stored.end());
+  std::int64_t n_stored = 1, n_model = 1;
+  for (const auto d : per) n_stored *= d;
+  for (const auto d : spec.input) n_model *= d;
+  if (stored.empty() || n_stored != n_model)
+    throw Error(*s.inputs + ": array '" + name + "' of shape " + to_string(stored) +
+                " does not hold rows of the model's input " + to_string(spec.input));
+  const std::int64_t rows = std::min<std::int64_t>(stored[0], s.samples);
+  const data::Array a = file->read_rows(name, 0, rows);
+  shape[0] = rows;
+  x.resize(shape);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = a.values[i];
+  return x;
+}
+
+class HlsBackend final : public Backend {
+ public:
+  explicit HlsBackend(Settings s) : s_(std::move(s)) {}
+  std::string name() const override { return "hls"; }
+  BackendReport run(const BackendContext& context) override {
+    if (!context.model) throw Error("the hls backend needs the model's weights");
+    const nn::Tensor x = testbench_inputs(s_, context.model->spec());
+    const hls::WrittenProject p = hls::write_hls_project(*context.model, s_.project, {x}, context.out_dir);
+    BackendReport r;
+    for (const auto& f : p.files) r.files.push_back(context.out_dir / f);
+    r.summary = "HLS project '" + s_.project.name + "' in " + context.out_dir.string() + ": " +
+                std::to_string(p.files.size()) + " files, output type " + p.output_type + ", " +
+                std::to_string(p.samples) + " testbench samples";
+    for (const auto& w : p.warnings) r.summary += "\nwarning: " + w;
+    return r;
+  }
+
+ private:
+  Settings s_;
+};
+
+Settings read_settings(const ConfigTable& t) {
+  Settings s;
+  s.project.name = t.get(kProject);
+  s.project.part = t.get(kPart);
+  s.project.clock_ns = t.get(kClock);
+  s.project.reuse = t.get(kReuse);
+  try {
+    s.project.default_type = parse_number_type(t.get(kDefaultType));
+  } catch (const Error& e) {
+    t.fail(kDefaultType.key, e.what());
+  }
+  if (s.project.default_type.kind != NumberType::Kind::Fixed)
+    t.fail(kDefaultType.key, "must be an ap_fixed or ap_ufixed type");
+  s.inputs = t.get_optional(kInputs);
+  s.array = t.get_optional(kArray);
+  if (s.array && !s.inputs) t.fail(kArray.key, "names an array of testbench_inputs, which is not set");
+  s.samples = t.get(kSamples);
+  s.seed = static_cast<std::uint64_t>(t.get(kSeed));
+  return s;
+}
+
+void register_factories(Registry& r) {
+  r.add_backend(
+      "hls", [](const ConfigTable& t) { return std::make_unique<HlsBackend>(read_settings(t)); },
+      "an hls4ml-shaped Vitis HLS project whose C simulation equals nac's fixed-point inference bit for bit",
+      describe_settings(kProject, kPart, kClock, kReuse, kDefaultType, kInputs, kArray, kSamples, kSeed));
+}
+
+}  // namespace
+
+NAC_PLUGIN("hls", "1.0.0", "HLS backend: hls4ml-shaped FPGA projects", register_factories)

@@ -1,0 +1,385 @@
+#include "hls_project.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "hls_text.hpp"
+#include "nac/error.hpp"
+
+namespace nac::hls {
+
+namespace fs = std::filesystem;
+
+std::int64_t valid_reuse_factor(std::int64_t n_in, std::int64_t n_out, std::int64_t wanted) {
+  const auto valid = [&](std::int64_t rf) {
+    const std::int64_t mult = std::min(n_in, rf);
+    const std::int64_t limit = (n_in * n_out + mult - 1) / mult;
+    return (limit % n_out == 0 || rf >= n_in) && (rf % n_in == 0 || rf < n_in) && (n_in * n_out) % rf == 0;
+  };
+  if (wanted >= 1 && wanted <= n_in * n_out && valid(wanted)) return wanted;
+  std::int64_t best = 1;  // 1 is always valid
+  for (std::int64_t rf = 1; rf <= n_in * n_out; ++rf)
+    if (valid(rf) && std::llabs(rf - wanted) < std::llabs(best - wanted)) best = rf;
+  return best;
+}
+
+namespace {
+
+// What one layer contributes to the generated code.
+struct Emitted {
+  std::string config;  // parameters.h: its config struct(s)
+  std::string call;    // the top function's call
+  std::string weights_header;
+};
+
+std::int64_t count(const Shape& s) {
+  std::int64_t n = 1;
+  for (const auto d : s) n *= d;
+  return n;
+}
+
+std::string u(std::int64_t v) { return std::to_string(v); }
+
+// A weights header: the array in the template's layout, exact values.
+std::string array_header(const std::string& array, const std::string& type_name, const NumberType& type,
+                         const std::vector<std::int64_t>& raw, const std::string& what) {
+  std::int64_t zeros = 0;
+  for (const auto v : raw) zeros += v == 0;
+  std::string guard = array;
+  for (auto& c : guard) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "// " + what + ": " + u(static_cast<std::int64_t>(raw.size())) + " values, " + u(zeros) +
+         " zeros, exact values of " + cpp_type(type) + "\n#ifndef " + guard + "_H_\n#define " + guard +
+         "_H_\n\ntypedef " + cpp_type(type) + " " + type_name + ";\nconst " + type_name + " " + array + "[" +
+         u(static_cast<std::int64_t>(raw.size())) + "] = " + decimal_list(raw, type) + ";\n\n#endif\n";
+}
+
+Emitted dense_like(const nn::FixedLayer& l, std::size_t index, const HlsSettings& s, const std::string& in_type,
+                   const std::string& in, const std::string& out, const std::string& out_type,
+                   std::vector<std::string>& warnings) {
+  Emitted e;
+  const std::string id = u(static_cast<std::int64_t>(index));
+  const bool conv = l.op == "conv2d";
+  const std::int64_t n_out = l.output[0], c_in = l.input[0];
+  const std::int64_t k = conv ? l.kernel : 1;
+  const std::int64_t n_in = conv ? k * k * c_in : l.input[0];
+  // Weights in the template's layout [i][j]; a grouped convolution's filters get zeros for the
+  // channels outside their group (zero products add nothing: the result is the same).
+  std::vector<std::int64_t> w(static_cast<std::size_t>(n_in * n_out), 0);
+  if (conv) {
+    const std::int64_t cg = c_in / l.groups, fg = n_out / l.groups;
+    for (std::int64_t f = 0; f < n_out; ++f)
+      for (std::int64_t a = 0; a < k * k; ++a)
+        for (std::int64_t c = 0; c < cg; ++c)
+          w[((a * c_in) + f / fg * cg + c) * n_out + f] = l.weights[(f * k * k + a) * cg + c];
+  } else {
+    for (std::int64_t j = 0; j < n_out; ++j)
+      for (std::int64_t i = 0; i < n_in; ++i) w[i * n_out + j] = l.weights[j * n_in + i];
+  }
+  std::int64_t zeros = 0;
+  for (const auto v : w) zeros += v == 0;
+  const NumberType bias_type = l.bias.empty() ? NumberType::fixed(2, 1) : l.bias_type;
+  const std::vector<std::int64_t> b = l.bias.empty() ? std::vector<std::int64_t>(n_out, 0) : l.bias;
+  const std::int64_t rf = valid_reuse_factor(n_in, n_out, s.reuse);
+  if (rf != s.reuse)
+    warnings.push_back("layer '" + l.name + "': reuse factor " + u(s.reuse) + " is not valid for " + u(n_in) + " x " +
+                       u(n_out) + " multiplications; using " + u(rf) + ", the nearest valid one");
+  const std::int64_t limit = (n_in * n_out + rf - 1) / rf - zeros / rf;
+  const std::string mult = conv ? "config" + id + "_mult" : "config" + id;
+  e.config = "// layer '" + l.name + "' (" + l.op + ")\nstruct " + mult + " : nnet::dense_config {\n" +
+             "  static const unsigned n_in = " + u(n_in) + ", n_out = " + u(n_out) + ";\n" +
+             "  static const unsigned reuse_factor = " + u(rf) + ", n_zeros = " + u(zeros) +
+             ", multiplier_limit = " + u(limit) + ";\n" + "  typedef " + cpp_type(l.accum_type) + " accum_t;\n" +
+             "  typedef weight" + id + "_t weight_t;\n  typedef bias" + id + "_t bias_t;\n};\n";
+  if (conv) {
+    e.config += "struct config" + id + " {\n  static const unsigned in_height = " + u(l.input[1]) +
+                ", in_width = " + u(l.input[2]) + ", n_chan = " + u(c_in) + ";\n" +
+                "  static const unsigned filt_height = " + u(k) + ", filt_width = " + u(k) + ", n_filt = " + u(n_out) +
+                ";\n  static const unsigned stride_height = " + u(l.stride) + ", stride_width = " + u(l.stride) +
+                ", pad_top = " + u(l.padding) + ", pad_left = " + u(l.padding) + ";\n" +
+                "  static const unsigned out_height = " + u(l.output[1]) + ", out_width = " + u(l.output[2]) +
+                ", reuse_factor = " + u(rf) + ";\n  typedef " + mult + " mult_config;\n  typedef weight" + id +
+                "_t weight_t;\n  typedef bias" + id + "_t bias_t;\n};\n";
+  }
+  e.weights_header = array_header("w" + id, "weight" + id + "_t", l.weight_type, w,
+                                  "layer '" + l.name + "' weights, [input][output]") +
+                     "\n" + array_header("b" + id, "bias" + id + "_t", bias_type, b, "layer '" + l.name + "' biases");
+  e.call = std::string("  nnet::") + (conv ? "conv_2d_cl" : "dense") + "<" + in_type + ", " + out_type + ", config" +
+           id + ">(" + in + ", " + out + ", w" + id + ", b" + id + ");\n";
+  return e;
+}
+
+Emitted elementwise(const nn::FixedLayer& l, std::size_t index, const NumberType& default_type,
+                    const std::string& in_type, const std::string& in, const std::string& out,
+                    const std::string& out_type) {
+  Emitted e;
+  const std::string id = u(static_cast<std::int64_t>(index));
+  e.config = "// layer '" + l.name + "' (" + l.op + ")\nstruct config" + id +
+             " : nnet::activ_config {\n  static const unsigned n_in = " + u(count(l.input)) + ";\n";
+  if (l.op == "leaky_relu") e.config += "  typedef " + cpp_type(default_type) + " param_t;\n";
+  e.config += "};\n";
+  const std::string fn = l.op == "relu" ? "relu" : (l.op == "leaky_relu" ? "leaky_relu" : "convert");
+  const std::string alpha = l.op == "leaky_relu" ? exact_decimal(l.alpha, default_type) + ", " : "";
+  e.call =
+      "  nnet::" + fn + "<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + alpha + out + ");\n";
+  return e;
+}
+
+Emitted maxpool(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
+                const std::string& out, const std::string& out_type) {
+  Emitted e;
+  const std::string id = u(static_cast<std::int64_t>(index));
+  e.config = "// layer '" + l.name + "' (maxpool2d)\nstruct config" + id +
+             " {\n  static const unsigned in_height = " + u(l.input[1]) + ", in_width = " + u(l.input[2]) +
+             ", n_filt = " + u(l.input[0]) + ";\n" + "  static const unsigned pool_height = " + u(l.kernel) +
+             ", pool_width = " + u(l.kernel) + ", stride_height = " + u(l.stride) + ", stride_width = " + u(l.stride) +
+             ";\n" + "  static const unsigned pad_top = " + u(l.padding) + ", pad_left = " + u(l.padding) +
+             ", out_height = " + u(l.output[1]) + ", out_width = " + u(l.output[2]) + ";\n};\n";
+  e.call = "  nnet::pooling2d_max_cl<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out + ");\n";
+  return e;
+}
+
+void write_file(const fs::path& path, const std::string& text, std::vector<fs::path>& files, const fs::path& root) {
+  fs::create_directories(path.parent_path());
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  f.close();
+  if (!f) throw Error("hls: cannot write " + path.string());
+  files.push_back(fs::relative(path, root));
+}
+
+std::string rows_text(const std::vector<double>& values, std::int64_t per_row, const char* format) {
+  std::string s;
+  char buf[64];
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::snprintf(buf, sizeof buf, format, values[i]);
+    s += buf;
+    s += (static_cast<std::int64_t>(i + 1) % per_row == 0) ? "\n" : " ";
+  }
+  return s;
+}
+
+// n samples of a shape in nac's order, as the project holds them: an image (C, H, W) channels last.
+std::vector<double> channels_last(const float* v, std::int64_t n, const Shape& shape) {
+  const std::int64_t per = count(shape);
+  std::vector<double> out(static_cast<std::size_t>(n * per));
+  const bool image = shape.size() == 3;
+  const std::int64_t c = image ? shape[0] : 1, hw = image ? shape[1] * shape[2] : per;
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t ch = 0; ch < c; ++ch)
+      for (std::int64_t p = 0; p < hw; ++p) out[i * per + p * c + ch] = v[i * per + ch * hw + p];
+  return out;
+}
+
+std::string testbench(const std::string& name) {
+  return "// The C simulation's testbench: reads tb_data/tb_input_features.dat (one sample per line,\n"
+         "// floats), runs " +
+         name +
+         "() and writes every output exactly (17 significant digits)\n"
+         "// to tb_data/csim_results.log, one sample per line. It compares nothing: `nac hls csim`\n"
+         "// compares the log with tb_data/nac_fixed_predictions.dat (nac's fixed-point inference).\n"
+         "#include <cstdio>\n#include <fstream>\n#include <sstream>\n#include <string>\n#include <vector>\n\n"
+         "#include \"firmware/" +
+         name +
+         ".h\"\n\n"
+         "int main() {\n"
+         "  std::ifstream in(\"tb_data/tb_input_features.dat\");\n"
+         "  std::FILE* out = std::fopen(\"tb_data/csim_results.log\", \"w\");\n"
+         "  if (!in || !out) {\n"
+         "    std::fprintf(stderr, \"cannot open tb_data/tb_input_features.dat or tb_data/csim_results.log\\n\");\n"
+         "    return 1;\n  }\n"
+         "  std::string line;\n  int samples = 0;\n"
+         "  while (std::getline(in, line)) {\n"
+         "    std::istringstream values(line);\n    std::vector<float> v;\n    float x;\n"
+         "    while (values >> x) v.push_back(x);\n"
+         "    if (v.empty()) continue;\n"
+         "    if (v.size() != N_INPUT) {\n"
+         "      std::fprintf(stderr, \"sample %d has %zu values, expected %d\\n\", samples + 1, v.size(), N_INPUT);\n"
+         "      return 1;\n    }\n"
+         "    input_t input[N_INPUT];\n    result_t output[N_OUTPUT];\n"
+         "    for (int i = 0; i < N_INPUT; i++) input[i] = v[i];\n"
+         "    " +
+         name +
+         "(input, output);\n"
+         "    for (int i = 0; i < N_OUTPUT; i++) std::fprintf(out, i + 1 < N_OUTPUT ? \"%.17g \" : \"%.17g\\n\", "
+         "output[i].to_double());\n"
+         "    ++samples;\n  }\n"
+         "  std::fclose(out);\n"
+         "  std::printf(\"%d samples\\n\", samples);\n  return 0;\n}\n";
+}
+
+std::string build_tcl(const std::string& name, const HlsSettings& s) {
+  char clock[32];
+  std::snprintf(clock, sizeof clock, "%g", s.clock_ns);
+  return "# Vitis HLS: vitis_hls -f build_prj.tcl \"csim=1 synth=1 cosim=0 export=0\"\n"
+         "# (nac cannot run Vitis HLS; this follows its Tcl commands. Synthesis uses the vendor's ap_fixed\n"
+         "# headers; firmware/ap_types/ is nac's header for C simulation without them.)\n"
+         "array set opt {reset 0 csim 1 synth 1 cosim 0 export 0}\n"
+         "foreach arg $::argv {\n  foreach o [lsort [array names opt]] {\n    regexp \"$o=+(\\\\w+)\" $arg unused "
+         "opt($o)\n  }\n}\n"
+         "open_project -reset " +
+         name +
+         "_prj\n"
+         "set_top " +
+         name +
+         "\n"
+         "add_files firmware/" +
+         name +
+         ".cpp -cflags \"-std=c++14 -Ifirmware\"\n"
+         "add_files -tb " +
+         name +
+         "_test.cpp -cflags \"-std=c++14 -Ifirmware\"\n"
+         "add_files -tb tb_data\n"
+         "open_solution -reset \"solution1\"\n"
+         "set_part {" +
+         s.part +
+         "}\n"
+         "create_clock -period " +
+         clock +
+         " -name default\n"
+         "if {$opt(csim)} { csim_design }\n"
+         "if {$opt(synth)} { csynth_design }\n"
+         "if {$opt(cosim)} { cosim_design -trace_level all }\n"
+         "if {$opt(export)} { export_design -format ip_catalog }\n"
+         "exit\n";
+}
+
+std::string build_csim(const std::string& name) {
+  return "#!/bin/sh\n# C simulation with g++ and nac's ap_fixed.h (no vendor tools): builds and runs the testbench.\n"
+         "set -e\ncd \"$(dirname \"$0\")\"\n"
+         "${CXX:-g++} -O2 -std=c++14 -Wall -Wextra -Ifirmware -Ifirmware/ap_types -o csim " +
+         name + "_test.cpp firmware/" + name + ".cpp\n./csim\n";
+}
+
+}  // namespace
+
+WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const TestbenchInputs& tb,
+                                 const fs::path& dir) {
+  if (fs::exists(dir)) throw Error("hls: " + dir.string() + " already exists; choose another output folder");
+  if (s.name.empty() || !(std::isalpha(static_cast<unsigned char>(s.name[0])) || s.name[0] == '_'))
+    throw Error("hls: the project name '" + s.name + "' is not a C identifier");
+  for (const char c : s.name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      throw Error("hls: the project name '" + s.name + "' is not a C identifier");
+  const nn::FixedPointModel fixed(model, nn::FixedInferenceOptions{s.default_type});
+  const auto& layers = fixed.layers();
+  if (layers.empty()) throw Error("hls: the model has no layers");
+
+  WrittenProject project;
+  const fs::path tmp = dir.string() + ".partial";
+  fs::remove_all(tmp);
+  try {
+    const std::int64_t n_input = count(model.spec().input), n_output = fixed.output_size();
+    std::string defines = "#ifndef DEFINES_H_\n#define DEFINES_H_\n\n#include \"ap_fixed.h\"\n\n#define N_INPUT " +
+                          u(n_input) + "\n#define N_OUTPUT " + u(n_output) + "\n";
+    std::string typedefs = "\ntypedef " + cpp_type(fixed.input_type()) + " input_t;\n";
+    std::string params =
+        "#ifndef PARAMETERS_H_\n#define PARAMETERS_H_\n\n#include \"defines.h\"\n"
+        "#include \"nnet_utils/nnet_activation.h\"\n#include \"nnet_utils/nnet_conv2d.h\"\n"
+        "#include \"nnet_utils/nnet_dense.h\"\n#include \"nnet_utils/nnet_pooling.h\"\n";
+    std::string configs, body;
+    std::string in = "input", in_type = "input_t";
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      const nn::FixedLayer& l = layers[i];
+      const std::size_t id = i + 1;
+      const bool last = i + 1 == layers.size();
+      const std::string out_type = last ? "result_t" : "layer" + u(static_cast<std::int64_t>(id)) + "_t";
+      const std::string out = last ? "output" : "layer" + u(static_cast<std::int64_t>(id)) + "_out";
+      if (!last) {
+        defines += "#define N_LAYER_" + u(static_cast<std::int64_t>(id)) + " " + u(count(l.output)) + "\n";
+        typedefs += "typedef " + cpp_type(l.result_type) + " " + out_type + ";  // " + l.name + "\n";
+        body += "  " + out_type + " " + out + "[N_LAYER_" + u(static_cast<std::int64_t>(id)) +
+                "];\n"
+                "NAC_HLS_PRAGMA(HLS ARRAY_PARTITION variable = " +
+                out + " complete dim = 0)\n";
+      } else {
+        typedefs += "typedef " + cpp_type(l.result_type) + " result_t;  // " + l.name + "\n";
+      }
+      Emitted e;
+      if (l.op == "conv2d" || l.op == "linear") {
+        e = dense_like(l, id, s, in_type, in, out, out_type, project.warnings);
+        const fs::path wfile = tmp / "firmware" / "weights" / ("w" + u(static_cast<std::int64_t>(id)) + ".h");
+        write_file(wfile, e.weights_header, project.files, tmp);
+        params += "#include \"weights/w" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
+      } else if (l.op == "maxpool2d") {
+        e = maxpool(l, id, in_type, in, out, out_type);
+      } else {
+        e = elementwise(l, id, s.default_type, in_type, in, out, out_type);
+      }
+      configs += "\n" + e.config;
+      body += e.call;
+      in = out, in_type = out_type;
+    }
+    defines += typedefs + "\n#endif\n";
+    params += configs + "\n#endif\n";
+    const std::string header = "#ifndef " + s.name + "_H_\n#define " + s.name +
+                               "_H_\n\n#include \"defines.h\"\n\n"
+                               "void " +
+                               s.name + "(input_t input[N_INPUT], result_t output[N_OUTPUT]);\n\n#endif\n";
+    const std::string top =
+        "// Generated by nac from a model of " + u(static_cast<std::int64_t>(layers.size())) +
+        " layers: io_parallel, latency strategy.\n#include \"" + s.name +
+        ".h\"\n"
+        "#include \"parameters.h\"\n\nvoid " +
+        s.name +
+        "(input_t input[N_INPUT], result_t output[N_OUTPUT]) {\n"
+        "NAC_HLS_PRAGMA(HLS ARRAY_RESHAPE variable = input complete dim = 0)\n"
+        "NAC_HLS_PRAGMA(HLS ARRAY_PARTITION variable = output complete dim = 0)\n"
+        "NAC_HLS_PRAGMA(HLS INTERFACE ap_vld port = input, output)\nNAC_HLS_PRAGMA(HLS PIPELINE)\n\n" +
+        body + "}\n";
+    const fs::path fw = tmp / "firmware";
+    write_file(fw / (s.name + ".cpp"), top, project.files, tmp);
+    write_file(fw / (s.name + ".h"), header, project.files, tmp);
+    write_file(fw / "defines.h", defines, project.files, tmp);
+    write_file(fw / "parameters.h", params, project.files, tmp);
+    for (const EmbeddedFile& f : embedded_files()) write_file(fw / f.path, f.text, project.files, tmp);
+    write_file(tmp / (s.name + "_test.cpp"), testbench(s.name), project.files, tmp);
+    write_file(tmp / "build_prj.tcl", build_tcl(s.name, s), project.files, tmp);
+    write_file(tmp / "build_csim.sh", build_csim(s.name), project.files, tmp);
+    fs::permissions(tmp / "build_csim.sh", fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+                    fs::perm_options::add);
+
+    // Testbench data, in the project's order (images channels last): the inputs (floats, exactly
+    // as float32), the float model's outputs and the fixed-point executor's (exact).
+    const nn::Tensor& x = tb.inputs;
+    const std::int64_t n = x.dim(0);
+    std::vector<double> inputs = channels_last(x.data(), n, model.spec().input);
+    write_file(tmp / "tb_data" / "tb_input_features.dat", rows_text(inputs, n_input, "%.9g"), project.files, tmp);
+    const nn::Tensor& y = model.forward(x, false);
+    write_file(tmp / "tb_data" / "tb_output_predictions.dat",
+               rows_text(channels_last(y.data(), n, model.spec().output()), n_output, "%.9g"), project.files, tmp);
+    std::vector<double> exact;
+    for (std::int64_t i = 0; i < n; ++i)
+      for (const std::int64_t r : fixed.run_raw(x.data() + i * n_input, true))
+        exact.push_back(fixed_to_double(r, fixed.output_type()));
+    write_file(tmp / "tb_data" / "nac_fixed_predictions.dat", rows_text(exact, n_output, "%.17g"), project.files, tmp);
+    project.output_type = cpp_type(fixed.output_type());
+    project.samples = x.dim(0);
+    std::ostringstream readme;
+    readme << "# " << s.name << ": an HLS project written by nac\n\n"
+           << "The model's " << layers.size() << " layers as hls4ml-style templates (io_parallel, latency strategy), "
+           << "output type `" << project.output_type << "`, part " << s.part << ", clock " << s.clock_ns << " ns.\n\n"
+           << "- `./build_csim.sh`: C simulation with g++ and nac's `firmware/ap_types/ap_fixed.h` (no vendor tools);\n"
+           << "  writes `tb_data/csim_results.log`. `nac hls csim .` also compares it with\n"
+           << "  `tb_data/nac_fixed_predictions.dat` (nac's fixed-point inference: equal bit for bit) and with\n"
+           << "  `tb_data/tb_output_predictions.dat` (the float model).\n"
+           << "- `vitis_hls -f build_prj.tcl \"csim=1 synth=1\"`: Vitis HLS with the vendor's headers.\n"
+           << "- `firmware/weights/`: every weight and bias as the exact decimal of its fixed-point value.\n";
+    write_file(tmp / "README.md", readme.str(), project.files, tmp);
+    write_file(tmp / "nac_project.json",
+               "{\n  \"format\": \"nac hls project 1\",\n  \"name\": \"" + s.name + "\",\n  \"output_type\": \"" +
+                   project.output_type + "\",\n  \"inputs\": " + u(n_input) + ",\n  \"outputs\": " + u(n_output) +
+                   ",\n  \"samples\": " + u(project.samples) + "\n}\n",
+               project.files, tmp);
+    fs::rename(tmp, dir);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  return project;
+}
+
+}  // namespace nac::hls

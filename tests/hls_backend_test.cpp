@@ -1,0 +1,163 @@
+// The hls backend: its reuse-factor rule and exact decimals against hand-worked values; projects
+// written by `nac export hls`, built with g++ and nac's ap_fixed.h and run by `nac hls csim`,
+// equal to nac's fixed-point inference bit for bit at several precisions, rounding and overflow
+// modes; a project copied elsewhere still builds; bad input.
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <doctest/doctest.h>
+
+#include "hls_project.hpp"
+#include "hls_text.hpp"
+#include "nac/nn/model_io.hpp"
+#include "nn_test_support.hpp"
+#include "test_support.hpp"
+
+using namespace nac;
+using nac::test::layer;
+namespace fs = std::filesystem;
+
+namespace {
+
+NumberType fx(int w, int i, Rounding r, Overflow o) { return NumberType::fixed(w, i, true, r, o); }
+
+// Convolutions (padding, stride, groups), leaky relu, max pooling, a flatten and a head.
+ModelSpec small_cnn() {
+  ModelSpec spec;
+  spec.input = {2, 6, 5};
+  spec.layers = {
+      layer("conv2d", "c1",
+            {{"out_channels", Value(std::int64_t{4})},
+             {"kernel", Value(std::int64_t{3})},
+             {"padding", Value(std::int64_t{1})}}),
+      layer("leaky_relu", "a1", {{"slope", Value(0.1)}}),
+      layer("maxpool2d", "p1", {{"kernel", Value(std::int64_t{2})}}),
+      layer("conv2d", "c2",
+            {{"out_channels", Value(std::int64_t{4})},
+             {"kernel", Value(std::int64_t{2})},
+             {"groups", Value(std::int64_t{2})}}),
+      layer("relu", "a2"),
+      layer("flatten", "flat"),
+      layer("linear", "fc", {{"out_features", Value(std::int64_t{6})}}),
+      layer("relu", "a3"),
+      layer("linear", "out", {{"out_features", Value(std::int64_t{2})}}),
+  };
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("hls: the nearest valid reuse factor, as hls4ml chooses it") {
+  CHECK(hls::valid_reuse_factor(16, 8, 4) == 4);    // valid as asked
+  CHECK(hls::valid_reuse_factor(16, 8, 3) == 2);    // 128 % 3 != 0; 2 and 4 are as near: the smaller
+  CHECK(hls::valid_reuse_factor(16, 8, 20) == 16);  // 16 (4 away) rather than 32 (12 away)
+  CHECK(hls::valid_reuse_factor(16, 8, 1000) == 128);
+  // 3 x 5: 6 does not divide 15; 5 >= n_in is not a multiple of 3; valid are 1, 3 and 15.
+  CHECK(hls::valid_reuse_factor(3, 5, 6) == 3);
+  CHECK(hls::valid_reuse_factor(3, 5, 5) == 3);
+}
+
+TEST_CASE("hls: weights are written as exact decimals") {
+  const NumberType t = NumberType::fixed(8, 4);  // step 1/16
+  CHECK(hls::exact_decimal(7, t) == "0.4375");
+  CHECK(hls::exact_decimal(-7, t) == "-0.4375");
+  CHECK(hls::exact_decimal(-40, t) == "-2.5");
+  CHECK(hls::exact_decimal(0, t) == "0");
+  CHECK(hls::exact_decimal(5, NumberType::fixed(4, 6)) == "20");  // step 4
+  CHECK(hls::exact_decimal(1, NumberType::fixed(16, 6)) == "0.0009765625");
+  CHECK(hls::cpp_type(NumberType::fixed(8, 3)) == "ap_fixed<8,3>");
+  CHECK(hls::cpp_type(fx(8, 3, Rounding::Trn, Overflow::Sat)) == "ap_fixed<8,3,AP_TRN,AP_SAT>");
+  CHECK(hls::cpp_type(NumberType::fixed(6, 2, false, Rounding::RndConv)) == "ap_ufixed<6,2,AP_RND_CONV>");
+}
+
+TEST_CASE("hls: the C simulation equals nac's fixed-point inference bit for bit") {
+  struct Case {
+    NumberType weights, inputs, fallback;
+  };
+  const Case cases[] = {
+      {fx(8, 3, Rounding::Trn, Overflow::Wrap), fx(10, 4, Rounding::Trn, Overflow::Wrap), NumberType::fixed(16, 6)},
+      {fx(6, 2, Rounding::RndConv, Overflow::Sat), fx(8, 3, Rounding::Rnd, Overflow::Sat),
+       fx(10, 4, Rounding::Rnd, Overflow::Sat)},
+      {fx(6, 2, Rounding::Rnd, Overflow::Wrap), fx(6, 2, Rounding::Trn, Overflow::Wrap),
+       fx(8, 3, Rounding::Trn, Overflow::Wrap)},
+  };
+  test::TempDir dir("hls_csim");
+  int k = 0;
+  for (const Case& c : cases) {
+    CAPTURE(to_string(c.weights));
+    CAPTURE(to_string(c.inputs));
+    CAPTURE(to_string(c.fallback));
+    nn::Model m(small_cnn(), 5 + k);
+    for (const char* name : {"c1", "c2", "fc", "out"}) {
+      m.set_precision(name, "weight", c.weights);
+      m.set_precision(name, "input", c.inputs);
+    }
+    const fs::path model = dir.path() / ("m" + std::to_string(k) + ".nacm");
+    nn::save_model(m, model);
+    const fs::path project = dir.path() / ("p" + std::to_string(k));
+    const auto e = test::run_nac("export hls " + model.string() + " --out " + project.string() +
+                                 " --set 'default_type=" + to_string(c.fallback) + "' --set testbench_samples=300" +
+                                 " --set seed=" + std::to_string(k));
+    REQUIRE_MESSAGE(e.exit_code == 0, e.err);
+    const auto r = test::run_nac("hls csim " + project.string());
+    INFO(r.out);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("300 samples, 600 outputs") != std::string::npos);
+    CHECK(r.out.find("0 values differ, largest difference 0 LSB (bit-exact)") != std::string::npos);
+    // The outputs are not all alike (the comparison compares something).
+    std::istringstream log(test::read_file(project / "tb_data" / "csim_results.log"));
+    std::set<std::string> lines;
+    for (std::string line; std::getline(log, line);) lines.insert(line);
+    CHECK(lines.size() >= 5);
+    ++k;
+  }
+  // The project stands alone: copied elsewhere, its own script builds and runs it.
+  const fs::path copy = dir.path() / "copied";
+  fs::copy(dir.path() / "p0", copy, fs::copy_options::recursive);
+  fs::remove(copy / "tb_data" / "csim_results.log");
+  const auto r = test::run_command("sh " + (copy / "build_csim.sh").string() + " 2>&1");
+  CHECK_MESSAGE(r.exit_code == 0, r.out);
+  CHECK(r.out.find("warning") == std::string::npos);  // -Wall -Wextra: no warnings
+  CHECK(test::read_file(copy / "tb_data" / "csim_results.log") ==
+        test::read_file(dir.path() / "p0" / "tb_data" / "csim_results.log"));
+}
+
+TEST_CASE("hls: bad input gets a clear error and leaves no project behind") {
+  test::TempDir dir("hls_bad");
+  ModelSpec spec;
+  spec.input = {4, 5, 5};
+  spec.layers = {layer("attention", "nlb", {{"hidden", Value(std::int64_t{2})}})};
+  nn::Model att(spec, 0);
+  nn::save_model(att, dir.path() / "att.nacm");
+  auto r = test::run_nac("export hls " + (dir.path() / "att.nacm").string() + " --out " + (dir.path() / "p").string());
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("layer 'nlb' (attention)") != std::string::npos);
+  CHECK(!fs::exists(dir.path() / "p"));
+  CHECK(!fs::exists(dir.path() / "p.partial"));
+
+  nn::Model m(small_cnn(), 1);
+  nn::save_model(m, dir.path() / "m.nacm");
+  r = test::run_nac("export hls " + (dir.path() / "m.nacm").string() + " --out " + (dir.path() / "q").string() +
+                    " --set reuse_factr=2");
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("unknown key 'backend.reuse_factr'; did you mean 'reuse_factor'?") != std::string::npos);
+  r = test::run_nac("export hls " + (dir.path() / "m.nacm").string() + " --out " + (dir.path() / "q").string() +
+                    " --set default_type=int8");
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("default_type") != std::string::npos);
+  // An invalid reuse factor: the nearest valid one, with a warning naming the layer.
+  r = test::run_nac("export hls " + (dir.path() / "m.nacm").string() + " --out " + (dir.path() / "q").string() +
+                    " --reuse 7");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("warning: layer 'c1': reuse factor 7 is not valid for 18 x 4 multiplications; using 6") !=
+        std::string::npos);
+  // An existing folder is not overwritten.
+  r = test::run_nac("export hls " + (dir.path() / "m.nacm").string() + " --out " + (dir.path() / "q").string());
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("already exists") != std::string::npos);
+  r = test::run_nac("hls csim " + (dir.path() / "nothing").string());
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("nac_project.json: not found") != std::string::npos);
+}
