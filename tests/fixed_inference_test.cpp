@@ -1,6 +1,7 @@
 // The fixed-point executor (nac/nn/fixed_inference.hpp): a small network worked by hand, bit for
 // bit; a network of convolutions, pooling, a flatten and a head against the float engine at wide
 // types (the layouts, padding, strides, groups and the flatten order); and the layers it refuses.
+#include <algorithm>
 #include <cmath>
 
 #include <doctest/doctest.h>
@@ -107,13 +108,50 @@ TEST_CASE("fixed-point inference of convolutions, pooling, flatten and a head eq
   CHECK(f.layers()[0].accum_type.width > 62);
 }
 
+TEST_CASE("fixed-point sigmoid, tanh and softmax through hls4ml's tables, worked by hand") {
+  ModelSpec spec;
+  spec.input = {3};
+  spec.layers = {layer("softmax", "s")};
+  const FixedPointModel soft(Model(spec, 0));
+  // Inputs 1, 0.5, -0.25 in ap_fixed<16,6> (step 1/1024). d = max - x = 0, 0.5, 1.25 in
+  // ap_ufixed<15,5>; the exp table's index is d's top 10 of 15 bits (raw >> 5): 0, 16, 40, whose
+  // entries are exp(-0) = 1024/1024, exp(-0.5) -> 621/1024 and exp(-1.25) -> 293/1024 (AP_RND).
+  // Sum 1938/1024; its top 10 of 18 bits are 7, the value 7 * 256 / 1024 = 1.75, inverse
+  // 1 / 1.75 -> 585/1024. Outputs e * 585 / 1024, truncated: 585, 354 (363285 / 1024 = 354.8),
+  // 167 (171405 / 1024 = 167.4).
+  const float x[3] = {1.0f, 0.5f, -0.25f};
+  CHECK(soft.run_raw(x) == std::vector<std::int64_t>{585, 354, 167});
+
+  spec.layers = {layer("sigmoid", "g")};
+  const FixedPointModel sig(Model(spec, 0));
+  spec.layers = {layer("tanh", "t")};
+  const FixedPointModel tanh_model(Model(spec, 0));
+  // Index = trunc(x * 64) + 512 (sigmoid) or trunc(x * 128) + 512 (tanh), toward zero, clamped;
+  // entry i = f((i - 512) / 64 or 128) in ap_fixed<18,8> (AP_TRN), then in ap_fixed<16,6>.
+  const auto expect = [](double x, bool sigmoid) {
+    const double in = std::floor(x * 1024) / 1024;  // the input in ap_fixed<16,6>, AP_TRN
+    const double per = sigmoid ? 64 : 128;
+    const double index = std::clamp(std::trunc(in * per) + 512, 0.0, 1023.0);
+    const double v = (index - 512) / per;
+    const double f = sigmoid ? 1 / (1 + std::exp(-v)) : std::tanh(v);
+    return static_cast<std::int64_t>(std::floor(f * 1024));  // 2^-10 steps in both types
+  };
+  for (const float v : {0.0f, 0.5f, -0.3f, 2.71f, -7.9f, 9.5f, -20.0f, 0.004f, -0.004f}) {
+    CAPTURE(v);
+    const float in[3] = {v, v, v};
+    CHECK(sig.run_raw(in)[0] == expect(v, true));
+    CHECK(tanh_model.run_raw(in)[0] == expect(v, false));
+  }
+  CHECK(sig.run_raw(x)[0] == 748);  // sigmoid(1) = 0.7311 -> 748.6 / 1024
+}
+
 TEST_CASE("fixed-point inference refuses what it cannot run, naming the layer") {
   ModelSpec spec;
   spec.input = {4, 5, 5};
   spec.layers = {layer("attention", "nlb", {{"hidden", Value(std::int64_t{2})}})};
   CHECK(test::error_of([&] { FixedPointModel f(Model(spec, 0)); }) ==
         "fixed-point inference: layer 'nlb' (attention): the fixed-point executor cannot run this op yet (it runs "
-        "conv2d, linear, relu, leaky_relu, maxpool2d, flatten, dropout and identity)");
+        "conv2d, linear, relu, leaky_relu, sigmoid, tanh, softmax, maxpool2d, flatten, dropout and identity)");
   spec.layers = {layer("batchnorm", "bn")};
   CHECK(test::error_of([&] { FixedPointModel f(Model(spec, 0)); }).find("layer 'bn' (batchnorm): fold batch norms") !=
         std::string::npos);

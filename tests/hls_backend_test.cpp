@@ -113,6 +113,28 @@ TEST_CASE("hls: the C simulation equals nac's fixed-point inference bit for bit"
     CHECK(lines.size() >= 5);
     ++k;
   }
+  // An MLP with the table activations: tanh, sigmoid and the stable softmax.
+  {
+    ModelSpec mlp;
+    mlp.input = {7};
+    mlp.layers = {layer("linear", "fc1", {{"out_features", Value(std::int64_t{9})}}), layer("tanh", "t"),
+                  layer("linear", "fc2", {{"out_features", Value(std::int64_t{6})}}), layer("sigmoid", "s"),
+                  layer("linear", "fc3", {{"out_features", Value(std::int64_t{5})}}), layer("softmax", "p")};
+    nn::Model m(mlp, 3);
+    m.set_precision("fc1", "input", fx(10, 3, Rounding::Rnd, Overflow::Sat));
+    m.set_precision("fc2", "weight", fx(8, 2, Rounding::Rnd, Overflow::Sat));
+    nn::save_model(m, dir.path() / "mlp.nacm");
+    const fs::path project = dir.path() / "mlp";
+    const auto e = test::run_nac("export hls " + (dir.path() / "mlp.nacm").string() + " --out " + project.string() +
+                                 " --set testbench_samples=500 --set seed=9");
+    REQUIRE_MESSAGE(e.exit_code == 0, e.err);
+    const auto r = test::run_nac("hls csim " + project.string());
+    INFO(r.out);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("500 samples, 2500 outputs") != std::string::npos);
+    CHECK(r.out.find("0 values differ, largest difference 0 LSB (bit-exact)") != std::string::npos);
+  }
   // The project stands alone: copied elsewhere, its own script builds and runs it.
   const fs::path copy = dir.path() / "copied";
   fs::copy(dir.path() / "p0", copy, fs::copy_options::recursive);

@@ -1,6 +1,7 @@
 #include "nac/nn/fixed_inference.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "nac/error.hpp"
@@ -139,7 +140,84 @@ void elementwise(const FixedLayer& l, const std::vector<std::int64_t>& x, std::v
   }
 }
 
+// trunc(x * scale) for x raw with `frac` fractional bits: toward zero, as ap_fixed's to_int().
+std::int64_t scaled_to_int(std::int64_t x, int frac, std::int64_t scale) {
+  const FixedRaw v = FixedRaw(x) * scale;
+  if (frac <= 0) return static_cast<std::int64_t>(v * (FixedRaw(1) << -frac));
+  return static_cast<std::int64_t>(v / (FixedRaw(1) << frac));  // C++ division truncates toward zero
+}
+
+// sigmoid and tanh: index = trunc(x * N / range) + N / 2, clamped; out = result_t(table[index]).
+void lookup(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
+  const auto n = static_cast<std::int64_t>(l.table.size());
+  const std::int64_t per_unit = n / (l.op == "sigmoid" ? 16 : 8);
+  const int fx = fraction_bits(l.input_type), ft = fraction_bits(l.table_type);
+  y.resize(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const std::int64_t index = std::clamp<std::int64_t>(scaled_to_int(x[i], fx, per_unit) + n / 2, 0, n - 1);
+    y[i] = cast(l.table[static_cast<std::size_t>(index)], ft, l.result_type);
+  }
+}
+
+// The index of a table of 2^bits entries: the top `bits` bits of a W-bit raw value (as unsigned).
+std::int64_t top_bits(std::int64_t raw, const NumberType& t, int bits) {
+  const std::uint64_t u = static_cast<std::uint64_t>(raw) & ((std::uint64_t{1} << t.width) - 1);
+  return static_cast<std::int64_t>(u >> (t.width - bits));
+}
+
+int ceil_log2(std::size_t n) {
+  int k = 0;
+  while ((std::size_t{1} << k) < n) ++k;
+  return k;
+}
+
+// hls4ml's stable softmax: d = norm_t(max - x); e = exp_table[top bits of d]; the sum of the e in
+// accum_t, then in inv_inp_t; inv = inv_table[top 10 bits]; out = result_t(e * inv).
+void softmax(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
+  const int fx = fraction_bits(l.input_type), fe = fraction_bits(l.table_type), fa = fraction_bits(l.accum_type);
+  const int fi = fraction_bits(l.inverse_type);
+  const int exp_bits = ceil_log2(l.table.size()), inv_bits = ceil_log2(l.inverse.size());
+  const std::int64_t mx = *std::max_element(x.begin(), x.end());
+  std::vector<std::int64_t> e(x.size());
+  FixedRaw sum = 0;  // accum_t: exact (same step as the table, enough integer bits)
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const auto d = static_cast<std::int64_t>(fixed_cast({FixedRaw(mx) - x[i], fx}, l.norm_type));
+    e[i] = l.table[static_cast<std::size_t>(top_bits(d, l.norm_type, exp_bits))];
+    sum = fixed_cast({sum + FixedRaw(e[i]) * (FixedRaw(1) << (fa - fe)), fa}, l.accum_type);
+  }
+  const auto s = static_cast<std::int64_t>(fixed_cast({sum, fa}, l.inverse_input_type));
+  const std::int64_t inv = l.inverse[static_cast<std::size_t>(top_bits(s, l.inverse_input_type, inv_bits))];
+  y.resize(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = cast(FixedRaw(e[i]) * inv, fe + fi, l.result_type);
+}
+
 bool is_image(const Shape& s) { return s.size() == 3; }
+
+// hls4ml's stable softmax types and tables for an input type and n inputs.
+void softmax_tables(FixedLayer& l) {
+  const NumberType& in = l.input_type;
+  // x_max - x >= 0: unsigned, one bit less for a signed input, saturating.
+  l.norm_type = NumberType::fixed(in.is_signed ? in.width - 1 : in.width, in.is_signed ? in.integer - 1 : in.integer,
+                                  false, Rounding::Trn, Overflow::Sat);
+  const int norm_bits = std::min(10, l.norm_type.width);
+  l.table_type = NumberType::fixed(18, 8, true, Rounding::Rnd, Overflow::Sat);  // exp_table_t
+  l.table.resize(std::size_t{1} << norm_bits);
+  for (std::size_t i = 0; i < l.table.size(); ++i) {  // exp(-v), v: top bits i, the rest 0
+    const double v = fixed_to_double(FixedRaw(i) << (l.norm_type.width - norm_bits), l.norm_type);
+    l.table[i] = static_cast<std::int64_t>(fixed_from_double(std::exp(-v), l.table_type));
+  }
+  const int extra = ceil_log2(static_cast<std::size_t>(size_of(l.input)));
+  l.accum_type = NumberType::fixed(18 + extra, 8 + extra);
+  l.inverse_input_type = NumberType::fixed(18, 8, true, Rounding::Rnd, Overflow::Sat);
+  l.inverse_type = NumberType::fixed(18, 8, true, Rounding::Rnd, Overflow::Sat);
+  l.inverse.resize(1024);
+  for (std::size_t i = 0; i < l.inverse.size(); ++i) {  // 1 / v, v: the signed value whose top 10 bits are i
+    FixedRaw raw = FixedRaw(i) << 8;
+    if (i >= 512) raw -= FixedRaw(1) << 18;
+    const double v = fixed_to_double(raw, l.inverse_input_type);
+    l.inverse[i] = v > 0 ? static_cast<std::int64_t>(fixed_from_double(1 / v, l.inverse_type)) : 0;
+  }
+}
 
 }  // namespace
 
@@ -213,6 +291,17 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
         l.weight_type = def;
         l.alpha = static_cast<std::int64_t>(fixed_from_double(attr_real(s, "slope", 0.01), def));
       }
+    } else if (s.op == "sigmoid" || s.op == "tanh") {
+      const bool sig = s.op == "sigmoid";
+      l.table_type = NumberType::fixed(18, 8);  // hls4ml's table_t, 1024 entries over [-8, 8) or [-4, 4)
+      l.table.resize(1024);
+      for (std::size_t i = 0; i < l.table.size(); ++i) {
+        const double v = (static_cast<double>(i) - 512) / (sig ? 64.0 : 128.0);
+        l.table[i] =
+            static_cast<std::int64_t>(fixed_from_double(sig ? 1 / (1 + std::exp(-v)) : std::tanh(v), l.table_type));
+      }
+    } else if (s.op == "softmax") {
+      softmax_tables(l);
     } else if (s.op == "flatten") {
       if (is_image(s.input)) flattened_from = s.input;
     } else if (s.op == "maxpool2d") {
@@ -224,7 +313,7 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
     } else {
       refuse(s,
              "the fixed-point executor cannot run this op yet (it runs conv2d, linear, relu, leaky_relu, "
-             "maxpool2d, flatten, dropout and identity)");
+             "sigmoid, tanh, softmax, maxpool2d, flatten, dropout and identity)");
     }
     current = l.result_type;
     layers_.push_back(std::move(l));
@@ -254,6 +343,10 @@ std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample, bool hel
       held_from.clear();
     } else if (l.op == "maxpool2d") {
       maxpool(l, x, y);
+    } else if (l.op == "sigmoid" || l.op == "tanh") {
+      lookup(l, x, y);
+    } else if (l.op == "softmax") {
+      softmax(l, x, y);
     } else {
       if (l.op == "flatten" && is_image(l.input)) held_from = l.input;
       elementwise(l, x, y);

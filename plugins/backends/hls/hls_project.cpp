@@ -127,6 +127,44 @@ Emitted elementwise(const nn::FixedLayer& l, std::size_t index, const NumberType
   return e;
 }
 
+int ceil_log2(std::size_t n) {
+  int k = 0;
+  while ((std::size_t{1} << k) < n) ++k;
+  return k;
+}
+
+// sigmoid, tanh and softmax: their tables as weights arrays.
+Emitted table_layer(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
+                    const std::string& out, const std::string& out_type) {
+  Emitted e;
+  const std::string id = u(static_cast<std::int64_t>(index));
+  const auto size = [](const std::vector<std::int64_t>& t) { return u(static_cast<std::int64_t>(t.size())); };
+  e.config = "// layer '" + l.name + "' (" + l.op + ")\nstruct config" + id +
+             " {\n  static const unsigned n_in = " + u(count(l.input)) + ";\n";
+  if (l.op == "softmax") {
+    e.config +=
+        "  static const unsigned exp_table_size = " + size(l.table) + ", exp_bits = " + u(ceil_log2(l.table.size())) +
+        ";\n  static const unsigned inv_table_size = " + size(l.inverse) +
+        ", inv_bits = " + u(ceil_log2(l.inverse.size())) + ";\n  typedef exp" + id + "_t exp_table_t;\n  typedef inv" +
+        id + "_t inv_table_t;\n  typedef " + cpp_type(l.accum_type) + " accum_t;\n  typedef " + cpp_type(l.norm_type) +
+        " inp_norm_t;\n  typedef " + cpp_type(l.inverse_input_type) + " inv_inp_t;\n};\n";
+    e.weights_header =
+        array_header("exp" + id, "exp" + id + "_t", l.table_type, l.table, "layer '" + l.name + "' exp(-x) table") +
+        "\n" +
+        array_header("inv" + id, "inv" + id + "_t", l.inverse_type, l.inverse, "layer '" + l.name + "' 1/x table");
+    e.call = "  nnet::softmax_stable<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out +
+             ", exp" + id + ", inv" + id + ");\n";
+  } else {
+    e.config += "  static const unsigned table_size = " + size(l.table) +
+                ", table_range = " + (l.op == "sigmoid" ? "16" : "8") + ";\n  typedef table" + id + "_t table_t;\n};\n";
+    e.weights_header = array_header("table" + id, "table" + id + "_t", l.table_type, l.table,
+                                    "layer '" + l.name + "' " + l.op + " table");
+    e.call = "  nnet::lookup_activation<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out +
+             ", table" + id + ");\n";
+  }
+  return e;
+}
+
 Emitted maxpool(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
                 const std::string& out, const std::string& out_type) {
   Emitted e;
@@ -303,6 +341,11 @@ WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const T
         const fs::path wfile = tmp / "firmware" / "weights" / ("w" + u(static_cast<std::int64_t>(id)) + ".h");
         write_file(wfile, e.weights_header, project.files, tmp);
         params += "#include \"weights/w" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
+      } else if (l.op == "sigmoid" || l.op == "tanh" || l.op == "softmax") {
+        e = table_layer(l, id, in_type, in, out, out_type);
+        write_file(tmp / "firmware" / "weights" / ("t" + u(static_cast<std::int64_t>(id)) + ".h"), e.weights_header,
+                   project.files, tmp);
+        params += "#include \"weights/t" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
       } else if (l.op == "maxpool2d") {
         e = maxpool(l, id, in_type, in, out, out_type);
       } else {

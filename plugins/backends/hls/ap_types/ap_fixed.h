@@ -6,8 +6,8 @@
 // (AP_TRN, AP_TRN_ZERO, AP_RND, AP_RND_ZERO, AP_RND_MIN_INF, AP_RND_INF, AP_RND_CONV) and the
 // overflow modes AP_WRAP, AP_SAT, AP_SAT_ZERO and AP_SAT_SYM; conversion from double, float,
 // int and any other ap_fixed (the dropped bits rounded by the target's mode, then its overflow
-// mode); exact *, + and - with ap_fixed's result types; comparisons; to_double(), to_float();
-// the raw bits through raw() (an extension: the vendor's interface has range() instead).
+// mode); exact *, + and - with ap_fixed's result types (and * with an int); comparisons;
+// to_double(), to_float(), to_int(); range(hi, lo).to_uint(); raw() (nac's extension).
 // Written for nac (Apache-2.0 like the rest of nac); it shares no code with the vendor's headers.
 #ifndef NAC_AP_FIXED_H
 #define NAC_AP_FIXED_H
@@ -113,6 +113,19 @@ struct ap_fixed_base {
   }
 
   double to_double() const { return std::ldexp(static_cast<double>(V), -(W - I)); }
+  /// The integer part, truncated toward zero.
+  int to_int() const {
+    return W - I > 0 ? static_cast<int>(V / (nac_ap::raw_t(1) << (W - I))) : static_cast<int>(V * (nac_ap::raw_t(1) << (I - W)));
+  }
+  /// Bits lo..hi of the two's complement value (hi - lo < 64), read with to_uint().
+  struct bits_ref {
+    unsigned long long v;
+    unsigned to_uint() const { return static_cast<unsigned>(v); }
+  };
+  bits_ref range(int hi, int lo) const {
+    const unsigned long long all = static_cast<unsigned long long>(V >> lo);
+    return bits_ref{hi - lo >= 63 ? all : all & ((1ULL << (hi - lo + 1)) - 1)};
+  }
   float to_float() const { return static_cast<float>(to_double()); }
   /// The raw integer (units of 2^-(W-I)). nac's extension.
   long long raw() const { return static_cast<long long>(V); }
@@ -165,6 +178,14 @@ typename ap_sum_type<W1, I1, S1, W2, I2, S2>::minus operator-(const ap_fixed_bas
   const int f = T::F1 > T::F2 ? T::F1 : T::F2;
   typename T::minus r;
   r.V = a.V * (nac_ap::raw_t(1) << (f - T::F1)) - b.V * (nac_ap::raw_t(1) << (f - T::F2));
+  return r;
+}
+
+// A product with an int (an int is ap_fixed<32,32>).
+template <int W1, int I1, bool S1, ap_q_mode Q1, ap_o_mode O1, int N1>
+ap_fixed_base<W1 + 32, I1 + 32, true> operator*(const ap_fixed_base<W1, I1, S1, Q1, O1, N1>& a, int b) {
+  ap_fixed_base<W1 + 32, I1 + 32, true> r;
+  r.V = a.V * b;
   return r;
 }
 

@@ -29,6 +29,44 @@ NAC_HLS_PRAGMA(HLS PIPELINE)
   for (unsigned i = 0; i < CONFIG_T::n_in; i++) res[i] = (res_T)data[i];
 }
 
+// sigmoid and tanh through a table of table_size entries over [-range/2, range/2) (range 16 for
+// sigmoid, 8 for tanh): index = to_int(x * table_size / range) + table_size / 2, clamped.
+template <class data_T, class res_T, typename CONFIG_T>
+void lookup_activation(data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
+                       const typename CONFIG_T::table_t table[CONFIG_T::table_size]) {
+  NAC_HLS_PRAGMA(HLS PIPELINE)
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+    int index = (data[i] * int(CONFIG_T::table_size / CONFIG_T::table_range)).to_int() + int(CONFIG_T::table_size / 2);
+    if (index < 0) index = 0;
+    if (index > int(CONFIG_T::table_size) - 1) index = CONFIG_T::table_size - 1;
+    res[i] = (res_T)table[index];
+  }
+}
+
+// hls4ml's stable softmax: d = inp_norm_t(x_max - x); e = exp_table[top bits of d] (exp(-d));
+// the sum of the e in accum_t, converted to inv_inp_t; inv = inv_table[its top bits]; e * inv.
+template <class data_T, class res_T, typename CONFIG_T>
+void softmax_stable(data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
+                    const typename CONFIG_T::exp_table_t exp_table[CONFIG_T::exp_table_size],
+                    const typename CONFIG_T::inv_table_t inv_table[CONFIG_T::inv_table_size]) {
+  NAC_HLS_PRAGMA(HLS PIPELINE)
+  typedef typename CONFIG_T::inp_norm_t norm_t;
+  typedef typename CONFIG_T::inv_inp_t inv_inp_t;
+  data_T x_max = data[0];
+  for (unsigned i = 1; i < CONFIG_T::n_in; i++)
+    if (data[i] > x_max) x_max = data[i];
+  typename CONFIG_T::exp_table_t e[CONFIG_T::n_in];
+  typename CONFIG_T::accum_t sum = 0;
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+    const norm_t d = x_max - data[i];
+    e[i] = exp_table[d.range(norm_t::width - 1, norm_t::width - CONFIG_T::exp_bits).to_uint()];
+    sum += e[i];
+  }
+  const inv_inp_t s = sum;
+  const typename CONFIG_T::inv_table_t inv = inv_table[s.range(inv_inp_t::width - 1, inv_inp_t::width - CONFIG_T::inv_bits).to_uint()];
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) res[i] = (res_T)(e[i] * inv);
+}
+
 }  // namespace nnet
 
 #endif

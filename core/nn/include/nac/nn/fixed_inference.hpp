@@ -14,11 +14,12 @@
 // order acc = accum_t(acc + accum_t(x * w)); out = result_t(acc), where accum_t is hls4ml's
 // automatic accumulator type (nac::infer_accum_type), wide enough that nothing rounds or wraps.
 // relu: x > 0 ? result_t(x) : 0. leaky relu: x > 0 ? result_t(x) : result_t(alpha * x), alpha in
-// the default type. max pooling: the largest input (padding: the type's lowest value), cast to
-// result_t. flatten, dropout and identity: result_t(x). Images are held channels last (as the
-// HLS project lays them out); a linear layer after a flatten reads its inputs in that order.
+// the default type. sigmoid, tanh and softmax through hls4ml's lookup tables (the "stable"
+// softmax), the tables computed by nac and written into the project. max pooling: the largest input (padding: the
+// type's lowest value), cast to result_t. flatten, dropout and identity: result_t(x). Images are held channels last (as
+// the HLS project lays them out); a linear layer after a flatten reads its inputs in that order.
 //
-// Ops the executor cannot run (attention, norms, GELU, softmax, average pooling, ...) are refused
+// Ops the executor cannot run (attention, norms, GELU, average pooling, ...) are refused
 // by name when it is built; fold batch norms first (nac/nn/fold.hpp).
 #include <cstdint>
 #include <string>
@@ -48,6 +49,11 @@ struct FixedLayer {
   std::vector<std::int64_t> weights, bias;
   std::int64_t kernel = 0, stride = 1, padding = 0, groups = 1;
   std::int64_t alpha = 0;  // leaky relu: the slope, raw in the default type
+  /// sigmoid and tanh: `table` (raw, table_type); softmax: `table` the exponentials (table_type),
+  /// `inverse` the inverses (inverse_type), the differences in norm_type, the sum in accum_type
+  /// and then in inverse_input_type (docs/hls_backend.md).
+  std::vector<std::int64_t> table, inverse;
+  NumberType table_type, inverse_type, norm_type, inverse_input_type;
 };
 
 class FixedPointModel {
