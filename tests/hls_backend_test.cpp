@@ -135,6 +135,32 @@ TEST_CASE("hls: the C simulation equals nac's fixed-point inference bit for bit"
     CHECK(r.out.find("500 samples, 2500 outputs") != std::string::npos);
     CHECK(r.out.find("0 values differ, largest difference 0 LSB (bit-exact)") != std::string::npos);
   }
+  // BraggNN's shape in small: a convolution, the attention block (scaled and not), a head.
+  for (const std::int64_t scaled : {0, 1}) {
+    ModelSpec att;
+    att.input = {1, 5, 4};
+    att.layers = {layer("conv2d", "c1", {{"out_channels", Value(std::int64_t{4})}, {"kernel", Value(std::int64_t{1})}}),
+                  layer("leaky_relu", "a1"),
+                  layer("attention", "nlb", {{"hidden", Value(std::int64_t{3})}, {"scale", Value(scaled)}}),
+                  layer("conv2d", "c2", {{"out_channels", Value(std::int64_t{2})}, {"kernel", Value(std::int64_t{3})}}),
+                  layer("flatten", "flat"),
+                  layer("linear", "fc", {{"out_features", Value(std::int64_t{2})}})};
+    nn::Model m(att, 11);
+    m.set_precision("nlb", "weight", fx(8, 2, Rounding::Rnd, Overflow::Sat));
+    m.set_precision("nlb", "input", fx(12, 4, Rounding::Rnd, Overflow::Sat));
+    const std::string name = "att" + std::to_string(scaled);
+    nn::save_model(m, dir.path() / (name + ".nacm"));
+    const fs::path project = dir.path() / name;
+    const auto e = test::run_nac("export hls " + (dir.path() / (name + ".nacm")).string() + " --out " +
+                                 project.string() + " --set testbench_samples=200");
+    REQUIRE_MESSAGE(e.exit_code == 0, e.err);
+    const auto r = test::run_nac("hls csim " + project.string());
+    INFO(r.out);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("200 samples, 400 outputs") != std::string::npos);
+    CHECK(r.out.find("0 values differ, largest difference 0 LSB (bit-exact)") != std::string::npos);
+  }
   // The project stands alone: copied elsewhere, its own script builds and runs it.
   const fs::path copy = dir.path() / "copied";
   fs::copy(dir.path() / "p0", copy, fs::copy_options::recursive);
@@ -150,12 +176,12 @@ TEST_CASE("hls: bad input gets a clear error and leaves no project behind") {
   test::TempDir dir("hls_bad");
   ModelSpec spec;
   spec.input = {4, 5, 5};
-  spec.layers = {layer("attention", "nlb", {{"hidden", Value(std::int64_t{2})}})};
+  spec.layers = {layer("layernorm", "ln")};
   nn::Model att(spec, 0);
   nn::save_model(att, dir.path() / "att.nacm");
   auto r = test::run_nac("export hls " + (dir.path() / "att.nacm").string() + " --out " + (dir.path() / "p").string());
   CHECK(r.exit_code == 1);
-  CHECK(r.err.find("layer 'nlb' (attention)") != std::string::npos);
+  CHECK(r.err.find("layer 'ln' (layernorm)") != std::string::npos);
   CHECK(!fs::exists(dir.path() / "p"));
   CHECK(!fs::exists(dir.path() / "p.partial"));
 

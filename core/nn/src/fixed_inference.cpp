@@ -5,18 +5,17 @@
 #include <map>
 
 #include "nac/error.hpp"
+#include "fixed_kernels.hpp"
 #include "nac/nn/parameter.hpp"
 
 namespace nac::nn {
 
-namespace {
-
-[[noreturn]] void refuse(const LayerSpec& l, const std::string& why) {
+void fixed_refuse(const LayerSpec& l, const std::string& why) {
   throw Error("fixed-point inference: layer '" + l.name + "' (" + l.op + "): " + why);
 }
 
 // The layers in the order they run (sequential containers opened).
-void flatten_layers(const std::vector<LayerSpec>& in, std::vector<const LayerSpec*>& out) {
+static void flatten_layers(const std::vector<LayerSpec>& in, std::vector<const LayerSpec*>& out) {
   for (const auto& l : in) {
     if (l.op == "sequential") flatten_layers(l.children, out);
     else out.push_back(&l);
@@ -27,9 +26,9 @@ NumberType fixed_or_default(const LayerSpec& l, const std::string& role, const N
   const NumberType t = precision_of(l, role);
   if (t.kind == NumberType::Kind::Fixed) return t;
   if (t.kind == NumberType::Kind::ScaledInt)
-    refuse(l, "its " + role + " type " + to_string(t) +
-                  " is a scaled integer, which has no fixed-point equivalent; quantize with ap_fixed types "
-                  "(qat's mode = \"fixed\")");
+    fixed_refuse(l, "its " + role + " type " + to_string(t) +
+                        " is a scaled integer, which has no fixed-point equivalent; quantize with ap_fixed types "
+                        "(qat's mode = \"fixed\")");
   return fallback;
 }
 
@@ -45,16 +44,18 @@ std::int64_t size_of(const Shape& s) {
   return n;
 }
 
+std::int64_t fixed_cast_raw(FixedRaw raw, int frac, const NumberType& t) {
+  return static_cast<std::int64_t>(fixed_cast({raw, frac}, t));
+}
+
+namespace {
+
 // Activations of one sample: raw integers, images channels last, with `order`: for a vector
 // flattened from an image (C, H, W) held channels last, that image's shape (else empty).
 struct Activation {
   std::vector<std::int64_t> raw;
   Shape flattened_from;
 };
-
-std::int64_t cast(FixedRaw raw, int frac, const NumberType& t) {
-  return static_cast<std::int64_t>(fixed_cast({raw, frac}, t));
-}
 
 // Sums over products, exact in Acc (std::int64_t when the accumulator type is at most 62 bits
 // wide, else FixedRaw): accum_t is wide enough that no partial sum rounds or wraps, so every
@@ -90,21 +91,20 @@ void conv2d(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector
             const std::int64_t* xin = x.data() + (ir * w + iq) * c_in + c0;
             for (std::int64_t c = 0; c < cg; ++c) acc += Acc(xin[c]) * Acc(wk[c]) * product_scale;
           }
-        y[(r * ow + q) * c_out + f] = cast(FixedRaw(acc), dot.accum_frac, l.result_type);
+        y[(r * ow + q) * c_out + f] = fixed_cast_raw(FixedRaw(acc), dot.accum_frac, l.result_type);
       }
 }
 
 template <class Acc>
-void linear(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
+void linear(const FixedLayer& l, const std::int64_t* x, std::int64_t* y) {
   const Dot<Acc> dot(l);
   const Acc product_scale = Acc(1) << dot.product_shift;
   const std::int64_t n_in = l.input[0], n_out = l.output[0];
-  y.assign(static_cast<std::size_t>(n_out), 0);
   for (std::int64_t j = 0; j < n_out; ++j) {
     Acc acc = l.bias.empty() ? Acc(0) : Acc(l.bias[j]) * (Acc(1) << dot.bias_shift);
     const std::int64_t* wj = l.weights.data() + j * n_in;
     for (std::int64_t i = 0; i < n_in; ++i) acc += Acc(x[i]) * Acc(wj[i]) * product_scale;
-    y[j] = cast(FixedRaw(acc), dot.accum_frac, l.result_type);
+    y[j] = fixed_cast_raw(FixedRaw(acc), dot.accum_frac, l.result_type);
   }
 }
 
@@ -122,7 +122,7 @@ void maxpool(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vecto
             const bool inside = ir >= 0 && ir < h && iq >= 0 && iq < w;
             m = std::max(m, inside ? x[(ir * w + iq) * c + ch] : lowest);
           }
-        y[(r * ow + q) * c + ch] = cast(m, fraction_bits(l.input_type), l.result_type);
+        y[(r * ow + q) * c + ch] = fixed_cast_raw(m, fraction_bits(l.input_type), l.result_type);
       }
 }
 
@@ -130,13 +130,14 @@ void elementwise(const FixedLayer& l, const std::vector<std::int64_t>& x, std::v
   const int fx = fraction_bits(l.input_type);
   y.resize(x.size());
   if (l.op == "relu") {
-    for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] > 0 ? cast(x[i], fx, l.result_type) : 0;
+    for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] > 0 ? fixed_cast_raw(x[i], fx, l.result_type) : 0;
   } else if (l.op == "leaky_relu") {
     const int fa = fx + fraction_bits(l.weight_type);  // alpha * x, exact
     for (std::size_t i = 0; i < x.size(); ++i)
-      y[i] = x[i] > 0 ? cast(x[i], fx, l.result_type) : cast(FixedRaw(x[i]) * l.alpha, fa, l.result_type);
+      y[i] = x[i] > 0 ? fixed_cast_raw(x[i], fx, l.result_type)
+                      : fixed_cast_raw(FixedRaw(x[i]) * l.alpha, fa, l.result_type);
   } else {  // flatten, dropout, identity
-    for (std::size_t i = 0; i < x.size(); ++i) y[i] = cast(x[i], fx, l.result_type);
+    for (std::size_t i = 0; i < x.size(); ++i) y[i] = fixed_cast_raw(x[i], fx, l.result_type);
   }
 }
 
@@ -155,7 +156,7 @@ void lookup(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector
   y.resize(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) {
     const std::int64_t index = std::clamp<std::int64_t>(scaled_to_int(x[i], fx, per_unit) + n / 2, 0, n - 1);
-    y[i] = cast(l.table[static_cast<std::size_t>(index)], ft, l.result_type);
+    y[i] = fixed_cast_raw(l.table[static_cast<std::size_t>(index)], ft, l.result_type);
   }
 }
 
@@ -173,7 +174,9 @@ int ceil_log2(std::size_t n) {
 
 // hls4ml's stable softmax: d = norm_t(max - x); e = exp_table[top bits of d]; the sum of the e in
 // accum_t, then in inv_inp_t; inv = inv_table[top 10 bits]; out = result_t(e * inv).
-void softmax(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
+}  // namespace
+
+void fixed_softmax(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
   const int fx = fraction_bits(l.input_type), fe = fraction_bits(l.table_type), fa = fraction_bits(l.accum_type);
   const int fi = fraction_bits(l.inverse_type);
   const int exp_bits = ceil_log2(l.table.size()), inv_bits = ceil_log2(l.inverse.size());
@@ -188,12 +191,20 @@ void softmax(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vecto
   const auto s = static_cast<std::int64_t>(fixed_cast({sum, fa}, l.inverse_input_type));
   const std::int64_t inv = l.inverse[static_cast<std::size_t>(top_bits(s, l.inverse_input_type, inv_bits))];
   y.resize(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) y[i] = cast(FixedRaw(e[i]) * inv, fe + fi, l.result_type);
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = fixed_cast_raw(FixedRaw(e[i]) * inv, fe + fi, l.result_type);
 }
+
+void fixed_linear(const FixedLayer& l, const std::int64_t* x, std::int64_t* y) {
+  if (l.accum_type.width <= 62) linear<std::int64_t>(l, x, y);
+  else linear<FixedRaw>(l, x, y);
+}
+
+namespace {
 
 bool is_image(const Shape& s) { return s.size() == 3; }
 
-// hls4ml's stable softmax types and tables for an input type and n inputs.
+}  // namespace
+
 void softmax_tables(FixedLayer& l) {
   const NumberType& in = l.input_type;
   // x_max - x >= 0: unsigned, one bit less for a signed input, saturating.
@@ -219,8 +230,6 @@ void softmax_tables(FixedLayer& l) {
   }
 }
 
-}  // namespace
-
 FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions options) {
   const ModelSpec& spec = model.spec();
   const NumberType& def = options.default_type;
@@ -230,7 +239,11 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
   flatten_layers(spec.layers, order);
   // Each layer's weight and bias parameters, by layer name.
   std::map<std::string, std::map<std::string, const Param*>> params;
-  for (const Param* p : model.params()) params[model.layer_of(*p)][Model::role_of(*p)] = p;
+  std::map<std::string, const Param*> by_name;
+  for (const Param* p : model.params()) {
+    params[model.layer_of(*p)][Model::role_of(*p)] = p;
+    by_name[p->name()] = p;
+  }
 
   input_shape_ = spec.input;
   input_type_ = order.empty() ? def : fixed_or_default(*order.front(), "input", def);
@@ -251,7 +264,7 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
     if (s.op == "conv2d" || s.op == "linear") {
       const Param* w = weight_of("weight");
       const Param* b = weight_of("bias");
-      if (!w) refuse(s, "has no weights");
+      if (!w) fixed_refuse(s, "has no weights");
       l.weight_type = fixed_or_default(s, "weight", def);
       l.bias_type = b ? fixed_or_default(s, "bias", def) : NumberType::float32();
       const std::vector<std::int64_t> nac_order = raw_values(w->effective(), l.weight_type);
@@ -302,6 +315,8 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       }
     } else if (s.op == "softmax") {
       softmax_tables(l);
+    } else if (s.op == "attention") {
+      build_attention(l, s, by_name, def);
     } else if (s.op == "flatten") {
       if (is_image(s.input)) flattened_from = s.input;
     } else if (s.op == "maxpool2d") {
@@ -309,11 +324,11 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       l.stride = attr_int(s, "stride", l.kernel);
       l.padding = attr_int(s, "padding", 0);
     } else if (s.op == "batchnorm") {
-      refuse(s, "fold batch norms into the layer before them first (nac::nn::fold_batch_norms; hls4ml does too)");
+      fixed_refuse(s, "fold batch norms into the layer before them first (nac::nn::fold_batch_norms; hls4ml does too)");
     } else {
-      refuse(s,
-             "the fixed-point executor cannot run this op yet (it runs conv2d, linear, relu, leaky_relu, "
-             "sigmoid, tanh, softmax, maxpool2d, flatten, dropout and identity)");
+      fixed_refuse(s,
+                   "the fixed-point executor cannot run this op yet (it runs conv2d, linear, relu, leaky_relu, "
+                   "sigmoid, tanh, softmax, attention, maxpool2d, flatten, dropout and identity)");
     }
     current = l.result_type;
     layers_.push_back(std::move(l));
@@ -338,15 +353,17 @@ std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample, bool hel
       if (l.accum_type.width <= 62) conv2d<std::int64_t>(l, x, y);
       else conv2d<FixedRaw>(l, x, y);
     } else if (l.op == "linear") {
-      if (l.accum_type.width <= 62) linear<std::int64_t>(l, x, y);
-      else linear<FixedRaw>(l, x, y);
+      y.resize(static_cast<std::size_t>(l.output[0]));
+      fixed_linear(l, x.data(), y.data());
       held_from.clear();
+    } else if (l.op == "attention") {
+      fixed_attention(l, x, y);
     } else if (l.op == "maxpool2d") {
       maxpool(l, x, y);
     } else if (l.op == "sigmoid" || l.op == "tanh") {
       lookup(l, x, y);
     } else if (l.op == "softmax") {
-      softmax(l, x, y);
+      fixed_softmax(l, x, y);
     } else {
       if (l.op == "flatten" && is_image(l.input)) held_from = l.input;
       elementwise(l, x, y);

@@ -165,6 +165,70 @@ Emitted table_layer(const nn::FixedLayer& l, std::size_t index, const std::strin
   return e;
 }
 
+// A dense part's config struct (nnet_dense.h) and its weights transposed to [input][output].
+std::string dense_config(const std::string& name, const nn::FixedLayer& d, const std::string& weight_t,
+                         const std::string& bias_t, std::int64_t reuse, std::vector<std::int64_t>& w) {
+  const std::int64_t n_in = d.input[0], n_out = d.output[0];
+  w.assign(static_cast<std::size_t>(n_in * n_out), 0);
+  std::int64_t zeros = 0;
+  for (std::int64_t j = 0; j < n_out; ++j)
+    for (std::int64_t i = 0; i < n_in; ++i) zeros += (w[i * n_out + j] = d.weights[j * n_in + i]) == 0;
+  const std::int64_t rf = valid_reuse_factor(n_in, n_out, reuse);
+  return "struct " + name + " : nnet::dense_config {\n  static const unsigned n_in = " + u(n_in) +
+         ", n_out = " + u(n_out) + ";\n  static const unsigned reuse_factor = " + u(rf) + ", n_zeros = " + u(zeros) +
+         ", multiplier_limit = " + u((n_in * n_out + rf - 1) / rf - zeros / rf) + ";\n  typedef " +
+         cpp_type(d.accum_type) + " accum_t;\n  typedef " + weight_t + " weight_t;\n  typedef " + bias_t +
+         " bias_t;\n};\n";
+}
+
+// The attention block: four dense parts, the softmax's tables, the block's config.
+Emitted attention(const nn::FixedLayer& l, std::size_t index, const HlsSettings& s, const std::string& in_type,
+                  const std::string& in, const std::string& out, const std::string& out_type) {
+  Emitted e;
+  const std::string id = u(static_cast<std::int64_t>(index));
+  const std::string wt = "weight" + id + "_t", bt = "bias" + id + "_t";
+  const char* names[] = {"theta", "phi", "g", "softmax", "out"};
+  e.config = "// layer '" + l.name + "' (attention)\n";
+  std::string args;
+  for (int k : {0, 1, 2, 4}) {
+    std::vector<std::int64_t> w;
+    const std::string cfg = "config" + id + "_" + names[k];
+    e.config += dense_config(cfg, l.parts[static_cast<std::size_t>(k)], wt, bt, s.reuse, w);
+    const std::string base = "w" + id + "_" + names[k];
+    e.weights_header +=
+        array_header(base, wt, l.weight_type, w, "layer '" + l.name + "' " + names[k] + " weights") + "\n" +
+        array_header("b" + id + "_" + names[k], bt, l.bias_type, l.parts[static_cast<std::size_t>(k)].bias,
+                     "layer '" + l.name + "' " + names[k] + " biases") +
+        "\n";
+    args += ", " + base + ", b" + id + "_" + names[k];
+  }
+  const nn::FixedLayer& soft = l.parts[3];
+  e.config += "struct config" + id + "_softmax {\n  static const unsigned n_in = " + u(soft.input[0]) +
+              ";\n  static const unsigned exp_table_size = " + u(static_cast<std::int64_t>(soft.table.size())) +
+              ", exp_bits = " + u(ceil_log2(soft.table.size())) +
+              ";\n  static const unsigned inv_table_size = " + u(static_cast<std::int64_t>(soft.inverse.size())) +
+              ", inv_bits = " + u(ceil_log2(soft.inverse.size())) + ";\n  typedef exp" + id +
+              "_t exp_table_t;\n  typedef inv" + id + "_t inv_table_t;\n  typedef " + cpp_type(soft.accum_type) +
+              " accum_t;\n  typedef " + cpp_type(soft.norm_type) + " inp_norm_t;\n  typedef " +
+              cpp_type(soft.inverse_input_type) + " inv_inp_t;\n};\n";
+  e.weights_header +=
+      array_header("exp" + id, "exp" + id + "_t", soft.table_type, soft.table, "layer '" + l.name + "' exp(-x) table") +
+      "\n" +
+      array_header("inv" + id, "inv" + id + "_t", soft.inverse_type, soft.inverse, "layer '" + l.name + "' 1/x table");
+  const NumberType& int_t = l.parts[0].result_type;
+  e.config += "struct config" + id + " {\n  static const unsigned n_pos = " + u(l.input[1] * l.input[2]) +
+              ", n_chan = " + u(l.input[0]) + ", n_hidden = " + u(l.parts[0].output[0]) +
+              ";\n  static const bool scaled = " + (l.scale != 0 ? "true" : "false") +
+              ", residual = " + (l.residual ? "true" : "false") + ";\n  typedef " + cpp_type(int_t) +
+              " internal_t;\n  typedef " + cpp_type(l.score_accum_type) + " score_accum_t;\n  typedef " +
+              cpp_type(l.mix_accum_type) + " mix_accum_t;\n";
+  for (const char* n : names) e.config += std::string("  typedef config") + id + "_" + n + " " + n + "_config;\n";
+  e.config += "};\n";
+  e.call = "  nnet::attention<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out + args +
+           ", exp" + id + ", inv" + id + ", " + exact_decimal(l.scale, int_t) + ");\n";
+  return e;
+}
+
 Emitted maxpool(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
                 const std::string& out, const std::string& out_type) {
   Emitted e;
@@ -315,7 +379,8 @@ WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const T
     std::string typedefs = "\ntypedef " + cpp_type(fixed.input_type()) + " input_t;\n";
     std::string params =
         "#ifndef PARAMETERS_H_\n#define PARAMETERS_H_\n\n#include \"defines.h\"\n"
-        "#include \"nnet_utils/nnet_activation.h\"\n#include \"nnet_utils/nnet_conv2d.h\"\n"
+        "#include \"nnet_utils/nnet_activation.h\"\n#include \"nnet_utils/nnet_attention.h\"\n"
+        "#include \"nnet_utils/nnet_conv2d.h\"\n"
         "#include \"nnet_utils/nnet_dense.h\"\n#include \"nnet_utils/nnet_pooling.h\"\n";
     std::string configs, body;
     std::string in = "input", in_type = "input_t";
@@ -341,6 +406,11 @@ WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const T
         const fs::path wfile = tmp / "firmware" / "weights" / ("w" + u(static_cast<std::int64_t>(id)) + ".h");
         write_file(wfile, e.weights_header, project.files, tmp);
         params += "#include \"weights/w" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
+      } else if (l.op == "attention") {
+        e = attention(l, id, s, in_type, in, out, out_type);
+        write_file(tmp / "firmware" / "weights" / ("a" + u(static_cast<std::int64_t>(id)) + ".h"), e.weights_header,
+                   project.files, tmp);
+        params += "#include \"weights/a" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
       } else if (l.op == "sigmoid" || l.op == "tanh" || l.op == "softmax") {
         e = table_layer(l, id, in_type, in, out, out_type);
         write_file(tmp / "firmware" / "weights" / ("t" + u(static_cast<std::int64_t>(id)) + ".h"), e.weights_header,

@@ -15,11 +15,12 @@
 // automatic accumulator type (nac::infer_accum_type), wide enough that nothing rounds or wraps.
 // relu: x > 0 ? result_t(x) : 0. leaky relu: x > 0 ? result_t(x) : result_t(alpha * x), alpha in
 // the default type. sigmoid, tanh and softmax through hls4ml's lookup tables (the "stable"
-// softmax), the tables computed by nac and written into the project. max pooling: the largest input (padding: the
-// type's lowest value), cast to result_t. flatten, dropout and identity: result_t(x). Images are held channels last (as
-// the HLS project lays them out); a linear layer after a flatten reads its inputs in that order.
+// softmax), the tables computed by nac and written into the project. The attention block as
+// per-position dense layers, products, a stable softmax and a residual add. max pooling: the largest input (padding:
+// the type's lowest value), cast to result_t. flatten, dropout and identity: result_t(x). Images are held channels last
+// (as the HLS project lays them out); a linear layer after a flatten reads its inputs in that order.
 //
-// Ops the executor cannot run (attention, norms, GELU, average pooling, ...) are refused
+// Ops the executor cannot run (norms, GELU, average pooling, ...) are refused
 // by name when it is built; fold batch norms first (nac/nn/fold.hpp).
 #include <cstdint>
 #include <string>
@@ -54,6 +55,13 @@ struct FixedLayer {
   /// and then in inverse_input_type (docs/hls_backend.md).
   std::vector<std::int64_t> table, inverse;
   NumberType table_type, inverse_type, norm_type, inverse_input_type;
+  /// attention: its parts theta, phi, g (linear, per position), softmax (over the keys) and out
+  /// (linear); the accumulators of the scores and of A g; the scale (raw in the default type,
+  /// 0: none) and whether the input is added (docs/hls_backend.md).
+  std::vector<FixedLayer> parts;
+  NumberType score_accum_type, mix_accum_type;
+  std::int64_t scale = 0;
+  bool residual = false;
 };
 
 class FixedPointModel {
