@@ -33,6 +33,7 @@ struct Emitted {
   std::string config;  // parameters.h: its config struct(s)
   std::string call;    // the top function's call
   std::string weights_header;
+  std::string loads;  // nac_load_weights()'s lines for its arrays
 };
 
 std::int64_t count(const Shape& s) {
@@ -44,16 +45,23 @@ std::int64_t count(const Shape& s) {
 std::string u(std::int64_t v) { return std::to_string(v); }
 
 // A weights header: the array in the template's layout, exact values.
+// A weights header: the array in the template's layout, exact values. Synthesis sees a constant
+// array of the fixed type; C simulation a constant array of doubles converted once into the fixed
+// type by nac_load_weights() (`loads` gains the line that does it): g++ takes minutes to compile
+// large constant arrays of ap_fixed objects, whose every element is a constructor call.
 std::string array_header(const std::string& array, const std::string& type_name, const NumberType& type,
-                         const std::vector<std::int64_t>& raw, const std::string& what) {
+                         const std::vector<std::int64_t>& raw, const std::string& what, std::string& loads) {
   std::int64_t zeros = 0;
   for (const auto v : raw) zeros += v == 0;
   std::string guard = array;
   for (auto& c : guard) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return "// " + what + ": " + u(static_cast<std::int64_t>(raw.size())) + " values, " + u(zeros) +
-         " zeros, exact values of " + cpp_type(type) + "\n#ifndef " + guard + "_H_\n#define " + guard +
-         "_H_\n\ntypedef " + cpp_type(type) + " " + type_name + ";\nconst " + type_name + " " + array + "[" +
-         u(static_cast<std::int64_t>(raw.size())) + "] = " + decimal_list(raw, type) + ";\n\n#endif\n";
+  const std::string n = u(static_cast<std::int64_t>(raw.size()));
+  loads += "  for (unsigned i = 0; i < " + n + "; i++) " + array + "[i] = " + array + "_values[i];\n";
+  return "// " + what + ": " + n + " values, " + u(zeros) + " zeros, exact values of " + cpp_type(type) + "\n#ifndef " +
+         guard + "_H_\n#define " + guard + "_H_\n\ntypedef " + cpp_type(type) + " " + type_name +
+         ";\n#ifdef __SYNTHESIS__\nconst " + type_name + " " + array + "[" + n + "] =\n#else\nstatic const double " +
+         array + "_values[" + n + "] =\n#endif\n    " + decimal_list(raw, type) + ";\n#ifndef __SYNTHESIS__\nstatic " +
+         type_name + " " + array + "[" + n + "];\n#endif\n\n#endif\n";
 }
 
 Emitted dense_like(const nn::FixedLayer& l, std::size_t index, const HlsSettings& s, const std::string& in_type,
@@ -104,8 +112,9 @@ Emitted dense_like(const nn::FixedLayer& l, std::size_t index, const HlsSettings
                 "_t weight_t;\n  typedef bias" + id + "_t bias_t;\n};\n";
   }
   e.weights_header = array_header("w" + id, "weight" + id + "_t", l.weight_type, w,
-                                  "layer '" + l.name + "' weights, [input][output]") +
-                     "\n" + array_header("b" + id, "bias" + id + "_t", bias_type, b, "layer '" + l.name + "' biases");
+                                  "layer '" + l.name + "' weights, [input][output]", e.loads) +
+                     "\n" +
+                     array_header("b" + id, "bias" + id + "_t", bias_type, b, "layer '" + l.name + "' biases", e.loads);
   e.call = std::string("  nnet::") + (conv ? "conv_2d_cl" : "dense") + "<" + in_type + ", " + out_type + ", config" +
            id + ">(" + in + ", " + out + ", w" + id + ", b" + id + ");\n";
   return e;
@@ -148,17 +157,18 @@ Emitted table_layer(const nn::FixedLayer& l, std::size_t index, const std::strin
         ", inv_bits = " + u(ceil_log2(l.inverse.size())) + ";\n  typedef exp" + id + "_t exp_table_t;\n  typedef inv" +
         id + "_t inv_table_t;\n  typedef " + cpp_type(l.accum_type) + " accum_t;\n  typedef " + cpp_type(l.norm_type) +
         " inp_norm_t;\n  typedef " + cpp_type(l.inverse_input_type) + " inv_inp_t;\n};\n";
-    e.weights_header =
-        array_header("exp" + id, "exp" + id + "_t", l.table_type, l.table, "layer '" + l.name + "' exp(-x) table") +
-        "\n" +
-        array_header("inv" + id, "inv" + id + "_t", l.inverse_type, l.inverse, "layer '" + l.name + "' 1/x table");
+    e.weights_header = array_header("exp" + id, "exp" + id + "_t", l.table_type, l.table,
+                                    "layer '" + l.name + "' exp(-x) table", e.loads) +
+                       "\n" +
+                       array_header("inv" + id, "inv" + id + "_t", l.inverse_type, l.inverse,
+                                    "layer '" + l.name + "' 1/x table", e.loads);
     e.call = "  nnet::softmax_stable<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out +
              ", exp" + id + ", inv" + id + ");\n";
   } else {
     e.config += "  static const unsigned table_size = " + size(l.table) +
                 ", table_range = " + (l.op == "sigmoid" ? "16" : "8") + ";\n  typedef table" + id + "_t table_t;\n};\n";
     e.weights_header = array_header("table" + id, "table" + id + "_t", l.table_type, l.table,
-                                    "layer '" + l.name + "' " + l.op + " table");
+                                    "layer '" + l.name + "' " + l.op + " table", e.loads);
     e.call = "  nnet::lookup_activation<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out +
              ", table" + id + ");\n";
   }
@@ -196,9 +206,9 @@ Emitted attention(const nn::FixedLayer& l, std::size_t index, const HlsSettings&
     e.config += dense_config(cfg, l.parts[static_cast<std::size_t>(k)], wt, bt, s.reuse, w);
     const std::string base = "w" + id + "_" + names[k];
     e.weights_header +=
-        array_header(base, wt, l.weight_type, w, "layer '" + l.name + "' " + names[k] + " weights") + "\n" +
+        array_header(base, wt, l.weight_type, w, "layer '" + l.name + "' " + names[k] + " weights", e.loads) + "\n" +
         array_header("b" + id + "_" + names[k], bt, l.bias_type, l.parts[static_cast<std::size_t>(k)].bias,
-                     "layer '" + l.name + "' " + names[k] + " biases") +
+                     "layer '" + l.name + "' " + names[k] + " biases", e.loads) +
         "\n";
     args += ", " + base + ", b" + id + "_" + names[k];
   }
@@ -211,10 +221,11 @@ Emitted attention(const nn::FixedLayer& l, std::size_t index, const HlsSettings&
               "_t exp_table_t;\n  typedef inv" + id + "_t inv_table_t;\n  typedef " + cpp_type(soft.accum_type) +
               " accum_t;\n  typedef " + cpp_type(soft.norm_type) + " inp_norm_t;\n  typedef " +
               cpp_type(soft.inverse_input_type) + " inv_inp_t;\n};\n";
-  e.weights_header +=
-      array_header("exp" + id, "exp" + id + "_t", soft.table_type, soft.table, "layer '" + l.name + "' exp(-x) table") +
-      "\n" +
-      array_header("inv" + id, "inv" + id + "_t", soft.inverse_type, soft.inverse, "layer '" + l.name + "' 1/x table");
+  e.weights_header += array_header("exp" + id, "exp" + id + "_t", soft.table_type, soft.table,
+                                   "layer '" + l.name + "' exp(-x) table", e.loads) +
+                      "\n" +
+                      array_header("inv" + id, "inv" + id + "_t", soft.inverse_type, soft.inverse,
+                                   "layer '" + l.name + "' 1/x table", e.loads);
   const NumberType& int_t = l.parts[0].result_type;
   e.config += "struct config" + id + " {\n  static const unsigned n_pos = " + u(l.input[1] * l.input[2]) +
               ", n_chan = " + u(l.input[0]) + ", n_hidden = " + u(l.parts[0].output[0]) +
@@ -382,7 +393,7 @@ WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const T
         "#include \"nnet_utils/nnet_activation.h\"\n#include \"nnet_utils/nnet_attention.h\"\n"
         "#include \"nnet_utils/nnet_conv2d.h\"\n"
         "#include \"nnet_utils/nnet_dense.h\"\n#include \"nnet_utils/nnet_pooling.h\"\n";
-    std::string configs, body;
+    std::string configs, body, loads;
     std::string in = "input", in_type = "input_t";
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const nn::FixedLayer& l = layers[i];
@@ -423,25 +434,29 @@ WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const T
       }
       configs += "\n" + e.config;
       body += e.call;
+      loads += e.loads;
       in = out, in_type = out_type;
     }
     defines += typedefs + "\n#endif\n";
-    params += configs + "\n#endif\n";
+    params += configs +
+              "\n#ifndef __SYNTHESIS__\n// C simulation: the weights converted once from their exact decimals.\n"
+              "inline void nac_load_weights() {\n  static bool done = false;\n  if (done) return;\n  done = true;\n" +
+              loads + "}\n#endif\n\n#endif\n";
     const std::string header = "#ifndef " + s.name + "_H_\n#define " + s.name +
                                "_H_\n\n#include \"defines.h\"\n\n"
                                "void " +
                                s.name + "(input_t input[N_INPUT], result_t output[N_OUTPUT]);\n\n#endif\n";
-    const std::string top =
-        "// Generated by nac from a model of " + u(static_cast<std::int64_t>(layers.size())) +
-        " layers: io_parallel, latency strategy.\n#include \"" + s.name +
-        ".h\"\n"
-        "#include \"parameters.h\"\n\nvoid " +
-        s.name +
-        "(input_t input[N_INPUT], result_t output[N_OUTPUT]) {\n"
-        "NAC_HLS_PRAGMA(HLS ARRAY_RESHAPE variable = input complete dim = 0)\n"
-        "NAC_HLS_PRAGMA(HLS ARRAY_PARTITION variable = output complete dim = 0)\n"
-        "NAC_HLS_PRAGMA(HLS INTERFACE ap_vld port = input, output)\nNAC_HLS_PRAGMA(HLS PIPELINE)\n\n" +
-        body + "}\n";
+    const std::string top = "// Generated by nac from a model of " + u(static_cast<std::int64_t>(layers.size())) +
+                            " layers: io_parallel, latency strategy.\n#include \"" + s.name +
+                            ".h\"\n"
+                            "#include \"parameters.h\"\n\nvoid " +
+                            s.name +
+                            "(input_t input[N_INPUT], result_t output[N_OUTPUT]) {\n"
+                            "NAC_HLS_PRAGMA(HLS ARRAY_RESHAPE variable = input complete dim = 0)\n"
+                            "NAC_HLS_PRAGMA(HLS ARRAY_PARTITION variable = output complete dim = 0)\n"
+                            "NAC_HLS_PRAGMA(HLS INTERFACE ap_vld port = input, output)\nNAC_HLS_PRAGMA(HLS PIPELINE)\n"
+                            "#ifndef __SYNTHESIS__\n  nac_load_weights();\n#endif\n\n" +
+                            body + "}\n";
     const fs::path fw = tmp / "firmware";
     write_file(fw / (s.name + ".cpp"), top, project.files, tmp);
     write_file(fw / (s.name + ".h"), header, project.files, tmp);
