@@ -71,7 +71,9 @@ TEST_CASE("fixed-point inference of a two-layer network, worked by hand") {
   }
 }
 
-TEST_CASE("fixed-point inference of convolutions, pooling, flatten and a head equals the float engine at wide types") {
+TEST_CASE(
+    "fixed-point inference of convolutions, pooling, batch norm, flatten and a head equals the float engine at wide "
+    "types") {
   ModelSpec spec;
   spec.input = {2, 8, 7};
   spec.layers = {
@@ -88,12 +90,20 @@ TEST_CASE("fixed-point inference of convolutions, pooling, flatten and a head eq
              {"padding", Value(std::int64_t{1})},
              {"groups", Value(std::int64_t{2})}}),
       layer("relu", "a2"),
+      layer("batchnorm", "bn"),
       layer("flatten", "flat"),
       layer("linear", "fc", {{"out_features", Value(std::int64_t{5})}}),
       layer("relu", "a3"),
       layer("linear", "out", {{"out_features", Value(std::int64_t{3})}}),
   };
   Model m(spec, 7);
+  Rng stats_rng(8);  // running statistics and affine parameters that are not the identity
+  for (auto& [name, t] : m.buffers())
+    for (std::size_t i = 0; i < t->size(); ++i) (*t)[i] = static_cast<float>(stats_rng.uniform(0.5, 1.5));
+  for (Param* p : m.params())
+    if (m.layer_of(*p) == "bn")
+      for (std::size_t i = 0; i < p->value().size(); ++i) p->value()[i] = static_cast<float>(stats_rng.uniform(-1, 1));
+  m.refresh();
   const FixedPointModel f(m, FixedInferenceOptions{fx(32, 12)});  // step 2^-20
   Rng rng(3);
   const Tensor x = test::random_tensor({4, 2, 8, 7}, rng, 2.0);
@@ -108,7 +118,7 @@ TEST_CASE("fixed-point inference of convolutions, pooling, flatten and a head eq
   CHECK(f.layers()[0].accum_type.width > 62);
 }
 
-TEST_CASE("fixed-point sigmoid, tanh and softmax through hls4ml's tables, worked by hand") {
+TEST_CASE("fixed-point sigmoid, tanh, GELU and softmax through lookup tables, worked by hand") {
   ModelSpec spec;
   spec.input = {3};
   spec.layers = {layer("softmax", "s")};
@@ -126,21 +136,27 @@ TEST_CASE("fixed-point sigmoid, tanh and softmax through hls4ml's tables, worked
   const FixedPointModel sig(Model(spec, 0));
   spec.layers = {layer("tanh", "t")};
   const FixedPointModel tanh_model(Model(spec, 0));
+  spec.layers = {layer("gelu", "ge")};
+  const FixedPointModel gelu_model(Model(spec, 0));
   // Index = trunc(x * 64) + 512 (sigmoid) or trunc(x * 128) + 512 (tanh), toward zero, clamped;
   // entry i = f((i - 512) / 64 or 128) in ap_fixed<18,8> (AP_TRN), then in ap_fixed<16,6>.
-  const auto expect = [](double x, bool sigmoid) {
+  // GELU like sigmoid, with entries v Phi(v).
+  const auto expect = [](double x, int which) {     // 0 sigmoid, 1 tanh, 2 gelu
     const double in = std::floor(x * 1024) / 1024;  // the input in ap_fixed<16,6>, AP_TRN
-    const double per = sigmoid ? 64 : 128;
+    const double per = which == 1 ? 128 : 64;
     const double index = std::clamp(std::trunc(in * per) + 512, 0.0, 1023.0);
     const double v = (index - 512) / per;
-    const double f = sigmoid ? 1 / (1 + std::exp(-v)) : std::tanh(v);
+    const double f = which == 0   ? 1 / (1 + std::exp(-v))
+                     : which == 1 ? std::tanh(v)
+                                  : 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
     return static_cast<std::int64_t>(std::floor(f * 1024));  // 2^-10 steps in both types
   };
   for (const float v : {0.0f, 0.5f, -0.3f, 2.71f, -7.9f, 9.5f, -20.0f, 0.004f, -0.004f}) {
     CAPTURE(v);
     const float in[3] = {v, v, v};
-    CHECK(sig.run_raw(in)[0] == expect(v, true));
-    CHECK(tanh_model.run_raw(in)[0] == expect(v, false));
+    CHECK(sig.run_raw(in)[0] == expect(v, 0));
+    CHECK(tanh_model.run_raw(in)[0] == expect(v, 1));
+    CHECK(gelu_model.run_raw(in)[0] == expect(v, 2));
   }
   CHECK(sig.run_raw(x)[0] == 748);  // sigmoid(1) = 0.7311 -> 748.6 / 1024
 }
@@ -170,14 +186,11 @@ TEST_CASE("fixed-point attention follows the float block (queries by rows, keys 
 TEST_CASE("fixed-point inference refuses what it cannot run, naming the layer") {
   ModelSpec spec;
   spec.input = {4, 5, 5};
-  spec.layers = {layer("gelu", "act")};
+  spec.layers = {layer("layernorm", "ln")};
   CHECK(test::error_of([&] { FixedPointModel f(Model(spec, 0)); }) ==
-        "fixed-point inference: layer 'act' (gelu): the fixed-point executor cannot run this op yet (it runs "
-        "conv2d, linear, relu, leaky_relu, sigmoid, tanh, softmax, attention, maxpool2d, flatten, dropout and "
-        "identity)");
-  spec.layers = {layer("batchnorm", "bn")};
-  CHECK(test::error_of([&] { FixedPointModel f(Model(spec, 0)); }).find("layer 'bn' (batchnorm): fold batch norms") !=
-        std::string::npos);
+        "fixed-point inference: layer 'ln' (layernorm): the fixed-point executor cannot run this op yet (it runs "
+        "conv2d, linear, relu, leaky_relu, sigmoid, tanh, gelu, softmax, attention, batchnorm, maxpool2d, flatten, "
+        "dropout and identity)");
   ModelSpec mlp = two_layers();
   mlp.layers[0].precision["weight"] = NumberType::scaled_int(8);
   CHECK(test::error_of([&] {

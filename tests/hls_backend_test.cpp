@@ -117,9 +117,15 @@ TEST_CASE("hls: the C simulation equals nac's fixed-point inference bit for bit"
   {
     ModelSpec mlp;
     mlp.input = {7};
-    mlp.layers = {layer("linear", "fc1", {{"out_features", Value(std::int64_t{9})}}), layer("tanh", "t"),
-                  layer("linear", "fc2", {{"out_features", Value(std::int64_t{6})}}), layer("sigmoid", "s"),
-                  layer("linear", "fc3", {{"out_features", Value(std::int64_t{5})}}), layer("softmax", "p")};
+    mlp.layers = {layer("linear", "fc1", {{"out_features", Value(std::int64_t{9})}}),
+                  layer("tanh", "t"),
+                  layer("batchnorm", "bn"),
+                  layer("linear", "fc2", {{"out_features", Value(std::int64_t{6})}}),
+                  layer("gelu", "ge"),
+                  layer("linear", "fc2b", {{"out_features", Value(std::int64_t{6})}}),
+                  layer("sigmoid", "s"),
+                  layer("linear", "fc3", {{"out_features", Value(std::int64_t{5})}}),
+                  layer("softmax", "p")};
     nn::Model m(mlp, 3);
     m.set_precision("fc1", "input", fx(10, 3, Rounding::Rnd, Overflow::Sat));
     m.set_precision("fc2", "weight", fx(8, 2, Rounding::Rnd, Overflow::Sat));

@@ -126,6 +126,20 @@ void maxpool(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vecto
       }
 }
 
+// x * scale[c] + bias[c], exact, then result_t; c the channel (channels last) or the feature.
+void batchnorm(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
+  const int fx = fraction_bits(l.input_type), fw = fraction_bits(l.weight_type), fb = fraction_bits(l.bias_type);
+  const int f = std::max(fx + fw, fb);
+  const auto channels = static_cast<std::size_t>(l.input[0]);
+  y.resize(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const std::size_t c = i % channels;
+    const FixedRaw v = FixedRaw(x[i]) * l.weights[c] * (FixedRaw(1) << (f - fx - fw)) +
+                       FixedRaw(l.bias[c]) * (FixedRaw(1) << (f - fb));
+    y[i] = fixed_cast_raw(v, f, l.result_type);
+  }
+}
+
 void elementwise(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
   const int fx = fraction_bits(l.input_type);
   y.resize(x.size());
@@ -151,7 +165,7 @@ std::int64_t scaled_to_int(std::int64_t x, int frac, std::int64_t scale) {
 // sigmoid and tanh: index = trunc(x * N / range) + N / 2, clamped; out = result_t(table[index]).
 void lookup(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
   const auto n = static_cast<std::int64_t>(l.table.size());
-  const std::int64_t per_unit = n / (l.op == "sigmoid" ? 16 : 8);
+  const std::int64_t per_unit = n / (l.op == "tanh" ? 8 : 16);
   const int fx = fraction_bits(l.input_type), ft = fraction_bits(l.table_type);
   y.resize(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) {
@@ -304,14 +318,17 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
         l.weight_type = def;
         l.alpha = static_cast<std::int64_t>(fixed_from_double(attr_real(s, "slope", 0.01), def));
       }
-    } else if (s.op == "sigmoid" || s.op == "tanh") {
-      const bool sig = s.op == "sigmoid";
-      l.table_type = NumberType::fixed(18, 8);  // hls4ml's table_t, 1024 entries over [-8, 8) or [-4, 4)
+    } else if (s.op == "sigmoid" || s.op == "tanh" || s.op == "gelu") {
+      // hls4ml's table_t and 1024 entries over [-8, 8) (tanh: [-4, 4)); GELU as sigmoid.
+      const bool wide = s.op != "tanh";
+      l.table_type = NumberType::fixed(18, 8);
       l.table.resize(1024);
       for (std::size_t i = 0; i < l.table.size(); ++i) {
-        const double v = (static_cast<double>(i) - 512) / (sig ? 64.0 : 128.0);
-        l.table[i] =
-            static_cast<std::int64_t>(fixed_from_double(sig ? 1 / (1 + std::exp(-v)) : std::tanh(v), l.table_type));
+        const double v = (static_cast<double>(i) - 512) / (wide ? 64.0 : 128.0);
+        const double f = s.op == "sigmoid" ? 1 / (1 + std::exp(-v))
+                         : s.op == "tanh"  ? std::tanh(v)
+                                           : 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+        l.table[i] = static_cast<std::int64_t>(fixed_from_double(f, l.table_type));
       }
     } else if (s.op == "softmax") {
       softmax_tables(l);
@@ -324,11 +341,26 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       l.stride = attr_int(s, "stride", l.kernel);
       l.padding = attr_int(s, "padding", 0);
     } else if (s.op == "batchnorm") {
-      fixed_refuse(s, "fold batch norms into the layer before them first (nac::nn::fold_batch_norms; hls4ml does too)");
+      // hls4ml's normalization: x * scale + bias per channel, scale = gamma / sqrt(var + eps) and
+      // bias = beta - scale * mean in the default type, the result exact until result_t.
+      std::map<std::string, const Tensor*> stats;
+      for (const auto& [name, t] : model.buffers()) stats[name] = t;
+      const Param* g = weight_of("weight");
+      const Param* b = weight_of("bias");
+      const auto mean = stats.find(s.name + ".running_mean"), var = stats.find(s.name + ".running_var");
+      if (!g || !b || mean == stats.end() || var == stats.end()) fixed_refuse(s, "has no parameters or statistics");
+      const double eps = attr_real(s, "eps", 1e-5);
+      l.weight_type = l.bias_type = def;
+      for (std::int64_t c = 0; c < s.input[0]; ++c) {
+        const double scale = g->effective()[c] / std::sqrt(static_cast<double>((*var->second)[c]) + eps);
+        l.weights.push_back(static_cast<std::int64_t>(fixed_from_double(scale, def)));
+        l.bias.push_back(
+            static_cast<std::int64_t>(fixed_from_double(b->effective()[c] - scale * (*mean->second)[c], def)));
+      }
     } else {
       fixed_refuse(s,
                    "the fixed-point executor cannot run this op yet (it runs conv2d, linear, relu, leaky_relu, "
-                   "sigmoid, tanh, softmax, attention, maxpool2d, flatten, dropout and identity)");
+                   "sigmoid, tanh, gelu, softmax, attention, batchnorm, maxpool2d, flatten, dropout and identity)");
     }
     current = l.result_type;
     layers_.push_back(std::move(l));
@@ -360,10 +392,12 @@ std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample, bool hel
       fixed_attention(l, x, y);
     } else if (l.op == "maxpool2d") {
       maxpool(l, x, y);
-    } else if (l.op == "sigmoid" || l.op == "tanh") {
+    } else if (l.op == "sigmoid" || l.op == "tanh" || l.op == "gelu") {
       lookup(l, x, y);
     } else if (l.op == "softmax") {
       fixed_softmax(l, x, y);
+    } else if (l.op == "batchnorm") {
+      batchnorm(l, x, y);
     } else {
       if (l.op == "flatten" && is_image(l.input)) held_from = l.input;
       elementwise(l, x, y);

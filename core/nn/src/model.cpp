@@ -214,6 +214,11 @@ void Model::backward(const Tensor& d_output, Tensor* d_input) {
 }
 
 std::vector<std::pair<std::string, Tensor*>> Model::buffers() { return root_->buffers(); }
+std::vector<std::pair<std::string, const Tensor*>> Model::buffers() const {
+  std::vector<std::pair<std::string, const Tensor*>> r;
+  for (const auto& [name, t] : root_->buffers()) r.emplace_back(name, t);  // (buffers() only lists them)
+  return r;
+}
 
 Param* Model::param(const std::string& name) {
   for (Param* p : params())

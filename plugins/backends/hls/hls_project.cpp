@@ -166,7 +166,7 @@ Emitted table_layer(const nn::FixedLayer& l, std::size_t index, const std::strin
              ", exp" + id + ", inv" + id + ");\n";
   } else {
     e.config += "  static const unsigned table_size = " + size(l.table) +
-                ", table_range = " + (l.op == "sigmoid" ? "16" : "8") + ";\n  typedef table" + id + "_t table_t;\n};\n";
+                ", table_range = " + (l.op == "tanh" ? "8" : "16") + ";\n  typedef table" + id + "_t table_t;\n};\n";
     e.weights_header = array_header("table" + id, "table" + id + "_t", l.table_type, l.table,
                                     "layer '" + l.name + "' " + l.op + " table", e.loads);
     e.call = "  nnet::lookup_activation<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out +
@@ -237,6 +237,21 @@ Emitted attention(const nn::FixedLayer& l, std::size_t index, const HlsSettings&
   e.config += "};\n";
   e.call = "  nnet::attention<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out + args +
            ", exp" + id + ", inv" + id + ", " + exact_decimal(l.scale, int_t) + ");\n";
+  return e;
+}
+
+Emitted batchnorm(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
+                  const std::string& out, const std::string& out_type) {
+  Emitted e;
+  const std::string id = u(static_cast<std::int64_t>(index));
+  e.config = "// layer '" + l.name + "' (batchnorm)\nstruct config" + id +
+             " {\n  static const unsigned n_in = " + u(count(l.input)) + ", n_filt = " + u(l.input[0]) +
+             ";\n  typedef scale" + id + "_t scale_t;\n  typedef bias" + id + "_t bias_t;\n};\n";
+  e.weights_header =
+      array_header("s" + id, "scale" + id + "_t", l.weight_type, l.weights, "layer '" + l.name + "' scales", e.loads) +
+      "\n" + array_header("b" + id, "bias" + id + "_t", l.bias_type, l.bias, "layer '" + l.name + "' shifts", e.loads);
+  e.call = "  nnet::normalize<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out + ", s" + id +
+           ", b" + id + ");\n";
   return e;
 }
 
@@ -391,6 +406,7 @@ WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const T
     std::string params =
         "#ifndef PARAMETERS_H_\n#define PARAMETERS_H_\n\n#include \"defines.h\"\n"
         "#include \"nnet_utils/nnet_activation.h\"\n#include \"nnet_utils/nnet_attention.h\"\n"
+        "#include \"nnet_utils/nnet_batchnorm.h\"\n"
         "#include \"nnet_utils/nnet_conv2d.h\"\n"
         "#include \"nnet_utils/nnet_dense.h\"\n#include \"nnet_utils/nnet_pooling.h\"\n";
     std::string configs, body, loads;
@@ -422,11 +438,16 @@ WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const T
         write_file(tmp / "firmware" / "weights" / ("a" + u(static_cast<std::int64_t>(id)) + ".h"), e.weights_header,
                    project.files, tmp);
         params += "#include \"weights/a" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
-      } else if (l.op == "sigmoid" || l.op == "tanh" || l.op == "softmax") {
+      } else if (l.op == "sigmoid" || l.op == "tanh" || l.op == "gelu" || l.op == "softmax") {
         e = table_layer(l, id, in_type, in, out, out_type);
         write_file(tmp / "firmware" / "weights" / ("t" + u(static_cast<std::int64_t>(id)) + ".h"), e.weights_header,
                    project.files, tmp);
         params += "#include \"weights/t" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
+      } else if (l.op == "batchnorm") {
+        e = batchnorm(l, id, in_type, in, out, out_type);
+        write_file(tmp / "firmware" / "weights" / ("n" + u(static_cast<std::int64_t>(id)) + ".h"), e.weights_header,
+                   project.files, tmp);
+        params += "#include \"weights/n" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
       } else if (l.op == "maxpool2d") {
         e = maxpool(l, id, in_type, in, out, out_type);
       } else {

@@ -37,6 +37,7 @@ class Model {
   const std::vector<Param*>& params() const { return params_; }
   /// Running statistics and other saved non-trained state, by name.
   std::vector<std::pair<std::string, Tensor*>> buffers();
+  std::vector<std::pair<std::string, const Tensor*>> buffers() const;
   /// The parameter with that name, or nullptr.
   Param* param(const std::string& name);
   /// Number of trainable scalars (reads only: the weights' versions, and so the layers' cached
