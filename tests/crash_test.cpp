@@ -48,17 +48,24 @@ TEST_CASE("Ctrl-C and SIGTERM end a run saying the folder keeps its trials and h
                         "population = 8\n[search]\ntrials = 100000000\nbatch = 8\nworkers = 1\n");
   for (const std::string sig : {"INT", "TERM"}) {
     const fs::path out = dir.path() / ("out_" + sig);
-    // (env --default-signal: a background job of a shell without job control ignores SIGINT)
-    const auto r =
-        run_command("( env --default-signal=INT '" + std::string(NAC_EXE) + "' run " + q(dir.path() / "exp.toml") +
-                    " --out " + q(out) + " --quiet & pid=$!; sleep 0.5; kill -" + sig + " $pid; wait $pid; true )");
+    // (env --default-signal: a background job of a shell without job control ignores SIGINT.) The
+    // signal goes once the run has started (its trials.jsonl exists, the handlers are in place):
+    // a fixed sleep lost the race on a loaded machine under the sanitizers.
+    const std::string started =
+        "for i in $(seq 600); do [ -e " + q(out / "trials.jsonl") + " ] && break; sleep 0.05; done; ";
+    const auto r = run_command("( env --default-signal=INT '" + std::string(NAC_EXE) + "' run " +
+                               q(dir.path() / "exp.toml") + " --out " + q(out) + " --quiet & pid=$!; " + started +
+                               "sleep 0.2; kill -" + sig + " $pid; wait $pid; true )");
     CAPTURE(r.err);
     CHECK(r.err.find(std::string(sig == "INT" ? "nac: interrupted (SIGINT)" : "nac: stopped (SIGTERM)") +
                      ": every finished trial is kept in " + out.string() +
                      "; continue the run with: nac run --resume " + out.string()) != std::string::npos);
     // And it does continue.
-    const auto again = run_command("( '" + std::string(NAC_EXE) + "' run --resume " + q(out) +
-                                   " --quiet & pid=$!; sleep 0.5; kill -TERM $pid; wait $pid; true )");
+    const std::string journal_lines = "$(wc -l < " + q(out / "journal.jsonl") + ")";
+    const auto again =
+        run_command("( n=" + journal_lines + "; '" + std::string(NAC_EXE) + "' run --resume " + q(out) +
+                    " --quiet & pid=$!; for i in $(seq 600); do [ " + journal_lines +
+                    " -gt $n ] && break; sleep 0.05; done; sleep 0.2; kill -TERM $pid; wait $pid; true )");
     CHECK(again.err.find("nac: stopped (SIGTERM)") != std::string::npos);
   }
 }
