@@ -3,6 +3,7 @@
 // equal to nac's fixed-point inference bit for bit at several precisions, rounding and overflow
 // modes; a project copied elsewhere still builds; bad input.
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -214,4 +215,38 @@ TEST_CASE("hls: bad input gets a clear error and leaves no project behind") {
   r = test::run_nac("hls csim " + (dir.path() / "nothing").string());
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("nac_project.json: not found") != std::string::npos);
+}
+
+TEST_CASE("hls accuracy: the task's metrics of fixed-point inference beside the float model's") {
+  test::TempDir dir("hls_accuracy");
+  ModelSpec spec;
+  spec.input = {1, 11, 11};
+  spec.layers = {layer("conv2d", "c", {{"out_channels", Value(std::int64_t{4})}, {"kernel", Value(std::int64_t{3})}}),
+                 layer("relu", "a"), layer("flatten", "f"),
+                 layer("linear", "fc", {{"out_features", Value(std::int64_t{2})}})};
+  nn::Model m(spec, 4);
+  nn::save_model(m, dir.path() / "m.nacm");
+  const std::string base = "hls accuracy " + (dir.path() / "m.nacm").string() +
+                           " --task bragg --set train_samples=16 --set test_samples=400 ";
+  const auto r = test::run_nac(base + "--types 'ap_fixed<32,12,AP_RND,AP_SAT>;ap_fixed<6,2>'");
+  INFO(r.out);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  // Rows: float32, then each type: its first column is the task's mean distance "error".
+  std::istringstream lines(r.out);
+  std::map<std::string, double> error;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string type;
+    double e = 0;
+    if (words >> type >> e) error[type] = e;
+  }
+  REQUIRE(error.count("float32"));
+  REQUIRE(error.count("ap_fixed<32,12,AP_RND,AP_SAT>"));
+  REQUIRE(error.count("ap_fixed<6,2>"));
+  CHECK(error["ap_fixed<32,12,AP_RND,AP_SAT>"] == doctest::Approx(error["float32"]).epsilon(1e-4));
+  CHECK(std::abs(error["ap_fixed<6,2>"] - error["float32"]) > 1e-3);  // a coarse type moves it
+  const auto bad = test::run_nac(base + "--types int8");
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("--types: ") != std::string::npos);
 }

@@ -59,6 +59,14 @@ struct ExportHlsArgs {
   std::vector<std::string> settings;  // --set key=value: the hls backend's settings
 };
 
+struct HlsAccuracyArgs {
+  std::string model;
+  TaskArgs task;
+  std::vector<std::string> types{"ap_fixed<16,6,AP_RND,AP_SAT>", "ap_fixed<16,6>", "ap_fixed<12,4,AP_RND,AP_SAT>",
+                                 "ap_fixed<10,4,AP_RND,AP_SAT>", "ap_fixed<8,3,AP_RND,AP_SAT>"};
+  std::int64_t samples = 10000;
+};
+
 struct DataGenerateArgs {
   TaskArgs task;
   std::int64_t count = 10000;
@@ -83,6 +91,7 @@ int describe_plugin(const CommonOptions& common, const std::string& name);
 int train(const CommonOptions& common, const TrainArgs& args);
 int export_hls(const CommonOptions& common, const ExportHlsArgs& args);
 int hls_csim(const std::filesystem::path& dir);
+int hls_accuracy(const CommonOptions& common, const HlsAccuracyArgs& args);
 int compress(const CommonOptions& common, const CompressArgs& args);
 int data_generate(const CommonOptions& common, const DataGenerateArgs& args);
 int data_info(const std::string& file);

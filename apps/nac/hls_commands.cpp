@@ -14,6 +14,8 @@
 #include "nac/backend.hpp"
 #include "nac/error.hpp"
 #include "nac/fixed_point.hpp"
+#include "nac/dataset_task.hpp"
+#include "nac/nn/fixed_inference.hpp"
 #include "nac/nn/model_io.hpp"
 
 namespace nac::cli {
@@ -108,6 +110,67 @@ int hls_csim(const fs::path& dir) {
   std::printf("C simulation vs the float model: largest |difference| %.6g, mean %.6g\n", max_float,
               values ? sum_float / static_cast<double>(values) : 0.0);
   if (differ != 0) throw Error("the C simulation differs from nac's fixed-point inference");
+  return 0;
+}
+
+int hls_accuracy(const CommonOptions& common, const HlsAccuracyArgs& args) {
+  Registry registry;
+  PluginLoader loader(registry);
+  load_plugins(loader, common);
+  nn::Model model = nn::load_model(args.model);
+  const auto task_object = make_task(registry, args.task);
+  const DatasetTask& task = as_dataset_task(*task_object, "nac hls accuracy");
+  std::vector<NumberType> types;
+  for (const auto& t : args.types) {
+    try {
+      types.push_back(parse_number_type(t));
+    } catch (const Error& e) {
+      throw Error(std::string("--types: ") + e.what());
+    }
+    if (types.back().kind != NumberType::Kind::Fixed) throw Error("--types: " + t + " is not an ap_fixed type");
+  }
+  // Every type is checked (and every op of the model) before the data is loaded.
+  for (const auto& t : types) (void)nn::FixedPointModel(model, nn::FixedInferenceOptions{t});
+  std::fprintf(stderr, "loading data...\n");
+  const TaskData data = task.load_data();
+  const nn::Dataset& test = data.test.size() ? data.test : data.validation;
+  if (!test.size()) throw Error("the task has no test or validation samples to score");
+  const std::int64_t n = std::min<std::int64_t>(static_cast<std::int64_t>(test.size()), args.samples);
+  Shape in_shape = test.inputs.shape(), out_shape = test.targets.shape();
+  in_shape[0] = out_shape[0] = n;
+  nn::Tensor x(in_shape), y(out_shape);
+  std::copy(test.inputs.data(), test.inputs.data() + x.size(), x.data());
+  std::copy(test.targets.data(), test.targets.data() + y.size(), y.data());
+
+  const Metrics dense = task.score(model.forward(x, false), y);
+  // The task's first declared metric leads (the bragg task's mean distance "error").
+  std::string first = dense.begin()->first;
+  for (const MetricInfo& info : task.metrics())
+    if (dense.count(info.name)) {
+      first = info.name;
+      break;
+    }
+  std::printf("%lld test samples; the model's own precisions where it has ap_fixed ones, else the type below\n",
+              static_cast<long long>(n));
+  std::printf("%-32s %14s %10s", "type", first.c_str(), "gap");
+  for (const auto& [name, v] : dense)
+    if (name != first) std::printf(" %14s", name.c_str());
+  std::printf("\n%-32s %14.6g %10s", "float32", dense.at(first), "-");
+  for (const auto& [name, v] : dense)
+    if (name != first) std::printf(" %14.6g", v);
+  std::printf("\n");
+  for (const auto& t : types) {
+    const nn::FixedPointModel fixed(model, nn::FixedInferenceOptions{t});
+    const std::vector<double> out = fixed.run(x);
+    nn::Tensor pred(out_shape);
+    for (std::size_t i = 0; i < pred.size(); ++i) pred[i] = static_cast<float>(out[i]);
+    const Metrics m = task.score(pred, y);
+    const double gap = dense.at(first) != 0 ? 100 * (m.at(first) / dense.at(first) - 1) : 0;
+    std::printf("%-32s %14.6g %+9.1f%%", to_string(t).c_str(), m.at(first), gap);
+    for (const auto& [name, v] : m)
+      if (name != first) std::printf(" %14.6g", v);
+    std::printf("\n");
+  }
   return 0;
 }
 

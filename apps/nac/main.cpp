@@ -142,6 +142,20 @@ int main(int argc, char** argv) {
   CLI::App* csim = hls->add_subcommand(
       "csim", "C simulation with g++: compared with nac's fixed-point inference and the float model");
   csim->add_option("dir", csim_dir, "the project folder")->required()->type_name("DIR");
+  nac::cli::HlsAccuracyArgs acc_args;
+  CLI::App* accuracy = hls->add_subcommand(
+      "accuracy", "the task's metrics of nac's fixed-point inference at default types, beside the float model's");
+  accuracy->add_option("model", acc_args.model, "a trained model (.nacm)")->required()->type_name("MODEL.nacm");
+  add_task_options(accuracy, acc_args.task, false);
+  accuracy
+      ->add_option("--types", acc_args.types,
+                   "default types to try, repeated or separated by ';' (default: <16,6> with and without "
+                   "AP_RND,AP_SAT; <12,4>, <10,4>, <8,3> with)")
+      ->type_name("TYPE")
+      ->delimiter(';');
+  accuracy->add_option("--samples", acc_args.samples, "test samples scored (default 10000)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100000000));
 
   CLI::App* data = app.add_subcommand("data", "make and inspect data files");
   data->require_subcommand(1);
@@ -198,6 +212,7 @@ int main(int argc, char** argv) {
     if (*compress) return nac::cli::compress(common, compress_args);
     if (*export_hls) return nac::cli::export_hls(common, hls_args);
     if (*csim) return nac::cli::hls_csim(csim_dir);
+    if (*accuracy) return nac::cli::hls_accuracy(common, acc_args);
     if (*generate) return nac::cli::data_generate(common, gen_args);
     if (*info) return nac::cli::data_info(info_file);
     if (*baseline) return nac::cli::baseline(common, base_args);

@@ -6,6 +6,7 @@
 
 #include "nac/error.hpp"
 #include "fixed_kernels.hpp"
+#include "parallel_ranges.hpp"
 #include "nac/nn/parameter.hpp"
 
 namespace nac::nn {
@@ -420,10 +421,15 @@ std::vector<double> FixedPointModel::run(const Tensor& batch) const {
   if (static_cast<std::int64_t>(batch.size()) != n * per)
     throw Error("fixed-point inference: a batch of " + to_string(batch.shape()) + " does not match the input " +
                 to_string(input_shape_));
-  std::vector<double> out;
-  out.reserve(static_cast<std::size_t>(n * output_size_));
-  for (std::int64_t i = 0; i < n; ++i)
-    for (const std::int64_t r : run_raw(batch.data() + i * per)) out.push_back(fixed_to_double(r, output_type()));
+  for (std::size_t i = 0; i < batch.size(); ++i)  // (checked here: no exception may leave the parallel loop)
+    if (!std::isfinite(batch[i]))
+      throw Error("fixed-point inference: sample " + std::to_string(static_cast<std::int64_t>(i) / per) +
+                  " holds a NaN or an infinity");
+  std::vector<double> out(static_cast<std::size_t>(n * output_size_));
+  detail::parallel_for(n, [&](std::int64_t i) {  // samples are independent: any split gives the same result
+    const std::vector<std::int64_t> r = run_raw(batch.data() + i * per);
+    for (std::int64_t k = 0; k < output_size_; ++k) out[i * output_size_ + k] = fixed_to_double(r[k], output_type());
+  });
   return out;
 }
 

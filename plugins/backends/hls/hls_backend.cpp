@@ -7,7 +7,7 @@
 //   part = "xcvu13p-flga2577-2-e"
 //   clock_ns = 5.0
 //   reuse_factor = 1                # every layer's (the nearest valid one per layer, with a warning)
-//   default_type = "ap_fixed<16,6>" # tensors without an ap_fixed precision
+//   default_type = "ap_fixed<16,6,AP_RND,AP_SAT>"  # tensors without an ap_fixed precision
 //   testbench_inputs = "val.npz"    # optional: rows of this data file (else uniform in [-1, 1])
 //   testbench_array = "inputs"      # the array of that file (default: its first)
 //   testbench_samples = 1000

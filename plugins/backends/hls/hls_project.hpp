@@ -18,7 +18,7 @@ struct HlsSettings {
   std::string part = "xcvu13p-flga2577-2-e";  // hls4ml's default part
   double clock_ns = 5;
   std::int64_t reuse = 1;  // reuse factor of every layer (the nearest valid one per layer)
-  NumberType default_type = NumberType::fixed(16, 6);
+  NumberType default_type = NumberType::fixed(16, 6, true, Rounding::Rnd, Overflow::Sat);
 };
 
 /// Rows of testbench inputs (N, ...model input) for tb_data/.
