@@ -29,7 +29,7 @@ done
 echo "== nac plugins"
 "$nac" plugins "${dirs[@]}" | tee "$work/plugins.txt"
 for entry in "strategy *regularized_evolution" "block *separable" "op *hard_swish" "objective *weight_memory" "task *sphere" \
-             "compressor *random_pruning"; do
+             "compressor *random_pruning" "backend *layer_report"; do
   grep -Eq "^$entry " "$work/plugins.txt" || fail "nac plugins does not list '$entry'"
 done
 
@@ -66,4 +66,8 @@ tiny=examples/plugins/random_pruning
     --out "$work/out/compress" --quiet
 [ "$(grep -c ',random_pruning,round ' "$work/out/compress/compression.csv")" -eq 3 ] ||
   fail "random_pruning: expected 3 rounds in compression.csv"
+echo "== layer_report: nac export"
+"$nac" export layer_report "$work/out/tiny/model.nacm" --out "$work/out/report" "${dirs[@]}" --set file=costs.csv
+[ "$(head -n 1 "$work/out/report/costs.csv")" = "layer,macs,bops,params" ] || fail "layer_report: no costs.csv header"
+[ "$(wc -l < "$work/out/report/costs.csv")" -gt 2 ] || fail "layer_report: costs.csv has no layers"
 echo "test_sdk: every example plugin built out of tree, loaded and ran"

@@ -34,3 +34,14 @@ TEST_CASE("docs/plugins.md: the layer_report backend writes each layer's costs")
   REQUIRE(report.files.size() == 1);
   CHECK(test::read_file(dir.path() / "costs.csv") == "layer,macs,bops,params\nfc,64,69888,68\nact,0,0,0\n");
 }
+
+TEST_CASE("docs/plugins.md: the layer_report backend is the example project examples/plugins/layer_report") {
+  const std::string docs = test::read_file(fs::path(NAC_SOURCE_DIR) / "docs/plugins.md");
+  const std::string begin = "<!-- plugin: layer_report -->\n```cpp\n", end = "```\n<!-- /plugin -->";
+  const auto a = docs.find(begin);
+  REQUIRE(a != std::string::npos);
+  const auto b = docs.find(end, a);
+  REQUIRE(b != std::string::npos);
+  CHECK(docs.substr(a + begin.size(), b - a - begin.size()) ==
+        test::read_file(fs::path(NAC_SOURCE_DIR) / "examples/plugins/layer_report/layer_report.cpp"));
+}

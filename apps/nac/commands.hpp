@@ -50,13 +50,14 @@ struct CompressArgs {
   bool quiet = false;
 };
 
-struct ExportHlsArgs {
+struct ExportArgs {
+  std::string backend;
   std::string model;
   std::string out;
   std::optional<std::string> name, part, inputs;
   std::optional<std::int64_t> reuse;
   std::optional<double> clock;
-  std::vector<std::string> settings;  // --set key=value: the hls backend's settings
+  std::vector<std::string> settings;  // --set key=value: the backend's settings (--name etc.: hls's)
 };
 
 struct HlsAccuracyArgs {
@@ -89,7 +90,7 @@ int plugins(const CommonOptions& common);
 /// `nac plugins --describe NAME`: the declared settings of every entry named NAME or of plugin NAME.
 int describe_plugin(const CommonOptions& common, const std::string& name);
 int train(const CommonOptions& common, const TrainArgs& args);
-int export_hls(const CommonOptions& common, const ExportHlsArgs& args);
+int export_model(const CommonOptions& common, const ExportArgs& args);
 int hls_csim(const std::filesystem::path& dir);
 int hls_accuracy(const CommonOptions& common, const HlsAccuracyArgs& args);
 int compress(const CommonOptions& common, const CompressArgs& args);

@@ -1,4 +1,4 @@
-// nac export hls MODEL.nacm --out DIR: the hls backend's project of a model.
+// nac export BACKEND MODEL.nacm --out DIR: a backend run on a model (hls: its HLS project).
 // nac hls csim DIR: the project's C simulation (g++ and nac's ap_fixed.h), compared with nac's
 // fixed-point inference (bit for bit) and with the float model (docs/hls_backend.md).
 #include <algorithm>
@@ -22,7 +22,7 @@ namespace nac::cli {
 
 namespace fs = std::filesystem;
 
-int export_hls(const CommonOptions& common, const ExportHlsArgs& args) {
+int export_model(const CommonOptions& common, const ExportArgs& args) {
   Registry registry;
   PluginLoader loader(registry);
   load_plugins(loader, common);
@@ -34,11 +34,13 @@ int export_hls(const CommonOptions& common, const ExportHlsArgs& args) {
   if (args.clock) lines.push_back("clock_ns=" + std::to_string(*args.clock));
   if (args.inputs) lines.push_back("testbench_inputs=\"" + *args.inputs + "\"");
   const ConfigTable table = settings_table("backend", lines);
-  auto backend = registry.backend("hls")(table);
+  auto backend = registry.backend(args.backend)(table);
   table.finish();
+  if (args.backend != "hls") fs::create_directories(args.out);  // (hls writes its folder whole, or nothing)
   const BackendReport report = backend->run(BackendContext{model.spec(), &model, args.out});
   std::printf("%s\n", report.summary.c_str());
-  std::printf("next: nac hls csim %s\n", args.out.c_str());
+  for (const auto& [name, value] : report.estimates) std::printf("  %s = %.6g\n", name.c_str(), value);
+  if (args.backend == "hls") std::printf("next: nac hls csim %s\n", args.out.c_str());
   return 0;
 }
 

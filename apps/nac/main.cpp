@@ -121,21 +121,21 @@ int main(int argc, char** argv) {
       ->check(kSeed);
   compress->add_flag("--quiet,-q", compress_args.quiet, "no progress lines");
 
-  CLI::App* export_cmd = app.add_subcommand("export", "write a model for other tools: an HLS project");
-  export_cmd->require_subcommand(1);
-  nac::cli::ExportHlsArgs hls_args;
-  CLI::App* export_hls = export_cmd->add_subcommand(
-      "hls", "an hls4ml-shaped HLS project whose C simulation equals nac's fixed-point inference");
-  export_hls->add_option("model", hls_args.model, "a trained model (.nacm)")->required()->type_name("MODEL.nacm");
-  export_hls->add_option("--out", hls_args.out, "project folder (must not exist)")->required()->type_name("DIR");
-  export_hls->add_option("--name", hls_args.name, "top function and file names (default myproject)")->type_name("NAME");
-  export_hls->add_option("--part", hls_args.part, "FPGA part (default xcvu13p-flga2577-2-e)")->type_name("PART");
-  export_hls->add_option("--reuse", hls_args.reuse, "reuse factor of every layer (default 1)")->type_name("N");
-  export_hls->add_option("--clock", hls_args.clock, "clock period in ns (default 5)")->type_name("NS");
-  export_hls->add_option("--inputs", hls_args.inputs, "testbench inputs: a data file (default: uniform in [-1, 1])")
-      ->type_name("FILE");
-  export_hls->add_option("--set", hls_args.settings, "a setting of the hls backend, key=value (repeatable)")
+  nac::cli::ExportArgs export_args;
+  CLI::App* export_cmd = app.add_subcommand(
+      "export", "run a backend on a trained model: hls (an hls4ml-shaped HLS project) or a plugin's");
+  export_cmd->add_option("backend", export_args.backend, "backend plugin, e.g. hls")->required()->type_name("BACKEND");
+  export_cmd->add_option("model", export_args.model, "a trained model (.nacm)")->required()->type_name("MODEL.nacm");
+  export_cmd->add_option("--out", export_args.out, "output folder (hls: must not exist)")->required()->type_name("DIR");
+  export_cmd->add_option("--set", export_args.settings, "a setting of the backend, key=value (repeatable)")
       ->type_name("KEY=VALUE");
+  export_cmd->add_option("--name", export_args.name, "hls: top function and file names (default myproject)")
+      ->type_name("NAME");
+  export_cmd->add_option("--part", export_args.part, "hls: FPGA part (default xcvu13p-flga2577-2-e)")->type_name("PART");
+  export_cmd->add_option("--reuse", export_args.reuse, "hls: reuse factor of every layer (default 1)")->type_name("N");
+  export_cmd->add_option("--clock", export_args.clock, "hls: clock period in ns (default 5)")->type_name("NS");
+  export_cmd->add_option("--inputs", export_args.inputs, "hls: testbench inputs, a data file (default: uniform in [-1, 1])")
+      ->type_name("FILE");
   CLI::App* hls = app.add_subcommand("hls", "work with an HLS project written by nac export hls");
   hls->require_subcommand(1);
   std::string csim_dir;
@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
     if (*plugins) return describe_name ? nac::cli::describe_plugin(common, *describe_name) : nac::cli::plugins(common);
     if (*train) return nac::cli::train(common, train_args);
     if (*compress) return nac::cli::compress(common, compress_args);
-    if (*export_hls) return nac::cli::export_hls(common, hls_args);
+    if (*export_cmd) return nac::cli::export_model(common, export_args);
     if (*csim) return nac::cli::hls_csim(csim_dir);
     if (*accuracy) return nac::cli::hls_accuracy(common, acc_args);
     if (*generate) return nac::cli::data_generate(common, gen_args);
