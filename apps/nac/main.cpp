@@ -131,10 +131,12 @@ int main(int argc, char** argv) {
       ->type_name("KEY=VALUE");
   export_cmd->add_option("--name", export_args.name, "hls: top function and file names (default myproject)")
       ->type_name("NAME");
-  export_cmd->add_option("--part", export_args.part, "hls: FPGA part (default xcvu13p-flga2577-2-e)")->type_name("PART");
+  export_cmd->add_option("--part", export_args.part, "hls: FPGA part (default xcvu13p-flga2577-2-e)")
+      ->type_name("PART");
   export_cmd->add_option("--reuse", export_args.reuse, "hls: reuse factor of every layer (default 1)")->type_name("N");
   export_cmd->add_option("--clock", export_args.clock, "hls: clock period in ns (default 5)")->type_name("NS");
-  export_cmd->add_option("--inputs", export_args.inputs, "hls: testbench inputs, a data file (default: uniform in [-1, 1])")
+  export_cmd
+      ->add_option("--inputs", export_args.inputs, "hls: testbench inputs, a data file (default: uniform in [-1, 1])")
       ->type_name("FILE");
   CLI::App* hls = app.add_subcommand("hls", "work with an HLS project written by nac export hls");
   hls->require_subcommand(1);

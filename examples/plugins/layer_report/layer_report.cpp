@@ -10,7 +10,8 @@
 
 namespace {
 
-const nac::Setting<std::string> kFile{.key = "file", .fallback = "layers.csv", .help = "file name in the backend's folder"};
+const nac::Setting<std::string> kFile{
+    .key = "file", .fallback = "layers.csv", .help = "file name in the backend's folder"};
 
 class LayerReport final : public nac::Backend {
  public:
