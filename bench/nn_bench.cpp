@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include "braggnn_patches.hpp"
+#include "nac/nn/fixed_inference.hpp"
 #include "nac/nn/model_io.hpp"
 #include "nac/nn/runtime.hpp"
 
@@ -158,5 +159,19 @@ BENCHMARK(BM_AttentionSizes)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_DenseHead)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// nac's fixed-point inference (nac/nn/fixed_inference.hpp) of BraggNN, one sample at a time on
+// one thread, at the hls backend's default type: compare with the C simulation of the same model
+// (nac export hls, then the project's ./csim over its testbench samples; docs/hls_backend.md).
+void BM_BraggnnFixedPoint(benchmark::State& state) {
+  Model model(braggnn(), 0);
+  const FixedPointModel fixed(model,
+                              FixedInferenceOptions{NumberType::fixed(16, 6, true, Rounding::Rnd, Overflow::Sat)});
+  const Dataset data = bench::braggnn_patches(64, 1);
+  std::int64_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(fixed.run_raw(data.inputs.data() + (i++ % 64) * 121).data());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BraggnnFixedPoint)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
