@@ -183,14 +183,43 @@ TEST_CASE("fixed-point attention follows the float block (queries by rows, keys 
   CHECK(worst < 0.03 * scale);
 }
 
+TEST_CASE("fixed-point layer norm follows the float layer (scale and shift per element, channels last)") {
+  ModelSpec spec;
+  spec.input = {3, 4, 5};
+  spec.layers = {layer("conv2d", "c",
+                       {{"out_channels", Value(std::int64_t{4})},
+                        {"kernel", Value(std::int64_t{3})},
+                        {"padding", Value(std::int64_t{1})}}),
+                 layer("layernorm", "ln"), layer("flatten", "flat"),
+                 layer("linear", "fc", {{"out_features", Value(std::int64_t{3})}})};
+  Model m(spec, 6);
+  Rng rng(12);  // a scale and a shift that are not the identity
+  for (Param* p : m.params())
+    if (m.layer_of(*p) == "ln")
+      for (std::size_t i = 0; i < p->value().size(); ++i) p->value()[i] = static_cast<float>(rng.uniform(-1.5, 1.5));
+  m.refresh();
+  // The table of 1/sqrt(var + eps) has bins of 1/64 of the variance in ap_ufixed<20,6>.
+  const FixedPointModel f(m, FixedInferenceOptions{NumberType::fixed(20, 6, true, Rounding::Rnd, Overflow::Sat)});
+  const Tensor x = test::random_tensor({8, 3, 4, 5}, rng, 2.0);
+  const Tensor& y = m.forward(x, false);
+  const std::vector<double> got = f.run(x);
+  double worst = 0, range = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    worst = std::max(worst, std::abs(got[i] - y[i]));
+    range = std::max(range, std::abs(static_cast<double>(y[i])));
+  }
+  MESSAGE("largest difference " << worst << " of outputs up to " << range);
+  CHECK(worst < 0.02 * range);
+}
+
 TEST_CASE("fixed-point inference refuses what it cannot run, naming the layer") {
   ModelSpec spec;
   spec.input = {4, 5, 5};
-  spec.layers = {layer("layernorm", "ln")};
+  spec.layers = {layer("avgpool2d", "pool", {{"kernel", Value(std::int64_t{2})}})};
   CHECK(test::error_of([&] { FixedPointModel f(Model(spec, 0)); }) ==
-        "fixed-point inference: layer 'ln' (layernorm): the fixed-point executor cannot run this op yet (it runs "
-        "conv2d, linear, relu, leaky_relu, sigmoid, tanh, gelu, softmax, attention, batchnorm, maxpool2d, flatten, "
-        "dropout and identity)");
+        "fixed-point inference: layer 'pool' (avgpool2d): the fixed-point executor cannot run this op yet (it runs "
+        "conv2d, linear, relu, leaky_relu, sigmoid, tanh, gelu, softmax, attention, batchnorm, layernorm, maxpool2d, "
+        "flatten, dropout and identity)");
   ModelSpec mlp = two_layers();
   mlp.layers[0].precision["weight"] = NumberType::scaled_int(8);
   CHECK(test::error_of([&] {

@@ -335,6 +335,8 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       softmax_tables(l);
     } else if (s.op == "attention") {
       build_attention(l, s, by_name, def);
+    } else if (s.op == "layernorm") {
+      build_layernorm(l, s, by_name, def);
     } else if (s.op == "flatten") {
       if (is_image(s.input)) flattened_from = s.input;
     } else if (s.op == "maxpool2d") {
@@ -359,9 +361,10 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
             static_cast<std::int64_t>(fixed_from_double(b->effective()[c] - scale * (*mean->second)[c], def)));
       }
     } else {
-      fixed_refuse(s,
-                   "the fixed-point executor cannot run this op yet (it runs conv2d, linear, relu, leaky_relu, "
-                   "sigmoid, tanh, gelu, softmax, attention, batchnorm, maxpool2d, flatten, dropout and identity)");
+      fixed_refuse(
+          s,
+          "the fixed-point executor cannot run this op yet (it runs conv2d, linear, relu, leaky_relu, "
+          "sigmoid, tanh, gelu, softmax, attention, batchnorm, layernorm, maxpool2d, flatten, dropout and identity)");
     }
     current = l.result_type;
     layers_.push_back(std::move(l));
@@ -399,6 +402,8 @@ std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample, bool hel
       fixed_softmax(l, x, y);
     } else if (l.op == "batchnorm") {
       batchnorm(l, x, y);
+    } else if (l.op == "layernorm") {
+      fixed_layernorm(l, x, y);
     } else {
       if (l.op == "flatten" && is_image(l.input)) held_from = l.input;
       elementwise(l, x, y);

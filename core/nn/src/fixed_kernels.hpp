@@ -34,4 +34,9 @@ void build_attention(FixedLayer& l, const LayerSpec& s, const std::map<std::stri
 /// One sample: x and y (n positions x C channels, channels last).
 void fixed_attention(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y);
 
+/// Layer norm's types, table, scale and shift (fixed_norm.cpp).
+void build_layernorm(FixedLayer& l, const LayerSpec& s, const std::map<std::string, const Param*>& params,
+                     const NumberType& default_type);
+void fixed_layernorm(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y);
+
 }  // namespace nac::nn

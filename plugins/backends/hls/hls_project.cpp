@@ -255,6 +255,33 @@ Emitted batchnorm(const nn::FixedLayer& l, std::size_t index, const std::string&
   return e;
 }
 
+Emitted layernorm(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
+                  const std::string& out, const std::string& out_type) {
+  Emitted e;
+  const std::string id = u(static_cast<std::int64_t>(index));
+  const std::int64_t n = count(l.input);
+  const int extra = ceil_log2(static_cast<std::size_t>(n));
+  NumberType sum_t = l.input_type;  // exact: n values need ceil(log2 n) more integer bits
+  sum_t.width += extra, sum_t.integer += extra, sum_t.rounding = Rounding::Trn, sum_t.overflow = Overflow::Wrap;
+  const NumberType sq_sum_t = infer_accum_type(l.mean_type, l.mean_type, nullptr, n);
+  e.config =
+      "// layer '" + l.name + "' (layernorm)\nstruct config" + id + " {\n  static const unsigned n_in = " + u(n) +
+      ", table_size = " + u(static_cast<std::int64_t>(l.table.size())) +
+      ", table_bits = " + u(ceil_log2(l.table.size())) + ";\n  typedef " + cpp_type(sum_t) + " sum_t;\n  typedef " +
+      cpp_type(sq_sum_t) + " sq_sum_t;\n  typedef " + cpp_type(l.mean_type) + " mean_t;\n  typedef " +
+      cpp_type(l.var_type) + " var_t;\n  typedef " + cpp_type(l.k_type) + " k_t;\n  typedef scale" + id +
+      "_t scale_t;\n  typedef bias" + id + "_t bias_t;\n  typedef table" + id + "_t table_t;\n};\n";
+  e.weights_header =
+      array_header("s" + id, "scale" + id + "_t", l.weight_type, l.weights, "layer '" + l.name + "' scales", e.loads) +
+      "\n" + array_header("b" + id, "bias" + id + "_t", l.bias_type, l.bias, "layer '" + l.name + "' shifts", e.loads) +
+      "\n" +
+      array_header("table" + id, "table" + id + "_t", l.table_type, l.table,
+                   "layer '" + l.name + "' 1/sqrt(var + eps) table", e.loads);
+  e.call = "  nnet::layernorm<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out + ", s" + id +
+           ", b" + id + ", table" + id + ", " + exact_decimal(l.k_inv, l.k_type) + ");\n";
+  return e;
+}
+
 Emitted maxpool(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
                 const std::string& out, const std::string& out_type) {
   Emitted e;
@@ -406,7 +433,7 @@ WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const T
     std::string params =
         "#ifndef PARAMETERS_H_\n#define PARAMETERS_H_\n\n#include \"defines.h\"\n"
         "#include \"nnet_utils/nnet_activation.h\"\n#include \"nnet_utils/nnet_attention.h\"\n"
-        "#include \"nnet_utils/nnet_batchnorm.h\"\n"
+        "#include \"nnet_utils/nnet_batchnorm.h\"\n#include \"nnet_utils/nnet_layernorm.h\"\n"
         "#include \"nnet_utils/nnet_conv2d.h\"\n"
         "#include \"nnet_utils/nnet_dense.h\"\n#include \"nnet_utils/nnet_pooling.h\"\n";
     std::string configs, body, loads;
@@ -443,8 +470,9 @@ WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const T
         write_file(tmp / "firmware" / "weights" / ("t" + u(static_cast<std::int64_t>(id)) + ".h"), e.weights_header,
                    project.files, tmp);
         params += "#include \"weights/t" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
-      } else if (l.op == "batchnorm") {
-        e = batchnorm(l, id, in_type, in, out, out_type);
+      } else if (l.op == "batchnorm" || l.op == "layernorm") {
+        e = l.op == "batchnorm" ? batchnorm(l, id, in_type, in, out, out_type)
+                                : layernorm(l, id, in_type, in, out, out_type);
         write_file(tmp / "firmware" / "weights" / ("n" + u(static_cast<std::int64_t>(id)) + ".h"), e.weights_header,
                    project.files, tmp);
         params += "#include \"weights/n" + u(static_cast<std::int64_t>(id)) + ".h\"\n";

@@ -20,7 +20,7 @@
 // the type's lowest value), cast to result_t. flatten, dropout and identity: result_t(x). Images are held channels last
 // (as the HLS project lays them out); a linear layer after a flatten reads its inputs in that order.
 //
-// Ops the executor cannot run (norms, GELU, average pooling, ...) are refused
+// Ops the executor cannot run (average pooling, ...) are refused
 // by name when it is built; fold batch norms first (nac/nn/fold.hpp).
 #include <cstdint>
 #include <string>
@@ -60,6 +60,11 @@ struct FixedLayer {
   /// 0: none) and whether the input is added (docs/hls_backend.md).
   std::vector<FixedLayer> parts;
   NumberType score_accum_type, mix_accum_type;
+  /// layernorm: 1/d (raw) in k_type; the mean and the differences in the default type (weight_type
+  /// and bias_type are the scale's and shift's); the variance in var_type; `table` 1/sqrt(var + eps)
+  /// over [0, table_range) in table_type. Scale and shift per element, channels last.
+  std::int64_t k_inv = 0, table_range = 0;
+  NumberType k_type, mean_type, var_type;
   std::int64_t scale = 0;
   bool residual = false;
 };
