@@ -90,6 +90,10 @@ TEST_CASE(
              {"padding", Value(std::int64_t{1})},
              {"groups", Value(std::int64_t{2})}}),
       layer("relu", "a2"),
+      layer("avgpool2d", "p2",
+            {{"kernel", Value(std::int64_t{2})},
+             {"stride", Value(std::int64_t{1})},
+             {"padding", Value(std::int64_t{1})}}),
       layer("batchnorm", "bn"),
       layer("flatten", "flat"),
       layer("linear", "fc", {{"out_features", Value(std::int64_t{5})}}),
@@ -215,11 +219,11 @@ TEST_CASE("fixed-point layer norm follows the float layer (scale and shift per e
 TEST_CASE("fixed-point inference refuses what it cannot run, naming the layer") {
   ModelSpec spec;
   spec.input = {4, 5, 5};
-  spec.layers = {layer("avgpool2d", "pool", {{"kernel", Value(std::int64_t{2})}})};
+  spec.layers = {layer("fake_quant", "fq")};
   CHECK(test::error_of([&] { FixedPointModel f(Model(spec, 0)); }) ==
-        "fixed-point inference: layer 'pool' (avgpool2d): the fixed-point executor cannot run this op yet (it runs "
+        "fixed-point inference: layer 'fq' (fake_quant): the fixed-point executor cannot run this op yet (it runs "
         "conv2d, linear, relu, leaky_relu, sigmoid, tanh, gelu, softmax, attention, batchnorm, layernorm, maxpool2d, "
-        "flatten, dropout and identity)");
+        "avgpool2d, flatten, dropout and identity)");
   ModelSpec mlp = two_layers();
   mlp.layers[0].precision["weight"] = NumberType::scaled_int(8);
   CHECK(test::error_of([&] {

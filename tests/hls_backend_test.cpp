@@ -150,6 +150,10 @@ TEST_CASE("hls: the C simulation equals nac's fixed-point inference bit for bit"
                   layer("leaky_relu", "a1"),
                   layer("attention", "nlb", {{"hidden", Value(std::int64_t{3})}, {"scale", Value(scaled)}}),
                   layer("layernorm", "ln"),
+                  layer("avgpool2d", "p",
+                        {{"kernel", Value(std::int64_t{2})},
+                         {"stride", Value(std::int64_t{1})},
+                         {"padding", Value(std::int64_t{1})}}),
                   layer("conv2d", "c2", {{"out_channels", Value(std::int64_t{2})}, {"kernel", Value(std::int64_t{3})}}),
                   layer("flatten", "flat"),
                   layer("linear", "fc", {{"out_features", Value(std::int64_t{2})}})};
@@ -184,12 +188,12 @@ TEST_CASE("hls: bad input gets a clear error and leaves no project behind") {
   test::TempDir dir("hls_bad");
   ModelSpec spec;
   spec.input = {4, 5, 5};
-  spec.layers = {layer("avgpool2d", "pool", {{"kernel", Value(std::int64_t{2})}})};
+  spec.layers = {layer("fake_quant", "fq")};
   nn::Model att(spec, 0);
   nn::save_model(att, dir.path() / "att.nacm");
   auto r = test::run_nac("export hls " + (dir.path() / "att.nacm").string() + " --out " + (dir.path() / "p").string());
   CHECK(r.exit_code == 1);
-  CHECK(r.err.find("layer 'pool' (avgpool2d)") != std::string::npos);
+  CHECK(r.err.find("layer 'fq' (fake_quant)") != std::string::npos);
   CHECK(!fs::exists(dir.path() / "p"));
   CHECK(!fs::exists(dir.path() / "p.partial"));
 

@@ -141,6 +141,27 @@ void batchnorm(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vec
   }
 }
 
+// Average pooling as hls4ml's: the window's sum in accum_t (padding counts as zeros), divided by
+// the window's size (nac counts the padding, as PyTorch does) with ap_fixed's integer division,
+// which truncates toward zero, then result_t.
+void avgpool(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
+  const std::int64_t c = l.input[0], h = l.input[1], w = l.input[2], oh = l.output[1], ow = l.output[2];
+  const int fx = fraction_bits(l.input_type), fa = fraction_bits(l.accum_type);
+  y.assign(static_cast<std::size_t>(oh * ow * c), 0);
+  for (std::int64_t r = 0; r < oh; ++r)
+    for (std::int64_t q = 0; q < ow; ++q)
+      for (std::int64_t ch = 0; ch < c; ++ch) {
+        FixedRaw sum = 0;
+        for (std::int64_t a = 0; a < l.kernel; ++a)
+          for (std::int64_t b = 0; b < l.kernel; ++b) {
+            const std::int64_t ir = r * l.stride - l.padding + a, iq = q * l.stride - l.padding + b;
+            if (ir >= 0 && ir < h && iq >= 0 && iq < w) sum += x[(ir * w + iq) * c + ch];
+          }
+        const FixedRaw acc = fixed_cast({sum, fx}, l.accum_type) / (l.kernel * l.kernel);
+        y[(r * ow + q) * c + ch] = fixed_cast_raw(acc, fa, l.result_type);
+      }
+}
+
 void elementwise(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
   const int fx = fraction_bits(l.input_type);
   y.resize(x.size());
@@ -339,10 +360,17 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       build_layernorm(l, s, by_name, def);
     } else if (s.op == "flatten") {
       if (is_image(s.input)) flattened_from = s.input;
-    } else if (s.op == "maxpool2d") {
+    } else if (s.op == "maxpool2d" || s.op == "avgpool2d") {
       l.kernel = attr_int(s, "kernel");
       l.stride = attr_int(s, "stride", l.kernel);
       l.padding = attr_int(s, "padding", 0);
+      if (s.op == "avgpool2d") {  // hls4ml's accumulator: 2 ceil(log2 k^2) more bits, half of them integer
+        int extra = 0;
+        while ((std::int64_t{1} << extra) < l.kernel * l.kernel) ++extra;
+        l.accum_type = l.input_type;  // (wider than a tensor's type may be: not through NumberType::fixed)
+        l.accum_type.width += 2 * extra, l.accum_type.integer += extra;
+        l.accum_type.rounding = Rounding::Trn, l.accum_type.overflow = Overflow::Wrap;
+      }
     } else if (s.op == "batchnorm") {
       // hls4ml's normalization: x * scale + bias per channel, scale = gamma / sqrt(var + eps) and
       // bias = beta - scale * mean in the default type, the result exact until result_t.
@@ -364,7 +392,8 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       fixed_refuse(
           s,
           "the fixed-point executor cannot run this op yet (it runs conv2d, linear, relu, leaky_relu, "
-          "sigmoid, tanh, gelu, softmax, attention, batchnorm, layernorm, maxpool2d, flatten, dropout and identity)");
+          "sigmoid, tanh, gelu, softmax, attention, batchnorm, layernorm, maxpool2d, avgpool2d, flatten, dropout and "
+          "identity)");
     }
     current = l.result_type;
     layers_.push_back(std::move(l));
@@ -396,6 +425,8 @@ std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample, bool hel
       fixed_attention(l, x, y);
     } else if (l.op == "maxpool2d") {
       maxpool(l, x, y);
+    } else if (l.op == "avgpool2d") {
+      avgpool(l, x, y);
     } else if (l.op == "sigmoid" || l.op == "tanh" || l.op == "gelu") {
       lookup(l, x, y);
     } else if (l.op == "softmax") {

@@ -282,17 +282,19 @@ Emitted layernorm(const nn::FixedLayer& l, std::size_t index, const std::string&
   return e;
 }
 
-Emitted maxpool(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
+Emitted pooling(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
                 const std::string& out, const std::string& out_type) {
   Emitted e;
   const std::string id = u(static_cast<std::int64_t>(index));
-  e.config = "// layer '" + l.name + "' (maxpool2d)\nstruct config" + id +
+  e.config = "// layer '" + l.name + "' (" + l.op + ")\nstruct config" + id +
              " {\n  static const unsigned in_height = " + u(l.input[1]) + ", in_width = " + u(l.input[2]) +
              ", n_filt = " + u(l.input[0]) + ";\n" + "  static const unsigned pool_height = " + u(l.kernel) +
              ", pool_width = " + u(l.kernel) + ", stride_height = " + u(l.stride) + ", stride_width = " + u(l.stride) +
              ";\n" + "  static const unsigned pad_top = " + u(l.padding) + ", pad_left = " + u(l.padding) +
-             ", out_height = " + u(l.output[1]) + ", out_width = " + u(l.output[2]) + ";\n};\n";
-  e.call = "  nnet::pooling2d_max_cl<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out + ");\n";
+             ", out_height = " + u(l.output[1]) + ", out_width = " + u(l.output[2]) + ";\n" +
+             (l.op == "avgpool2d" ? "  typedef " + cpp_type(l.accum_type) + " accum_t;\n" : std::string()) + "};\n";
+  e.call = std::string("  nnet::") + (l.op == "avgpool2d" ? "pooling2d_avg_cl<" : "pooling2d_max_cl<") + in_type +
+           ", " + out_type + ", config" + id + ">(" + in + ", " + out + ");\n";
   return e;
 }
 
@@ -476,8 +478,8 @@ WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const T
         write_file(tmp / "firmware" / "weights" / ("n" + u(static_cast<std::int64_t>(id)) + ".h"), e.weights_header,
                    project.files, tmp);
         params += "#include \"weights/n" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
-      } else if (l.op == "maxpool2d") {
-        e = maxpool(l, id, in_type, in, out, out_type);
+      } else if (l.op == "maxpool2d" || l.op == "avgpool2d") {
+        e = pooling(l, id, in_type, in, out, out_type);
       } else {
         e = elementwise(l, id, s.default_type, in_type, in, out, out_type);
       }

@@ -6,7 +6,8 @@
 // (AP_TRN, AP_TRN_ZERO, AP_RND, AP_RND_ZERO, AP_RND_MIN_INF, AP_RND_INF, AP_RND_CONV) and the
 // overflow modes AP_WRAP, AP_SAT, AP_SAT_ZERO and AP_SAT_SYM; conversion from double, float,
 // int and any other ap_fixed (the dropped bits rounded by the target's mode, then its overflow
-// mode); exact *, + and - with ap_fixed's result types (and * with an int); comparisons;
+// mode); exact *, + and - with ap_fixed's result types (and * with an int, / by an unsigned);
+// comparisons;
 // to_double(), to_float(), to_int(); range(hi, lo).to_uint(); raw() (nac's extension).
 // Written for nac (Apache-2.0 like the rest of nac); it shares no code with the vendor's headers.
 #ifndef NAC_AP_FIXED_H
@@ -186,6 +187,14 @@ template <int W1, int I1, bool S1, ap_q_mode Q1, ap_o_mode O1, int N1>
 ap_fixed_base<W1 + 32, I1 + 32, true> operator*(const ap_fixed_base<W1, I1, S1, Q1, O1, N1>& a, int b) {
   ap_fixed_base<W1 + 32, I1 + 32, true> r;
   r.V = a.V * b;
+  return r;
+}
+
+// A quotient by an unsigned (ap_uint<32>): the dividend's type, truncated toward zero.
+template <int W1, int I1, bool S1, ap_q_mode Q1, ap_o_mode O1, int N1>
+ap_fixed_base<W1, I1, S1> operator/(const ap_fixed_base<W1, I1, S1, Q1, O1, N1>& a, unsigned b) {
+  ap_fixed_base<W1, I1, S1> r;
+  r.V = a.V / static_cast<nac_ap::raw_t>(b);
   return r;
 }
 
