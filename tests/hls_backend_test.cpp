@@ -9,7 +9,10 @@
 
 #include <doctest/doctest.h>
 
+#include "hls_estimate.hpp"
 #include "hls_project.hpp"
+#include "nac/objective.hpp"
+#include "nac/run/plugin_loader.hpp"
 #include "hls_text.hpp"
 #include "nac/nn/model_io.hpp"
 #include "nn_test_support.hpp"
@@ -242,4 +245,74 @@ TEST_CASE("hls accuracy: the task's metrics of fixed-point inference beside the 
   const auto bad = test::run_nac(base + "--types int8");
   CHECK(bad.exit_code == 1);
   CHECK(bad.err.find("--types: ") != std::string::npos);
+}
+
+TEST_CASE("hls estimates: a dense layer's resources and latency by hand") {
+  ModelSpec spec;
+  spec.input = {16};
+  spec.layers = {layer("linear", "fc", {{"out_features", Value(std::int64_t{8})}})};
+  infer_shapes(spec);
+  hls::HlsSettings s;
+  s.default_type = NumberType::fixed(16, 6);
+  s.reuse = 4;
+  s.clock_ns = 5;
+  // 16 x 8 = 128 products, reuse 4: 32 multipliers, each one DSP (16-bit weights: 9 bits or more).
+  // accum_t: 16 + 16 + 4 = 36 bits, 6 + 6 + 4 = 16 integer; with the bias 17 integer, 37 bits.
+  // Adders: (128 - 8) / 4 = 30 of 37 bits = 1110 LUTs. FFs: 32 x (16 + 16) + 8 x 37 = 1320.
+  // Cycles: 4 (reuse) + log2 16 (the adder tree) + 3 (DSP) + 1 = 12; II 4.
+  hls::HlsEstimate e = hls::estimate_hls(spec, s);
+  REQUIRE(e.layers.size() == 1);
+  CHECK(e.layers[0].multipliers == 32);
+  CHECK(e.dsp == 32);
+  CHECK(e.lut == 1110);
+  CHECK(e.ff == 1320);
+  CHECK(e.cycles == 12);
+  CHECK(e.ii == 4);
+  CHECK(e.latency_ns == 60);
+  // 8-bit weights go to LUTs: per multiplier (2 ceil(24 / 6) - 1) x 24 = 168 LUTs (FINN-R), 32 of
+  // them; accum_t 16 + 8 + 4 = 28 bits, 6 + 3 + 4 = 13 integer, with the bias 14 integer and
+  // 14 + max(15, 10) = 29 bits: adders 30 x 29. Half the weights pruned: 64 products, 16
+  // multipliers, (64 - 8) / 4 = 14 adders.
+  spec.layers[0].precision["weight"] = NumberType::fixed(8, 3);
+  e = hls::estimate_hls(spec, s);
+  CHECK(e.dsp == 0);
+  CHECK(e.lut == 32 * 168 + 30 * 29);
+  CHECK(e.cycles == 4 + 4 + 1 + 1);
+  spec.layers[0].sparsity = 0.5;
+  e = hls::estimate_hls(spec, s);
+  CHECK(e.layers[0].multipliers == 16);
+  CHECK(e.lut == 16 * 168 + 14 * 29);
+  // A convolution runs its pixels one after the other: 3x3 over 2 channels to 4 on 5x5 (3x3 out).
+  ModelSpec conv;
+  conv.input = {2, 5, 5};
+  conv.layers = {layer("conv2d", "c", {{"out_channels", Value(std::int64_t{4})}, {"kernel", Value(std::int64_t{3})}})};
+  infer_shapes(conv);
+  s.reuse = 1;
+  e = hls::estimate_hls(conv, s);
+  CHECK(e.layers[0].multipliers == 72);    // 18 x 4 products, reuse 1
+  CHECK(e.ii == 9);                        // 9 pixels x reuse 1
+  CHECK(e.cycles == (1 + 5 + 3 + 1) + 8);  // the first pixel: 1 + ceil(log2 18) + 3 + 1; then 8 more
+  CHECK(hls::find_device("xc7z020-clg400-1").dsp == 220);
+  CHECK(test::error_of([] { (void)hls::find_device("xc7nope"); }).find("unknown FPGA part 'xc7nope' (known: ") == 0);
+}
+
+TEST_CASE("hls: hardware objectives read the estimate of a candidate's model") {
+  Registry registry;
+  PluginLoader loader(registry);
+  loader.load_directory(NAC_PLUGIN_DIR);
+  ModelSpec spec;
+  spec.input = {16};
+  spec.layers = {layer("linear", "fc", {{"out_features", Value(std::int64_t{8})}})};
+  infer_shapes(spec);
+  const ConfigTable config = root_table(
+      parse_toml_text("reuse_factor = 4\ndefault_type = \"ap_fixed<16,6>\"\npart = \"xc7z020-clg400-1\"\n", "o.toml"),
+      "o.toml");
+  const Assignment params;
+  const Metrics metrics;
+  const Candidate c{params, metrics, &spec};
+  CHECK(registry.objective("dsp")(config)->evaluate(c) == 32);
+  CHECK(registry.objective("latency_cycles")(config)->evaluate(c) == 12);
+  CHECK(registry.objective("device_share")(config)->evaluate(c) == doctest::Approx(32.0 / 220));
+  const ConfigTable bad = root_table(parse_toml_text("part = \"xc7nope\"\n", "b.toml"), "b.toml");
+  CHECK(test::error_of([&] { (void)registry.objective("lut")(bad); }).find("unknown FPGA part") != std::string::npos);
 }

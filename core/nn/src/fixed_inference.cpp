@@ -266,6 +266,26 @@ void softmax_tables(FixedLayer& l) {
   }
 }
 
+std::vector<FixedTypes> fixed_types(const ModelSpec& spec, const NumberType& def) {
+  std::vector<const LayerSpec*> order;
+  flatten_layers(spec.layers, order);
+  std::vector<FixedTypes> r;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const LayerSpec& s = *order[i];
+    FixedTypes t;
+    t.layer = &s;
+    t.input = i == 0 ? fixed_or_default(s, "input", def) : r.back().result;
+    t.result = i + 1 < order.size() ? fixed_or_default(*order[i + 1], "input", def) : def;
+    const bool weighted =
+        s.op == "conv2d" || s.op == "linear" || s.op == "attention" || s.op == "batchnorm" || s.op == "layernorm";
+    t.weight = weighted ? fixed_or_default(s, "weight", def) : NumberType::float32();
+    const bool biased = weighted && !((s.op == "conv2d" || s.op == "linear") && attr_int(s, "bias", 1) == 0);
+    t.bias = biased ? fixed_or_default(s, "bias", def) : NumberType::float32();
+    r.push_back(t);
+  }
+  return r;
+}
+
 FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions options) {
   const ModelSpec& spec = model.spec();
   const NumberType& def = options.default_type;

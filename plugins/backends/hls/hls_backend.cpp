@@ -13,12 +13,15 @@
 //   testbench_samples = 1000
 //   seed = 0                        # of the random testbench inputs
 #include <cstdio>
+#include <algorithm>
 #include <memory>
 
+#include "hls_estimate.hpp"
 #include "hls_project.hpp"
 #include "nac/backend.hpp"
 #include "nac/data/array_io.hpp"
 #include "nac/error.hpp"
+#include "nac/objective.hpp"
 #include "nac/plugin.hpp"
 #include "nac/rng.hpp"
 
@@ -101,6 +104,19 @@ class HlsBackend final : public Backend {
                 std::to_string(p.files.size()) + " files, output type " + p.output_type + ", " +
                 std::to_string(p.samples) + " testbench samples";
     for (const auto& w : p.warnings) r.summary += "\nwarning: " + w;
+    const hls::HlsEstimate e = hls::estimate_hls(context.model->spec(), s_.project);
+    const hls::Device& d = hls::find_device(s_.project.part);
+    r.estimates = {{"latency_cycles", static_cast<double>(e.cycles)},
+                   {"latency_ns", e.latency_ns},
+                   {"ii_cycles", static_cast<double>(e.ii)},
+                   {"dsp", static_cast<double>(e.dsp)},
+                   {"lut", static_cast<double>(e.lut)},
+                   {"ff", static_cast<double>(e.ff)},
+                   {"bram18", static_cast<double>(e.bram18)},
+                   {"dsp_share", static_cast<double>(e.dsp) / static_cast<double>(d.dsp)},
+                   {"lut_share", static_cast<double>(e.lut) / static_cast<double>(d.lut)}};
+    for (const auto& w : e.warnings) r.summary += "\nwarning: " + w;
+    r.summary += "\nestimate (analytic, docs/hls_backend.md; per layer in estimates.csv) for " + d.name + ":";
     return r;
   }
 
@@ -108,19 +124,28 @@ class HlsBackend final : public Backend {
   Settings s_;
 };
 
-Settings read_settings(const ConfigTable& t) {
-  Settings s;
-  s.project.name = t.get(kProject);
-  s.project.part = t.get(kPart);
-  s.project.clock_ns = t.get(kClock);
-  s.project.reuse = t.get(kReuse);
+// The settings an estimate reads (the backend's and the hardware objectives').
+void read_hardware(const ConfigTable& t, hls::HlsSettings& s) {
+  s.part = t.get(kPart);
   try {
-    s.project.default_type = parse_number_type(t.get(kDefaultType));
+    (void)hls::find_device(s.part);
+  } catch (const Error& e) {
+    t.fail(kPart.key, e.what());
+  }
+  s.clock_ns = t.get(kClock);
+  s.reuse = t.get(kReuse);
+  try {
+    s.default_type = parse_number_type(t.get(kDefaultType));
   } catch (const Error& e) {
     t.fail(kDefaultType.key, e.what());
   }
-  if (s.project.default_type.kind != NumberType::Kind::Fixed)
-    t.fail(kDefaultType.key, "must be an ap_fixed or ap_ufixed type");
+  if (s.default_type.kind != NumberType::Kind::Fixed) t.fail(kDefaultType.key, "must be an ap_fixed or ap_ufixed type");
+}
+
+Settings read_settings(const ConfigTable& t) {
+  Settings s;
+  s.project.name = t.get(kProject);
+  read_hardware(t, s.project);
   s.inputs = t.get_optional(kInputs);
   s.array = t.get_optional(kArray);
   if (s.array && !s.inputs) t.fail(kArray.key, "names an array of testbench_inputs, which is not set");
@@ -129,7 +154,55 @@ Settings read_settings(const ConfigTable& t) {
   return s;
 }
 
+// A hardware objective: one figure of nac's estimate of the candidate's HLS project (minimised).
+class HardwareObjective final : public Objective {
+ public:
+  HardwareObjective(std::string name, hls::HlsSettings s) : name_(std::move(name)), s_(std::move(s)) {}
+  std::string name() const override { return name_; }
+  Direction direction() const override { return Direction::Minimize; }
+  double evaluate(const Candidate& c) const override {
+    if (!c.model) throw Error("objective '" + name_ + "' needs a network; this task has none");
+    const hls::HlsEstimate e = hls::estimate_hls(*c.model, s_);
+    const hls::Device& d = hls::find_device(s_.part);
+    const auto share = [](std::int64_t used, std::int64_t have) {
+      return static_cast<double>(used) / static_cast<double>(have);
+    };
+    if (name_ == "latency_cycles") return static_cast<double>(e.cycles);
+    if (name_ == "latency_ns") return e.latency_ns;
+    if (name_ == "dsp") return static_cast<double>(e.dsp);
+    if (name_ == "lut") return static_cast<double>(e.lut);
+    if (name_ == "ff") return static_cast<double>(e.ff);
+    if (name_ == "bram18") return static_cast<double>(e.bram18);
+    return std::max({share(e.dsp, d.dsp), share(e.lut, d.lut), share(e.ff, d.ff), share(e.bram18, d.bram18)});
+  }
+
+ private:
+  std::string name_;
+  hls::HlsSettings s_;
+};
+
+const char* const kHardwareObjectives[][2] = {
+    {"latency_cycles", "estimated latency of the model's HLS project, in clock cycles"},
+    {"latency_ns", "estimated latency of the model's HLS project, in ns at clock_ns"},
+    {"dsp", "estimated DSP slices of the model's HLS project"},
+    {"lut", "estimated LUTs of the model's HLS project"},
+    {"ff", "estimated flip-flops of the model's HLS project"},
+    {"bram18", "estimated 18 kbit block RAMs of the model's HLS project"},
+    {"device_share", "the largest share of the part's DSP, LUT, FF or BRAM the estimate uses (1: full)"},
+};
+
 void register_factories(Registry& r) {
+  for (const auto& [name, help] : kHardwareObjectives) {
+    const std::string n = name;
+    r.add_objective(
+        n,
+        [n](const ConfigTable& t) {
+          hls::HlsSettings s;
+          read_hardware(t, s);
+          return std::make_unique<HardwareObjective>(n, s);
+        },
+        help, describe_settings(kPart, kClock, kReuse, kDefaultType));
+  }
   r.add_backend(
       "hls", [](const ConfigTable& t) { return std::make_unique<HlsBackend>(read_settings(t)); },
       "an hls4ml-shaped Vitis HLS project whose C simulation equals nac's fixed-point inference bit for bit",

@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 
+#include "hls_estimate.hpp"
 #include "hls_text.hpp"
 #include "nac/error.hpp"
 
@@ -546,6 +547,24 @@ WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const T
            << "  `tb_data/tb_output_predictions.dat` (the float model).\n"
            << "- `vitis_hls -f build_prj.tcl \"csim=1 synth=1\"`: Vitis HLS with the vendor's headers.\n"
            << "- `firmware/weights/`: every weight and bias as the exact decimal of its fixed-point value.\n";
+    const HlsEstimate est = estimate_hls(model.spec(), s);
+    std::string csv = "layer,op,reuse,multipliers,dsp,lut,ff,bram18,cycles,ii\n";
+    for (const LayerEstimate& e : est.layers)
+      csv += e.name + "," + e.op + "," + u(e.reuse) + "," + u(e.multipliers) + "," + u(e.dsp) + "," + u(e.lut) + "," +
+             u(e.ff) + "," + u(e.bram18) + "," + u(e.cycles) + "," + u(e.ii) + "\n";
+    csv += "total,,,," + u(est.dsp) + "," + u(est.lut) + "," + u(est.ff) + "," + u(est.bram18) + "," + u(est.cycles) +
+           "," + u(est.ii) + "\n";
+    write_file(tmp / "estimates.csv", csv, project.files, tmp);
+    const Device& device = find_device(s.part);
+    const auto share = [](std::int64_t used, std::int64_t have) {
+      return 100.0 * static_cast<double>(used) / static_cast<double>(have);
+    };
+    readme
+        << "\nnac's estimate (an analytic model, not a synthesis: docs/hls_backend.md; per layer in `estimates.csv`): "
+        << est.cycles << " cycles (" << est.latency_ns << " ns at " << s.clock_ns << " ns), II " << est.ii << "; "
+        << est.dsp << " DSP (" << share(est.dsp, device.dsp) << "% of the " << device.name << "), " << est.lut
+        << " LUT (" << share(est.lut, device.lut) << "%), " << est.ff << " FF (" << share(est.ff, device.ff) << "%), "
+        << est.bram18 << " BRAM18 (" << share(est.bram18, device.bram18) << "%).\n";
     write_file(tmp / "README.md", readme.str(), project.files, tmp);
     write_file(tmp / "nac_project.json",
                "{\n  \"format\": \"nac hls project 1\",\n  \"name\": \"" + s.name + "\",\n  \"output_type\": \"" +

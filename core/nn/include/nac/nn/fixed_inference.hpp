@@ -69,6 +69,15 @@ struct FixedLayer {
   bool residual = false;
 };
 
+/// The fixed-point types of each layer of a description, as FixedPointModel gives them (sequential
+/// containers opened, in order): input, weight and bias (float32 for a layer without them), and
+/// result. For estimates that need no weights (the hls backend's latency and resources).
+struct FixedTypes {
+  const LayerSpec* layer = nullptr;
+  NumberType input, weight, bias, result;
+};
+std::vector<FixedTypes> fixed_types(const ModelSpec& spec, const NumberType& default_type);
+
 class FixedPointModel {
  public:
   /// Reads the model's description and its effective (masked, quantized) weights. Throws
