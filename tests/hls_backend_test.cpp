@@ -258,30 +258,30 @@ TEST_CASE("hls estimates: a dense layer's resources and latency by hand") {
   s.clock_ns = 5;
   // 16 x 8 = 128 products, reuse 4: 32 multipliers, each one DSP (16-bit weights: 9 bits or more).
   // accum_t: 16 + 16 + 4 = 36 bits, 6 + 6 + 4 = 16 integer; with the bias 17 integer, 37 bits.
-  // Adders: (128 - 8) / 4 = 30 of 37 bits = 1110 LUTs. FFs: 32 x (16 + 16) + 8 x 37 = 1320.
-  // Cycles: 4 (reuse) + log2 16 (the adder tree) + 3 (DSP) + 1 = 12; II 4.
+  // Adders: (128 - 8) / 4 = 30 of 37 bits, half in the DSPs: 555 LUTs; multiplexers for reuse 4:
+  // 32 x (16 + 16) x log2 4 = 2048. FFs: 16 x 16 + 8 x 37 = 552. Cycles: 4 (reuse) + 1 (DSP); II 4.
   hls::HlsEstimate e = hls::estimate_hls(spec, s);
   REQUIRE(e.layers.size() == 1);
   CHECK(e.layers[0].multipliers == 32);
   CHECK(e.dsp == 32);
-  CHECK(e.lut == 1110);
-  CHECK(e.ff == 1320);
-  CHECK(e.cycles == 12);
+  CHECK(e.lut == 555 + 2048);
+  CHECK(e.ff == 552);
+  CHECK(e.cycles == 5);
   CHECK(e.ii == 4);
-  CHECK(e.latency_ns == 60);
+  CHECK(e.latency_ns == 25);
   // 8-bit weights go to LUTs: per multiplier (2 ceil(24 / 6) - 1) x 24 = 168 LUTs (FINN-R), 32 of
   // them; accum_t 16 + 8 + 4 = 28 bits, 6 + 3 + 4 = 13 integer, with the bias 14 integer and
-  // 14 + max(15, 10) = 29 bits: adders 30 x 29. Half the weights pruned: 64 products, 16
-  // multipliers, (64 - 8) / 4 = 14 adders.
+  // 14 + max(15, 10) = 29 bits: adders 30 x 29; multiplexers 32 x 24 x 2. Half the weights
+  // pruned: 64 products, 16 multipliers, (64 - 8) / 4 = 14 adders, multiplexers 16 x 24 x 2.
   spec.layers[0].precision["weight"] = NumberType::fixed(8, 3);
   e = hls::estimate_hls(spec, s);
   CHECK(e.dsp == 0);
-  CHECK(e.lut == 32 * 168 + 30 * 29);
-  CHECK(e.cycles == 4 + 4 + 1 + 1);
+  CHECK(e.lut == 32 * 168 + 30 * 29 + 32 * 24 * 2);
+  CHECK(e.cycles == 4);
   spec.layers[0].sparsity = 0.5;
   e = hls::estimate_hls(spec, s);
   CHECK(e.layers[0].multipliers == 16);
-  CHECK(e.lut == 16 * 168 + 14 * 29);
+  CHECK(e.lut == 16 * 168 + 14 * 29 + 16 * 24 * 2);
   // A convolution runs its pixels one after the other: 3x3 over 2 channels to 4 on 5x5 (3x3 out).
   ModelSpec conv;
   conv.input = {2, 5, 5};
@@ -289,9 +289,9 @@ TEST_CASE("hls estimates: a dense layer's resources and latency by hand") {
   infer_shapes(conv);
   s.reuse = 1;
   e = hls::estimate_hls(conv, s);
-  CHECK(e.layers[0].multipliers == 72);    // 18 x 4 products, reuse 1
-  CHECK(e.ii == 9);                        // 9 pixels x reuse 1
-  CHECK(e.cycles == (1 + 5 + 3 + 1) + 8);  // the first pixel: 1 + ceil(log2 18) + 3 + 1; then 8 more
+  CHECK(e.layers[0].multipliers == 72);  // 18 x 4 products, reuse 1
+  CHECK(e.ii == 9);                      // 9 pixels x reuse 1
+  CHECK(e.cycles == (1 + 1) + 8);        // the first pixel: reuse 1 + 1 (DSP); then 8 more
   CHECK(hls::find_device("xc7z020-clg400-1").dsp == 220);
   CHECK(test::error_of([] { (void)hls::find_device("xc7nope"); }).find("unknown FPGA part 'xc7nope' (known: ") == 0);
 }
@@ -311,7 +311,7 @@ TEST_CASE("hls: hardware objectives read the estimate of a candidate's model") {
   const Metrics metrics;
   const Candidate c{params, metrics, &spec};
   CHECK(registry.objective("dsp")(config)->evaluate(c) == 32);
-  CHECK(registry.objective("latency_cycles")(config)->evaluate(c) == 12);
+  CHECK(registry.objective("latency_cycles")(config)->evaluate(c) == 5);
   CHECK(registry.objective("device_share")(config)->evaluate(c) == doctest::Approx(32.0 / 220));
   const ConfigTable bad = root_table(parse_toml_text("part = \"xc7nope\"\n", "b.toml"), "b.toml");
   CHECK(test::error_of([&] { (void)registry.objective("lut")(bad); }).find("unknown FPGA part") != std::string::npos);

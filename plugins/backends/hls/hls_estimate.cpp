@@ -40,10 +40,14 @@ void dense_resources(LayerEstimate& e, std::int64_t n_in, std::int64_t n_out, st
   e.multipliers = ceil_div(products, e.reuse);
   const std::int64_t dsp = dsp_per_multiplier(in.width, w.width);
   e.dsp = e.multipliers * dsp;
+  // The adder tree: an adder of the accumulator's width per product beyond the first of each
+  // output, half of it absorbed by the DSPs' post-adders when the products use DSPs; with a reuse
+  // factor, multiplexers in front of each multiplier choose its operands.
   const std::int64_t adders = std::max<std::int64_t>(0, ceil_div(products - n_out, e.reuse));
-  e.lut = (dsp ? 0 : e.multipliers * lut_multiplier(in.width, w.width)) + adders * accum.width;
-  e.ff = e.multipliers * (in.width + w.width) + n_out * accum.width;
-  e.cycles = e.reuse + ceil_log2(std::max<std::int64_t>(n_in, 2)) + (dsp ? 3 : 1) + 1;
+  const std::int64_t muxes = e.reuse > 1 ? e.multipliers * (in.width + w.width) * ceil_log2(e.reuse) : 0;
+  e.lut = (dsp ? 0 : e.multipliers * lut_multiplier(in.width, w.width)) + adders * accum.width / (dsp ? 2 : 1) + muxes;
+  e.ff = n_in * in.width + n_out * accum.width;  // the input and the accumulators
+  e.cycles = e.reuse + (dsp ? 1 : 0);
   e.ii = e.reuse;
 }
 
@@ -96,17 +100,17 @@ HlsEstimate estimate_hls(const ModelSpec& spec, const HlsSettings& s) {
       e.dsp = part.dsp + rows.dsp + pos;  // + the softmax's products
       e.lut = part.lut + rows.lut + pos * 2 * it.width;
       e.ff = part.ff + rows.ff + 3 * pos * h * it.width;
-      e.bram18 = table_bram(1024, 18) * 2;
-      const std::int64_t softmax_cycles = 5 + ceil_log2(pos);
+      e.bram18 = (ceil_div(pos, 2) + 1) * table_bram(1024, 18);
+      const std::int64_t softmax_cycles = 2 + ceil_log2(pos);
       e.cycles = 2 * pos * part.cycles + pos * (rows.cycles + softmax_cycles);
-      e.ii = e.cycles;  // one sample at a time (the block is not pipelined across samples)
-    } else if (l.op == "softmax") {
+      e.ii = e.cycles;               // one sample at a time (the block is not pipelined across samples)
+    } else if (l.op == "softmax") {  // n lookups of the exp table at once: a dual-port copy per two
       e.multipliers = n;
       e.dsp = n * dsp_per_multiplier(18, 18);
       e.lut = n * (t.input.width + 18);
       e.ff = n * (18 + out_bits);
-      e.bram18 = 2 * table_bram(1024, 18);
-      e.cycles = 5 + ceil_log2(n);
+      e.bram18 = (ceil_div(n, 2) + 1) * table_bram(1024, 18);
+      e.cycles = 2 + ceil_log2(n);
     } else if (l.op == "sigmoid" || l.op == "tanh" || l.op == "gelu") {
       e.lut = n * t.input.width;
       e.ff = n * out_bits;
@@ -128,8 +132,8 @@ HlsEstimate estimate_hls(const ModelSpec& spec, const HlsSettings& s) {
     } else if (l.op == "relu" || l.op == "leaky_relu" || l.op == "flatten" || l.op == "dropout" ||
                l.op == "identity") {  // a multiplexer or a wire per value
       e.lut = l.op == "relu" || l.op == "leaky_relu" ? n * out_bits : 0;
-      e.ff = n * out_bits;
-      e.cycles = 1;
+      e.ff = 0;
+      e.cycles = 0;  // combinational, inside the pipeline of the layers around it
     } else {
       throw Error("hls estimate: layer '" + l.name + "' (" + l.op + "): no model of this op's latency and resources");
     }
