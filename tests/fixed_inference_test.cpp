@@ -37,6 +37,18 @@ ModelSpec two_layers() {
   return s;
 }
 
+// The largest difference between fixed-point and float outputs, as a share of the largest output.
+double relative_difference(const std::vector<double>& got, const Tensor& want) {
+  REQUIRE(got.size() == want.size());
+  double worst = 0, range = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    worst = std::max(worst, std::abs(got[i] - want[i]));
+    range = std::max(range, std::abs(static_cast<double>(want[i])));
+  }
+  MESSAGE("largest difference " << worst << " of outputs up to " << range);
+  return worst / range;
+}
+
 }  // namespace
 
 TEST_CASE("fixed-point inference of a two-layer network, worked by hand") {
@@ -177,14 +189,7 @@ TEST_CASE("fixed-point attention follows the float block (queries by rows, keys 
   Rng rng(4);
   const Tensor x = test::random_tensor({8, 3, 4, 5}, rng, 1.5);
   const Tensor& y = m.forward(x, false);
-  const std::vector<double> got = f.run(x);
-  double worst = 0, scale = 0;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    worst = std::max(worst, std::abs(got[i] - y[i]));
-    scale = std::max(scale, std::abs(static_cast<double>(y[i])));
-  }
-  MESSAGE("largest difference " << worst << " of outputs up to " << scale);
-  CHECK(worst < 0.03 * scale);
+  CHECK(relative_difference(f.run(x), y) < 0.03);
 }
 
 TEST_CASE("fixed-point layer norm follows the float layer (scale and shift per element, channels last)") {
@@ -206,14 +211,7 @@ TEST_CASE("fixed-point layer norm follows the float layer (scale and shift per e
   const FixedPointModel f(m, FixedInferenceOptions{NumberType::fixed(20, 6, true, Rounding::Rnd, Overflow::Sat)});
   const Tensor x = test::random_tensor({8, 3, 4, 5}, rng, 2.0);
   const Tensor& y = m.forward(x, false);
-  const std::vector<double> got = f.run(x);
-  double worst = 0, range = 0;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    worst = std::max(worst, std::abs(got[i] - y[i]));
-    range = std::max(range, std::abs(static_cast<double>(y[i])));
-  }
-  MESSAGE("largest difference " << worst << " of outputs up to " << range);
-  CHECK(worst < 0.02 * range);
+  CHECK(relative_difference(f.run(x), y) < 0.02);
 }
 
 TEST_CASE("fixed-point inference refuses what it cannot run, naming the layer") {

@@ -23,33 +23,20 @@ double cast_value(FixedRaw raw, int frac, const NumberType& t) {
 
 }  // namespace
 
-TEST_CASE("fixed_cast rounds the dropped bits by every mode, ties included") {
-  // ap_fixed<8,6>: step 0.25. Values in eighths: 3/8 and -3/8 lie halfway between two steps, as
-  // do 5/8 (between 0.5 and 0.75); 3.6/8 is not representable in eighths, so 7/16 stands for
-  // "above a tie" and -5/16 for "below".
-  struct Row {
-    Rounding mode;
-    double pos_tie, neg_tie, pos_tie2, above, below;  // 3/8, -3/8, 5/8, 7/16, -5/16
-  };
-  const Row rows[] = {
-      {Rounding::Trn, 0.25, -0.5, 0.5, 0.25, -0.5},       {Rounding::TrnZero, 0.25, -0.25, 0.5, 0.25, -0.25},
-      {Rounding::Rnd, 0.5, -0.25, 0.75, 0.5, -0.25},      {Rounding::RndZero, 0.25, -0.25, 0.5, 0.5, -0.25},
-      {Rounding::RndMinInf, 0.25, -0.5, 0.5, 0.5, -0.25}, {Rounding::RndInf, 0.5, -0.5, 0.75, 0.5, -0.25},
-      {Rounding::RndConv, 0.5, -0.5, 0.5, 0.5, -0.25},
-  };
-  for (const Row& r : rows) {
-    CAPTURE(to_string(r.mode));
-    const NumberType t = fx(8, 6, r.mode);
-    CHECK(cast_value(3, 3, t) == r.pos_tie);
-    CHECK(cast_value(-3, 3, t) == r.neg_tie);
-    CHECK(cast_value(5, 3, t) == r.pos_tie2);
-    CHECK(cast_value(7, 4, t) == r.above);
-    CHECK(cast_value(-5, 4, t) == r.below);
-    CHECK(cast_value(6, 3, t) == 0.75);  // on the grid: unchanged
+TEST_CASE("fixed_cast rounds raw values by every mode (the hand-worked ties: precision_test.cpp)") {
+  // ap_fixed<8,6>: step 0.25. On the grid: unchanged; far below half a step: 0, except that
+  // AP_TRN (toward -infinity) takes a tiny negative value to -0.25.
+  for (const Rounding mode : {Rounding::Trn, Rounding::TrnZero, Rounding::Rnd, Rounding::RndZero, Rounding::RndMinInf,
+                              Rounding::RndInf, Rounding::RndConv}) {
+    CAPTURE(to_string(mode));
+    const NumberType t = fx(8, 6, mode);
+    CHECK(cast_value(6, 3, t) == 0.75);
     CHECK(cast_value(-7, 2, t) == -1.75);
-    CHECK(cast_value(1, 200, t) == 0.0);  // far below half a step: 0 for every mode
-    // Far below half a step and negative: only AP_TRN (toward -infinity) gives -0.25.
-    CHECK(cast_value(-1, 200, t) == (r.mode == Rounding::Trn ? -0.25 : 0.0));
+    CHECK(cast_value(1, 200, t) == 0.0);
+    CHECK(cast_value(-1, 200, t) == (mode == Rounding::Trn ? -0.25 : 0.0));
+    // Halfway between -0.5 and -0.25, in eighths: ties toward +infinity (AP_RND) give -0.25.
+    CHECK(cast_value(-3, 3, t) ==
+          (mode == Rounding::Rnd || mode == Rounding::RndZero || mode == Rounding::TrnZero ? -0.25 : -0.5));
   }
 }
 

@@ -9,6 +9,7 @@
 #include "nac/model_cost.hpp"
 #include "nac/model_spec.hpp"
 #include "nac/nn/quantizer.hpp"
+#include "nac/fixed_point.hpp"
 #include "nac/precision.hpp"
 #include "nac/rng.hpp"
 #include "test_support.hpp"
@@ -54,6 +55,13 @@ TEST_CASE("ap_fixed rounding modes against values worked by hand, ties included"
     CHECK(both(0.625, t) == r.pos_tie2);
     CHECK(both(0.45, t) == r.above);
     CHECK(both(-0.3, t) == r.below);
+    // The exact integer arithmetic of the fixed-point executor (nac/fixed_point.hpp) likewise.
+    const auto exact = [&](double x) { return fixed_to_double(fixed_from_double(x, t), t); };
+    CHECK(exact(0.375) == r.pos_tie);
+    CHECK(exact(-0.375) == r.neg_tie);
+    CHECK(exact(0.625) == r.pos_tie2);
+    CHECK(exact(0.45) == r.above);
+    CHECK(exact(-0.3) == r.below);
     CHECK(both(0.5, t) == 0.5);  // on the grid: unchanged
     CHECK(both(-1.75, t) == -1.75);
   }
