@@ -39,29 +39,15 @@ std::vector<std::int64_t> raw_values(const Tensor& t, const NumberType& type) {
   return r;
 }
 
-std::int64_t size_of(const Shape& s) {
-  std::int64_t n = 1;
-  for (const auto d : s) n *= d;
-  return n;
-}
-
 std::int64_t fixed_cast_raw(FixedRaw raw, int frac, const NumberType& t) {
   return static_cast<std::int64_t>(fixed_cast({raw, frac}, t));
 }
 
 namespace {
 
-// Activations of one sample: raw integers, images channels last, with `order`: for a vector
-// flattened from an image (C, H, W) held channels last, that image's shape (else empty).
-struct Activation {
-  std::vector<std::int64_t> raw;
-  Shape flattened_from;
-};
-
 // Sums over products, exact in Acc (std::int64_t when the accumulator type is at most 62 bits
 // wide, else FixedRaw): accum_t is wide enough that no partial sum rounds or wraps, so every
 // accum_t(...) of the templates is exact and the sum is done once, aligned to accum_t's units.
-template <class Acc>
 struct Dot {
   int product_shift, bias_shift, accum_frac;
   explicit Dot(const FixedLayer& l)
@@ -72,7 +58,7 @@ struct Dot {
 
 template <class Acc>
 void conv2d(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
-  const Dot<Acc> dot(l);
+  const Dot dot(l);
   const Acc product_scale = Acc(1) << dot.product_shift;
   const std::int64_t c_in = l.input[0], h = l.input[1], w = l.input[2];
   const std::int64_t c_out = l.output[0], oh = l.output[1], ow = l.output[2];
@@ -98,7 +84,7 @@ void conv2d(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector
 
 template <class Acc>
 void linear(const FixedLayer& l, const std::int64_t* x, std::int64_t* y) {
-  const Dot<Acc> dot(l);
+  const Dot dot(l);
   const Acc product_scale = Acc(1) << dot.product_shift;
   const std::int64_t n_in = l.input[0], n_out = l.output[0];
   for (std::int64_t j = 0; j < n_out; ++j) {
@@ -253,7 +239,7 @@ void softmax_tables(FixedLayer& l) {
     const double v = fixed_to_double(FixedRaw(i) << (l.norm_type.width - norm_bits), l.norm_type);
     l.table[i] = static_cast<std::int64_t>(fixed_from_double(std::exp(-v), l.table_type));
   }
-  const int extra = ceil_log2(static_cast<std::size_t>(size_of(l.input)));
+  const int extra = ceil_log2(numel(l.input));
   l.accum_type = NumberType::fixed(18 + extra, 8 + extra);
   l.inverse_input_type = NumberType::fixed(18, 8, true, Rounding::Rnd, Overflow::Sat);
   l.inverse_type = NumberType::fixed(18, 8, true, Rounding::Rnd, Overflow::Sat);
@@ -291,26 +277,26 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
   const NumberType& def = options.default_type;
   if (def.kind != NumberType::Kind::Fixed) throw Error("fixed-point inference: the default type must be ap_fixed");
   check(def);
-  std::vector<const LayerSpec*> order;
-  flatten_layers(spec.layers, order);
-  // Each layer's weight and bias parameters, by layer name.
+  // Each layer's weight and bias parameters, by layer name; every parameter and buffer by name.
   std::map<std::string, std::map<std::string, const Param*>> params;
   std::map<std::string, const Param*> by_name;
   for (const Param* p : model.params()) {
     params[model.layer_of(*p)][Model::role_of(*p)] = p;
     by_name[p->name()] = p;
   }
+  std::map<std::string, const Tensor*> stats;
+  for (const auto& [name, t] : model.buffers()) stats[name] = t;
 
   input_shape_ = spec.input;
-  input_type_ = order.empty() ? def : fixed_or_default(*order.front(), "input", def);
-  NumberType current = input_type_;
+  const std::vector<FixedTypes> types = fixed_types(spec, def);
+  input_type_ = types.empty() ? def : types.front().input;
   Shape flattened_from;  // the image a vector was flattened from, held channels last
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    const LayerSpec& s = *order[i];
+  for (const FixedTypes& type : types) {
+    const LayerSpec& s = *type.layer;
     FixedLayer l;
     l.name = s.name, l.op = s.op, l.input = s.input, l.output = s.output;
-    l.input_type = current;
-    l.result_type = i + 1 < order.size() ? fixed_or_default(*order[i + 1], "input", def) : def;
+    l.input_type = type.input;
+    l.result_type = type.result;
     const auto weight_of = [&](const std::string& role) -> const Param* {
       auto it = params.find(s.name);
       if (it == params.end()) return nullptr;
@@ -321,8 +307,8 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       const Param* w = weight_of("weight");
       const Param* b = weight_of("bias");
       if (!w) fixed_refuse(s, "has no weights");
-      l.weight_type = fixed_or_default(s, "weight", def);
-      l.bias_type = b ? fixed_or_default(s, "bias", def) : NumberType::float32();
+      l.weight_type = type.weight;
+      l.bias_type = b ? type.bias : NumberType::float32();
       const std::vector<std::int64_t> nac_order = raw_values(w->effective(), l.weight_type);
       if (b) l.bias = raw_values(b->effective(), l.bias_type);
       std::int64_t n_ops = 0;
@@ -385,8 +371,7 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       l.stride = attr_int(s, "stride", l.kernel);
       l.padding = attr_int(s, "padding", 0);
       if (s.op == "avgpool2d") {  // hls4ml's accumulator: 2 ceil(log2 k^2) more bits, half of them integer
-        int extra = 0;
-        while ((std::int64_t{1} << extra) < l.kernel * l.kernel) ++extra;
+        const int extra = ceil_log2(static_cast<std::size_t>(l.kernel * l.kernel));
         l.accum_type = l.input_type;  // (wider than a tensor's type may be: not through NumberType::fixed)
         l.accum_type.width += 2 * extra, l.accum_type.integer += extra;
         l.accum_type.rounding = Rounding::Trn, l.accum_type.overflow = Overflow::Wrap;
@@ -394,8 +379,6 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
     } else if (s.op == "batchnorm") {
       // hls4ml's normalization: x * scale + bias per channel, scale = gamma / sqrt(var + eps) and
       // bias = beta - scale * mean in the default type, the result exact until result_t.
-      std::map<std::string, const Tensor*> stats;
-      for (const auto& [name, t] : model.buffers()) stats[name] = t;
       const Param* g = weight_of("weight");
       const Param* b = weight_of("bias");
       const auto mean = stats.find(s.name + ".running_mean"), var = stats.find(s.name + ".running_var");
@@ -415,14 +398,13 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
           "sigmoid, tanh, gelu, softmax, attention, batchnorm, layernorm, maxpool2d, avgpool2d, flatten, dropout and "
           "identity)");
     }
-    current = l.result_type;
     layers_.push_back(std::move(l));
   }
-  output_size_ = size_of(spec.output());
+  output_size_ = static_cast<std::int64_t>(numel(spec.output()));
 }
 
 std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample, bool held_order) const {
-  std::vector<std::int64_t> x(static_cast<std::size_t>(size_of(input_shape_))), y;
+  std::vector<std::int64_t> x(numel(input_shape_)), y;
   if (is_image(input_shape_)) {  // (C, H, W) -> channels last
     const std::int64_t c = input_shape_[0], hw = input_shape_[1] * input_shape_[2];
     for (std::int64_t ch = 0; ch < c; ++ch)
@@ -473,7 +455,7 @@ std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample, bool hel
 }
 
 std::vector<double> FixedPointModel::run(const Tensor& batch) const {
-  const std::int64_t n = batch.dim(0), per = size_of(input_shape_);
+  const std::int64_t n = batch.dim(0), per = static_cast<std::int64_t>(numel(input_shape_));
   if (static_cast<std::int64_t>(batch.size()) != n * per)
     throw Error("fixed-point inference: a batch of " + to_string(batch.shape()) + " does not match the input " +
                 to_string(input_shape_));

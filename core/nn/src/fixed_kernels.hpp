@@ -17,7 +17,6 @@ namespace nac::nn {
 NumberType fixed_or_default(const LayerSpec& l, const std::string& role, const NumberType& fallback);
 /// The raw values of a tensor converted to a type.
 std::vector<std::int64_t> raw_values(const Tensor& t, const NumberType& type);
-std::int64_t size_of(const Shape& s);
 /// raw * 2^-frac converted to t, as a 64-bit raw value.
 std::int64_t fixed_cast_raw(FixedRaw raw, int frac, const NumberType& t);
 

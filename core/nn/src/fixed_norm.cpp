@@ -34,7 +34,7 @@ void build_layernorm(FixedLayer& l, const LayerSpec& s, const std::map<std::stri
                      const NumberType& def) {
   const auto w = params.find(s.name + ".weight"), b = params.find(s.name + ".bias");
   if (w == params.end() || b == params.end()) fixed_refuse(s, "has no scale or shift");
-  const std::int64_t d = size_of(s.input);
+  const auto d = static_cast<std::int64_t>(numel(s.input));
   l.weight_type = fixed_or_default(s, "weight", def);
   l.bias_type = fixed_or_default(s, "bias", def);
   l.weights = channels_last(raw_values(w->second->effective(), l.weight_type), s.input);

@@ -6,6 +6,7 @@
 #include "nac/error.hpp"
 #include "nac/fixed_point.hpp"
 #include "nac/nn/fixed_inference.hpp"
+#include "nac/nn/tensor.hpp"
 #include "nac/text.hpp"
 
 namespace nac::hls {
@@ -18,11 +19,7 @@ std::int64_t ceil_log2(std::int64_t n) {
   while ((std::int64_t{1} << k) < n) ++k;
   return k;
 }
-std::int64_t count(const Shape& s) {
-  std::int64_t n = 1;
-  for (const auto d : s) n *= d;
-  return n;
-}
+std::int64_t count(const Shape& s) { return static_cast<std::int64_t>(nn::numel(s)); }
 
 // DSP48 slices of one multiplication, 0 when it goes to LUTs: hls4ml's rule (weights of 9 bits
 // or more use DSPs), each DSP48E2 multiplying 27 x 18 bits.

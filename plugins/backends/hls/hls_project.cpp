@@ -37,15 +37,16 @@ struct Emitted {
   std::string loads;  // nac_load_weights()'s lines for its arrays
 };
 
-std::int64_t count(const Shape& s) {
-  std::int64_t n = 1;
-  for (const auto d : s) n *= d;
-  return n;
-}
+std::int64_t count(const Shape& s) { return static_cast<std::int64_t>(nn::numel(s)); }
 
 std::string u(std::int64_t v) { return std::to_string(v); }
 
-// A weights header: the array in the template's layout, exact values.
+int ceil_log2(std::size_t n) {
+  int k = 0;
+  while ((std::size_t{1} << k) < n) ++k;
+  return k;
+}
+
 // A weights header: the array in the template's layout, exact values. Synthesis sees a constant
 // array of the fixed type; C simulation a constant array of doubles converted once into the fixed
 // type by nac_load_weights() (`loads` gains the line that does it): g++ takes minutes to compile
@@ -63,6 +64,51 @@ std::string array_header(const std::string& array, const std::string& type_name,
          ";\n#ifdef __SYNTHESIS__\nconst " + type_name + " " + array + "[" + n + "] =\n#else\nstatic const double " +
          array + "_values[" + n + "] =\n#endif\n    " + decimal_list(raw, type) + ";\n#ifndef __SYNTHESIS__\nstatic " +
          type_name + " " + array + "[" + n + "];\n#endif\n\n#endif\n";
+}
+
+// A dense step's config struct (nnet_dense.h) for weights laid out [input][output] (`w`), at the
+// nearest valid reuse factor (a warning naming the layer when it is not `reuse`).
+std::string dense_config(const std::string& name, const nn::FixedLayer& l, std::int64_t n_in, std::int64_t n_out,
+                         const std::vector<std::int64_t>& w, const std::string& weight_t, const std::string& bias_t,
+                         std::int64_t reuse, std::vector<std::string>& warnings) {
+  std::int64_t zeros = 0;
+  for (const auto v : w) zeros += v == 0;
+  const std::int64_t rf = valid_reuse_factor(n_in, n_out, reuse);
+  if (rf != reuse)
+    warnings.push_back("layer '" + l.name + "': reuse factor " + u(reuse) + " is not valid for " + u(n_in) + " x " +
+                       u(n_out) + " multiplications; using " + u(rf) + ", the nearest valid one");
+  return "struct " + name + " : nnet::dense_config {\n  static const unsigned n_in = " + u(n_in) +
+         ", n_out = " + u(n_out) + ";\n  static const unsigned reuse_factor = " + u(rf) + ", n_zeros = " + u(zeros) +
+         ", multiplier_limit = " + u((n_in * n_out + rf - 1) / rf - zeros / rf) + ";\n  typedef " +
+         cpp_type(l.accum_type) + " accum_t;\n  typedef " + weight_t + " weight_t;\n  typedef " + bias_t +
+         " bias_t;\n};\n";
+}
+
+// A linear layer's weights [j][i] laid out [i][j], as nnet_dense.h reads them.
+std::vector<std::int64_t> input_major(const nn::FixedLayer& d) {
+  const std::int64_t n_in = d.input[0], n_out = d.output[0];
+  std::vector<std::int64_t> w(static_cast<std::size_t>(n_in * n_out));
+  for (std::int64_t j = 0; j < n_out; ++j)
+    for (std::int64_t i = 0; i < n_in; ++i) w[i * n_out + j] = d.weights[j * n_in + i];
+  return w;
+}
+
+// A stable softmax's config struct and its two tables' headers (exp`id`, inv`id`).
+std::string softmax_config(const std::string& name, const nn::FixedLayer& soft, const std::string& id, Emitted& e) {
+  const auto size = [](const std::vector<std::int64_t>& t) { return u(static_cast<std::int64_t>(t.size())); };
+  e.weights_header += array_header("exp" + id, "exp" + id + "_t", soft.table_type, soft.table,
+                                   "layer '" + soft.name + "' exp(-x) table", e.loads) +
+                      "\n" +
+                      array_header("inv" + id, "inv" + id + "_t", soft.inverse_type, soft.inverse,
+                                   "layer '" + soft.name + "' 1/x table", e.loads);
+  return "struct " + name + " {\n  static const unsigned n_in = " + u(count(soft.input)) +
+         ";\n  static const unsigned exp_table_size = " + size(soft.table) +
+         ", exp_bits = " + u(ceil_log2(soft.table.size())) +
+         ";\n  static const unsigned inv_table_size = " + size(soft.inverse) +
+         ", inv_bits = " + u(ceil_log2(soft.inverse.size())) + ";\n  typedef exp" + id +
+         "_t exp_table_t;\n  typedef inv" + id + "_t inv_table_t;\n  typedef " + cpp_type(soft.accum_type) +
+         " accum_t;\n  typedef " + cpp_type(soft.norm_type) + " inp_norm_t;\n  typedef " +
+         cpp_type(soft.inverse_input_type) + " inv_inp_t;\n};\n";
 }
 
 Emitted dense_like(const nn::FixedLayer& l, std::size_t index, const HlsSettings& s, const std::string& in_type,
@@ -84,24 +130,14 @@ Emitted dense_like(const nn::FixedLayer& l, std::size_t index, const HlsSettings
         for (std::int64_t c = 0; c < cg; ++c)
           w[((a * c_in) + f / fg * cg + c) * n_out + f] = l.weights[(f * k * k + a) * cg + c];
   } else {
-    for (std::int64_t j = 0; j < n_out; ++j)
-      for (std::int64_t i = 0; i < n_in; ++i) w[i * n_out + j] = l.weights[j * n_in + i];
+    w = input_major(l);
   }
-  std::int64_t zeros = 0;
-  for (const auto v : w) zeros += v == 0;
   const NumberType bias_type = l.bias.empty() ? NumberType::fixed(2, 1) : l.bias_type;
   const std::vector<std::int64_t> b = l.bias.empty() ? std::vector<std::int64_t>(n_out, 0) : l.bias;
   const std::int64_t rf = valid_reuse_factor(n_in, n_out, s.reuse);
-  if (rf != s.reuse)
-    warnings.push_back("layer '" + l.name + "': reuse factor " + u(s.reuse) + " is not valid for " + u(n_in) + " x " +
-                       u(n_out) + " multiplications; using " + u(rf) + ", the nearest valid one");
-  const std::int64_t limit = (n_in * n_out + rf - 1) / rf - zeros / rf;
   const std::string mult = conv ? "config" + id + "_mult" : "config" + id;
-  e.config = "// layer '" + l.name + "' (" + l.op + ")\nstruct " + mult + " : nnet::dense_config {\n" +
-             "  static const unsigned n_in = " + u(n_in) + ", n_out = " + u(n_out) + ";\n" +
-             "  static const unsigned reuse_factor = " + u(rf) + ", n_zeros = " + u(zeros) +
-             ", multiplier_limit = " + u(limit) + ";\n" + "  typedef " + cpp_type(l.accum_type) + " accum_t;\n" +
-             "  typedef weight" + id + "_t weight_t;\n  typedef bias" + id + "_t bias_t;\n};\n";
+  e.config = "// layer '" + l.name + "' (" + l.op + ")\n" +
+             dense_config(mult, l, n_in, n_out, w, "weight" + id + "_t", "bias" + id + "_t", s.reuse, warnings);
   if (conv) {
     e.config += "struct config" + id + " {\n  static const unsigned in_height = " + u(l.input[1]) +
                 ", in_width = " + u(l.input[2]) + ", n_chan = " + u(c_in) + ";\n" +
@@ -137,37 +173,21 @@ Emitted elementwise(const nn::FixedLayer& l, std::size_t index, const NumberType
   return e;
 }
 
-int ceil_log2(std::size_t n) {
-  int k = 0;
-  while ((std::size_t{1} << k) < n) ++k;
-  return k;
-}
-
 // sigmoid, tanh and softmax: their tables as weights arrays.
 Emitted table_layer(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
                     const std::string& out, const std::string& out_type) {
   Emitted e;
   const std::string id = u(static_cast<std::int64_t>(index));
   const auto size = [](const std::vector<std::int64_t>& t) { return u(static_cast<std::int64_t>(t.size())); };
-  e.config = "// layer '" + l.name + "' (" + l.op + ")\nstruct config" + id +
-             " {\n  static const unsigned n_in = " + u(count(l.input)) + ";\n";
   if (l.op == "softmax") {
-    e.config +=
-        "  static const unsigned exp_table_size = " + size(l.table) + ", exp_bits = " + u(ceil_log2(l.table.size())) +
-        ";\n  static const unsigned inv_table_size = " + size(l.inverse) +
-        ", inv_bits = " + u(ceil_log2(l.inverse.size())) + ";\n  typedef exp" + id + "_t exp_table_t;\n  typedef inv" +
-        id + "_t inv_table_t;\n  typedef " + cpp_type(l.accum_type) + " accum_t;\n  typedef " + cpp_type(l.norm_type) +
-        " inp_norm_t;\n  typedef " + cpp_type(l.inverse_input_type) + " inv_inp_t;\n};\n";
-    e.weights_header = array_header("exp" + id, "exp" + id + "_t", l.table_type, l.table,
-                                    "layer '" + l.name + "' exp(-x) table", e.loads) +
-                       "\n" +
-                       array_header("inv" + id, "inv" + id + "_t", l.inverse_type, l.inverse,
-                                    "layer '" + l.name + "' 1/x table", e.loads);
+    e.config = "// layer '" + l.name + "' (softmax)\n" + softmax_config("config" + id, l, id, e);
     e.call = "  nnet::softmax_stable<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out +
              ", exp" + id + ", inv" + id + ");\n";
   } else {
-    e.config += "  static const unsigned table_size = " + size(l.table) +
-                ", table_range = " + (l.op == "tanh" ? "8" : "16") + ";\n  typedef table" + id + "_t table_t;\n};\n";
+    e.config = "// layer '" + l.name + "' (" + l.op + ")\nstruct config" + id +
+               " {\n  static const unsigned n_in = " + u(count(l.input)) +
+               ";\n  static const unsigned table_size = " + size(l.table) +
+               ", table_range = " + (l.op == "tanh" ? "8" : "16") + ";\n  typedef table" + id + "_t table_t;\n};\n";
     e.weights_header = array_header("table" + id, "table" + id + "_t", l.table_type, l.table,
                                     "layer '" + l.name + "' " + l.op + " table", e.loads);
     e.call = "  nnet::lookup_activation<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out +
@@ -176,25 +196,10 @@ Emitted table_layer(const nn::FixedLayer& l, std::size_t index, const std::strin
   return e;
 }
 
-// A dense part's config struct (nnet_dense.h) and its weights transposed to [input][output].
-std::string dense_config(const std::string& name, const nn::FixedLayer& d, const std::string& weight_t,
-                         const std::string& bias_t, std::int64_t reuse, std::vector<std::int64_t>& w) {
-  const std::int64_t n_in = d.input[0], n_out = d.output[0];
-  w.assign(static_cast<std::size_t>(n_in * n_out), 0);
-  std::int64_t zeros = 0;
-  for (std::int64_t j = 0; j < n_out; ++j)
-    for (std::int64_t i = 0; i < n_in; ++i) zeros += (w[i * n_out + j] = d.weights[j * n_in + i]) == 0;
-  const std::int64_t rf = valid_reuse_factor(n_in, n_out, reuse);
-  return "struct " + name + " : nnet::dense_config {\n  static const unsigned n_in = " + u(n_in) +
-         ", n_out = " + u(n_out) + ";\n  static const unsigned reuse_factor = " + u(rf) + ", n_zeros = " + u(zeros) +
-         ", multiplier_limit = " + u((n_in * n_out + rf - 1) / rf - zeros / rf) + ";\n  typedef " +
-         cpp_type(d.accum_type) + " accum_t;\n  typedef " + weight_t + " weight_t;\n  typedef " + bias_t +
-         " bias_t;\n};\n";
-}
-
 // The attention block: four dense parts, the softmax's tables, the block's config.
 Emitted attention(const nn::FixedLayer& l, std::size_t index, const HlsSettings& s, const std::string& in_type,
-                  const std::string& in, const std::string& out, const std::string& out_type) {
+                  const std::string& in, const std::string& out, const std::string& out_type,
+                  std::vector<std::string>& warnings) {
   Emitted e;
   const std::string id = u(static_cast<std::int64_t>(index));
   const std::string wt = "weight" + id + "_t", bt = "bias" + id + "_t";
@@ -202,9 +207,10 @@ Emitted attention(const nn::FixedLayer& l, std::size_t index, const HlsSettings&
   e.config = "// layer '" + l.name + "' (attention)\n";
   std::string args;
   for (int k : {0, 1, 2, 4}) {
-    std::vector<std::int64_t> w;
-    const std::string cfg = "config" + id + "_" + names[k];
-    e.config += dense_config(cfg, l.parts[static_cast<std::size_t>(k)], wt, bt, s.reuse, w);
+    const nn::FixedLayer& part = l.parts[static_cast<std::size_t>(k)];
+    const std::vector<std::int64_t> w = input_major(part);
+    e.config +=
+        dense_config("config" + id + "_" + names[k], part, part.input[0], part.output[0], w, wt, bt, s.reuse, warnings);
     const std::string base = "w" + id + "_" + names[k];
     e.weights_header +=
         array_header(base, wt, l.weight_type, w, "layer '" + l.name + "' " + names[k] + " weights", e.loads) + "\n" +
@@ -213,20 +219,7 @@ Emitted attention(const nn::FixedLayer& l, std::size_t index, const HlsSettings&
         "\n";
     args += ", " + base + ", b" + id + "_" + names[k];
   }
-  const nn::FixedLayer& soft = l.parts[3];
-  e.config += "struct config" + id + "_softmax {\n  static const unsigned n_in = " + u(soft.input[0]) +
-              ";\n  static const unsigned exp_table_size = " + u(static_cast<std::int64_t>(soft.table.size())) +
-              ", exp_bits = " + u(ceil_log2(soft.table.size())) +
-              ";\n  static const unsigned inv_table_size = " + u(static_cast<std::int64_t>(soft.inverse.size())) +
-              ", inv_bits = " + u(ceil_log2(soft.inverse.size())) + ";\n  typedef exp" + id +
-              "_t exp_table_t;\n  typedef inv" + id + "_t inv_table_t;\n  typedef " + cpp_type(soft.accum_type) +
-              " accum_t;\n  typedef " + cpp_type(soft.norm_type) + " inp_norm_t;\n  typedef " +
-              cpp_type(soft.inverse_input_type) + " inv_inp_t;\n};\n";
-  e.weights_header += array_header("exp" + id, "exp" + id + "_t", soft.table_type, soft.table,
-                                   "layer '" + l.name + "' exp(-x) table", e.loads) +
-                      "\n" +
-                      array_header("inv" + id, "inv" + id + "_t", soft.inverse_type, soft.inverse,
-                                   "layer '" + l.name + "' 1/x table", e.loads);
+  e.config += softmax_config("config" + id + "_softmax", l.parts[3], id, e);
   const NumberType& int_t = l.parts[0].result_type;
   e.config += "struct config" + id + " {\n  static const unsigned n_pos = " + u(l.input[1] * l.input[2]) +
               ", n_chan = " + u(l.input[0]) + ", n_hidden = " + u(l.parts[0].output[0]) +
@@ -464,7 +457,7 @@ WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const T
         write_file(wfile, e.weights_header, project.files, tmp);
         params += "#include \"weights/w" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
       } else if (l.op == "attention") {
-        e = attention(l, id, s, in_type, in, out, out_type);
+        e = attention(l, id, s, in_type, in, out, out_type, project.warnings);
         write_file(tmp / "firmware" / "weights" / ("a" + u(static_cast<std::int64_t>(id)) + ".h"), e.weights_header,
                    project.files, tmp);
         params += "#include \"weights/a" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
