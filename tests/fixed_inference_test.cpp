@@ -18,7 +18,9 @@ using nac::test::layer;
 
 namespace {
 
-NumberType fx(int w, int i, Rounding r = Rounding::Trn) { return NumberType::fixed(w, i, true, r, Overflow::Wrap); }
+NumberType fx(int w, int i, Rounding r = Rounding::Trn, Overflow o = Overflow::Wrap) {
+  return NumberType::fixed(w, i, true, r, o);
+}
 
 void set(Model& m, const std::string& name, std::initializer_list<float> values) {
   Param* p = m.param(name);
@@ -60,7 +62,7 @@ TEST_CASE("fixed-point inference of a two-layer network, worked by hand") {
     spec.layers[2].precision["input"] = fx(6, 1, r);              // step 1/32
     Model m(spec, 1);
     set(m, "fc1.weight", {0.5f, -0.25f, 1.0f, 0.75f});
-    set(m, "fc1.bias", {0.125f, -0.5f});  // bias in the default ap_fixed<16,6>
+    set(m, "fc1.bias", {0.125f, -0.5f});  // bias: the default's width fitted to 0.5: ap_fixed<16,1>
     set(m, "fc2.weight", {1.5f, 2.0f});
     m.refresh();
     const FixedPointModel f(m);
@@ -76,11 +78,24 @@ TEST_CASE("fixed-point inference of a two-layer network, worked by hand") {
     CHECK(f.output_type() == fx(16, 6));
     // The layers' types: fc1 accumulates ap_fixed<8,3> x ap_fixed<6,2> over 2 inputs plus a bias.
     const FixedLayer& l = f.layers()[0];
-    const NumberType def = fx(16, 6);
-    CHECK(l.accum_type == infer_accum_type(fx(8, 3, Rounding::Rnd), fx(6, 2), &def, 2));
+    const NumberType bias = fx(16, 1);
+    CHECK(l.bias_type == bias);
+    CHECK(l.accum_type == infer_accum_type(fx(8, 3, Rounding::Rnd), fx(6, 2), &bias, 2));
+    CHECK(f.layers()[2].weight_type == fx(16, 3));  // fitted to 2.0: ap_fixed<16,2> holds up to 2 - 2^-14
     CHECK(f.layers()[1].result_type == fx(6, 1, r));
     CHECK(f.layers()[2].input_type == fx(6, 1, r));
   }
+}
+
+TEST_CASE("fitted weight types: the default's width and modes, the fewest integer bits that hold the magnitude") {
+  const NumberType def = fx(16, 6, Rounding::Rnd, Overflow::Sat);
+  // ap_fixed<16,I> holds up to 2^(I-1) - 2^(I-16); at least one integer bit (the sign).
+  CHECK(fitted_type(def, 0) == fx(16, 1, Rounding::Rnd, Overflow::Sat));
+  CHECK(fitted_type(def, 1 - std::ldexp(1.0, -15)) == fx(16, 1, Rounding::Rnd, Overflow::Sat));
+  CHECK(fitted_type(def, 1) == fx(16, 2, Rounding::Rnd, Overflow::Sat));
+  CHECK(fitted_type(def, 63.9) == fx(16, 7, Rounding::Rnd, Overflow::Sat));
+  CHECK(fitted_type(def, 100) == fx(16, 8, Rounding::Rnd, Overflow::Sat));
+  CHECK(fitted_type(NumberType::fixed(8, 3, false), 0.2) == fx(8, 1));  // signed, whatever the default
 }
 
 TEST_CASE(
@@ -156,15 +171,19 @@ TEST_CASE("fixed-point sigmoid, tanh, GELU and softmax through lookup tables, wo
   const FixedPointModel gelu_model(Model(spec, 0));
   // Index = trunc(x * 64) + 512 (sigmoid) or trunc(x * 128) + 512 (tanh), toward zero, clamped;
   // entry i = f((i - 512) / 64 or 128) in ap_fixed<18,8> (AP_TRN), then in ap_fixed<16,6>.
-  // GELU like sigmoid, with entries v Phi(v).
+  // GELU: the index as sigmoid's; entry Phi(m) at the middle m of the index's inputs, rounded
+  // to 2^-17 (ap_ufixed<18,1,AP_RND>); out = x * entry, truncated to 2^-10.
   const auto expect = [](double x, int which) {     // 0 sigmoid, 1 tanh, 2 gelu
     const double in = std::floor(x * 1024) / 1024;  // the input in ap_fixed<16,6>, AP_TRN
     const double per = which == 1 ? 128 : 64;
     const double index = std::clamp(std::trunc(in * per) + 512, 0.0, 1023.0);
-    const double v = (index - 512) / per;
-    const double f = which == 0   ? 1 / (1 + std::exp(-v))
-                     : which == 1 ? std::tanh(v)
-                                  : 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+    const double k = index - 512, v = k / per;
+    if (which == 2) {
+      const double m = (k > 0 ? k + 0.5 : k < 0 ? k - 0.5 : 0) / 64;
+      const double phi = std::round(0.5 * std::erfc(-m / std::sqrt(2.0)) * 131072) / 131072;
+      return static_cast<std::int64_t>(std::floor(in * phi * 1024));
+    }
+    const double f = which == 0 ? 1 / (1 + std::exp(-v)) : std::tanh(v);
     return static_cast<std::int64_t>(std::floor(f * 1024));  // 2^-10 steps in both types
   };
   for (const float v : {0.0f, 0.5f, -0.3f, 2.71f, -7.9f, 9.5f, -20.0f, 0.004f, -0.004f}) {
@@ -183,13 +202,71 @@ TEST_CASE("fixed-point attention follows the float block (queries by rows, keys 
   spec.layers = {layer("attention", "nlb", {{"hidden", Value(std::int64_t{4})}, {"scale", Value(std::int64_t{1})}}),
                  layer("flatten", "flat"), layer("linear", "fc", {{"out_features", Value(std::int64_t{4})}})};
   Model m(spec, 2);
-  // In ap_fixed<20,5> (step 2^-15) the softmax's tables dominate the error: exp indexed by the
-  // top 10 of 19 bits of the differences (steps of 1/64), 1/sum by the top 10 of 18 bits of the sum.
+  // In ap_fixed<20,5> (step 2^-15) the softmax's tables dominate the error: exp in steps of 1/64
+  // of the differences (its value at each step's middle: relative error up to 1/128), 1/sum with
+  // relative steps below 2^-9.
   const FixedPointModel f(m, FixedInferenceOptions{fx(20, 5)});
   Rng rng(4);
   const Tensor x = test::random_tensor({8, 3, 4, 5}, rng, 1.5);
   const Tensor& y = m.forward(x, false);
-  CHECK(relative_difference(f.run(x), y) < 0.03);
+  CHECK(relative_difference(f.run(x), y) < 0.01);
+}
+
+TEST_CASE("fixed-point attention's softmax, worked by hand: exact scores, exp at step middles, 1/S by its top bits") {
+  ModelSpec spec;
+  spec.input = {1, 1, 3};  // one channel at three positions
+  spec.layers = {layer("attention", "nlb", {{"hidden", Value(std::int64_t{1})}, {"scale", Value(std::int64_t{0})}})};
+  Model m(spec, 0);
+  for (const char* part : {"theta", "phi", "g", "out"}) {  // every part the identity: theta = phi = g = x
+    set(m, std::string("nlb.") + part + ".weight", {1.0f});
+    set(m, std::string("nlb.") + part + ".bias", {0.0f});
+  }
+  m.refresh();
+  const FixedPointModel f(m, FixedInferenceOptions{fx(16, 6, Rounding::Rnd, Overflow::Sat)});
+  const std::vector<double> x = {1.5, -0.25, 3.0};  // exact in ap_fixed<16,6> (raw: x * 1024)
+  const float in[3] = {1.5f, -0.25f, 3.0f};
+  const std::vector<std::int64_t> out = f.run_raw(in);
+  const auto half_up = [](double v) { return std::floor(v + 0.5); };
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    // Scores x_i x_j (exact); d = the steps of 1/64 of max - s, at most 1023; e = exp(-(d + 1/2) / 64)
+    // in 2^-17; S their sum; p its top bit, q = p - 16, m = S >> (q + 7); inv = 1024 / (m + 1/2) in
+    // 2^-17; a = e inv 2^-q in 2^-17 (half up); mix = sum a x in 2^-10 (half up); out = mix + x.
+    double s[3], mx = -1e9;
+    for (int j = 0; j < 3; ++j) mx = std::max(mx, s[j] = x[i] * x[j]);
+    double e[3], sum = 0;
+    for (int j = 0; j < 3; ++j) {
+      const double d = std::min(std::floor((mx - s[j]) * 64), 1023.0);
+      sum += e[j] = half_up(std::exp(-(d + 0.5) / 64) * 131072);
+    }
+    const int p = static_cast<int>(std::floor(std::log2(sum))), q = std::max(p - 16, 0);
+    const double top = std::floor(std::ldexp(sum, -(q + 7)));
+    const double inv = half_up(131072 * 1024 / (top + 0.5));
+    double mix = 0;
+    for (int j = 0; j < 3; ++j) mix += half_up(std::ldexp(e[j] * inv, -(17 + q))) * x[j] * 1024;
+    CHECK(out[static_cast<std::size_t>(i)] == static_cast<std::int64_t>(half_up(mix / 131072) + x[i] * 1024));
+  }
+}
+
+TEST_CASE("fixed-point layer norm, worked by hand: the variance shifted by pairs of bits to index its table") {
+  ModelSpec spec;
+  spec.input = {4};
+  spec.layers = {layer("layernorm", "ln")};  // scale 1, shift 0
+  const FixedPointModel f(Model(spec, 0), FixedInferenceOptions{fx(16, 6, Rounding::Rnd, Overflow::Sat)});
+  // x = 1, 2, 3, 6: mean 3 (12 * 1/4, exact), differences -2, -1, 0, 3, variance 14/4 = 3.5, in
+  // ap_ufixed<16,6> the raw 3584. The table has 2^10 entries: 3584 >> 2 = 896 fits, so h = 1.
+  // The largest entry 1/sqrt(0.5 * 2^-10 + 1e-5) = 44.8 needs 6 integer bits: ap_ufixed<18,6>,
+  // 12 fraction bits. Entry 896 = 1/sqrt(896.5 * 2^-10 + 1e-5), rounded to 2^-12; inv = entry / 2.
+  const double entry = std::round(4096 / std::sqrt(896.5 / 1024 + 1e-5));
+  const float x[4] = {1, 2, 3, 6};
+  const std::vector<std::int64_t> out = f.run_raw(x);
+  const double diffs[4] = {-2, -1, 0, 3};
+  for (int i = 0; i < 4; ++i) {
+    CAPTURE(i);  // diff * entry * 2^-12 * 2^-1 to ap_fixed<16,6> (2^-10 steps), AP_RND: half up
+    CHECK(out[static_cast<std::size_t>(i)] == static_cast<std::int64_t>(std::floor(diffs[i] * entry / 8 + 0.5)));
+  }
+  CHECK(entry == 4378);    // 4096 / sqrt(0.87549) = 4377.6
+  CHECK(out[0] == -1094);  // -2 * 4378 / 8 = -1094.5, half up (-2 / sqrt(3.5) would be -1094.7)
 }
 
 TEST_CASE("fixed-point layer norm follows the float layer (scale and shift per element, channels last)") {
@@ -207,11 +284,12 @@ TEST_CASE("fixed-point layer norm follows the float layer (scale and shift per e
     if (m.layer_of(*p) == "ln")
       for (std::size_t i = 0; i < p->value().size(); ++i) p->value()[i] = static_cast<float>(rng.uniform(-1.5, 1.5));
   m.refresh();
-  // The table of 1/sqrt(var + eps) has bins of 1/64 of the variance in ap_ufixed<20,6>.
+  // The table of 1/sqrt(var + eps) takes the variance's top 8 to 10 bits (relative steps up to
+  // 2^-8, its values at their middles): 1/sqrt errs by up to about 2^-10 of itself.
   const FixedPointModel f(m, FixedInferenceOptions{NumberType::fixed(20, 6, true, Rounding::Rnd, Overflow::Sat)});
   const Tensor x = test::random_tensor({8, 3, 4, 5}, rng, 2.0);
   const Tensor& y = m.forward(x, false);
-  CHECK(relative_difference(f.run(x), y) < 0.02);
+  CHECK(relative_difference(f.run(x), y) < 0.004);
 }
 
 TEST_CASE("fixed-point inference refuses what it cannot run, naming the layer") {

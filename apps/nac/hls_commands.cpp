@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -16,7 +17,9 @@
 #include "nac/fixed_point.hpp"
 #include "nac/dataset_task.hpp"
 #include "nac/nn/fixed_inference.hpp"
+#include "nac/nn/fold.hpp"
 #include "nac/nn/model_io.hpp"
+#include "nac/text.hpp"
 
 namespace nac::cli {
 
@@ -119,7 +122,17 @@ int hls_accuracy(const CommonOptions& common, const HlsAccuracyArgs& args) {
   Registry registry;
   PluginLoader loader(registry);
   load_plugins(loader, common);
-  nn::Model model = nn::load_model(args.model);
+  nn::Model loaded = nn::load_model(args.model);
+  // Batch norms folded into the layer before them, as nac export hls does (when it can).
+  std::optional<nn::FoldResult> fold;
+  if (!args.no_fold) try {
+      fold = nn::fold_batch_norms(loaded);
+      if (!fold->folded.empty())
+        std::fprintf(stderr, "batch norms folded into the layer before them: %s\n", join(fold->folded, ", ").c_str());
+    } catch (const Error& e) {
+      std::fprintf(stderr, "batch norms not folded: %s\n", e.what());
+    }
+  nn::Model& model = fold ? fold->model : loaded;
   const auto task_object = make_task(registry, args.task);
   const DatasetTask& task = as_dataset_task(*task_object, "nac hls accuracy");
   std::vector<NumberType> types;
@@ -132,7 +145,7 @@ int hls_accuracy(const CommonOptions& common, const HlsAccuracyArgs& args) {
     if (types.back().kind != NumberType::Kind::Fixed) throw Error("--types: " + t + " is not an ap_fixed type");
   }
   // Every type is checked (and every op of the model) before the data is loaded.
-  for (const auto& t : types) (void)nn::FixedPointModel(model, nn::FixedInferenceOptions{t});
+  for (const auto& t : types) (void)nn::FixedPointModel(model, nn::FixedInferenceOptions{t, !args.default_weights});
   std::fprintf(stderr, "loading data...\n");
   const TaskData data = task.load_data();
   const nn::Dataset& test = data.test.size() ? data.test : data.validation;
@@ -162,7 +175,7 @@ int hls_accuracy(const CommonOptions& common, const HlsAccuracyArgs& args) {
     if (name != first) std::printf(" %14.6g", v);
   std::printf("\n");
   for (const auto& t : types) {
-    const nn::FixedPointModel fixed(model, nn::FixedInferenceOptions{t});
+    const nn::FixedPointModel fixed(model, nn::FixedInferenceOptions{t, !args.default_weights});
     const std::vector<double> out = fixed.run(x);
     nn::Tensor pred(out_shape);
     for (std::size_t i = 0; i < pred.size(); ++i) pred[i] = static_cast<float>(out[i]);

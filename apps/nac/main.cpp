@@ -155,6 +155,12 @@ int main(int argc, char** argv) {
                    "AP_RND,AP_SAT; <12,4>, <10,4>, <8,3> with)")
       ->type_name("TYPE")
       ->delimiter(';');
+  accuracy->add_flag("--default-weights", acc_args.default_weights,
+                     "weights without an ap_fixed precision in the default type itself, as hls4ml's default (else "
+                     "its width with the integer bits their largest magnitude needs)");
+  accuracy->add_flag("--no-fold", acc_args.no_fold,
+                     "keep batch norms as layers (default: folded into the layer before them, as nac export hls "
+                     "does)");
   accuracy->add_option("--samples", acc_args.samples, "test samples scored (default 10000)")
       ->type_name("N")
       ->check(CLI::Range(1, 100000000));

@@ -31,12 +31,6 @@ int bit_length(FixedRaw raw) {
   return n;
 }
 
-int ceil_log2(std::int64_t n) {
-  int k = 0;
-  while ((std::int64_t{1} << k) < n) ++k;
-  return k;
-}
-
 // q (an integer of the type's units) brought into the W-bit range by the overflow mode.
 FixedRaw overflow(FixedRaw q, const NumberType& t) {
   const FixedRaw lo = fixed_raw_min(t), hi = fixed_raw_max(t);
@@ -84,6 +78,12 @@ NumberType fixed_sum_type(const NumberType& a, const NumberType& b) {
   r.width = r.integer + std::max(fraction_bits(a), fraction_bits(b));
   r.is_signed = a.is_signed || b.is_signed;
   return r;
+}
+
+int ceil_log2(std::int64_t n) {
+  int k = 0;
+  while ((std::int64_t{1} << k) < n) ++k;
+  return k;
 }
 
 NumberType infer_accum_type(const NumberType& input, const NumberType& weight, const NumberType* bias,

@@ -39,6 +39,21 @@ std::vector<std::int64_t> raw_values(const Tensor& t, const NumberType& type) {
   return r;
 }
 
+NumberType fitted_type(const NumberType& like, double max_magnitude) {
+  NumberType t = NumberType::fixed(like.width, 1, true, like.rounding, like.overflow);
+  while (t.integer < 96 && max_magnitude > std::ldexp(1.0, t.integer - 1) - std::ldexp(1.0, t.integer - t.width))
+    ++t.integer;
+  return t;
+}
+
+NumberType weight_type_of(const LayerSpec& l, const std::string& role, const NumberType& def, bool fit,
+                          const Tensor& values) {
+  if (!fit || precision_of(l, role).kind == NumberType::Kind::Fixed) return fixed_or_default(l, role, def);
+  double m = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) m = std::max(m, std::fabs(static_cast<double>(values[i])));
+  return fitted_type(def, m);
+}
+
 std::int64_t fixed_cast_raw(FixedRaw raw, int frac, const NumberType& t) {
   return static_cast<std::int64_t>(fixed_cast({raw, frac}, t));
 }
@@ -171,6 +186,7 @@ std::int64_t scaled_to_int(std::int64_t x, int frac, std::int64_t scale) {
 }
 
 // sigmoid and tanh: index = trunc(x * N / range) + N / 2, clamped; out = result_t(table[index]).
+// GELU: the same index (range 16); out = result_t(x * table[index]), the product exact.
 void lookup(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
   const auto n = static_cast<std::int64_t>(l.table.size());
   const std::int64_t per_unit = n / (l.op == "tanh" ? 8 : 16);
@@ -178,7 +194,9 @@ void lookup(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector
   y.resize(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) {
     const std::int64_t index = std::clamp<std::int64_t>(scaled_to_int(x[i], fx, per_unit) + n / 2, 0, n - 1);
-    y[i] = fixed_cast_raw(l.table[static_cast<std::size_t>(index)], ft, l.result_type);
+    const std::int64_t t = l.table[static_cast<std::size_t>(index)];
+    y[i] = l.op == "gelu" ? fixed_cast_raw(FixedRaw(x[i]) * t, fx + ft, l.result_type)
+                          : fixed_cast_raw(t, ft, l.result_type);
   }
 }
 
@@ -188,12 +206,6 @@ std::int64_t top_bits(std::int64_t raw, const NumberType& t, int bits) {
   return static_cast<std::int64_t>(u >> (t.width - bits));
 }
 
-int ceil_log2(std::size_t n) {
-  int k = 0;
-  while ((std::size_t{1} << k) < n) ++k;
-  return k;
-}
-
 // hls4ml's stable softmax: d = norm_t(max - x); e = exp_table[top bits of d]; the sum of the e in
 // accum_t, then in inv_inp_t; inv = inv_table[top 10 bits]; out = result_t(e * inv).
 }  // namespace
@@ -201,7 +213,8 @@ int ceil_log2(std::size_t n) {
 void fixed_softmax(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
   const int fx = fraction_bits(l.input_type), fe = fraction_bits(l.table_type), fa = fraction_bits(l.accum_type);
   const int fi = fraction_bits(l.inverse_type);
-  const int exp_bits = ceil_log2(l.table.size()), inv_bits = ceil_log2(l.inverse.size());
+  const int exp_bits = ceil_log2(static_cast<std::int64_t>(l.table.size())),
+            inv_bits = ceil_log2(static_cast<std::int64_t>(l.inverse.size()));
   const std::int64_t mx = *std::max_element(x.begin(), x.end());
   std::vector<std::int64_t> e(x.size());
   FixedRaw sum = 0;  // accum_t: exact (same step as the table, enough integer bits)
@@ -239,7 +252,7 @@ void softmax_tables(FixedLayer& l) {
     const double v = fixed_to_double(FixedRaw(i) << (l.norm_type.width - norm_bits), l.norm_type);
     l.table[i] = static_cast<std::int64_t>(fixed_from_double(std::exp(-v), l.table_type));
   }
-  const int extra = ceil_log2(numel(l.input));
+  const int extra = ceil_log2(static_cast<std::int64_t>(numel(l.input)));
   l.accum_type = NumberType::fixed(18 + extra, 8 + extra);
   l.inverse_input_type = NumberType::fixed(18, 8, true, Rounding::Rnd, Overflow::Sat);
   l.inverse_type = NumberType::fixed(18, 8, true, Rounding::Rnd, Overflow::Sat);
@@ -307,8 +320,8 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       const Param* w = weight_of("weight");
       const Param* b = weight_of("bias");
       if (!w) fixed_refuse(s, "has no weights");
-      l.weight_type = type.weight;
-      l.bias_type = b ? type.bias : NumberType::float32();
+      l.weight_type = weight_type_of(s, "weight", def, options.fit_weights, w->effective());
+      l.bias_type = b ? weight_type_of(s, "bias", def, options.fit_weights, b->effective()) : NumberType::float32();
       const std::vector<std::int64_t> nac_order = raw_values(w->effective(), l.weight_type);
       if (b) l.bias = raw_values(b->effective(), l.bias_type);
       std::int64_t n_ops = 0;
@@ -346,24 +359,32 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
         l.weight_type = def;
         l.alpha = static_cast<std::int64_t>(fixed_from_double(attr_real(s, "slope", 0.01), def));
       }
-    } else if (s.op == "sigmoid" || s.op == "tanh" || s.op == "gelu") {
-      // hls4ml's table_t and 1024 entries over [-8, 8) (tanh: [-4, 4)); GELU as sigmoid.
-      const bool wide = s.op != "tanh";
+    } else if (s.op == "sigmoid" || s.op == "tanh") {
+      // hls4ml's table_t and 1024 entries over [-8, 8) (tanh: [-4, 4)), entry i = f((i - 512) / 64).
       l.table_type = NumberType::fixed(18, 8);
       l.table.resize(1024);
       for (std::size_t i = 0; i < l.table.size(); ++i) {
-        const double v = (static_cast<double>(i) - 512) / (wide ? 64.0 : 128.0);
-        const double f = s.op == "sigmoid" ? 1 / (1 + std::exp(-v))
-                         : s.op == "tanh"  ? std::tanh(v)
-                                           : 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+        const double v = (static_cast<double>(i) - 512) / (s.op == "sigmoid" ? 64.0 : 128.0);
+        const double f = s.op == "sigmoid" ? 1 / (1 + std::exp(-v)) : std::tanh(v);
         l.table[i] = static_cast<std::int64_t>(fixed_from_double(f, l.table_type));
+      }
+    } else if (s.op == "gelu") {
+      // x Phi(x): Phi from 1024 entries over [-8, 8), indexed as sigmoid (toward zero), each entry
+      // Phi at the middle of the inputs that reach it; beyond the range Phi is 0 or 1, so GELU(x)
+      // is 0 or x. (A table of GELU itself errs by its slope times a bin, and stops at 8.)
+      l.table_type = NumberType::fixed(18, 1, false, Rounding::Rnd, Overflow::Sat);
+      l.table.resize(1024);
+      for (std::size_t i = 0; i < l.table.size(); ++i) {
+        const double k = static_cast<double>(i) - 512;
+        const double v = (k > 0 ? k + 0.5 : k < 0 ? k - 0.5 : 0.0) / 64;
+        l.table[i] = static_cast<std::int64_t>(fixed_from_double(0.5 * std::erfc(-v / std::sqrt(2.0)), l.table_type));
       }
     } else if (s.op == "softmax") {
       softmax_tables(l);
     } else if (s.op == "attention") {
-      build_attention(l, s, by_name, def);
+      build_attention(l, s, by_name, options);
     } else if (s.op == "layernorm") {
-      build_layernorm(l, s, by_name, def);
+      build_layernorm(l, s, by_name, options);
     } else if (s.op == "flatten") {
       if (is_image(s.input)) flattened_from = s.input;
     } else if (s.op == "maxpool2d" || s.op == "avgpool2d") {
@@ -371,25 +392,33 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       l.stride = attr_int(s, "stride", l.kernel);
       l.padding = attr_int(s, "padding", 0);
       if (s.op == "avgpool2d") {  // hls4ml's accumulator: 2 ceil(log2 k^2) more bits, half of them integer
-        const int extra = ceil_log2(static_cast<std::size_t>(l.kernel * l.kernel));
+        const int extra = ceil_log2(l.kernel * l.kernel);
         l.accum_type = l.input_type;  // (wider than a tensor's type may be: not through NumberType::fixed)
         l.accum_type.width += 2 * extra, l.accum_type.integer += extra;
         l.accum_type.rounding = Rounding::Trn, l.accum_type.overflow = Overflow::Wrap;
       }
     } else if (s.op == "batchnorm") {
       // hls4ml's normalization: x * scale + bias per channel, scale = gamma / sqrt(var + eps) and
-      // bias = beta - scale * mean in the default type, the result exact until result_t.
+      // bias = beta - scale * mean in the default type (fitted to their magnitudes with
+      // fit_weights), the result exact until result_t.
       const Param* g = weight_of("weight");
       const Param* b = weight_of("bias");
       const auto mean = stats.find(s.name + ".running_mean"), var = stats.find(s.name + ".running_var");
       if (!g || !b || mean == stats.end() || var == stats.end()) fixed_refuse(s, "has no parameters or statistics");
       const double eps = attr_real(s, "eps", 1e-5);
-      l.weight_type = l.bias_type = def;
+      std::vector<double> scale, shift;
+      double max_scale = 0, max_shift = 0;
       for (std::int64_t c = 0; c < s.input[0]; ++c) {
-        const double scale = g->effective()[c] / std::sqrt(static_cast<double>((*var->second)[c]) + eps);
-        l.weights.push_back(static_cast<std::int64_t>(fixed_from_double(scale, def)));
-        l.bias.push_back(
-            static_cast<std::int64_t>(fixed_from_double(b->effective()[c] - scale * (*mean->second)[c], def)));
+        scale.push_back(g->effective()[c] / std::sqrt(static_cast<double>((*var->second)[c]) + eps));
+        shift.push_back(b->effective()[c] - scale.back() * (*mean->second)[c]);
+        max_scale = std::max(max_scale, std::fabs(scale.back()));
+        max_shift = std::max(max_shift, std::fabs(shift.back()));
+      }
+      l.weight_type = options.fit_weights ? fitted_type(def, max_scale) : def;
+      l.bias_type = options.fit_weights ? fitted_type(def, max_shift) : def;
+      for (std::size_t c = 0; c < scale.size(); ++c) {
+        l.weights.push_back(static_cast<std::int64_t>(fixed_from_double(scale[c], l.weight_type)));
+        l.bias.push_back(static_cast<std::int64_t>(fixed_from_double(shift[c], l.bias_type)));
       }
     } else {
       fixed_refuse(

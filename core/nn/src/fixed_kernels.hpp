@@ -17,6 +17,10 @@ namespace nac::nn {
 NumberType fixed_or_default(const LayerSpec& l, const std::string& role, const NumberType& fallback);
 /// The raw values of a tensor converted to a type.
 std::vector<std::int64_t> raw_values(const Tensor& t, const NumberType& type);
+/// The type of a weight tensor of a role: the layer's precision when it is ap_fixed, else the
+/// default, fitted to the tensor's largest magnitude when `fit` (FixedInferenceOptions).
+NumberType weight_type_of(const LayerSpec& l, const std::string& role, const NumberType& def, bool fit,
+                          const Tensor& values);
 /// raw * 2^-frac converted to t, as a 64-bit raw value.
 std::int64_t fixed_cast_raw(FixedRaw raw, int frac, const NumberType& t);
 
@@ -29,13 +33,13 @@ void softmax_tables(FixedLayer& l);
 
 /// The attention block's parts and types; `params` are the model's parameters by name.
 void build_attention(FixedLayer& l, const LayerSpec& s, const std::map<std::string, const Param*>& params,
-                     const NumberType& default_type);
+                     const FixedInferenceOptions& options);
 /// One sample: x and y (n positions x C channels, channels last).
 void fixed_attention(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y);
 
 /// Layer norm's types, table, scale and shift (fixed_norm.cpp).
 void build_layernorm(FixedLayer& l, const LayerSpec& s, const std::map<std::string, const Param*>& params,
-                     const NumberType& default_type);
+                     const FixedInferenceOptions& options);
 void fixed_layernorm(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y);
 
 }  // namespace nac::nn

@@ -77,4 +77,13 @@ FoldResult fold_batch_norms(Model& model) {
   return out;
 }
 
+ModelSpec fold_batch_norms(const ModelSpec& spec, std::vector<std::string>* folded) {
+  ModelSpec out = spec;
+  std::vector<Fold> folds;
+  plan(out.layers, folds);
+  if (folded)
+    for (const Fold& f : folds) folded->push_back(f.norm);
+  return out;
+}
+
 }  // namespace nac::nn

@@ -8,6 +8,8 @@
 //   clock_ns = 5.0
 //   reuse_factor = 1                # every layer's (the nearest valid one per layer, with a warning)
 //   default_type = "ap_fixed<16,6,AP_RND,AP_SAT>"  # tensors without an ap_fixed precision
+//   fit_weights = true              # weights without one: the default's width, integer bits fitted
+//   fold_batch_norms = true         # into the layer before them, as hls4ml does
 //   testbench_inputs = "val.npz"    # optional: rows of this data file (else uniform in [-1, 1])
 //   testbench_array = "inputs"      # the array of that file (default: its first)
 //   testbench_samples = 1000
@@ -24,6 +26,7 @@
 #include "nac/objective.hpp"
 #include "nac/plugin.hpp"
 #include "nac/rng.hpp"
+#include "nac/text.hpp"
 
 namespace {
 
@@ -41,6 +44,18 @@ const Setting<std::int64_t> kReuse{.key = "reuse_factor",
                                    .help = "reuse factor of every layer; an invalid one becomes the nearest valid"};
 const Setting<std::string> kDefaultType{
     .key = "default_type", .fallback = "ap_fixed<16,6>", .help = "type of every tensor without an ap_fixed precision"};
+const Setting<bool> kFitWeights{
+    .key = "fit_weights",
+    .fallback = true,
+    .help =
+        "weights and biases without an ap_fixed precision: the default type's width with the integer bits their "
+        "largest magnitude needs (false: the default type)"};
+const Setting<bool> kFold{
+    .key = "fold_batch_norms",
+    .fallback = true,
+    .help =
+        "fold each batch norm into the convolution or linear layer before it, as hls4ml does (when the layer's "
+        "weights are not quantized)"};
 const Setting<std::string> kInputs{
     .key = "testbench_inputs",
     .fallback = std::nullopt,
@@ -103,6 +118,7 @@ class HlsBackend final : public Backend {
     r.summary = "HLS project '" + s_.project.name + "' in " + context.out_dir.string() + ": " +
                 std::to_string(p.files.size()) + " files, output type " + p.output_type + ", " +
                 std::to_string(p.samples) + " testbench samples";
+    if (!p.folded.empty()) r.summary += "\nbatch norms folded into the layer before them: " + join(p.folded, ", ");
     for (const auto& w : p.warnings) r.summary += "\nwarning: " + w;
     const hls::HlsEstimate e = hls::estimate_hls(context.model->spec(), s_.project);
     const hls::Device& d = hls::find_device(s_.project.part);
@@ -140,12 +156,14 @@ void read_hardware(const ConfigTable& t, hls::HlsSettings& s) {
     t.fail(kDefaultType.key, e.what());
   }
   if (s.default_type.kind != NumberType::Kind::Fixed) t.fail(kDefaultType.key, "must be an ap_fixed or ap_ufixed type");
+  s.fold_batch_norms = t.get(kFold);
 }
 
 Settings read_settings(const ConfigTable& t) {
   Settings s;
   s.project.name = t.get(kProject);
   read_hardware(t, s.project);
+  s.project.fit_weights = t.get(kFitWeights);
   s.inputs = t.get_optional(kInputs);
   s.array = t.get_optional(kArray);
   if (s.array && !s.inputs) t.fail(kArray.key, "names an array of testbench_inputs, which is not set");
@@ -201,12 +219,13 @@ void register_factories(Registry& r) {
           read_hardware(t, s);
           return std::make_unique<HardwareObjective>(n, s);
         },
-        help, describe_settings(kPart, kClock, kReuse, kDefaultType));
+        help, describe_settings(kPart, kClock, kReuse, kDefaultType, kFold));
   }
   r.add_backend(
       "hls", [](const ConfigTable& t) { return std::make_unique<HlsBackend>(read_settings(t)); },
       "an hls4ml-shaped Vitis HLS project whose C simulation equals nac's fixed-point inference bit for bit",
-      describe_settings(kProject, kPart, kClock, kReuse, kDefaultType, kInputs, kArray, kSamples, kSeed));
+      describe_settings(kProject, kPart, kClock, kReuse, kDefaultType, kFold, kFitWeights, kInputs, kArray, kSamples,
+                        kSeed));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "nac/error.hpp"
 #include "nac/fixed_point.hpp"
 #include "nac/nn/fixed_inference.hpp"
+#include "nac/nn/fold.hpp"
 #include "nac/nn/tensor.hpp"
 #include "nac/text.hpp"
 
@@ -14,11 +15,6 @@ namespace nac::hls {
 namespace {
 
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
-std::int64_t ceil_log2(std::int64_t n) {
-  std::int64_t k = 0;
-  while ((std::int64_t{1} << k) < n) ++k;
-  return k;
-}
 std::int64_t count(const Shape& s) { return static_cast<std::int64_t>(nn::numel(s)); }
 
 // DSP48 slices of one multiplication, 0 when it goes to LUTs: hls4ml's rule (weights of 9 bits
@@ -57,7 +53,12 @@ std::int64_t table_bram(std::int64_t entries, int bits) { return ceil_div(entrie
 
 }  // namespace
 
-HlsEstimate estimate_hls(const ModelSpec& spec, const HlsSettings& s) {
+HlsEstimate estimate_hls(const ModelSpec& original, const HlsSettings& s) {
+  ModelSpec spec = original;  // as the project has it: batch norms folded when they can be
+  if (s.fold_batch_norms) try {
+      spec = nn::fold_batch_norms(original);
+    } catch (const Error&) {
+    }
   HlsEstimate total;
   for (const nn::FixedTypes& t : nn::fixed_types(spec, s.default_type)) {
     const LayerSpec& l = *t.layer;
@@ -113,13 +114,19 @@ HlsEstimate estimate_hls(const ModelSpec& spec, const HlsSettings& s) {
       e.ff = n * out_bits;
       e.bram18 = table_bram(1024, 18);
       e.cycles = 2;
+      if (l.op == "gelu") {  // and x * Phi(x): a multiplier per value, one cycle more
+        e.multipliers = n;
+        e.dsp = n * dsp_per_multiplier(t.input.width, 18);
+        if (!e.dsp) e.lut += n * lut_multiplier(t.input.width, 18);
+        e.cycles = 3;
+      }
     } else if (l.op == "batchnorm" || l.op == "layernorm") {
       const std::int64_t products = l.op == "batchnorm" ? n : 3 * n;
       e.multipliers = products;
       e.dsp = products * dsp_per_multiplier(t.input.width, t.weight.width);
       e.lut = (e.dsp ? 0 : products * lut_multiplier(t.input.width, t.weight.width)) + n * out_bits;
       e.ff = n * out_bits * (l.op == "batchnorm" ? 1 : 3);
-      e.bram18 = l.op == "layernorm" ? table_bram(4096, 20) : 0;
+      e.bram18 = l.op == "layernorm" ? table_bram(1024, 18) : 0;
       e.cycles = l.op == "batchnorm" ? 3 : 2 * ceil_log2(std::max<std::int64_t>(n, 2)) + 8;
     } else if (l.op == "maxpool2d" || l.op == "avgpool2d") {
       const std::int64_t k = attr_int(l, "kernel"), outputs = count(l.output);

@@ -4,11 +4,13 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include "hls_estimate.hpp"
 #include "hls_text.hpp"
 #include "nac/error.hpp"
+#include "nac/nn/fold.hpp"
 
 namespace nac::hls {
 
@@ -40,12 +42,6 @@ struct Emitted {
 std::int64_t count(const Shape& s) { return static_cast<std::int64_t>(nn::numel(s)); }
 
 std::string u(std::int64_t v) { return std::to_string(v); }
-
-int ceil_log2(std::size_t n) {
-  int k = 0;
-  while ((std::size_t{1} << k) < n) ++k;
-  return k;
-}
 
 // A weights header: the array in the template's layout, exact values. Synthesis sees a constant
 // array of the fixed type; C simulation a constant array of doubles converted once into the fixed
@@ -103,9 +99,9 @@ std::string softmax_config(const std::string& name, const nn::FixedLayer& soft, 
                                    "layer '" + soft.name + "' 1/x table", e.loads);
   return "struct " + name + " {\n  static const unsigned n_in = " + u(count(soft.input)) +
          ";\n  static const unsigned exp_table_size = " + size(soft.table) +
-         ", exp_bits = " + u(ceil_log2(soft.table.size())) +
+         ", exp_bits = " + u(ceil_log2(static_cast<std::int64_t>(soft.table.size()))) +
          ";\n  static const unsigned inv_table_size = " + size(soft.inverse) +
-         ", inv_bits = " + u(ceil_log2(soft.inverse.size())) + ";\n  typedef exp" + id +
+         ", inv_bits = " + u(ceil_log2(static_cast<std::int64_t>(soft.inverse.size()))) + ";\n  typedef exp" + id +
          "_t exp_table_t;\n  typedef inv" + id + "_t inv_table_t;\n  typedef " + cpp_type(soft.accum_type) +
          " accum_t;\n  typedef " + cpp_type(soft.norm_type) + " inp_norm_t;\n  typedef " +
          cpp_type(soft.inverse_input_type) + " inv_inp_t;\n};\n";
@@ -173,7 +169,7 @@ Emitted elementwise(const nn::FixedLayer& l, std::size_t index, const NumberType
   return e;
 }
 
-// sigmoid, tanh and softmax: their tables as weights arrays.
+// sigmoid, tanh, GELU and softmax: their tables as weights arrays.
 Emitted table_layer(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
                     const std::string& out, const std::string& out_type) {
   Emitted e;
@@ -190,8 +186,8 @@ Emitted table_layer(const nn::FixedLayer& l, std::size_t index, const std::strin
                ", table_range = " + (l.op == "tanh" ? "8" : "16") + ";\n  typedef table" + id + "_t table_t;\n};\n";
     e.weights_header = array_header("table" + id, "table" + id + "_t", l.table_type, l.table,
                                     "layer '" + l.name + "' " + l.op + " table", e.loads);
-    e.call = "  nnet::lookup_activation<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out +
-             ", table" + id + ");\n";
+    e.call = std::string("  nnet::") + (l.op == "gelu" ? "gelu_activation<" : "lookup_activation<") + in_type + ", " +
+             out_type + ", config" + id + ">(" + in + ", " + out + ", table" + id + ");\n";
   }
   return e;
 }
@@ -202,35 +198,55 @@ Emitted attention(const nn::FixedLayer& l, std::size_t index, const HlsSettings&
                   std::vector<std::string>& warnings) {
   Emitted e;
   const std::string id = u(static_cast<std::int64_t>(index));
-  const std::string wt = "weight" + id + "_t", bt = "bias" + id + "_t";
   const char* names[] = {"theta", "phi", "g", "softmax", "out"};
   e.config = "// layer '" + l.name + "' (attention)\n";
   std::string args;
   for (int k : {0, 1, 2, 4}) {
     const nn::FixedLayer& part = l.parts[static_cast<std::size_t>(k)];
+    const std::string wt = "weight" + id + "_" + names[k] + "_t", bt = "bias" + id + "_" + names[k] + "_t";
     const std::vector<std::int64_t> w = input_major(part);
     e.config +=
         dense_config("config" + id + "_" + names[k], part, part.input[0], part.output[0], w, wt, bt, s.reuse, warnings);
     const std::string base = "w" + id + "_" + names[k];
     e.weights_header +=
-        array_header(base, wt, l.weight_type, w, "layer '" + l.name + "' " + names[k] + " weights", e.loads) + "\n" +
-        array_header("b" + id + "_" + names[k], bt, l.bias_type, l.parts[static_cast<std::size_t>(k)].bias,
+        array_header(base, wt, part.weight_type, w, "layer '" + l.name + "' " + names[k] + " weights", e.loads) + "\n" +
+        array_header("b" + id + "_" + names[k], bt, part.bias_type, part.bias,
                      "layer '" + l.name + "' " + names[k] + " biases", e.loads) +
         "\n";
     args += ", " + base + ", b" + id + "_" + names[k];
   }
-  e.config += softmax_config("config" + id + "_softmax", l.parts[3], id, e);
+  const nn::FixedLayer& soft = l.parts[3];
+  const auto size = [](const std::vector<std::int64_t>& t) { return u(static_cast<std::int64_t>(t.size())); };
+  std::vector<std::int64_t> unscale;  // 2^-q, q = 0 .. max_shift
+  for (std::int64_t q = 0; q <= soft.max_half; ++q) unscale.push_back(std::int64_t{1} << (soft.max_half - q));
+  e.weights_header += array_header("exp" + id, "exp" + id + "_t", soft.table_type, soft.table,
+                                   "layer '" + soft.name + "' exp(-x) table", e.loads) +
+                      "\n" +
+                      array_header("inv" + id, "inv" + id + "_t", soft.inverse_type, soft.inverse,
+                                   "layer '" + soft.name + "' 1/x table", e.loads) +
+                      "\n" +
+                      array_header("unscale" + id, "unscale" + id + "_t",
+                                   NumberType::fixed(static_cast<int>(soft.max_half) + 1, 1, false), unscale,
+                                   "layer '" + soft.name + "' powers 2^-q of the sum's shifts", e.loads);
+  e.config += "struct config" + id + "_softmax {\n  static const unsigned n_in = " + u(count(soft.input)) +
+              ", exp_table_size = " + size(soft.table) + ", inv_table_size = " + size(soft.inverse) +
+              ", max_shift = " + u(soft.max_half) + ";\n  typedef exp" + id + "_t exp_table_t;\n  typedef inv" + id +
+              "_t inv_table_t;\n  typedef unscale" + id + "_t unscale_t;\n  typedef " + cpp_type(soft.norm_type) +
+              " norm_t;\n  typedef " + cpp_type(soft.accum_type) + " accum_t;\n  typedef " +
+              cpp_type(soft.result_type) + " weight_t;\n};\n";
   const NumberType& int_t = l.parts[0].result_type;
+  NumberType score_t = l.score_accum_type;  // exact: with the scale, its product's full width
+  if (l.scale != 0) score_t.width += int_t.width, score_t.integer += int_t.integer;
   e.config += "struct config" + id + " {\n  static const unsigned n_pos = " + u(l.input[1] * l.input[2]) +
               ", n_chan = " + u(l.input[0]) + ", n_hidden = " + u(l.parts[0].output[0]) +
               ";\n  static const bool scaled = " + (l.scale != 0 ? "true" : "false") +
               ", residual = " + (l.residual ? "true" : "false") + ";\n  typedef " + cpp_type(int_t) +
               " internal_t;\n  typedef " + cpp_type(l.score_accum_type) + " score_accum_t;\n  typedef " +
-              cpp_type(l.mix_accum_type) + " mix_accum_t;\n";
+              cpp_type(l.mix_accum_type) + " mix_accum_t;\n  typedef " + cpp_type(score_t) + " score_t;\n";
   for (const char* n : names) e.config += std::string("  typedef config") + id + "_" + n + " " + n + "_config;\n";
   e.config += "};\n";
   e.call = "  nnet::attention<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out + args +
-           ", exp" + id + ", inv" + id + ", " + exact_decimal(l.scale, int_t) + ");\n";
+           ", exp" + id + ", inv" + id + ", unscale" + id + ", " + exact_decimal(l.scale, int_t) + ");\n";
   return e;
 }
 
@@ -254,25 +270,32 @@ Emitted layernorm(const nn::FixedLayer& l, std::size_t index, const std::string&
   Emitted e;
   const std::string id = u(static_cast<std::int64_t>(index));
   const std::int64_t n = count(l.input);
-  const int extra = ceil_log2(static_cast<std::size_t>(n));
+  const int extra = ceil_log2(n);
   NumberType sum_t = l.input_type;  // exact: n values need ceil(log2 n) more integer bits
   sum_t.width += extra, sum_t.integer += extra, sum_t.rounding = Rounding::Trn, sum_t.overflow = Overflow::Wrap;
   const NumberType sq_sum_t = infer_accum_type(l.mean_type, l.mean_type, nullptr, n);
   e.config =
       "// layer '" + l.name + "' (layernorm)\nstruct config" + id + " {\n  static const unsigned n_in = " + u(n) +
       ", table_size = " + u(static_cast<std::int64_t>(l.table.size())) +
-      ", table_bits = " + u(ceil_log2(l.table.size())) + ";\n  typedef " + cpp_type(sum_t) + " sum_t;\n  typedef " +
-      cpp_type(sq_sum_t) + " sq_sum_t;\n  typedef " + cpp_type(l.mean_type) + " mean_t;\n  typedef " +
-      cpp_type(l.var_type) + " var_t;\n  typedef " + cpp_type(l.k_type) + " k_t;\n  typedef scale" + id +
-      "_t scale_t;\n  typedef bias" + id + "_t bias_t;\n  typedef table" + id + "_t table_t;\n};\n";
+      ", table_bits = " + u(ceil_log2(static_cast<std::int64_t>(l.table.size()))) + ", max_half = " + u(l.max_half) +
+      ";\n  typedef " + cpp_type(sum_t) + " sum_t;\n  typedef " + cpp_type(sq_sum_t) + " sq_sum_t;\n  typedef " +
+      cpp_type(l.mean_type) + " mean_t;\n  typedef " + cpp_type(l.var_type) + " var_t;\n  typedef " +
+      cpp_type(l.k_type) + " k_t;\n  typedef scale" + id + "_t scale_t;\n  typedef bias" + id +
+      "_t bias_t;\n  typedef table" + id + "_t table_t;\n  typedef unscale" + id + "_t unscale_t;\n};\n";
+  const int h = static_cast<int>(l.max_half);
+  std::vector<std::int64_t> unscale;  // 2^-k, k = 0 .. max_half
+  for (int k = 0; k <= h; ++k) unscale.push_back(std::int64_t{1} << (h - k));
   e.weights_header =
       array_header("s" + id, "scale" + id + "_t", l.weight_type, l.weights, "layer '" + l.name + "' scales", e.loads) +
       "\n" + array_header("b" + id, "bias" + id + "_t", l.bias_type, l.bias, "layer '" + l.name + "' shifts", e.loads) +
       "\n" +
       array_header("table" + id, "table" + id + "_t", l.table_type, l.table,
-                   "layer '" + l.name + "' 1/sqrt(var + eps) table", e.loads);
+                   "layer '" + l.name + "' 1/sqrt(var + eps) table", e.loads) +
+      "\n" +
+      array_header("unscale" + id, "unscale" + id + "_t", NumberType::fixed(h + 1, 1, false), unscale,
+                   "layer '" + l.name + "' powers 2^-k of the variance's shifts", e.loads);
   e.call = "  nnet::layernorm<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out + ", s" + id +
-           ", b" + id + ", table" + id + ", " + exact_decimal(l.k_inv, l.k_type) + ");\n";
+           ", b" + id + ", table" + id + ", unscale" + id + ", " + exact_decimal(l.k_inv, l.k_type) + ");\n";
   return e;
 }
 
@@ -406,19 +429,29 @@ std::string build_csim(const std::string& name) {
 
 }  // namespace
 
-WrittenProject write_hls_project(nn::Model& model, const HlsSettings& s, const TestbenchInputs& tb,
+WrittenProject write_hls_project(nn::Model& original, const HlsSettings& s, const TestbenchInputs& tb,
                                  const fs::path& dir) {
+  WrittenProject project;
+  // Batch norms fold into the layer before them, as hls4ml's export does: one rounding less, and
+  // no input of a norm quantized before a large scale multiplies its error.
+  std::optional<nn::FoldResult> fold;
+  if (s.fold_batch_norms) try {
+      fold = nn::fold_batch_norms(original);
+      project.folded = fold->folded;
+    } catch (const Error& e) {
+      project.warnings.push_back(std::string("batch norms not folded: ") + e.what());
+    }
+  nn::Model& model = fold ? fold->model : original;
   if (fs::exists(dir)) throw Error("hls: " + dir.string() + " already exists; choose another output folder");
   if (s.name.empty() || !(std::isalpha(static_cast<unsigned char>(s.name[0])) || s.name[0] == '_'))
     throw Error("hls: the project name '" + s.name + "' is not a C identifier");
   for (const char c : s.name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
       throw Error("hls: the project name '" + s.name + "' is not a C identifier");
-  const nn::FixedPointModel fixed(model, nn::FixedInferenceOptions{s.default_type});
+  const nn::FixedPointModel fixed(model, nn::FixedInferenceOptions{s.default_type, s.fit_weights});
   const auto& layers = fixed.layers();
   if (layers.empty()) throw Error("hls: the model has no layers");
 
-  WrittenProject project;
   const fs::path tmp = dir.string() + ".partial";
   fs::remove_all(tmp);
   try {

@@ -19,6 +19,8 @@ struct HlsSettings {
   double clock_ns = 5;
   std::int64_t reuse = 1;  // reuse factor of every layer (the nearest valid one per layer)
   NumberType default_type = NumberType::fixed(16, 6, true, Rounding::Rnd, Overflow::Sat);
+  bool fit_weights = true;       // nn::FixedInferenceOptions::fit_weights
+  bool fold_batch_norms = true;  // into the convolution or linear layer before them (nn::fold_batch_norms)
 };
 
 /// Rows of testbench inputs (N, ...model input) for tb_data/.
@@ -33,6 +35,7 @@ std::int64_t valid_reuse_factor(std::int64_t n_in, std::int64_t n_out, std::int6
 struct WrittenProject {
   std::vector<std::filesystem::path> files;
   std::vector<std::string> warnings;  // e.g. a reuse factor replaced by the nearest valid one
+  std::vector<std::string> folded;    // the batch norms folded into the layer before them
   std::string output_type;
   std::int64_t samples = 0;
 };

@@ -34,6 +34,10 @@ inline int fraction_bits(const NumberType& t) { return t.width - t.integer; }
 NumberType fixed_product_type(const NumberType& a, const NumberType& b);
 NumberType fixed_sum_type(const NumberType& a, const NumberType& b);
 
+/// The least k with 2^k >= n (0 for n <= 1): the bits that index n values, or the integer bits a
+/// sum of n values gains.
+int ceil_log2(std::int64_t n);
+
 /// hls4ml's automatic accumulator type of a dense or convolution layer (its precision
 /// inference): W = Wx + Ww + ceil(log2 n_ops), I = Ix + Iw + ceil(log2 n_ops), signed if input or
 /// weight is; with a bias, I = max(I + (Sb and not S), Ib + (S and not Sb)) + 1 and

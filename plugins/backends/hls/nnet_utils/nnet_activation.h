@@ -43,6 +43,20 @@ void lookup_activation(data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
   }
 }
 
+// GELU = x Phi(x), Phi through a table indexed as sigmoid's (range 16), each entry Phi at the
+// middle of the inputs that reach it: res = res_T(x * table[index]), the product exact.
+template <class data_T, class res_T, typename CONFIG_T>
+void gelu_activation(data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
+                     const typename CONFIG_T::table_t table[CONFIG_T::table_size]) {
+  NAC_HLS_PRAGMA(HLS PIPELINE)
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+    int index = (data[i] * int(CONFIG_T::table_size / CONFIG_T::table_range)).to_int() + int(CONFIG_T::table_size / 2);
+    if (index < 0) index = 0;
+    if (index > int(CONFIG_T::table_size) - 1) index = CONFIG_T::table_size - 1;
+    res[i] = (res_T)(data[i] * table[index]);
+  }
+}
+
 // hls4ml's stable softmax: d = inp_norm_t(x_max - x); e = exp_table[top bits of d] (exp(-d));
 // the sum of the e in accum_t, converted to inv_inp_t; inv = inv_table[its top bits]; e * inv.
 template <class data_T, class res_T, typename CONFIG_T>

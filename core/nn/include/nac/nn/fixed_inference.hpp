@@ -36,7 +36,15 @@ namespace nac::nn {
 struct FixedInferenceOptions {
   /// The type of every tensor whose precision is not an ap_fixed type (hls4ml's model default).
   NumberType default_type = NumberType::fixed(16, 6);
+  /// Weights and biases without an ap_fixed precision in the model (and batch norm's folded scale
+  /// and shift) take the default type's width, signed, with the fewest integer bits (at least 1)
+  /// that hold their largest magnitude; false: the default type itself, as hls4ml's default.
+  bool fit_weights = true;
 };
+
+/// `like`'s width, rounding and overflow, signed, with the fewest integer bits (at least 1) whose
+/// range holds every value of magnitude up to `max_magnitude`.
+NumberType fitted_type(const NumberType& like, double max_magnitude);
 
 /// One layer as the executor runs it, with its types (those it does not use are float32).
 /// Tensors' raw integers fit 64 bits (their types are at most 32 bits wide).
@@ -61,9 +69,11 @@ struct FixedLayer {
   std::vector<FixedLayer> parts;
   NumberType score_accum_type, mix_accum_type;
   /// layernorm: 1/d (raw) in k_type; the mean and the differences in the default type (weight_type
-  /// and bias_type are the scale's and shift's); the variance in var_type; `table` 1/sqrt(var + eps)
-  /// over [0, table_range) in table_type. Scale and shift per element, channels last.
-  std::int64_t k_inv = 0, table_range = 0;
+  /// and bias_type are the scale's and shift's); the variance in var_type; `table` 1/sqrt(v + eps)
+  /// in table_type for the raw variances v below its size, larger ones shifted right by an even
+  /// number of bits, up to 2 max_half, to fit it (docs/hls_backend.md). Scale and shift per
+  /// element, channels last.
+  std::int64_t k_inv = 0, max_half = 0;
   NumberType k_type, mean_type, var_type;
   std::int64_t scale = 0;
   bool residual = false;
@@ -71,7 +81,8 @@ struct FixedLayer {
 
 /// The fixed-point types of each layer of a description, as FixedPointModel gives them (sequential
 /// containers opened, in order): input, weight and bias (float32 for a layer without them), and
-/// result. For estimates that need no weights (the hls backend's latency and resources).
+/// result. For estimates that need no weights (the hls backend's latency and resources): with
+/// fit_weights the executor keeps these widths but may choose other integer bits for weights.
 struct FixedTypes {
   const LayerSpec* layer = nullptr;
   NumberType input, weight, bias, result;

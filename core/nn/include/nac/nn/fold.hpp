@@ -24,6 +24,8 @@ struct FoldResult {
 /// other parameter are carried over by name. Throws nac::Error naming the layer when the layer
 /// before a norm has a weight or bias type (quantized: fold first), or the norm has a precision.
 FoldResult fold_batch_norms(Model& model);
+/// The description of that model (what an estimate needs), the norms folded in `folded`.
+ModelSpec fold_batch_norms(const ModelSpec& spec, std::vector<std::string>* folded = nullptr);
 
 }  // namespace nac::nn
 NAC_PUBLIC_END
