@@ -98,6 +98,42 @@ TEST_CASE("fitted weight types: the default's width and modes, the fewest intege
   CHECK(fitted_type(NumberType::fixed(8, 3, false), 0.2) == fx(8, 1));  // signed, whatever the default
 }
 
+TEST_CASE("calibrated ranges: each layer's largest output by hand, and the types they give") {
+  Model m(two_layers(), 1);
+  set(m, "fc1.weight", {0.5f, -0.25f, 1.0f, 0.75f});
+  set(m, "fc1.bias", {0.125f, -0.5f});
+  set(m, "fc2.weight", {1.5f, 2.0f});
+  m.refresh();
+  // x = (0.3, -0.7) and (-0.1, 0.2): fc1 = 0.15 + 0.175 + 0.125 = 0.45 and 0.3 - 0.525 - 0.5 =
+  // -0.725; -0.05 - 0.05 + 0.125 = 0.025 and -0.1 + 0.15 - 0.5 = -0.45. relu: 0.45, 0; 0.025, 0.
+  // fc2 = 1.5 * 0.45 = 0.675; 0.0375.
+  Tensor x({2, 2});
+  x[0] = 0.3f, x[1] = -0.7f, x[2] = -0.1f, x[3] = 0.2f;
+  const std::map<std::string, double> r = calibrate_ranges(m, x);
+  REQUIRE(r.size() == 4);
+  CHECK(r.at("") == doctest::Approx(0.7).epsilon(1e-4));
+  CHECK(r.at("fc1") == doctest::Approx(0.725).epsilon(1e-4));
+  CHECK(r.at("act") == doctest::Approx(0.45).epsilon(1e-4));
+  CHECK(r.at("fc2") == doctest::Approx(0.675).epsilon(1e-4));
+  // Twice each range: 1.4 needs ap_fixed<16,2>, 1.45 too, 0.9 ap_fixed<16,1>, 1.35 ap_fixed<16,2>.
+  FixedInferenceOptions o;
+  o.default_type = fx(16, 6, Rounding::Rnd, Overflow::Sat);
+  o.ranges = r;
+  const FixedPointModel f(m, o);
+  CHECK(f.input_type() == fx(16, 2, Rounding::Rnd, Overflow::Sat));
+  CHECK(f.layers()[0].result_type == fx(16, 2, Rounding::Rnd, Overflow::Sat));
+  CHECK(f.layers()[1].input_type == fx(16, 2, Rounding::Rnd, Overflow::Sat));
+  CHECK(f.layers()[1].result_type == fx(16, 1, Rounding::Rnd, Overflow::Sat));
+  CHECK(f.output_type() == fx(16, 2, Rounding::Rnd, Overflow::Sat));
+  // A tensor the model gives a precision keeps it.
+  ModelSpec typed = two_layers();
+  typed.layers[2].precision["input"] = fx(8, 3);
+  Model mt(typed, 1);
+  const FixedPointModel ft(mt, o);
+  CHECK(ft.layers()[1].result_type == fx(8, 3));
+  CHECK(ft.layers()[0].result_type == fx(16, 2, Rounding::Rnd, Overflow::Sat));
+}
+
 TEST_CASE(
     "fixed-point inference of convolutions, pooling, batch norm, flatten and a head equals the float engine at wide "
     "types") {

@@ -14,7 +14,9 @@
 #include "nac/objective.hpp"
 #include "nac/run/plugin_loader.hpp"
 #include "hls_text.hpp"
+#include "nac/data/array_io.hpp"
 #include "nac/nn/model_io.hpp"
+#include "nac/rng.hpp"
 #include "nn_test_support.hpp"
 #include "test_support.hpp"
 
@@ -163,6 +165,17 @@ TEST_CASE("hls: the C simulation equals nac's fixed-point inference bit for bit"
     m.set_precision("nlb", "weight", fx(8, 2, Rounding::Rnd, Overflow::Sat));
     m.set_precision("nlb", "input", fx(12, 4, Rounding::Rnd, Overflow::Sat));
     CHECK(csim_is_exact(m, dir.path(), "att" + std::to_string(scaled), "--set testbench_samples=200", 200, 2) >= 5);
+    if (scaled) continue;
+    // Inputs from a file calibrate the types of the tensors without a precision (the block's
+    // internals among them): the project still equals the executor.
+    Rng rng(21);
+    std::vector<float> rows(150 * 20);
+    for (float& v : rows) v = static_cast<float>(rng.uniform(-3, 3));
+    data::write_arrays(dir.path() / "rows.npy", {data::Array{"rows", {150, 1, 5, 4}, rows, "float32"}});
+    CHECK(csim_is_exact(m, dir.path(), "att_calibrated", "--inputs " + (dir.path() / "rows.npy").string(), 150, 2) >=
+          5);
+    CHECK(test::read_file(dir.path() / "att_calibrated" / "firmware" / "defines.h").find("ap_fixed<16,6") ==
+          std::string::npos);  // no tensor was left in the default type
   }
   // The project stands alone: copied elsewhere, its own script builds and runs it.
   const fs::path copy = dir.path() / "copied";

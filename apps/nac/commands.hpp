@@ -66,8 +66,9 @@ struct HlsAccuracyArgs {
   std::vector<std::string> types{"ap_fixed<16,6,AP_RND,AP_SAT>", "ap_fixed<16,6>", "ap_fixed<12,4,AP_RND,AP_SAT>",
                                  "ap_fixed<10,4,AP_RND,AP_SAT>", "ap_fixed<8,3,AP_RND,AP_SAT>"};
   std::int64_t samples = 10000;
-  bool default_weights = false;  // weights in the default type, not fitted (--default-weights)
-  bool no_fold = false;          // batch norms not folded (--no-fold)
+  bool default_weights = false;   // weights in the default type, not fitted (--default-weights)
+  bool no_fold = false;           // batch norms not folded (--no-fold)
+  std::int64_t calibrate = 1000;  // training samples that calibrate the tensors' ranges (0: none)
 };
 
 struct DataGenerateArgs {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -157,6 +158,17 @@ int hls_accuracy(const CommonOptions& common, const HlsAccuracyArgs& args) {
   std::copy(test.inputs.data(), test.inputs.data() + x.size(), x.data());
   std::copy(test.targets.data(), test.targets.data() + y.size(), y.data());
 
+  // Calibration: each tensor's range on training samples (not the scored ones).
+  std::map<std::string, double> ranges;
+  const nn::Dataset& calibration = data.train.size() ? data.train : data.validation;
+  const std::int64_t n_cal = std::min<std::int64_t>(static_cast<std::int64_t>(calibration.size()), args.calibrate);
+  if (n_cal > 0) {
+    Shape cal_shape = calibration.inputs.shape();
+    cal_shape[0] = n_cal;
+    nn::Tensor cal(cal_shape);
+    std::copy(calibration.inputs.data(), calibration.inputs.data() + cal.size(), cal.data());
+    ranges = nn::calibrate_ranges(model, cal, !args.default_weights);
+  }
   const Metrics dense = task.score(model.forward(x, false), y);
   // The task's first declared metric leads (the bragg task's mean distance "error").
   std::string first = dense.begin()->first;
@@ -165,8 +177,12 @@ int hls_accuracy(const CommonOptions& common, const HlsAccuracyArgs& args) {
       first = info.name;
       break;
     }
-  std::printf("%lld test samples; the model's own precisions where it has ap_fixed ones, else the type below\n",
+  std::printf("%lld test samples; the model's own precisions where it has ap_fixed ones, else the type below",
               static_cast<long long>(n));
+  if (n_cal > 0)
+    std::printf(" with integer bits calibrated on %lld %s samples", static_cast<long long>(n_cal),
+                data.train.size() ? "training" : "validation");
+  std::printf("\n");
   std::printf("%-32s %14s %10s", "type", first.c_str(), "gap");
   for (const auto& [name, v] : dense)
     if (name != first) std::printf(" %14s", name.c_str());
@@ -175,7 +191,7 @@ int hls_accuracy(const CommonOptions& common, const HlsAccuracyArgs& args) {
     if (name != first) std::printf(" %14.6g", v);
   std::printf("\n");
   for (const auto& t : types) {
-    const nn::FixedPointModel fixed(model, nn::FixedInferenceOptions{t, !args.default_weights});
+    const nn::FixedPointModel fixed(model, nn::FixedInferenceOptions{t, !args.default_weights, ranges});
     const std::vector<double> out = fixed.run(x);
     nn::Tensor pred(out_shape);
     for (std::size_t i = 0; i < pred.size(); ++i) pred[i] = static_cast<float>(out[i]);

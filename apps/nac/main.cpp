@@ -161,6 +161,12 @@ int main(int argc, char** argv) {
   accuracy->add_flag("--no-fold", acc_args.no_fold,
                      "keep batch norms as layers (default: folded into the layer before them, as nac export hls "
                      "does)");
+  accuracy
+      ->add_option("--calibrate", acc_args.calibrate,
+                   "training samples whose ranges give each tensor without an ap_fixed precision the default's "
+                   "width with the integer bits it needs (default 1000; 0: the default type itself)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 100000000));
   accuracy->add_option("--samples", acc_args.samples, "test samples scored (default 10000)")
       ->type_name("N")
       ->check(CLI::Range(1, 100000000));

@@ -1,6 +1,6 @@
 // The attention block in fixed point (BraggNN's non-local block), as nac's HLS template
 // nnet_attention.h computes it. For n positions of C channels and `hidden` channels, with int_t
-// the default type:
+// the default type (or its width fitted to the calibrated range of these tensors):
 //   theta, phi, g: dense C -> hidden at each position (the block's weight precision or fitted), int_t
 //   s[i][j] = sum_k theta[i][k] phi[j][k] (* scale), exact (score_t: no rounding, no overflow)
 //   a[i] = the block's softmax over j of s[i]:
@@ -52,7 +52,11 @@ FixedLayer dense_part(const LayerSpec& s, const std::string& part, const std::ma
 
 void build_attention(FixedLayer& l, const LayerSpec& s, const std::map<std::string, const Param*>& params,
                      const FixedInferenceOptions& options) {
-  const NumberType& def = options.default_type;
+  // int_t: the default type, or its width with the integer bits of twice the calibrated range of
+  // the block's internal tensors (FixedInferenceOptions::ranges, key NAME.internal).
+  const auto calibrated = options.ranges.find(s.name + ".internal");
+  const NumberType def = calibrated == options.ranges.end() ? options.default_type
+                                                            : fitted_type(options.default_type, 2 * calibrated->second);
   const std::int64_t c = s.input[0], n = s.input[1] * s.input[2], h = attr_int(s, "hidden");
   if (n > (std::int64_t{1} << 14))  // the sum of the exponentials stays within 32 bits
     fixed_refuse(s, "attends over " + std::to_string(n) + " positions; the fixed-point block takes at most 16384");
@@ -117,7 +121,8 @@ void attention_softmax(const FixedLayer& soft, const std::vector<FixedRaw>& scor
 
 }  // namespace
 
-void fixed_attention(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
+void fixed_attention(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y,
+                     double* internal_max) {
   const FixedLayer &theta = l.parts[0], &phi = l.parts[1], &g = l.parts[2], &soft = l.parts[3], &out = l.parts[4];
   const std::int64_t c = l.input[0], n = l.input[1] * l.input[2], h = theta.output[0];
   const NumberType& int_t = theta.result_type;
@@ -148,14 +153,21 @@ void fixed_attention(const FixedLayer& l, const std::vector<std::int64_t>& x, st
   std::vector<std::int64_t> o(c);
   const int fx = fraction_bits(l.input_type);
   const int f = std::max(fi, fx);
+  std::int64_t largest = 0;  // of the internal tensors, for calibration
+  if (internal_max)
+    for (const auto* part : {&t, &p, &v, &mix})
+      for (const std::int64_t e : *part) largest = std::max(largest, e < 0 ? -e : e);
   for (std::int64_t i = 0; i < n; ++i) {
     fixed_linear(out, mix.data() + i * h, o.data());
+    if (internal_max)
+      for (const std::int64_t e : o) largest = std::max(largest, e < 0 ? -e : e);
     for (std::int64_t ch = 0; ch < c; ++ch) {
       const FixedRaw sum = FixedRaw(o[ch]) * (FixedRaw(1) << (f - fi)) +
                            (l.residual ? FixedRaw(x[i * c + ch]) * (FixedRaw(1) << (f - fx)) : FixedRaw(0));
       y[i * c + ch] = fixed_cast_raw(sum, f, l.result_type);
     }
   }
+  if (internal_max) *internal_max = std::max(*internal_max, fixed_to_double(largest, int_t));
 }
 
 }  // namespace nac::nn

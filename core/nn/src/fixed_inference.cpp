@@ -301,7 +301,23 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
   for (const auto& [name, t] : model.buffers()) stats[name] = t;
 
   input_shape_ = spec.input;
-  const std::vector<FixedTypes> types = fixed_types(spec, def);
+  std::vector<FixedTypes> types = fixed_types(spec, def);
+  // Calibrated ranges: a tensor the model gives no ap_fixed type takes the default's width and the
+  // integer bits of twice its range.
+  const auto range_of = [&](const std::string& key, const LayerSpec& reader) -> const double* {
+    const auto it = options.ranges.find(key);
+    if (it == options.ranges.end() || precision_of(reader, "input").kind == NumberType::Kind::Fixed) return nullptr;
+    return &it->second;
+  };
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    if (i == 0)
+      if (const double* r = range_of("", *types[0].layer)) types[0].input = fitted_type(def, 2 * *r);
+    const bool last = i + 1 == types.size();
+    const auto it = options.ranges.find(types[i].layer->name);
+    if (it == options.ranges.end() || (!last && !range_of(types[i].layer->name, *types[i + 1].layer))) continue;
+    types[i].result = fitted_type(def, 2 * it->second);
+    if (!last) types[i + 1].input = types[i].result;
+  }
   input_type_ = types.empty() ? def : types.front().input;
   Shape flattened_from;  // the image a vector was flattened from, held channels last
   for (const FixedTypes& type : types) {
@@ -356,8 +372,9 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       l.accum_type = infer_accum_type(l.input_type, l.weight_type, b ? &l.bias_type : nullptr, n_ops);
     } else if (s.op == "relu" || s.op == "leaky_relu" || s.op == "dropout" || s.op == "identity") {
       if (s.op == "leaky_relu") {
-        l.weight_type = def;
-        l.alpha = static_cast<std::int64_t>(fixed_from_double(attr_real(s, "slope", 0.01), def));
+        const double slope = attr_real(s, "slope", 0.01);  // hls4ml's param_t: the default type (or fitted)
+        l.weight_type = options.fit_weights ? fitted_type(def, std::fabs(slope)) : def;
+        l.alpha = static_cast<std::int64_t>(fixed_from_double(slope, l.weight_type));
       }
     } else if (s.op == "sigmoid" || s.op == "tanh") {
       // hls4ml's table_t and 1024 entries over [-8, 8) (tanh: [-4, 4)), entry i = f((i - 512) / 64).
@@ -432,7 +449,14 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
   output_size_ = static_cast<std::int64_t>(numel(spec.output()));
 }
 
-std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample, bool held_order) const {
+std::vector<std::int64_t> FixedPointModel::run_sample(const float* sample, bool held_order,
+                                                      std::vector<double>* maxima) const {
+  const auto record = [&](std::size_t k, const std::vector<std::int64_t>& v, const NumberType& t) {
+    if (!maxima) return;
+    std::int64_t m = 0;
+    for (const std::int64_t e : v) m = std::max(m, e < 0 ? -e : e);
+    (*maxima)[k] = std::max((*maxima)[k], fixed_to_double(m, t));
+  };
   std::vector<std::int64_t> x(numel(input_shape_)), y;
   if (is_image(input_shape_)) {  // (C, H, W) -> channels last
     const std::int64_t c = input_shape_[0], hw = input_shape_[1] * input_shape_[2];
@@ -443,8 +467,10 @@ std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample, bool hel
     for (std::size_t i = 0; i < x.size(); ++i)
       x[i] = static_cast<std::int64_t>(fixed_from_double(sample[i], input_type_));
   }
+  record(0, x, input_type_);
   Shape held_from;  // as in the constructor: a vector flattened from an image, channels last
-  for (const FixedLayer& l : layers_) {
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    const FixedLayer& l = layers_[k];
     if (l.op == "conv2d") {
       if (l.accum_type.width <= 62) conv2d<std::int64_t>(l, x, y);
       else conv2d<FixedRaw>(l, x, y);
@@ -453,7 +479,7 @@ std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample, bool hel
       fixed_linear(l, x.data(), y.data());
       held_from.clear();
     } else if (l.op == "attention") {
-      fixed_attention(l, x, y);
+      fixed_attention(l, x, y, maxima ? &(*maxima)[layers_.size() + 1 + k] : nullptr);
     } else if (l.op == "maxpool2d") {
       maxpool(l, x, y);
     } else if (l.op == "avgpool2d") {
@@ -471,6 +497,7 @@ std::vector<std::int64_t> FixedPointModel::run_raw(const float* sample, bool hel
       elementwise(l, x, y);
     }
     std::swap(x, y);
+    record(k + 1, x, l.result_type);
   }
   // Back to nac's order: an image or a flattened image from channels last to channels first.
   const Shape& out = layers_.empty() ? input_shape_ : layers_.back().output;
@@ -498,6 +525,32 @@ std::vector<double> FixedPointModel::run(const Tensor& batch) const {
     for (std::int64_t k = 0; k < output_size_; ++k) out[i * output_size_ + k] = fixed_to_double(r[k], output_type());
   });
   return out;
+}
+
+std::map<std::string, double> FixedPointModel::output_ranges(const Tensor& batch) const {
+  const std::int64_t n = batch.dim(0), per = static_cast<std::int64_t>(numel(input_shape_));
+  if (static_cast<std::int64_t>(batch.size()) != n * per)
+    throw Error("fixed-point calibration: a batch of " + to_string(batch.shape()) + " does not match the input " +
+                to_string(input_shape_));
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    if (!std::isfinite(batch[i]))
+      throw Error("fixed-point calibration: sample " + std::to_string(static_cast<std::int64_t>(i) / per) +
+                  " holds a NaN or an infinity");
+  std::vector<double> maxima(2 * layers_.size() + 1, 0.0);  // the input, each output, each block's internals
+  for (std::int64_t i = 0; i < n; ++i) (void)run_sample(batch.data() + i * per, false, &maxima);
+  std::map<std::string, double> r{{"", maxima[0]}};
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    r[layers_[k].name] = maxima[k + 1];
+    if (layers_[k].op == "attention") r[layers_[k].name + ".internal"] = maxima[layers_.size() + 1 + k];
+  }
+  return r;
+}
+
+std::map<std::string, double> calibrate_ranges(const Model& model, const Tensor& batch, bool fit_weights) {
+  FixedInferenceOptions wide;
+  wide.default_type = NumberType::fixed(32, 16, true, Rounding::Rnd, Overflow::Sat);
+  wide.fit_weights = fit_weights;
+  return FixedPointModel(model, wide).output_ranges(batch);
 }
 
 }  // namespace nac::nn

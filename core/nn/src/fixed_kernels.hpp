@@ -34,8 +34,10 @@ void softmax_tables(FixedLayer& l);
 /// The attention block's parts and types; `params` are the model's parameters by name.
 void build_attention(FixedLayer& l, const LayerSpec& s, const std::map<std::string, const Param*>& params,
                      const FixedInferenceOptions& options);
-/// One sample: x and y (n positions x C channels, channels last).
-void fixed_attention(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y);
+/// One sample: x and y (n positions x C channels, channels last); the largest magnitude of the
+/// block's internal tensors (theta, phi, g, the mix, out) into internal_max when given.
+void fixed_attention(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y,
+                     double* internal_max = nullptr);
 
 /// Layer norm's types, table, scale and shift (fixed_norm.cpp).
 void build_layernorm(FixedLayer& l, const LayerSpec& s, const std::map<std::string, const Param*>& params,

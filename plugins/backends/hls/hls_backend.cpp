@@ -10,6 +10,7 @@
 //   default_type = "ap_fixed<16,6,AP_RND,AP_SAT>"  # tensors without an ap_fixed precision
 //   fit_weights = true              # weights without one: the default's width, integer bits fitted
 //   fold_batch_norms = true         # into the layer before them, as hls4ml does
+//   calibrate = true                # integer bits of tensors from testbench_inputs' ranges
 //   testbench_inputs = "val.npz"    # optional: rows of this data file (else uniform in [-1, 1])
 //   testbench_array = "inputs"      # the array of that file (default: its first)
 //   testbench_samples = 1000
@@ -42,8 +43,9 @@ const Setting<std::int64_t> kReuse{.key = "reuse_factor",
                                    .fallback = 1,
                                    .range = Range::between(1, 1e9),
                                    .help = "reuse factor of every layer; an invalid one becomes the nearest valid"};
-const Setting<std::string> kDefaultType{
-    .key = "default_type", .fallback = "ap_fixed<16,6>", .help = "type of every tensor without an ap_fixed precision"};
+const Setting<std::string> kDefaultType{.key = "default_type",
+                                        .fallback = "ap_fixed<16,6,AP_RND,AP_SAT>",
+                                        .help = "type of every tensor without an ap_fixed precision"};
 const Setting<bool> kFitWeights{
     .key = "fit_weights",
     .fallback = true,
@@ -56,6 +58,12 @@ const Setting<bool> kFold{
     .help =
         "fold each batch norm into the convolution or linear layer before it, as hls4ml does (when the layer's "
         "weights are not quantized)"};
+const Setting<bool> kCalibrate{
+    .key = "calibrate",
+    .fallback = true,
+    .help =
+        "tensors without an ap_fixed precision: the default's width with the integer bits of twice their range "
+        "on the first 1000 rows of testbench_inputs (without that file: the default type)"};
 const Setting<std::string> kInputs{
     .key = "testbench_inputs",
     .fallback = std::nullopt,
@@ -112,13 +120,19 @@ class HlsBackend final : public Backend {
   BackendReport run(const BackendContext& context) override {
     if (!context.model) throw Error("the hls backend needs the model's weights");
     const nn::Tensor x = testbench_inputs(s_, context.model->spec());
-    const hls::WrittenProject p = hls::write_hls_project(*context.model, s_.project, {x}, context.out_dir);
+    const hls::WrittenProject p =
+        hls::write_hls_project(*context.model, s_.project, {x, s_.inputs.has_value()}, context.out_dir);
     BackendReport r;
     for (const auto& f : p.files) r.files.push_back(context.out_dir / f);
     r.summary = "HLS project '" + s_.project.name + "' in " + context.out_dir.string() + ": " +
                 std::to_string(p.files.size()) + " files, output type " + p.output_type + ", " +
                 std::to_string(p.samples) + " testbench samples";
     if (!p.folded.empty()) r.summary += "\nbatch norms folded into the layer before them: " + join(p.folded, ", ");
+    if (p.calibrated)
+      r.summary += "\ninteger bits of tensors without a precision calibrated on " + std::to_string(p.calibrated) +
+                   " testbench rows";
+    else if (s_.project.calibrate)
+      r.summary += "\nnot calibrated (no testbench_inputs file): tensors without a precision take the default type";
     for (const auto& w : p.warnings) r.summary += "\nwarning: " + w;
     const hls::HlsEstimate e = hls::estimate_hls(context.model->spec(), s_.project);
     const hls::Device& d = hls::find_device(s_.project.part);
@@ -164,6 +178,7 @@ Settings read_settings(const ConfigTable& t) {
   s.project.name = t.get(kProject);
   read_hardware(t, s.project);
   s.project.fit_weights = t.get(kFitWeights);
+  s.project.calibrate = t.get(kCalibrate);
   s.inputs = t.get_optional(kInputs);
   s.array = t.get_optional(kArray);
   if (s.array && !s.inputs) t.fail(kArray.key, "names an array of testbench_inputs, which is not set");
@@ -224,8 +239,8 @@ void register_factories(Registry& r) {
   r.add_backend(
       "hls", [](const ConfigTable& t) { return std::make_unique<HlsBackend>(read_settings(t)); },
       "an hls4ml-shaped Vitis HLS project whose C simulation equals nac's fixed-point inference bit for bit",
-      describe_settings(kProject, kPart, kClock, kReuse, kDefaultType, kFold, kFitWeights, kInputs, kArray, kSamples,
-                        kSeed));
+      describe_settings(kProject, kPart, kClock, kReuse, kDefaultType, kFold, kFitWeights, kCalibrate, kInputs, kArray,
+                        kSamples, kSeed));
 }
 
 }  // namespace

@@ -153,17 +153,16 @@ Emitted dense_like(const nn::FixedLayer& l, std::size_t index, const HlsSettings
   return e;
 }
 
-Emitted elementwise(const nn::FixedLayer& l, std::size_t index, const NumberType& default_type,
-                    const std::string& in_type, const std::string& in, const std::string& out,
-                    const std::string& out_type) {
+Emitted elementwise(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
+                    const std::string& out, const std::string& out_type) {
   Emitted e;
   const std::string id = u(static_cast<std::int64_t>(index));
   e.config = "// layer '" + l.name + "' (" + l.op + ")\nstruct config" + id +
              " : nnet::activ_config {\n  static const unsigned n_in = " + u(count(l.input)) + ";\n";
-  if (l.op == "leaky_relu") e.config += "  typedef " + cpp_type(default_type) + " param_t;\n";
+  if (l.op == "leaky_relu") e.config += "  typedef " + cpp_type(l.weight_type) + " param_t;\n";
   e.config += "};\n";
   const std::string fn = l.op == "relu" ? "relu" : (l.op == "leaky_relu" ? "leaky_relu" : "convert");
-  const std::string alpha = l.op == "leaky_relu" ? exact_decimal(l.alpha, default_type) + ", " : "";
+  const std::string alpha = l.op == "leaky_relu" ? exact_decimal(l.alpha, l.weight_type) + ", " : "";
   e.call =
       "  nnet::" + fn + "<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + alpha + out + ");\n";
   return e;
@@ -448,7 +447,16 @@ WrittenProject write_hls_project(nn::Model& original, const HlsSettings& s, cons
   for (const char c : s.name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
       throw Error("hls: the project name '" + s.name + "' is not a C identifier");
-  const nn::FixedPointModel fixed(model, nn::FixedInferenceOptions{s.default_type, s.fit_weights});
+  nn::FixedInferenceOptions options{s.default_type, s.fit_weights};
+  if (s.calibrate && tb.representative && tb.inputs.dim(0) > 0) {
+    project.calibrated = std::min<std::int64_t>(tb.inputs.dim(0), 1000);
+    Shape shape = tb.inputs.shape();
+    shape[0] = project.calibrated;
+    nn::Tensor rows(shape);
+    std::copy(tb.inputs.data(), tb.inputs.data() + rows.size(), rows.data());
+    options.ranges = nn::calibrate_ranges(model, rows, s.fit_weights);
+  }
+  const nn::FixedPointModel fixed(model, options);
   const auto& layers = fixed.layers();
   if (layers.empty()) throw Error("hls: the model has no layers");
 
@@ -508,7 +516,7 @@ WrittenProject write_hls_project(nn::Model& original, const HlsSettings& s, cons
       } else if (l.op == "maxpool2d" || l.op == "avgpool2d") {
         e = pooling(l, id, in_type, in, out, out_type);
       } else {
-        e = elementwise(l, id, s.default_type, in_type, in, out, out_type);
+        e = elementwise(l, id, in_type, in, out, out_type);
       }
       configs += "\n" + e.config;
       body += e.call;

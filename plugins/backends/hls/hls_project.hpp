@@ -21,11 +21,14 @@ struct HlsSettings {
   NumberType default_type = NumberType::fixed(16, 6, true, Rounding::Rnd, Overflow::Sat);
   bool fit_weights = true;       // nn::FixedInferenceOptions::fit_weights
   bool fold_batch_norms = true;  // into the convolution or linear layer before them (nn::fold_batch_norms)
+  bool calibrate = true;         // integer bits from the ranges on representative testbench inputs
 };
 
-/// Rows of testbench inputs (N, ...model input) for tb_data/.
+/// Rows of testbench inputs (N, ...model input) for tb_data/; `representative`: rows of real data
+/// (a file), which calibrate the tensors' ranges (at most the first 1000 rows).
 struct TestbenchInputs {
   nn::Tensor inputs;
+  bool representative = false;
 };
 
 /// The reuse factor hls4ml would use for a layer of n_in x n_out multiplications: `wanted` if it
@@ -36,6 +39,7 @@ struct WrittenProject {
   std::vector<std::filesystem::path> files;
   std::vector<std::string> warnings;  // e.g. a reuse factor replaced by the nearest valid one
   std::vector<std::string> folded;    // the batch norms folded into the layer before them
+  std::int64_t calibrated = 0;        // the testbench rows that calibrated the ranges (0: none)
   std::string output_type;
   std::int64_t samples = 0;
 };

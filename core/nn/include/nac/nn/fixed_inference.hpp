@@ -23,6 +23,7 @@
 // Ops the executor cannot run (average pooling, ...) are refused
 // by name when it is built; fold batch norms first (nac/nn/fold.hpp).
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,13 @@ struct FixedInferenceOptions {
   /// and shift) take the default type's width, signed, with the fewest integer bits (at least 1)
   /// that hold their largest magnitude; false: the default type itself, as hls4ml's default.
   bool fit_weights = true;
+  /// Calibrated ranges (calibrate_ranges): the largest magnitude of each layer's output, by layer
+  /// name, of the model's input (key "") and of an attention block's internal tensors (key
+  /// NAME.internal: its int_t), on representative data. A tensor without an
+  /// ap_fixed precision in the model whose range is known takes the default type's width, signed,
+  /// with the integer bits of twice that range (one bit of headroom; the default's overflow mode
+  /// beyond it). Empty: every such tensor in the default type.
+  std::map<std::string, double> ranges{};
 };
 
 /// `like`'s width, rounding and overflow, signed, with the fewest integer bits (at least 1) whose
@@ -89,6 +97,10 @@ struct FixedTypes {
 };
 std::vector<FixedTypes> fixed_types(const ModelSpec& spec, const NumberType& default_type);
 
+/// The ranges of FixedInferenceOptions::ranges measured on a batch of representative inputs, by
+/// the executor at ap_fixed<32,16,AP_RND,AP_SAT> (wide enough to neither saturate nor round much).
+std::map<std::string, double> calibrate_ranges(const Model& model, const Tensor& batch, bool fit_weights = true);
+
 class FixedPointModel {
  public:
   /// Reads the model's description and its effective (masked, quantized) weights. Throws
@@ -98,9 +110,14 @@ class FixedPointModel {
   /// One sample (nac's layout, the model's input shape) to the raw integers of the output, of
   /// output_type(): in nac's order, or with `held_order` as the executor and the HLS project
   /// hold it (an image, or a vector flattened from one, channels last).
-  std::vector<std::int64_t> run_raw(const float* sample, bool held_order = false) const;
+  std::vector<std::int64_t> run_raw(const float* sample, bool held_order = false) const {
+    return run_sample(sample, held_order, nullptr);
+  }
   /// The output values of a batch (N, ...input) as doubles (exact).
   std::vector<double> run(const Tensor& batch) const;
+  /// The largest magnitude of each layer's output over a batch, by layer name, of the input (key
+  /// "") and of each attention block's internal tensors (key NAME.internal), in this model's types.
+  std::map<std::string, double> output_ranges(const Tensor& batch) const;
 
   const NumberType& input_type() const { return input_type_; }
   const NumberType& output_type() const { return layers_.empty() ? input_type_ : layers_.back().result_type; }
@@ -108,6 +125,9 @@ class FixedPointModel {
   std::int64_t output_size() const { return output_size_; }
 
  private:
+  // run_raw, and each layer's largest |output| (and the input's, first) into `maxima` when given.
+  std::vector<std::int64_t> run_sample(const float* sample, bool held_order, std::vector<double>* maxima) const;
+
   std::vector<FixedLayer> layers_;
   NumberType input_type_;
   Shape input_shape_;
