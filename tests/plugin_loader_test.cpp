@@ -156,7 +156,7 @@ TEST_CASE("an unknown name lists the known ones with a suggestion") {
   CHECK_THROWS_WITH_AS(registry.strategy("randon"),
                        doctest::Contains("unknown strategy 'randon'; did you mean 'random'? (known: "), Error);
   CHECK_THROWS_WITH_AS(registry.strategy("randon"), doctest::Contains("random"), Error);
-  CHECK_THROWS_WITH_AS(registry.backend("hsl"), "unknown backend 'hsl'; did you mean 'hls'? (known: hls)", Error);
+  CHECK_THROWS_WITH_AS(registry.backend("hsl"), "unknown backend 'hsl'; did you mean 'hls'? (known: cpu, hls)", Error);
   Registry empty;
   CHECK_THROWS_WITH_AS(empty.backend("hls"),
                        "unknown backend 'hls'; no backend plugin is loaded (check the plugin folders)", Error);
