@@ -29,18 +29,22 @@ NAC_HLS_PRAGMA(HLS PIPELINE)
   for (unsigned i = 0; i < CONFIG_T::n_in; i++) res[i] = (res_T)data[i];
 }
 
-// sigmoid and tanh through a table of table_size entries over [-range/2, range/2) (range 16 for
-// sigmoid, 8 for tanh): index = to_int(x * table_size / range) + table_size / 2, clamped.
+// The index of x in a table of table_size entries over [-range/2, range/2): to_int(x * table_size
+// / range) + table_size / 2 (toward zero), clamped.
+template <class data_T, typename CONFIG_T>
+int table_index(const data_T& x) {
+  int index = (x * int(CONFIG_T::table_size / CONFIG_T::table_range)).to_int() + int(CONFIG_T::table_size / 2);
+  if (index < 0) index = 0;
+  if (index > int(CONFIG_T::table_size) - 1) index = CONFIG_T::table_size - 1;
+  return index;
+}
+
+// sigmoid and tanh through a table (range 16 for sigmoid, 8 for tanh): res = res_T(table[index]).
 template <class data_T, class res_T, typename CONFIG_T>
 void lookup_activation(data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
                        const typename CONFIG_T::table_t table[CONFIG_T::table_size]) {
   NAC_HLS_PRAGMA(HLS PIPELINE)
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
-    int index = (data[i] * int(CONFIG_T::table_size / CONFIG_T::table_range)).to_int() + int(CONFIG_T::table_size / 2);
-    if (index < 0) index = 0;
-    if (index > int(CONFIG_T::table_size) - 1) index = CONFIG_T::table_size - 1;
-    res[i] = (res_T)table[index];
-  }
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++) res[i] = (res_T)table[table_index<data_T, CONFIG_T>(data[i])];
 }
 
 // GELU = x Phi(x), Phi through a table indexed as sigmoid's (range 16), each entry Phi at the
@@ -49,12 +53,8 @@ template <class data_T, class res_T, typename CONFIG_T>
 void gelu_activation(data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
                      const typename CONFIG_T::table_t table[CONFIG_T::table_size]) {
   NAC_HLS_PRAGMA(HLS PIPELINE)
-  for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
-    int index = (data[i] * int(CONFIG_T::table_size / CONFIG_T::table_range)).to_int() + int(CONFIG_T::table_size / 2);
-    if (index < 0) index = 0;
-    if (index > int(CONFIG_T::table_size) - 1) index = CONFIG_T::table_size - 1;
-    res[i] = (res_T)(data[i] * table[index]);
-  }
+  for (unsigned i = 0; i < CONFIG_T::n_in; i++)
+    res[i] = (res_T)(data[i] * table[table_index<data_T, CONFIG_T>(data[i])]);
 }
 
 // hls4ml's stable softmax: d = inp_norm_t(x_max - x); e = exp_table[top bits of d] (exp(-d));
