@@ -230,9 +230,30 @@ void sum_over_rows(const float* left, const float* rightT, const float* rightP, 
       }
     return;
   }
+  std::int64_t done = 0;  // the j the previous k0's pass did for this k0 too
   for (std::int64_t k0 = 0; k0 < s.hpad; k0 += L) {
     const std::int64_t kn = s.h - k0 < L ? s.h - k0 : L;
-    std::int64_t j = 0;
+    std::int64_t j = done;
+    done = 0;
+    if (j == 0 && k0 + L < s.hpad) {  // two vectors of k at once: eight sums in flight sharing each broadcast
+      const std::int64_t kn2 = s.h - k0 - L < L ? s.h - k0 - L : L;
+      for (; j + 4 <= s.n; j += 4) {
+        V a[4] = {}, b[4] = {};
+        for (std::int64_t i = 0; i < s.n; ++i) {
+          const V r = load(rightP + i * s.hpad + k0), r2 = load(rightP + i * s.hpad + k0 + L);
+          const float* l0 = left + ((i / L) * s.n + j) * L + i % L;
+          for (int q = 0; q < 4; ++q) {
+            a[q] += r * l0[q * L];
+            b[q] += r2 * l0[q * L];
+          }
+        }
+        for (int q = 0; q < 4; ++q) {
+          for (std::int64_t l = 0; l < kn; ++l) out[(j + q) * ld + k0 + l] = a[q][l];
+          for (std::int64_t l = 0; l < kn2; ++l) out[(j + q) * ld + k0 + L + l] = b[q][l];
+        }
+      }
+      done = j;
+    }
     for (; j + 4 <= s.n; j += 4) {
       V a0{}, a1{}, a2{}, a3{};
       for (std::int64_t i = 0; i < s.n; ++i) {
