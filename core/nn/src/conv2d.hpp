@@ -25,6 +25,8 @@ class Conv2d final : public Layer {
   void initialize(Rng& rng) override;
 
   std::int64_t in_channels() const { return in_c_; }
+  /// Integer inference needs at least this many input channels per group (else the float path).
+  static constexpr std::int64_t kMinInt8Channels = 4;
   std::int64_t out_channels() const { return out_c_; }
 
  private:

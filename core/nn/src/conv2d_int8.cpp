@@ -35,6 +35,9 @@ Conv2d::Int8Primitives Conv2d::make_int8(std::int64_t batch, memory::data_type s
 }
 
 bool Conv2d::forward_int8(const Tensor& x, Tensor& y, const Context& ctx) {
+  // Fewer than 4 input channels per group stay float: oneDNN's int8 kernel pads the channels to
+  // 4 and was 2-3x slower than the float one for BraggNN's first layer (1 channel).
+  if (in_c_ / groups_ < kMinInt8Channels) return false;
   const auto src_type = int8_input(ctx, weight_);
   if (!src_type) return false;
   if (int8_weights_.update(weight_, has_bias_ ? &bias_ : nullptr, out_c_, ctx.input_step)) int8_cache_.clear();

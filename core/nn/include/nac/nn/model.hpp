@@ -65,7 +65,8 @@ class Model {
   /// ap_fixed<W,I>/ap_ufixed with W <= 8; weights signed, or unsigned of 7 bits or less) as an
   /// oneDNN int8 primitive: s8 weights, s8 or u8 input codes, exact int32 sums, scaled to f32 per
   /// output channel. The result equals the fake-quantized forward's up to the float rounding of
-  /// its sums. Other layers, and training, are unchanged. Off by default.
+  /// its sums. Convolutions with fewer than 4 input channels per group stay float (their int8
+  /// kernel is the slower one). Other layers, and training, are unchanged. Off by default.
   void set_integer_inference(bool on) { integer_ = on; }
   bool integer_inference() const { return integer_; }
   /// The layers that ran int8 in the last forward, in order (empty when none did).
