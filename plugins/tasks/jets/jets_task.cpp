@@ -1,0 +1,201 @@
+// The `jets` task: five-class jet tagging (g, q, W, Z, t) on synthetic jets (docs/jets.md).
+//
+//   [task]
+//   name = "jets"
+//   view = "hlf"               # the 16 high-level features, or "constituents"
+//   constituents = 8           # constituents view: the leading particles kept (zero padded)
+//   min_pt = 2.0               # constituents view: particles at or below this pT (GeV) are dropped
+//   train_samples = 50000
+//   validation_samples = 10000
+//   test_samples = 20000
+//   data_seed = 0
+#include <algorithm>
+#include <cmath>
+
+#include "jet_features.hpp"
+#include "jet_generator.hpp"
+#include "jet_metrics.hpp"
+#include "nac/data/array_io.hpp"
+#include "nac/dataset_task.hpp"
+#include "nac/error.hpp"
+#include "nac/memory.hpp"
+#include "nac/plugin.hpp"
+#include "nac/settings.hpp"
+
+namespace nac::jets {
+
+namespace {
+
+const Setting<std::string> kView{.key = "view",
+                                 .fallback = "hlf",
+                                 .choices = {"hlf", "constituents"},
+                                 .help = "the inputs: the 16 high-level features, or the leading constituents"};
+const Setting<std::int64_t> kConstituents{.key = "constituents",
+                                          .fallback = 8,
+                                          .range = Range::between(1, 150),
+                                          .help = "constituents view: the leading particles kept (zero padded)"};
+const Setting<double> kMinPt{.key = "min_pt",
+                             .fallback = 2.0,
+                             .range = Range::at_least(0),
+                             .help = "constituents view: particles at or below this pT (GeV) are dropped"};
+const Setting<std::int64_t> kTrainSamples{
+    .key = "train_samples", .fallback = 50000, .range = Range::at_least(1), .help = "training jets"};
+const Setting<std::int64_t> kValidationSamples{
+    .key = "validation_samples", .fallback = 10000, .range = Range::at_least(1), .help = "validation jets"};
+const Setting<std::int64_t> kTestSamples{
+    .key = "test_samples", .fallback = 20000, .range = Range::at_least(0), .help = "test jets"};
+const Setting<std::int64_t> kDataSeed{.key = "data_seed",
+                                      .fallback = 0,
+                                      .range = Range::at_least(0),
+                                      .help = "seed of the data (the training run has its own)"};
+
+struct View {
+  bool hlf = true;
+  std::int64_t constituents = 8;
+  double min_pt = 2;
+  std::int64_t width() const { return hlf ? kFeatures : 3 * constituents; }
+};
+
+// n jets from index `first`: the view's raw values (n, width) and one-hot classes (n, 5).
+nn::Dataset make_jets(const View& v, std::int64_t n, std::uint64_t seed, std::int64_t first) {
+  const std::vector<Jet> jets = generate_jets(n, seed, first);
+  const std::int64_t w = v.width();
+  nn::Dataset d{nn::Tensor({n, w}), nn::Tensor({n, kClasses})};
+  d.targets.zero();
+#pragma omp parallel for schedule(dynamic, 16)
+  for (std::int64_t i = 0; i < n; ++i) {
+    const Jet& jet = jets[static_cast<std::size_t>(i)];
+    float* row = d.inputs.data() + i * w;
+    if (v.hlf) {
+      const auto f = high_level_features(jet.particles);
+      for (int k = 0; k < kFeatures; ++k) row[k] = static_cast<float>(f[static_cast<std::size_t>(k)]);
+    } else {
+      const std::vector<float> c = constituents(jet.particles, static_cast<int>(v.constituents), v.min_pt);
+      std::copy(c.begin(), c.end(), row);
+    }
+    d.targets[static_cast<std::size_t>(i * kClasses + jet.label)] = 1;
+  }
+  return d;
+}
+
+// Scaling from the training split, applied to every split: the features standardised (mean 0,
+// standard deviation 1); the constituents' pT, eta and phi divided by the spread between their
+// 5th and 95th percentiles over real (non-padding) particles, as l1-jet-id's robust scaling.
+void scale(const View& v, TaskData& t) {
+  const std::int64_t w = v.width(), n = t.train.inputs.dim(0);
+  std::vector<double> shift(static_cast<std::size_t>(w), 0.0), factor(static_cast<std::size_t>(w), 1.0);
+  if (v.hlf) {
+    for (std::int64_t k = 0; k < w; ++k) {
+      double s = 0, s2 = 0;
+      for (std::int64_t i = 0; i < n; ++i) s += t.train.inputs[static_cast<std::size_t>(i * w + k)];
+      const double mean = s / static_cast<double>(n);
+      for (std::int64_t i = 0; i < n; ++i) {
+        const double d = t.train.inputs[static_cast<std::size_t>(i * w + k)] - mean;
+        s2 += d * d;
+      }
+      const double sd = std::sqrt(s2 / static_cast<double>(n));
+      shift[static_cast<std::size_t>(k)] = mean;
+      factor[static_cast<std::size_t>(k)] = sd > 0 ? 1 / sd : 1;
+    }
+  } else {
+    for (int f = 0; f < 3; ++f) {
+      std::vector<float> values;
+      for (std::int64_t i = 0; i < n; ++i)
+        for (std::int64_t p = 0; p < v.constituents; ++p) {
+          const std::size_t at = static_cast<std::size_t>(i * w + 3 * p);
+          if (t.train.inputs[at] > 0) values.push_back(t.train.inputs[at + static_cast<std::size_t>(f)]);
+        }
+      if (values.size() < 2) continue;
+      std::sort(values.begin(), values.end());
+      const auto at = [&](double q) {
+        return values[static_cast<std::size_t>(q * static_cast<double>(values.size() - 1))];
+      };
+      const double spread = at(0.95) - at(0.05);
+      for (std::int64_t p = 0; p < v.constituents; ++p)
+        factor[static_cast<std::size_t>(3 * p + f)] = spread > 0 ? 1 / spread : 1;
+    }
+  }
+  for (nn::Dataset* d : {&t.train, &t.validation, &t.test})
+    for (std::int64_t i = 0; i < d->inputs.dim(0); ++i)
+      for (std::int64_t k = 0; k < w; ++k) {
+        float& x = d->inputs[static_cast<std::size_t>(i * w + k)];
+        x = static_cast<float>((x - shift[static_cast<std::size_t>(k)]) * factor[static_cast<std::size_t>(k)]);
+      }
+}
+
+class JetsTask final : public DatasetTask, public DataGenerator, public DataFiles {
+ public:
+  explicit JetsTask(const ConfigTable& c) {
+    view_.hlf = c.get(kView) == "hlf";
+    view_.constituents = c.get(kConstituents);
+    view_.min_pt = c.get(kMinPt);
+    train_ = c.get(kTrainSamples);
+    validation_ = c.get(kValidationSamples);
+    test_ = c.get(kTestSamples);
+    data_seed_ = static_cast<std::uint64_t>(c.get(kDataSeed));
+    try {
+      check_fits_in_memory(static_cast<double>(view_.width() + kClasses) * sizeof(float) *
+                               static_cast<double>(train_ + validation_ + test_),
+                           "generating " + std::to_string(train_ + validation_ + test_) + " jets");
+    } catch (const Error& e) {
+      c.fail(kTrainSamples.key, e.what());
+    }
+  }
+
+  std::vector<MetricInfo> metrics() const override { return jet_metric_info(); }
+  Shape input_shape() const override { return {view_.width()}; }
+  Shape target_shape() const override { return {kClasses}; }
+  std::string default_loss() const override { return "cross_entropy"; }
+
+  TaskData load_data() const override {
+    TaskData t;
+    t.train = make_jets(view_, train_, data_seed_, 0);
+    t.validation = make_jets(view_, validation_, data_seed_, train_);
+    t.test = make_jets(view_, test_, data_seed_, train_ + validation_);
+    scale(view_, t);
+    return t;
+  }
+
+  Metrics score(const nn::Tensor& predictions, const nn::Tensor& targets) const override {
+    return jet_metrics(predictions, targets);
+  }
+
+  // Raw values (not scaled): what the generator gives.
+  nn::Dataset generate(std::int64_t n, std::uint64_t seed) const override { return make_jets(view_, n, seed, 0); }
+
+  // nac's own layout: "inputs" (N, width) and "labels" (N, 5), one-hot.
+  void save_data(const nn::Dataset& d, const std::filesystem::path& file) const override {
+    data::write_arrays(file, {data::ArrayView{"inputs", d.inputs.shape(), {d.inputs.data(), d.inputs.size()}},
+                              data::ArrayView{"labels", d.targets.shape(), {d.targets.data(), d.targets.size()}}});
+  }
+  nn::Dataset read_data(const std::filesystem::path& file) const override {
+    const auto f = data::ArrayFile::open(file);
+    const data::Array x = f->read("inputs"), y = f->read("labels");
+    if (x.shape.size() != 2 || x.shape[1] != view_.width() || y.shape != Shape{x.shape[0], kClasses})
+      throw Error(file.string() + ": needs inputs (N, " + std::to_string(view_.width()) +
+                  ") and labels (N, 5), found " + to_string(x.shape) + " and " + to_string(y.shape));
+    nn::Dataset d{nn::Tensor(x.shape), nn::Tensor(y.shape)};
+    std::copy(x.values.begin(), x.values.end(), d.inputs.data());
+    std::copy(y.values.begin(), y.values.end(), d.targets.data());
+    return d;
+  }
+
+ private:
+  View view_;
+  std::int64_t train_ = 0, validation_ = 0, test_ = 0;
+  std::uint64_t data_seed_ = 0;
+};
+
+void register_factories(Registry& registry) {
+  registry.add_task(
+      "jets", [](const ConfigTable& c) { return std::make_unique<JetsTask>(c); },
+      "jet tagging (g, q, W, Z, t) on synthetic jets shaped by their physics: 16 high-level features or the "
+      "leading constituents",
+      describe_settings(kView, kConstituents, kMinPt, kTrainSamples, kValidationSamples, kTestSamples, kDataSeed));
+}
+
+}  // namespace
+
+}  // namespace nac::jets
+
+NAC_PLUGIN("jets", "0.1.0", "Jet tagging at the LHC (hls4ml's five classes)", nac::jets::register_factories)
