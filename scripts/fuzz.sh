@@ -10,7 +10,7 @@
 # experiments, test fixtures and a small run of the release build; what the fuzzer adds is kept
 # in build/fuzz/corpus/TARGET/ between runs. A crash, leak, hang (10 s) or sanitizer report
 # stops the target, leaves the input in build/fuzz/findings/TARGET/ and fails the script.
-# CI runs 30 s each; a long local campaign: scripts/fuzz.sh 3600. The fuzzers' random seed is
+# CI runs 20 s each; a long local campaign: scripts/fuzz.sh 3600. The fuzzers' random seed is
 # NAC_FUZZ_SEED (default 1, so CI tries the same inputs on every run; 0: a new seed each run,
 # what a long campaign wants: NAC_FUZZ_SEED=0 NAC_FUZZ_JOBS=2 scripts/fuzz.sh 3600).
 set -euo pipefail

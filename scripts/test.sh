@@ -2,7 +2,7 @@
 # Every test from a fresh clone: install packages, build Release and ASan+UBSan and run the
 # doctest suites through ctest in both (Release also installs the build and builds the example
 # plugins against the install, and checks the style), then the ThreadSanitizer build of the test
-# suite and its tests of parallel workers, and the fuzz targets for 30 s each (scripts/fuzz.sh).
+# suite and its tests of parallel workers, and the fuzz targets for 20 s each (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -12,5 +12,5 @@ for preset in release asan tsan; do
   echo "== $preset: test (at $SECONDS s)"
   ctest --preset "$preset"
 done
-echo "== fuzz: 30 s per target (at $SECONDS s)"
-scripts/fuzz.sh 30
+echo "== fuzz: 20 s per target (at $SECONDS s)"
+scripts/fuzz.sh 20

@@ -132,11 +132,9 @@ std::vector<Particle> mmdt(const std::vector<Particle>& particles, double zcut) 
   return out;
 }
 
-namespace {
-
-// The correlations at beta 1 and 2 in one pass over the triplets (a triplet's smallest and
-// largest angle are the same at every beta).
-void correlations12(const std::vector<Particle>& particles, Correlations& c1, Correlations& c2) {
+// One pass over the triplets for both betas: a triplet's smallest and largest angle are the same
+// at every beta.
+void correlations(const std::vector<Particle>& particles, Correlations& c1, Correlations& c2) {
   const std::size_t n = particles.size();
   c1 = c2 = Correlations{};
   double total = 0;
@@ -174,35 +172,6 @@ void correlations12(const std::vector<Particle>& particles, Correlations& c1, Co
     }
 }
 
-}  // namespace
-
-Correlations correlations(const std::vector<Particle>& particles, double beta) {
-  const std::size_t n = particles.size();
-  Correlations c;
-  double total = 0;
-  for (const Particle& p : particles) total += p.pt;
-  if (n < 2 || total <= 0) return c;
-  std::vector<double> z(n), r(n * n);
-  for (std::size_t i = 0; i < n; ++i) z[i] = particles[i].pt / total;
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < n; ++j)
-      r[i * n + j] = std::pow(
-          std::hypot(particles[i].eta - particles[j].eta, delta_phi(particles[i].phi, particles[j].phi)), beta);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = i + 1; j < n; ++j) {
-      const double zij = z[i] * z[j], rij = r[i * n + j];
-      c.e2 += zij * rij;
-      for (std::size_t k = j + 1; k < n; ++k) {
-        const double a = rij, b = r[i * n + k], d = r[j * n + k], w = zij * z[k];
-        const double lo = std::min({a, b, d}), hi = std::max({a, b, d});
-        c.e3 += w * a * b * d;
-        c.e3_1 += w * lo;
-        c.e3_2 += hi > 0 ? w * (a * b * d / hi) : 0.0;  // the two smallest (R^beta grows with R)
-      }
-    }
-  return c;
-}
-
 const std::array<std::string, kFeatures>& feature_names() {
   static const std::array<std::string, kFeatures> names = {
       "j_zlogz",      "j_c1_b0_mmdt", "j_c1_b1_mmdt",    "j_c1_b2_mmdt",    "j_c2_b1_mmdt", "j_c2_b2_mmdt",
@@ -222,7 +191,7 @@ std::array<double, kFeatures> high_level_features(const std::vector<Particle>& p
   for (const Particle& p : g) groomed += p.pt;
   for (const Particle& p : g) squares += (p.pt / groomed) * (p.pt / groomed);
   Correlations b1, b2;
-  correlations12(g, b1, b2);
+  correlations(g, b1, b2);
   const auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
   f[1] = (1 - squares) / 2;  // e2 at beta 0: sum_{i<j} z_i z_j
   f[2] = b1.e2;

@@ -30,7 +30,8 @@ std::vector<Particle> mmdt(const std::vector<Particle>& particles, double zcut =
 struct Correlations {
   double e2 = 0, e3 = 0, e3_1 = 0, e3_2 = 0;
 };
-Correlations correlations(const std::vector<Particle>& particles, double beta);
+/// Those at beta = 1 (beta1) and beta = 2 (beta2).
+void correlations(const std::vector<Particle>& particles, Correlations& beta1, Correlations& beta2);
 
 constexpr int kFeatures = 16;
 /// The hls4ml_lhc_jets_hlf columns, in its order.
