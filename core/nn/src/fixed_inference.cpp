@@ -39,9 +39,10 @@ std::vector<std::int64_t> raw_values(const Tensor& t, const NumberType& type) {
   return r;
 }
 
-NumberType fitted_type(const NumberType& like, double max_magnitude) {
-  NumberType t = NumberType::fixed(like.width, 1, true, like.rounding, like.overflow);
-  while (t.integer < 96 && max_magnitude > std::ldexp(1.0, t.integer - 1) - std::ldexp(1.0, t.integer - t.width))
+NumberType fitted_type(const NumberType& like, double max_magnitude, bool is_signed) {
+  NumberType t = NumberType::fixed(like.width, 1, is_signed, like.rounding, like.overflow);
+  const int sign = is_signed ? 1 : 0;
+  while (t.integer < 96 && max_magnitude > std::ldexp(1.0, t.integer - sign) - std::ldexp(1.0, t.integer - t.width))
     ++t.integer;
   return t;
 }

@@ -53,10 +53,8 @@ void build_layernorm(FixedLayer& l, const LayerSpec& s, const std::map<std::stri
   const int bits = table_bits(l.var_type);
   l.max_half = (l.var_type.width - bits + 1) / 2;
   const double eps = attr_real(s, "eps", 1e-5), step = std::ldexp(1.0, -fraction_bits(l.var_type));
-  const double largest = 1 / std::sqrt(0.5 * step + eps);
-  int integer = 1;
-  while (largest > std::ldexp(1.0, integer) - std::ldexp(1.0, integer - 18)) ++integer;
-  l.table_type = NumberType::fixed(18, integer, false, Rounding::Rnd, Overflow::Sat);
+  l.table_type = fitted_type(NumberType::fixed(18, 1, false, Rounding::Rnd, Overflow::Sat),
+                             1 / std::sqrt(0.5 * step + eps), false);  // its largest entry
   l.table.resize(std::size_t{1} << bits);
   for (std::size_t i = 0; i < l.table.size(); ++i)
     l.table[i] = static_cast<std::int64_t>(

@@ -62,6 +62,16 @@ std::string array_header(const std::string& array, const std::string& type_name,
          type_name + " " + array + "[" + n + "];\n#endif\n\n#endif\n";
 }
 
+// The powers 2^-k, k = 0 .. max_shift, exact in ap_ufixed<max_shift + 1, 1>: the templates' table
+// that undoes a right shift of a table's index by k (layer norm, the attention block's softmax).
+std::string powers_header(const std::string& array, std::int64_t max_shift, const std::string& what,
+                          std::string& loads) {
+  std::vector<std::int64_t> powers;
+  for (std::int64_t k = 0; k <= max_shift; ++k) powers.push_back(std::int64_t{1} << (max_shift - k));
+  return array_header(array, array + "_t", NumberType::fixed(static_cast<int>(max_shift) + 1, 1, false), powers, what,
+                      loads);
+}
+
 // A dense step's config struct (nnet_dense.h) for weights laid out [input][output] (`w`), at the
 // nearest valid reuse factor (a warning naming the layer when it is not `reuse`).
 std::string dense_config(const std::string& name, const nn::FixedLayer& l, std::int64_t n_in, std::int64_t n_out,
@@ -216,17 +226,14 @@ Emitted attention(const nn::FixedLayer& l, std::size_t index, const HlsSettings&
   }
   const nn::FixedLayer& soft = l.parts[3];
   const auto size = [](const std::vector<std::int64_t>& t) { return u(static_cast<std::int64_t>(t.size())); };
-  std::vector<std::int64_t> unscale;  // 2^-q, q = 0 .. max_shift
-  for (std::int64_t q = 0; q <= soft.max_half; ++q) unscale.push_back(std::int64_t{1} << (soft.max_half - q));
   e.weights_header += array_header("exp" + id, "exp" + id + "_t", soft.table_type, soft.table,
                                    "layer '" + soft.name + "' exp(-x) table", e.loads) +
                       "\n" +
                       array_header("inv" + id, "inv" + id + "_t", soft.inverse_type, soft.inverse,
                                    "layer '" + soft.name + "' 1/x table", e.loads) +
                       "\n" +
-                      array_header("unscale" + id, "unscale" + id + "_t",
-                                   NumberType::fixed(static_cast<int>(soft.max_half) + 1, 1, false), unscale,
-                                   "layer '" + soft.name + "' powers 2^-q of the sum's shifts", e.loads);
+                      powers_header("unscale" + id, soft.max_half,
+                                    "layer '" + soft.name + "' powers 2^-q of the sum's shifts", e.loads);
   e.config += "struct config" + id + "_softmax {\n  static const unsigned n_in = " + u(count(soft.input)) +
               ", exp_table_size = " + size(soft.table) + ", inv_table_size = " + size(soft.inverse) +
               ", max_shift = " + u(soft.max_half) + ";\n  typedef exp" + id + "_t exp_table_t;\n  typedef inv" + id +
@@ -281,9 +288,6 @@ Emitted layernorm(const nn::FixedLayer& l, std::size_t index, const std::string&
       cpp_type(l.mean_type) + " mean_t;\n  typedef " + cpp_type(l.var_type) + " var_t;\n  typedef " +
       cpp_type(l.k_type) + " k_t;\n  typedef scale" + id + "_t scale_t;\n  typedef bias" + id +
       "_t bias_t;\n  typedef table" + id + "_t table_t;\n  typedef unscale" + id + "_t unscale_t;\n};\n";
-  const int h = static_cast<int>(l.max_half);
-  std::vector<std::int64_t> unscale;  // 2^-k, k = 0 .. max_half
-  for (int k = 0; k <= h; ++k) unscale.push_back(std::int64_t{1} << (h - k));
   e.weights_header =
       array_header("s" + id, "scale" + id + "_t", l.weight_type, l.weights, "layer '" + l.name + "' scales", e.loads) +
       "\n" + array_header("b" + id, "bias" + id + "_t", l.bias_type, l.bias, "layer '" + l.name + "' shifts", e.loads) +
@@ -291,8 +295,7 @@ Emitted layernorm(const nn::FixedLayer& l, std::size_t index, const std::string&
       array_header("table" + id, "table" + id + "_t", l.table_type, l.table,
                    "layer '" + l.name + "' 1/sqrt(var + eps) table", e.loads) +
       "\n" +
-      array_header("unscale" + id, "unscale" + id + "_t", NumberType::fixed(h + 1, 1, false), unscale,
-                   "layer '" + l.name + "' powers 2^-k of the variance's shifts", e.loads);
+      powers_header("unscale" + id, l.max_half, "layer '" + l.name + "' powers 2^-k of the variance's shifts", e.loads);
   e.call = "  nnet::layernorm<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out + ", s" + id +
            ", b" + id + ", table" + id + ", unscale" + id + ", " + exact_decimal(l.k_inv, l.k_type) + ");\n";
   return e;

@@ -50,9 +50,9 @@ struct FixedInferenceOptions {
   std::map<std::string, double> ranges{};
 };
 
-/// `like`'s width, rounding and overflow, signed, with the fewest integer bits (at least 1) whose
-/// range holds every value of magnitude up to `max_magnitude`.
-NumberType fitted_type(const NumberType& like, double max_magnitude);
+/// `like`'s width, rounding and overflow, signed (or unsigned), with the fewest integer bits (at
+/// least 1) whose range holds every value of magnitude up to `max_magnitude`.
+NumberType fitted_type(const NumberType& like, double max_magnitude, bool is_signed = true);
 
 /// One layer as the executor runs it, with its types (those it does not use are float32).
 /// Tensors' raw integers fit 64 bits (their types are at most 32 bits wide).
