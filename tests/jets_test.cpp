@@ -177,3 +177,24 @@ TEST_CASE("the jets task: nac train learns the 16 features; bad settings are cle
   CHECK(bad.exit_code == 1);
   CHECK(bad.err.find("view") != std::string::npos);
 }
+
+TEST_CASE("the jets task's constituents view: a Deep Sets network learns the 8 leading particles") {
+  test::TempDir dir("jets_deepsets");
+  const auto r = test::run_nac("train " + std::string(NAC_SOURCE_DIR) +
+                               "/experiments/models/jets_deepsets.json --task jets --set view='\"constituents\"' --set "
+                               "train_samples=4000 --set validation_samples=500 --set test_samples=1000 --epochs 6 "
+                               "--batch 128 --lr 3e-3 --optimizer adam --quiet --out " +
+                               (dir.path() / "t").string());
+  INFO(r.out);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto at = r.out.find("\n  accuracy");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stod(r.out.substr(at + 11)) > 0.45);  // chance is 0.2
+  // The same network on the 16 features is a shape error naming the layer.
+  const auto bad =
+      test::run_nac("train " + std::string(NAC_SOURCE_DIR) +
+                    "/experiments/models/jets_deepsets.json --task jets --out " + (dir.path() / "b").string());
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("(8, 3)") != std::string::npos);
+}

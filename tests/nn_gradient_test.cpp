@@ -124,6 +124,69 @@ TEST_CASE("linear and a small MLP") {
                         {3}));
 }
 
+TEST_CASE("Deep Sets: linear on each element of a set, set_pool mean sum max, rho") {
+  for (const std::string reduce : {"mean", "sum", "max"}) {
+    CAPTURE(reduce);
+    Probe p =
+        probe({layer("linear", {{"out_features", I{4}}}), layer("tanh"), layer("linear", {{"out_features", I{3}}}),
+               layer("set_pool", {{"reduce", reduce}}), layer("linear", {{"out_features", I{2}}})},
+              {5, 3});
+    p.eps = 1e-3;  // max: a step small enough not to change which element is largest
+    check_gradients(p);
+  }
+}
+
+TEST_CASE("Deep Sets by hand: set_pool's mean, sum and max; phi maps each element alone; order does not matter") {
+  set_threads(1);
+  for (const auto& [reduce, expected] : std::vector<std::pair<std::string, std::vector<float>>>{
+           {"mean", {2, 4, -1, 0.5f}}, {"sum", {4, 8, -2, 1}}, {"max", {3, 6, 0, 1}}}) {
+    CAPTURE(reduce);
+    ModelSpec spec;
+    spec.input = {2, 2};
+    append_layer(spec, "set_pool", "pool", {{"reduce", reduce}});
+    Model m(spec, 1);
+    Tensor x({2, 2, 2});
+    const float values[] = {1, 2, 3, 6, -2, 1, 0, 0};
+    std::copy(values, values + 8, x.data());
+    const Tensor& y = m.forward(x, false, nullptr);
+    REQUIRE(y.shape() == Shape{2, 2});
+    for (std::size_t i = 0; i < 4; ++i) CHECK(y[i] == expected[i]);
+  }
+  // phi on a set equals phi on each element as a vector, with the same weights.
+  ModelSpec set;
+  set.input = {4, 3};
+  append_layer(set, "linear", "phi", {{"out_features", I{5}}});
+  Model on_set(set, 3);
+  ModelSpec one;
+  one.input = {3};
+  append_layer(one, "linear", "phi", {{"out_features", I{5}}});
+  Model on_vector(one, 3);
+  Rng rng(5);
+  const Tensor x = random_tensor({2, 4, 3}, rng);
+  const Tensor y = on_set.forward(x, false, nullptr);
+  for (std::int64_t e = 0; e < 8; ++e) {
+    Tensor v({1, 3});
+    std::copy(x.data() + 3 * e, x.data() + 3 * e + 3, v.data());
+    const Tensor& w = on_vector.forward(v, false, nullptr);
+    for (std::int64_t k = 0; k < 5; ++k) CHECK(y[static_cast<std::size_t>(5 * e + k)] == doctest::Approx(w[k]));
+  }
+  // A Deep Sets network gives the same output for its elements in any order.
+  ModelSpec ds;
+  ds.input = {4, 3};
+  append_layer(ds, "linear", "phi", {{"out_features", I{6}}});
+  append_layer(ds, "relu", "act");
+  append_layer(ds, "set_pool", "pool", {{"reduce", std::string("max")}});
+  append_layer(ds, "linear", "rho", {{"out_features", I{2}}});
+  Model deep_sets(ds, 4);
+  Tensor shuffled({1, 4, 3}), first({1, 4, 3});
+  std::copy(x.data(), x.data() + 12, first.data());
+  const int order[] = {2, 0, 3, 1};
+  for (int e = 0; e < 4; ++e) std::copy(x.data() + 3 * order[e], x.data() + 3 * order[e] + 3, shuffled.data() + 3 * e);
+  const Tensor a = deep_sets.forward(first, false, nullptr);
+  const Tensor& b = deep_sets.forward(shuffled, false, nullptr);
+  for (std::size_t k = 0; k < 2; ++k) CHECK(a[k] == b[k]);  // max: exactly
+}
+
 TEST_CASE("conv2d with kernels 1 3 5 strides and padding") {
   check_gradients(probe({layer("conv2d", {{"out_channels", I{4}}, {"kernel", I{3}}})}, {2, 6, 6}));
   check_gradients(probe(

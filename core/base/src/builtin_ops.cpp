@@ -93,16 +93,25 @@ OpDef conv2d() {
 }
 
 OpDef linear() {
-  OpDef op{"linear", "fully connected layer on vectors", {}, false, nullptr, nullptr, nullptr};
+  OpDef op{"linear",
+           "fully connected layer on vectors, or on each element of a set (P, F) with shared weights (as "
+           "PyTorch's nn.Linear on the last axis: a Deep Sets network's phi)",
+           {},
+           false,
+           nullptr,
+           nullptr,
+           nullptr};
   op.attrs = {integer("out_features", std::nullopt, 1, "output features"),
               integer("bias", 1, 0, "1: a bias per output, 0: none", 1)};
   op.shape = [](const LayerSpec& l) {
-    if (l.input.size() != 1) op_error(l, "expected a vector (F); add a flatten layer before it");
+    if (l.input.size() == 2) return Shape{l.input[0], attr_int(l, "out_features")};
+    if (l.input.size() != 1) op_error(l, "expected a vector (F) or a set (P, F); add a flatten layer before it");
     return Shape{attr_int(l, "out_features")};
   };
   op.cost = [](const LayerSpec& l) {
-    const double n = d(l.input[0]), m = d(l.output[0]);
-    return LayerCost{l.name, product_bops(m, n, bits_a(l), bits_w(l), pruned(l)), m * n,
+    const double n = d(l.input.back()), m = d(l.output.back());
+    const double elements = l.input.size() == 2 ? d(l.input[0]) : 1;  // the weights are shared by a set's elements
+    return LayerCost{l.name, elements * product_bops(m, n, bits_a(l), bits_w(l), pruned(l)), elements * m * n,
                      m * n + (attr_int(l, "bias", 1) != 0 ? m : 0)};
   };
   return op;
@@ -148,6 +157,23 @@ OpDef attention() {
   return op;
 }
 
+// A Deep Sets network's aggregation: a set (P, F) to one vector (F), the same whatever the order
+// of the elements. Its additions or comparisons are not counted in BOPs, as other elementwise ops.
+OpDef set_pool() {
+  OpDef op{"set_pool", "aggregates a set (P, F) over its elements into a vector (F): mean, sum or max",
+           {},         false,
+           nullptr,    nullptr,
+           nullptr};
+  op.attrs = {AttrSpec::string("reduce", std::string("mean"), "mean, sum or max over the elements")};
+  op.shape = [](const LayerSpec& l) {
+    if (l.input.size() != 2) op_error(l, "expected a set (P, F)");
+    const std::string r = attr_string(l, "reduce", "mean");
+    if (r != "mean" && r != "sum" && r != "max") op_error(l, "'reduce' is '" + r + "', not mean, sum or max");
+    return Shape{l.input[1]};
+  };
+  return op;
+}
+
 OpDef container(std::string name, std::string description, bool residual) {
   OpDef op{std::move(name), std::move(description), {}, true, nullptr, nullptr, nullptr};
   op.shape = [residual](const LayerSpec& l) {
@@ -168,6 +194,7 @@ std::vector<OpDef> builtin_ops() {
   ops.push_back(attention());
   ops.push_back(pooling("maxpool2d", "2-D max pooling"));
   ops.push_back(pooling("avgpool2d", "2-D average pooling (padding counts as zeros)"));
+  ops.push_back(set_pool());
   ops.push_back(container("sequential", "its children, one after the other", false));
   ops.push_back(container("residual", "x + body(x), the body its children", true));
 

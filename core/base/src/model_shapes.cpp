@@ -75,4 +75,15 @@ double attr_real(const LayerSpec& l, const std::string& key, std::optional<doubl
   return to_double(it->second);
 }
 
+std::string attr_string(const LayerSpec& l, const std::string& key, std::optional<std::string> fallback) {
+  auto it = l.attrs.find(key);
+  if (it == l.attrs.end()) {
+    if (!fallback) throw Error("layer '" + l.name + "' (" + l.op + "): missing attribute '" + key + "'");
+    return *fallback;
+  }
+  if (const auto* s = std::get_if<std::string>(&it->second)) return *s;
+  throw Error("layer '" + l.name + "' (" + l.op + "): attribute '" + key + "' must be a string, found " +
+              to_string(it->second));
+}
+
 }  // namespace nac

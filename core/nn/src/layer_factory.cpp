@@ -23,7 +23,7 @@ bool attach_builtin_layers() {
       {"flatten", make_flatten},       {"dropout", make_dropout},     {"fake_quant", make_fake_quant},
       {"batchnorm", make_batchnorm},   {"layernorm", make_layernorm}, {"maxpool2d", make_pooling},
       {"avgpool2d", make_pooling},     {"attention", make_attention}, {"sequential", make_sequential},
-      {"residual", make_sequential},
+      {"residual", make_sequential},   {"set_pool", make_set_pool},
   };
   for (const auto& [op, maker] : layers) set_op_layer(op, maker);
   return true;

@@ -26,6 +26,7 @@ std::unique_ptr<Layer> make_batchnorm(const LayerSpec& spec);
 std::unique_ptr<Layer> make_layernorm(const LayerSpec& spec);
 std::unique_ptr<Layer> make_pooling(const LayerSpec& spec);  // maxpool2d avgpool2d
 std::unique_ptr<Layer> make_attention(const LayerSpec& spec);
+std::unique_ptr<Layer> make_set_pool(const LayerSpec& spec);
 std::unique_ptr<Layer> make_sequential(const LayerSpec& spec);  // sequential residual
 
 }  // namespace nac::nn

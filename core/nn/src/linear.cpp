@@ -1,4 +1,5 @@
-// Linear layer: y = x W^T + b with W stored (out, in) as in PyTorch.
+// Linear layer: y = x W^T + b with W stored (out, in) as in PyTorch. On a set (P, F) it maps each
+// element with the same weights (the batch's samples times P rows of one product).
 #include <cmath>
 
 #include "int8.hpp"
@@ -16,7 +17,8 @@ class Linear final : public Layer {
   /// that order instead of transposing the image (the weights are out/batch times smaller).
   explicit Linear(const LayerSpec& spec, const Shape* image = nullptr)
       : Layer(spec),
-        in_(spec.input.at(0)),
+        in_(spec.input.back()),
+        elements_(spec.input.size() == 2 ? spec.input[0] : 1),
         out_(attr_int(spec, "out_features")),
         has_bias_(attr_int(spec, "bias", 1) != 0),
         weight_(spec.name + ".weight", {out_, in_}),
@@ -42,8 +44,9 @@ class Linear final : public Layer {
   }
 
   void forward(const Tensor& x, Tensor& y, const Context& ctx) override {
-    const std::int64_t n = x.dim(0);
-    y.resize({n, out_});
+    const std::int64_t n = x.dim(0) * elements_;
+    if (elements_ > 1) y.resize({x.dim(0), elements_, out_});
+    else y.resize({n, out_});
     const float* in = x.data();
     if (const auto codes = detail::int8_input(ctx, weight_)) {
       if (channels_) {  // the integer path reads the columns in PyTorch's order
@@ -59,7 +62,7 @@ class Linear final : public Layer {
   }
 
   void backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx) override {
-    const std::int64_t n = x.dim(0);
+    const std::int64_t n = x.dim(0) * elements_;
     if (dx) {
       dx->resize(x.shape());
       mm_.run(1, n, out_, in_, false, false, dy.data(), weights(), dx->data());
@@ -87,7 +90,7 @@ class Linear final : public Layer {
     return w_nhwc_.data();
   }
 
-  std::int64_t in_, out_;
+  std::int64_t in_, elements_, out_;
   std::int64_t channels_ = 0, pixels_ = 0;  // of a fused flatten's image
   bool has_bias_;
   Param weight_, bias_;

@@ -54,13 +54,20 @@ struct View {
   std::int64_t constituents = 8;
   double min_pt = 2;
   std::int64_t width() const { return hlf ? kFeatures : 3 * constituents; }
+  /// One jet: a vector of 16 features, or a set of (pT, eta_rel, phi_rel) per constituent.
+  Shape sample() const { return hlf ? Shape{kFeatures} : Shape{constituents, 3}; }
+  Shape of(std::int64_t n) const {
+    Shape s{n};
+    for (auto d : sample()) s.push_back(d);
+    return s;
+  }
 };
 
 // n jets from index `first`: the view's raw values (n, width) and one-hot classes (n, 5).
 nn::Dataset make_jets(const View& v, std::int64_t n, std::uint64_t seed, std::int64_t first) {
   const std::vector<Jet> jets = generate_jets(n, seed, first);
   const std::int64_t w = v.width();
-  nn::Dataset d{nn::Tensor({n, w}), nn::Tensor({n, kClasses})};
+  nn::Dataset d{nn::Tensor(v.of(n)), nn::Tensor({n, kClasses})};
   d.targets.zero();
 #pragma omp parallel for schedule(dynamic, 16)
   for (std::int64_t i = 0; i < n; ++i) {
@@ -143,7 +150,7 @@ class JetsTask final : public DatasetTask, public DataGenerator, public DataFile
   }
 
   std::vector<MetricInfo> metrics() const override { return jet_metric_info(); }
-  Shape input_shape() const override { return {view_.width()}; }
+  Shape input_shape() const override { return view_.sample(); }
   Shape target_shape() const override { return {kClasses}; }
   std::string default_loss() const override { return "cross_entropy"; }
 
@@ -163,7 +170,7 @@ class JetsTask final : public DatasetTask, public DataGenerator, public DataFile
   // Raw values (not scaled): what the generator gives.
   nn::Dataset generate(std::int64_t n, std::uint64_t seed) const override { return make_jets(view_, n, seed, 0); }
 
-  // nac's own layout: "inputs" (N, width) and "labels" (N, 5), one-hot.
+  // nac's own layout: "inputs" (N, 16) or (N, P, 3) and "labels" (N, 5), one-hot.
   void save_data(const nn::Dataset& d, const std::filesystem::path& file) const override {
     data::write_arrays(file, {data::ArrayView{"inputs", d.inputs.shape(), {d.inputs.data(), d.inputs.size()}},
                               data::ArrayView{"labels", d.targets.shape(), {d.targets.data(), d.targets.size()}}});
@@ -171,9 +178,9 @@ class JetsTask final : public DatasetTask, public DataGenerator, public DataFile
   nn::Dataset read_data(const std::filesystem::path& file) const override {
     const auto f = data::ArrayFile::open(file);
     const data::Array x = f->read("inputs"), y = f->read("labels");
-    if (x.shape.size() != 2 || x.shape[1] != view_.width() || y.shape != Shape{x.shape[0], kClasses})
-      throw Error(file.string() + ": needs inputs (N, " + std::to_string(view_.width()) +
-                  ") and labels (N, 5), found " + to_string(x.shape) + " and " + to_string(y.shape));
+    if (x.shape.empty() || x.shape != view_.of(x.shape[0]) || y.shape != Shape{x.shape[0], kClasses})
+      throw Error(file.string() + ": needs inputs " + "(N, " + to_string(view_.sample()).substr(1) +
+                  " and labels (N, 5), found " + to_string(x.shape) + " and " + to_string(y.shape));
     nn::Dataset d{nn::Tensor(x.shape), nn::Tensor(y.shape)};
     std::copy(x.values.begin(), x.values.end(), d.inputs.data());
     std::copy(y.values.begin(), y.values.end(), d.targets.data());

@@ -51,6 +51,8 @@ struct ModelSpec {
 std::int64_t attr_int(const LayerSpec& layer, const std::string& key,
                       std::optional<std::int64_t> fallback = std::nullopt);
 double attr_real(const LayerSpec& layer, const std::string& key, std::optional<double> fallback = std::nullopt);
+std::string attr_string(const LayerSpec& layer, const std::string& key,
+                        std::optional<std::string> fallback = std::nullopt);
 
 /// Fills every layer's input and output shape from the model's input shape and the layers'
 /// attributes, checking that each layer fits (kernel no larger than the padded image, a linear
