@@ -3,11 +3,15 @@
 fixture tests/fixtures/jets/features.csv from tests/fixtures/jets/particles.csv:
 
     python3 scripts/jets_features.py tests/fixtures/jets/particles.csv > tests/fixtures/jets/features.csv
+    python3 scripts/jets_features.py --nsubjettiness tests/fixtures/jets/particles.csv \
+        > tests/fixtures/jets/nsubjettiness.csv
 
 Input: CSV rows jet,label,pt,eta,phi (massless particles). The definitions are docs/jets.md's:
 Cambridge/Aachen clustering by brute force (every pair each step, E-scheme, rapidity and azimuth
 of the summed four-momenta), mMDT declustering with z_cut = 0.1, energy correlation functions
-over all triplets with numpy broadcasting.
+over all triplets with numpy broadcasting; N-subjettiness (beta 1 and 2, R0 = 0.8) on the axes of
+exclusive kT clustering by brute force (every pair each step, distance min(pT_a^2, pT_b^2) dR^2,
+E-scheme).
 """
 import csv
 import itertools
@@ -61,6 +65,36 @@ def mmdt(parts, zcut=0.1):
     return sorted(leaves(node))
 
 
+def kt_axes(parts, n):
+    """The n exclusive kT jets of parts [(pt, eta, phi)] as (rapidity, azimuth) pairs."""
+    clusters = [(four(*p), p[1], p[2]) for p in parts]
+    while len(clusters) > n:
+        best = None
+        for a, b in itertools.combinations(range(len(clusters)), 2):
+            pa, pb = np.hypot(*clusters[a][0][:2]), np.hypot(*clusters[b][0][:2])
+            dr2 = (clusters[a][1] - clusters[b][1]) ** 2 + dphi(clusters[a][2], clusters[b][2]) ** 2
+            d = min(pa, pb) ** 2 * dr2
+            if best is None or d < best[0]:
+                best = (d, a, b)
+        _, a, b = best
+        p = clusters[a][0] + clusters[b][0]
+        merged = (p, 0.5 * np.log((p[3] + p[2]) / (p[3] - p[2])), np.arctan2(p[1], p[0]))
+        clusters = [c for k, c in enumerate(clusters) if k not in (a, b)] + [merged]
+    return [(c[1], c[2]) for c in clusters]
+
+
+def nsubjettiness(pt, eta, phi, beta, r0=0.8):
+    out = []
+    for n in (1, 2, 3):
+        if n >= len(pt):
+            out.append(0.0)
+            continue
+        axes = kt_axes(list(zip(pt, eta, phi)), n)
+        dr = np.array([np.hypot(eta - y, dphi(phi, a)) for y, a in axes])  # (axes, particles)
+        out.append(np.sum(pt * dr.min(axis=0) ** beta) / (pt.sum() * r0 ** beta))
+    return out
+
+
 def correlations(pt, eta, phi, beta):
     z = pt / pt.sum()
     r = np.hypot(eta[:, None] - eta[None, :], dphi(phi[:, None], phi[None, :])) ** beta
@@ -101,14 +135,19 @@ def features(pt, eta, phi):
 
 
 def main():
+    args = sys.argv[1:]
+    taus = args[0] == "--nsubjettiness"
     jets = {}
-    with open(sys.argv[1]) as f:
+    with open(args[-1]) as f:
         for row in csv.DictReader(f):
             jets.setdefault(int(row["jet"]), []).append((float(row["pt"]), float(row["eta"]), float(row["phi"])))
-    print("jet," + ",".join(NAMES))
+    names = ["tau1_b1", "tau2_b1", "tau3_b1", "tau1_b2", "tau2_b2", "tau3_b2"] if taus else NAMES
+    print("jet," + ",".join(names))
     for jet, parts in sorted(jets.items()):
         a = np.array(parts)
-        print(str(jet) + "," + ",".join("%.17g" % v for v in features(a[:, 0], a[:, 1], a[:, 2])))
+        pt, eta, phi = a[:, 0], a[:, 1], a[:, 2]
+        values = nsubjettiness(pt, eta, phi, 1) + nsubjettiness(pt, eta, phi, 2) if taus else features(pt, eta, phi)
+        print(str(jet) + "," + ",".join("%.17g" % v for v in values))
 
 
 if __name__ == "__main__":

@@ -97,6 +97,43 @@ TEST_CASE("the 16 high-level features equal an independent numpy computation (sc
   }
 }
 
+TEST_CASE("N-subjettiness equals an independent numpy computation and separates the prongs") {
+  const std::string dir = std::string(NAC_SOURCE_DIR) + "/tests/fixtures/jets/";
+  std::map<int, std::vector<Particle>> jets;
+  const auto parts = read_csv(dir + "particles.csv");
+  for (std::size_t i = 1; i < parts.size(); ++i)
+    jets[std::stoi(parts[i][0])].push_back({std::stod(parts[i][2]), std::stod(parts[i][3]), std::stod(parts[i][4])});
+  const auto want = read_csv(dir + "nsubjettiness.csv");  // scripts/jets_features.py --nsubjettiness
+  REQUIRE(want.size() == jets.size() + 1);
+  for (std::size_t r = 1; r < want.size(); ++r) {
+    CAPTURE(want[r][0]);
+    const auto& particles = jets.at(std::stoi(want[r][0]));
+    const auto b1 = nsubjettiness(particles, 1), b2 = nsubjettiness(particles, 2);
+    for (std::size_t k = 0; k < 3; ++k) {
+      CHECK(b1[k] == doctest::Approx(std::stod(want[r][1 + k])).epsilon(1e-9));
+      CHECK(b2[k] == doctest::Approx(std::stod(want[r][4 + k])).epsilon(1e-9));
+    }
+  }
+  // By hand: two particles; one axis, the summed four-momentum (400, 0, 100 sinh 0.4, 300 + 100
+  // cosh 0.4) at rapidity y; two axes on the particles: tau_2 = 0.
+  const std::vector<Particle> pair{{300, 0, 0}, {100, 0.4, 0}};
+  const auto t = nsubjettiness(pair, 1);
+  const double pz = 100 * std::sinh(0.4), e = 300 + 100 * std::cosh(0.4), y = 0.5 * std::log((e + pz) / (e - pz));
+  CHECK(y == doctest::Approx(0.10099).epsilon(1e-4));
+  CHECK(t[0] == doctest::Approx((300 * y + 100 * (0.4 - y)) / (400 * 0.8)).epsilon(1e-12));
+  CHECK(t[1] == 0);
+  // On generated jets: tau21 lower for two prongs (W, Z) than for one (g, q); tau32 lower for the top.
+  std::map<int, std::vector<double>> tau21, tau32;
+  for (const Jet& j : generate_jets(500, 5, 0)) {
+    const auto tau = nsubjettiness(j.particles);
+    tau21[j.label].push_back(tau[1] / tau[0]);
+    tau32[j.label].push_back(tau[2] / tau[1]);
+  }
+  for (const int two : {2, 3})
+    for (const int one : {0, 1}) CHECK(median(tau21[two]) < median(tau21[one]) - 0.1);
+  for (const int other : {0, 1, 2, 3}) CHECK(median(tau32[4]) < median(tau32[other]));
+}
+
 TEST_CASE(
     "the generator: W, Z and top masses at their peaks, two prongs below one in N2, the same jets on any threads") {
   std::map<int, std::vector<double>> mass, n2;

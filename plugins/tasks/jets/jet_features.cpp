@@ -34,6 +34,80 @@ double distance2(const Node& a, const Node& b) {
   return dy * dy + dp * dp;
 }
 
+// Pairwise sequential clustering with each active node's nearest neighbour cached (O(n^2) for n
+// particles; valid for any symmetric distance that depends only on the two nodes):
+// Cambridge/Aachen (dR^2 in rapidity and azimuth) or exclusive kT (min(pT_i^2, pT_j^2) dR^2, with
+// no beam distance, as for N-subjettiness's axes). E-scheme: the merged node's four-momentum is
+// the sum.
+struct Clustering {
+  enum class Measure { CambridgeAachen, Kt };
+  std::vector<Node> nodes;
+  std::vector<int> active;
+
+  Clustering(const std::vector<Particle>& particles, Measure m) : measure_(m) {
+    const int n = static_cast<int>(particles.size());
+    nodes.reserve(static_cast<std::size_t>(2 * n));
+    for (const Particle& p : particles) nodes.push_back({momentum(p), p.eta, p.phi});
+    for (int i = 0; i < n; ++i) active.push_back(i);
+    nn_.assign(static_cast<std::size_t>(2 * n), -1);
+    nd_.assign(static_cast<std::size_t>(2 * n), std::numeric_limits<double>::infinity());
+    for (const int a : active) refresh(a);
+  }
+
+  /// Merges the closest pair of active nodes (at least two must be active).
+  void merge_closest() {
+    int a = active[0];
+    for (const int i : active)
+      if (nd_[static_cast<std::size_t>(i)] < nd_[static_cast<std::size_t>(a)]) a = i;
+    const int b = nn_[static_cast<std::size_t>(a)];
+    Node m;
+    m.p = nodes[static_cast<std::size_t>(a)].p;
+    m.p.add(nodes[static_cast<std::size_t>(b)].p);
+    m.y = m.p.rapidity();
+    m.phi = m.p.phi();
+    m.left = a;
+    m.right = b;
+    const int c = static_cast<int>(nodes.size());
+    nodes.push_back(m);
+    active.erase(std::remove_if(active.begin(), active.end(), [&](int i) { return i == a || i == b; }), active.end());
+    active.push_back(c);
+    refresh(c);
+    for (const int i : active) {
+      if (i == c) continue;
+      if (nn_[static_cast<std::size_t>(i)] == a || nn_[static_cast<std::size_t>(i)] == b) {
+        refresh(i);
+      } else {
+        const double d = distance(i, c);
+        if (d < nd_[static_cast<std::size_t>(i)])
+          nd_[static_cast<std::size_t>(i)] = d, nn_[static_cast<std::size_t>(i)] = c;
+      }
+    }
+  }
+
+ private:
+  double distance(int a, int b) const {
+    const Node& x = nodes[static_cast<std::size_t>(a)];
+    const Node& y = nodes[static_cast<std::size_t>(b)];
+    const double r2 = distance2(x, y);
+    if (measure_ == Measure::CambridgeAachen) return r2;
+    const double pa = x.p.pt(), pb = y.p.pt();
+    return std::min(pa * pa, pb * pb) * r2;
+  }
+  void refresh(int a) {
+    nd_[static_cast<std::size_t>(a)] = std::numeric_limits<double>::infinity();
+    for (const int b : active)
+      if (b != a) {
+        const double d = distance(a, b);
+        if (d < nd_[static_cast<std::size_t>(a)])
+          nd_[static_cast<std::size_t>(a)] = d, nn_[static_cast<std::size_t>(a)] = b;
+      }
+  }
+
+  Measure measure_;
+  std::vector<int> nn_;
+  std::vector<double> nd_;
+};
+
 void leaves(const std::vector<Node>& nodes, int n, std::vector<int>& out) {
   if (nodes[static_cast<std::size_t>(n)].left < 0) {
     out.push_back(n);
@@ -67,54 +141,11 @@ void jet_axis(const std::vector<Particle>& particles, double& eta, double& phi) 
 }
 
 std::vector<Particle> mmdt(const std::vector<Particle>& particles, double zcut) {
-  const int n = static_cast<int>(particles.size());
-  if (n < 2) return particles;
-  std::vector<Node> nodes;
-  nodes.reserve(static_cast<std::size_t>(2 * n));
-  for (const Particle& p : particles) nodes.push_back({momentum(p), p.eta, p.phi});
-  // Cambridge/Aachen with each active node's nearest neighbour cached: O(n^2).
-  std::vector<int> active(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) active[static_cast<std::size_t>(i)] = i;
-  std::vector<int> nn(static_cast<std::size_t>(2 * n), -1);
-  std::vector<double> nd(static_cast<std::size_t>(2 * n), std::numeric_limits<double>::infinity());
-  const auto refresh = [&](int a) {
-    nd[static_cast<std::size_t>(a)] = std::numeric_limits<double>::infinity();
-    for (const int b : active)
-      if (b != a) {
-        const double d = distance2(nodes[static_cast<std::size_t>(a)], nodes[static_cast<std::size_t>(b)]);
-        if (d < nd[static_cast<std::size_t>(a)])
-          nd[static_cast<std::size_t>(a)] = d, nn[static_cast<std::size_t>(a)] = b;
-      }
-  };
-  for (const int a : active) refresh(a);
-  while (active.size() > 1) {
-    int a = active[0];
-    for (const int i : active)
-      if (nd[static_cast<std::size_t>(i)] < nd[static_cast<std::size_t>(a)]) a = i;
-    const int b = nn[static_cast<std::size_t>(a)];
-    Node m;
-    m.p = nodes[static_cast<std::size_t>(a)].p;
-    m.p.add(nodes[static_cast<std::size_t>(b)].p);
-    m.y = m.p.rapidity();
-    m.phi = m.p.phi();
-    m.left = a;
-    m.right = b;
-    const int c = static_cast<int>(nodes.size());
-    nodes.push_back(m);
-    active.erase(std::remove_if(active.begin(), active.end(), [&](int i) { return i == a || i == b; }), active.end());
-    active.push_back(c);
-    refresh(c);
-    for (const int i : active) {
-      if (i == c) continue;
-      if (nn[static_cast<std::size_t>(i)] == a || nn[static_cast<std::size_t>(i)] == b) {
-        refresh(i);
-      } else {
-        const double d = distance2(nodes[static_cast<std::size_t>(i)], nodes[static_cast<std::size_t>(c)]);
-        if (d < nd[static_cast<std::size_t>(i)])
-          nd[static_cast<std::size_t>(i)] = d, nn[static_cast<std::size_t>(i)] = c;
-      }
-    }
-  }
+  if (particles.size() < 2) return particles;
+  Clustering ca(particles, Clustering::Measure::CambridgeAachen);
+  while (ca.active.size() > 1) ca.merge_closest();
+  const std::vector<Node>& nodes = ca.nodes;
+  const std::vector<int>& active = ca.active;
   // Declustering from the top: follow the harder branch while the softer one is below zcut.
   int node = active[0];
   while (nodes[static_cast<std::size_t>(node)].left >= 0) {
@@ -209,6 +240,30 @@ std::array<double, kFeatures> high_level_features(const std::vector<Particle>& p
   f[14] = jet_mass(g);
   f[15] = static_cast<double>(particles.size());
   return f;
+}
+
+std::array<double, 3> nsubjettiness(const std::vector<Particle>& particles, double beta, double r0) {
+  std::array<double, 3> tau{};
+  double total = 0;
+  for (const Particle& p : particles) total += p.pt;
+  if (particles.empty() || total <= 0) return tau;
+  Clustering kt(particles, Clustering::Measure::Kt);
+  for (int n = 3; n >= 1; --n) {
+    while (static_cast<int>(kt.active.size()) > n) kt.merge_closest();
+    if (static_cast<int>(kt.active.size()) < n) continue;  // as many axes as particles: tau_n = 0
+    double sum = 0;
+    for (const Particle& p : particles) {
+      double nearest = std::numeric_limits<double>::infinity();
+      for (const int a : kt.active) {
+        const Node& axis = kt.nodes[static_cast<std::size_t>(a)];
+        const double de = p.eta - axis.y, dp = delta_phi(p.phi, axis.phi);
+        nearest = std::min(nearest, de * de + dp * dp);
+      }
+      sum += p.pt * std::pow(nearest, beta / 2);
+    }
+    tau[static_cast<std::size_t>(n - 1)] = sum / (total * std::pow(r0, beta));
+  }
+  return tau;
 }
 
 std::vector<float> constituents(const std::vector<Particle>& particles, int n, double min_pt) {

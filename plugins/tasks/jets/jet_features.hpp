@@ -41,6 +41,12 @@ const std::array<std::string, kFeatures>& feature_names();
 /// M2 = e3_1 / e2; N2 = e3_2 / e2^2 (beta 1, 2); the groomed mass; the multiplicity (all).
 std::array<double, kFeatures> high_level_features(const std::vector<Particle>& particles);
 
+/// N-subjettiness tau_1, tau_2, tau_3 (Thaler and Van Tilburg, arXiv:1011.2268): tau_N =
+/// sum_i pT_i min_a dR(i, a)^beta / (sum_i pT_i r0^beta), the axes a those of the N exclusive kT
+/// jets (E-scheme, no beam distance: fastjet contrib's KT_Axes); 0 when N >= the particles.
+/// tau21 = tau_2 / tau_1 is small for two-pronged jets, tau32 = tau_3 / tau_2 for three-pronged.
+std::array<double, 3> nsubjettiness(const std::vector<Particle>& particles, double beta = 1, double r0 = 0.8);
+
 /// The constituent view: the n leading particles with pT above min_pt, as (pT, eta - eta_jet,
 /// phi - phi_jet) rows, zero-padded to n rows.
 std::vector<float> constituents(const std::vector<Particle>& particles, int n, double min_pt);
