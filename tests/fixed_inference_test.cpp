@@ -328,6 +328,45 @@ TEST_CASE("fixed-point layer norm follows the float layer (scale and shift per e
   CHECK(relative_difference(f.run(x), y) < 0.004);
 }
 
+TEST_CASE("fixed-point Deep Sets: phi per element, set_pool's mean (truncated), sum and max worked by hand") {
+  for (const auto& [reduce, want] : std::vector<std::pair<std::string, std::vector<std::int64_t>>>{
+           // Elements (0.5, -1), (0.75, 0.25), (0.125, 2) in ap_fixed<8,3> (step 1/32): raw (16, -32),
+           // (24, 8), (4, 64). Sums 44 and 40, in accum_t ap_fixed<12,5> (step 1/128) 176 and 160;
+           // the mean 176/3 -> 58 and 160/3 -> 53 (toward zero); max 24 and 64. Result
+           // ap_fixed<16,6> (step 1/1024): raw times 32, or times 8 from accum_t.
+           {"mean", {58 * 8, 53 * 8}},
+           {"sum", {44 * 32, 40 * 32}},
+           {"max", {24 * 32, 64 * 32}}}) {
+    CAPTURE(reduce);
+    ModelSpec spec;
+    spec.input = {3, 2};
+    spec.layers = {layer("set_pool", "pool", {{"reduce", Value(reduce)}})};
+    spec.layers[0].precision["input"] = fx(8, 3);
+    const FixedPointModel f{Model(spec, 0)};
+    if (reduce != "max") CHECK(f.layers()[0].accum_type == fx(12, 5));
+    const float x[6] = {0.5f, -1.0f, 0.75f, 0.25f, 0.125f, 2.0f};
+    CHECK(f.run_raw(x) == want);
+  }
+  // A Deep Sets network (phi on each element, max, rho) against the float engine at wide types.
+  ModelSpec ds;
+  ds.input = {6, 3};
+  ds.layers = {layer("linear", "phi1", {{"out_features", Value(std::int64_t{8})}}),
+               layer("relu", "a1"),
+               layer("linear", "phi2", {{"out_features", Value(std::int64_t{4})}}),
+               layer("relu", "a2"),
+               layer("set_pool", "pool", {{"reduce", Value(std::string("mean"))}}),
+               layer("linear", "rho", {{"out_features", Value(std::int64_t{5})}})};
+  for (const std::string reduce : {"mean", "max"}) {
+    ds.layers[4].attrs["reduce"] = reduce;
+    Model m(ds, 3);
+    const FixedPointModel f(m, FixedInferenceOptions{fx(24, 8)});
+    Rng rng(6);
+    const Tensor x = test::random_tensor({16, 6, 3}, rng, 1.0);
+    const Tensor& y = m.forward(x, false);
+    CHECK(relative_difference(f.run(x), y) < 1e-3);
+  }
+}
+
 TEST_CASE("fixed-point inference refuses what it cannot run, naming the layer") {
   ModelSpec spec;
   spec.input = {4, 5, 5};
@@ -335,7 +374,13 @@ TEST_CASE("fixed-point inference refuses what it cannot run, naming the layer") 
   CHECK(test::error_of([&] { FixedPointModel f(Model(spec, 0)); }) ==
         "fixed-point inference: layer 'fq' (fake_quant): the fixed-point executor cannot run this op yet (it runs "
         "conv2d, linear, relu, leaky_relu, sigmoid, tanh, gelu, softmax, attention, batchnorm, layernorm, maxpool2d, "
-        "avgpool2d, flatten, dropout and identity)");
+        "avgpool2d, set_pool, flatten, dropout and identity)");
+  ModelSpec set;
+  set.input = {4, 3};
+  set.layers = {layer("linear", "phi", {{"out_features", Value(std::int64_t{2})}})};
+  CHECK(test::error_of([&] { FixedPointModel f(Model(set, 0)); }) ==
+        "fixed-point inference: layer 'phi' (linear): its output is a set (P, F); fixed-point models end on a vector "
+        "or an image");
   ModelSpec mlp = two_layers();
   mlp.layers[0].precision["weight"] = NumberType::scaled_int(8);
   CHECK(test::error_of([&] {

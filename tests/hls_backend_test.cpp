@@ -146,6 +146,22 @@ TEST_CASE("hls: the C simulation equals nac's fixed-point inference bit for bit"
     m.set_precision("fc2", "weight", fx(8, 2, Rounding::Rnd, Overflow::Sat));
     CHECK(csim_is_exact(m, dir.path(), "mlp", "--set testbench_samples=500 --set seed=9", 500, 5) >= 5);
   }
+  // Deep Sets: phi on each of 5 elements, the mean (a division by 5), the sum and the max, rho.
+  for (const std::string reduce : {"mean", "sum", "max"}) {
+    ModelSpec ds;
+    ds.input = {5, 3};
+    ds.layers = {layer("linear", "phi1", {{"out_features", Value(std::int64_t{6})}}),
+                 layer("relu", "a1"),
+                 layer("linear", "phi2", {{"out_features", Value(std::int64_t{4})}}),
+                 layer("relu", "a2"),
+                 layer("set_pool", "pool", {{"reduce", Value(reduce)}}),
+                 layer("linear", "rho", {{"out_features", Value(std::int64_t{5})}})};
+    nn::Model m(ds, 13);
+    m.set_precision("phi1", "input", fx(9, 3, Rounding::Rnd, Overflow::Sat));
+    m.set_precision("phi2", "weight", fx(7, 2, Rounding::Rnd, Overflow::Sat));
+    m.set_precision("pool", "input", fx(8, 3, Rounding::Trn, Overflow::Wrap));
+    CHECK(csim_is_exact(m, dir.path(), "ds_" + reduce, "--set testbench_samples=300", 300, 5) >= 5);
+  }
   // BraggNN's shape in small: a convolution, the attention block (scaled and not), a head.
   for (const std::int64_t scaled : {0, 1}) {
     ModelSpec att;
@@ -305,6 +321,24 @@ TEST_CASE("hls estimates: a dense layer's resources and latency by hand") {
   CHECK(e.layers[0].multipliers == 72);  // 18 x 4 products, reuse 1
   CHECK(e.ii == 9);                      // 9 pixels x reuse 1
   CHECK(e.cycles == (1 + 1) + 8);        // the first pixel: reuse 1 + 1 (DSP); then 8 more
+  // Deep Sets: phi on 8 elements of 3 features to 4, the elements one after the other (12
+  // multipliers, II 8, cycles 2 + 7); the mean over 8 elements a shift: an adder tree of 7 per
+  // feature of 16 + 2 x 3 bits, log2 8 + 1 cycles; over 5 elements a division: + 22 x 11 LUTs, 2 cycles.
+  ModelSpec ds;
+  ds.input = {8, 3};
+  ds.layers = {layer("linear", "phi", {{"out_features", Value(std::int64_t{4})}}), layer("set_pool", "pool")};
+  infer_shapes(ds);
+  e = hls::estimate_hls(ds, s);
+  CHECK(e.layers[0].multipliers == 12);
+  CHECK(e.layers[0].ii == 8);
+  CHECK(e.layers[0].cycles == 2 + 7);
+  CHECK(e.layers[1].lut == 4 * 7 * 22);
+  CHECK(e.layers[1].cycles == 4);
+  ds.input = {5, 3};
+  infer_shapes(ds);
+  e = hls::estimate_hls(ds, s);
+  CHECK(e.layers[1].lut == 4 * 4 * 22 + 4 * 22 * 11);
+  CHECK(e.layers[1].cycles == 3 + 1 + 2);
   CHECK(hls::find_device("xc7z020-clg400-1").dsp == 220);
   CHECK(test::error_of([] { (void)hls::find_device("xc7nope"); }).find("unknown FPGA part 'xc7nope' (known: ") == 0);
 }

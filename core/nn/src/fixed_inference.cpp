@@ -164,6 +164,27 @@ void avgpool(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vecto
       }
 }
 
+// A set (P, F) to (F): the max, or as hls4ml's global average pooling the sum in accum_t, divided
+// by P for the mean (truncated toward zero), then result_t.
+void set_pool(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
+  const std::int64_t p = l.input[0], f = l.input[1];
+  const int fx = fraction_bits(l.input_type), fa = fraction_bits(l.accum_type);
+  y.assign(static_cast<std::size_t>(f), 0);
+  for (std::int64_t c = 0; c < f; ++c) {
+    if (l.op == "set_pool_max") {
+      std::int64_t m = x[static_cast<std::size_t>(c)];
+      for (std::int64_t e = 1; e < p; ++e) m = std::max(m, x[static_cast<std::size_t>(e * f + c)]);
+      y[static_cast<std::size_t>(c)] = fixed_cast_raw(m, fx, l.result_type);
+      continue;
+    }
+    FixedRaw sum = 0;
+    for (std::int64_t e = 0; e < p; ++e) sum += x[static_cast<std::size_t>(e * f + c)];
+    FixedRaw acc = fixed_cast({sum, fx}, l.accum_type);
+    if (l.op == "set_pool_mean") acc /= p;
+    y[static_cast<std::size_t>(c)] = fixed_cast_raw(acc, fa, l.result_type);
+  }
+}
+
 void elementwise(const FixedLayer& l, const std::vector<std::int64_t>& x, std::vector<std::int64_t>& y) {
   const int fx = fraction_bits(l.input_type);
   y.resize(x.size());
@@ -342,7 +363,16 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       const std::vector<std::int64_t> nac_order = raw_values(w->effective(), l.weight_type);
       if (b) l.bias = raw_values(b->effective(), l.bias_type);
       std::int64_t n_ops = 0;
-      if (s.op == "conv2d") {
+      if (s.op == "linear" && s.input.size() == 2) {
+        // On a set (P, F): a 1x1 convolution over the image (F, P, 1), whose channels-last memory
+        // is the set's; its weights [f][c] are the linear layer's [j][i].
+        l.op = "conv2d";
+        l.input = {s.input[1], s.input[0], 1};
+        l.output = {s.output[1], s.output[0], 1};
+        l.kernel = 1;
+        n_ops = s.input[1];
+        l.weights = nac_order;
+      } else if (s.op == "conv2d") {
         l.kernel = attr_int(s, "kernel");
         l.stride = attr_int(s, "stride", 1);
         l.padding = attr_int(s, "padding", 0);
@@ -405,6 +435,14 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       build_layernorm(l, s, by_name, options);
     } else if (s.op == "flatten") {
       if (is_image(s.input)) flattened_from = s.input;
+    } else if (s.op == "set_pool") {
+      l.op = "set_pool_" + attr_string(s, "reduce", "mean");
+      if (l.op == "set_pool_mean" || l.op == "set_pool_sum") {  // as avgpool2d's accumulator, over P elements
+        const int extra = ceil_log2(s.input[0]);
+        l.accum_type = l.input_type;
+        l.accum_type.width += 2 * extra, l.accum_type.integer += extra;
+        l.accum_type.rounding = Rounding::Trn, l.accum_type.overflow = Overflow::Wrap;
+      }
     } else if (s.op == "maxpool2d" || s.op == "avgpool2d") {
       l.kernel = attr_int(s, "kernel");
       l.stride = attr_int(s, "stride", l.kernel);
@@ -442,11 +480,13 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       fixed_refuse(
           s,
           "the fixed-point executor cannot run this op yet (it runs conv2d, linear, relu, leaky_relu, "
-          "sigmoid, tanh, gelu, softmax, attention, batchnorm, layernorm, maxpool2d, avgpool2d, flatten, dropout and "
-          "identity)");
+          "sigmoid, tanh, gelu, softmax, attention, batchnorm, layernorm, maxpool2d, avgpool2d, set_pool, flatten, "
+          "dropout and identity)");
     }
     layers_.push_back(std::move(l));
   }
+  if (!types.empty() && spec.output().size() == 2)
+    fixed_refuse(*types.back().layer, "its output is a set (P, F); fixed-point models end on a vector or an image");
   output_size_ = static_cast<std::int64_t>(numel(spec.output()));
 }
 
@@ -481,6 +521,8 @@ std::vector<std::int64_t> FixedPointModel::run_sample(const float* sample, bool 
       held_from.clear();
     } else if (l.op == "attention") {
       fixed_attention(l, x, y, maxima ? &(*maxima)[layers_.size() + 1 + k] : nullptr);
+    } else if (l.op.starts_with("set_pool_")) {
+      set_pool(l, x, y);
     } else if (l.op == "maxpool2d") {
       maxpool(l, x, y);
     } else if (l.op == "avgpool2d") {

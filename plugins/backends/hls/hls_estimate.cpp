@@ -68,16 +68,17 @@ HlsEstimate estimate_hls(const ModelSpec& original, const HlsSettings& s) {
     const std::int64_t n = count(l.input);
     const int out_bits = t.result.width;
     if (l.op == "conv2d" || l.op == "linear") {
-      const bool conv = l.op == "conv2d";
+      const bool conv = l.op == "conv2d", set = l.input.size() == 2;  // set: a 1x1 convolution over P elements
       const std::int64_t k = conv ? attr_int(l, "kernel") : 1, groups = conv ? attr_int(l, "groups", 1) : 1;
-      const std::int64_t n_in = conv ? k * k * l.input[0] : l.input[0], n_out = l.output[0];
+      const std::int64_t n_in = conv ? k * k * l.input[0] : l.input.back();
+      const std::int64_t n_out = conv ? l.output[0] : l.output.back();
       const std::int64_t ops = conv ? k * k * (l.input[0] / groups) : n_in;  // products per output
       const NumberType* bias = t.bias.is_float() ? nullptr : &t.bias;
       const NumberType accum = infer_accum_type(t.input, t.weight, bias, ops);
       e.reuse = valid_reuse_factor(n_in, n_out, s.reuse);
       dense_resources(e, n_in, n_out, nonzero(ops * n_out, l.sparsity), t.input, t.weight, accum);
-      if (conv) {  // the pixels one after the other through the same multipliers
-        const std::int64_t pixels = l.output[1] * l.output[2];
+      if (conv || set) {  // the pixels (elements) one after the other through the same multipliers
+        const std::int64_t pixels = conv ? l.output[1] * l.output[2] : l.input[0];
         e.cycles += (pixels - 1) * e.reuse;
         e.ii = pixels * e.reuse;
         e.ff += n_in * t.input.width;  // the window's buffer
@@ -128,6 +129,17 @@ HlsEstimate estimate_hls(const ModelSpec& original, const HlsSettings& s) {
       e.ff = n * out_bits * (l.op == "batchnorm" ? 1 : 3);
       e.bram18 = l.op == "layernorm" ? table_bram(1024, 18) : 0;
       e.cycles = l.op == "batchnorm" ? 3 : 2 * ceil_log2(std::max<std::int64_t>(n, 2)) + 8;
+    } else if (l.op == "set_pool") {  // per feature a tree over the P elements: comparators or adders
+      const std::int64_t p = l.input[0], f = l.input[1];
+      const bool max = attr_string(l, "reduce", "mean") == "max";
+      const int width = max ? t.input.width : t.input.width + 2 * ceil_log2(p);
+      e.lut = f * (p - 1) * width;
+      e.ff = f * out_bits;
+      e.cycles = ceil_log2(std::max<std::int64_t>(p, 2)) + 1;
+      if (!max && attr_string(l, "reduce", "mean") == "mean" && (p & (p - 1))) {  // a division, not a shift
+        e.lut += f * width * width / 2;
+        e.cycles += 2;
+      }
     } else if (l.op == "maxpool2d" || l.op == "avgpool2d") {
       const std::int64_t k = attr_int(l, "kernel"), outputs = count(l.output);
       e.lut = outputs * (k * k - 1) * t.input.width;

@@ -317,6 +317,21 @@ Emitted pooling(const nn::FixedLayer& l, std::size_t index, const std::string& i
   return e;
 }
 
+Emitted set_pool(const nn::FixedLayer& l, std::size_t index, const std::string& in_type, const std::string& in,
+                 const std::string& out, const std::string& out_type) {
+  Emitted e;
+  const std::string id = u(static_cast<std::int64_t>(index));
+  const bool max = l.op == "set_pool_max";
+  e.config = "// layer '" + l.name + "' (set_pool, " + l.op.substr(9) + ")\nstruct config" + id +
+             " {\n  static const unsigned n_elem = " + u(l.input[0]) + ", n_feat = " + u(l.input[1]) + ", op = " +
+             (max                      ? "2"
+              : l.op == "set_pool_sum" ? "1"
+                                       : "0") +
+             ";\n  typedef " + (max ? in_type : cpp_type(l.accum_type)) + " accum_t;\n};\n";
+  e.call = "  nnet::set_pool_cl<" + in_type + ", " + out_type + ", config" + id + ">(" + in + ", " + out + ");\n";
+  return e;
+}
+
 void write_file(const fs::path& path, const std::string& text, std::vector<fs::path>& files, const fs::path& root) {
   fs::create_directories(path.parent_path());
   std::ofstream f(path, std::ios::binary);
@@ -518,6 +533,8 @@ WrittenProject write_hls_project(nn::Model& original, const HlsSettings& s, cons
         params += "#include \"weights/n" + u(static_cast<std::int64_t>(id)) + ".h\"\n";
       } else if (l.op == "maxpool2d" || l.op == "avgpool2d") {
         e = pooling(l, id, in_type, in, out, out_type);
+      } else if (l.op.starts_with("set_pool_")) {
+        e = set_pool(l, id, in_type, in, out, out_type);
       } else {
         e = elementwise(l, id, in_type, in, out, out_type);
       }

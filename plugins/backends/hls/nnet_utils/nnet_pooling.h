@@ -1,4 +1,4 @@
-// nac's HLS templates: 2-d max and average pooling, channels last. Windows reach at most half a kernel into
+// nac's HLS templates: 2-d max and average pooling, channels last, and a set's aggregation. Windows reach at most half a kernel into
 // the padding, so every window holds a real pixel and padded cells never win; they are skipped.
 #ifndef NAC_NNET_POOLING_H
 #define NAC_NNET_POOLING_H
@@ -49,6 +49,27 @@ void pooling2d_avg_cl(data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CON
         sum = sum / (unsigned)(CONFIG_T::pool_height * CONFIG_T::pool_width);
         res[(r * CONFIG_T::out_width + q) * CONFIG_T::n_filt + c] = (res_T)sum;
       }
+}
+
+// A set's aggregation (Deep Sets), n_elem elements of n_feat features one after the other: op 2
+// the max; op 1 the sum in accum_t; op 0 the mean, that sum divided by n_elem and truncated toward
+// zero, as hls4ml's global average pooling.
+template <class data_T, class res_T, typename CONFIG_T>
+void set_pool_cl(data_T data[CONFIG_T::n_elem * CONFIG_T::n_feat], res_T res[CONFIG_T::n_feat]) {
+  NAC_HLS_PRAGMA(HLS PIPELINE)
+  for (unsigned c = 0; c < CONFIG_T::n_feat; c++) {
+    if (CONFIG_T::op == 2) {
+      data_T best = data[c];
+      for (unsigned e = 1; e < CONFIG_T::n_elem; e++)
+        if (data[e * CONFIG_T::n_feat + c] > best) best = data[e * CONFIG_T::n_feat + c];
+      res[c] = (res_T)best;
+    } else {
+      typename CONFIG_T::accum_t sum = 0;
+      for (unsigned e = 0; e < CONFIG_T::n_elem; e++) sum += data[e * CONFIG_T::n_feat + c];
+      if (CONFIG_T::op == 0) sum = sum / (unsigned)CONFIG_T::n_elem;
+      res[c] = (res_T)sum;
+    }
+  }
 }
 
 }  // namespace nnet
