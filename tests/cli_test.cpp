@@ -225,6 +225,14 @@ TEST_CASE("a named pipe given as a data file is refused at once, not read foreve
   CHECK(r.err.find("patches.npz: is not a regular file") != std::string::npos);
 }
 
+TEST_CASE("nac data info shows string arrays by their first values") {
+  const auto r = run_nac("data info " + q(fs::path(NAC_SOURCE_DIR) / "tests/fixtures/jets/jets_150p.h5"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("  jetFeatureNames  (59) ") != std::string::npos);
+  CHECK(r.out.find(" string   'j_ptfrac', 'j_pt', 'j_eta', 'j_mass', ...\n") != std::string::npos);
+  CHECK(r.out.find("jetConstituentList (12, 150, 16)") != std::string::npos);
+}
+
 TEST_CASE("nac train --threads is checked before anything runs") {
   for (const char* threads : {"0", "-3", "100000"}) {
     CAPTURE(threads);

@@ -1,5 +1,6 @@
 // Array files (nac/data/array_io.hpp): round trips through each format, numpy-written fixtures
 // (tests/fixtures/data, see its README.md), HDF5 files of other dtypes made with the C API here,
+// string arrays (HDF5's fixed- and variable-length strings, numpy's 'S' and 'U'),
 // hand-made ZIP64 archives, and truncated and corrupted files, which must give a nac::Error naming
 // the file and never a crash.
 #include <doctest/doctest.h>
@@ -69,7 +70,10 @@ std::string read_everything(const fs::path& file) {
     const auto f = ArrayFile::open(file);
     for (const std::string& name : f->names()) {
       const Shape shape = f->shape(name);
-      f->dtype(name);
+      if (f->dtype(name) == "string") {
+        f->strings(name);
+        continue;
+      }
       f->read(name);
       if (!shape.empty() && shape[0] > 0) f->read_rows(name, shape[0] - 1, 1);
     }
@@ -394,6 +398,190 @@ TEST_CASE("arrays: HDF5 datasets of other dtypes convert to float32") {
         file.string() + ": dataset 'label' has dtype string; only integer and float datasets can be read");
 }
 
+TEST_CASE("arrays: HDF5 string datasets, fixed and variable length, made with the C API") {
+  TempDir dir("h5strings");
+  const fs::path file = dir.path() / "strings.h5";
+  {
+    const hid_t f = H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    // Fixed-length strings of each padding: the bytes as stored, size by size.
+    const auto fixed = [&](const char* name, std::size_t size, H5T_str_t pad, std::vector<hsize_t> dims,
+                           const std::string& bytes, hid_t create = H5P_DEFAULT) {
+      const hid_t type = H5Tcopy(H5T_C_S1);
+      H5Tset_size(type, size);
+      H5Tset_strpad(type, pad);
+      const hid_t space = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+      const hid_t d = H5Dcreate2(f, name, type, space, H5P_DEFAULT, create, H5P_DEFAULT);
+      CHECK(H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0);
+      H5Dclose(d);
+      H5Sclose(space);
+      H5Tclose(type);
+    };
+    fixed("nullterm", 5, H5T_STR_NULLTERM, {3}, std::string("abcd\0a\0bc\0xyz\0\0", 15));
+    fixed("nullpad", 3, H5T_STR_NULLPAD, {2, 2}, std::string("ab\0abca\0b\0\0\0", 12));
+    fixed("spacepad", 4, H5T_STR_SPACEPAD, {2}, "ab  a b ");
+    fixed("none", 3, H5T_STR_NULLPAD, {0}, "");
+    H5Gclose(H5Gcreate2(f, "g", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);  // chunked and deflated
+    const hsize_t chunk[1] = {2};
+    H5Pset_chunk(dcpl, 1, chunk);
+    H5Pset_deflate(dcpl, 4);
+    fixed("g/chunked", 2, H5T_STR_NULLPAD, {5}, std::string("a\0bbc\0d\0ee", 10), dcpl);
+    H5Pclose(dcpl);
+
+    const hid_t text = H5Tcopy(H5T_C_S1);  // variable length, UTF-8
+    H5Tset_size(text, H5T_VARIABLE);
+    H5Tset_cset(text, H5T_CSET_UTF8);
+    const hsize_t three = 3;
+    const hid_t space = H5Screate_simple(1, &three, nullptr), one = H5Screate(H5S_SCALAR);
+    const char* values[3] = {"jet", "\xc3\xa9\xe2\x9c\x93", ""};
+    hid_t d = H5Dcreate2(f, "variable", text, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(H5Dwrite(d, text, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0);
+    H5Dclose(d);
+    const char* single[1] = {"one"};
+    d = H5Dcreate2(f, "scalar", text, one, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(H5Dwrite(d, text, H5S_ALL, H5S_ALL, H5P_DEFAULT, single) >= 0);
+    H5Dclose(d);
+    d = H5Dcreate2(f, "unwritten", text, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);  // null strings
+    H5Dclose(d);
+    const hid_t chunked = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(chunked, 1, &three);
+    d = H5Dcreate2(f, "chunked_variable", text, space, H5P_DEFAULT, chunked, H5P_DEFAULT);
+    CHECK(H5Dwrite(d, text, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0);
+    H5Dclose(d);
+    H5Pclose(chunked);
+    const float numbers[3] = {1, 2, 3};
+    d = H5Dcreate2(f, "numbers", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, numbers) >= 0);
+    H5Dclose(d);
+    H5Sclose(one);
+    H5Sclose(space);
+    H5Tclose(text);
+    CHECK(H5Fclose(f) >= 0);
+  }
+  const auto f = ArrayFile::open(file);
+  using Strings = std::vector<std::string>;
+  CHECK(f->strings("nullterm") == Strings{"abcd", "a", "xyz"});                      // up to the first NUL
+  CHECK(f->strings("nullpad") == Strings{"ab", "abc", std::string("a\0b", 3), ""});  // trailing NULs only
+  CHECK(f->shape("nullpad") == Shape{2, 2});
+  CHECK(f->strings("spacepad") == Strings{"ab", "a b"});
+  CHECK(f->strings("none").empty());
+  CHECK(f->strings("/g/chunked") == Strings{"a", "bb", "c", "d", "ee"});
+  CHECK(f->strings("variable") == Strings{"jet", "\xc3\xa9\xe2\x9c\x93", ""});
+  CHECK(f->strings("scalar") == Strings{"one"});
+  CHECK(f->shape("scalar") == Shape{});
+  CHECK(f->strings("unwritten") == Strings{"", "", ""});
+  CHECK(error_of([&] { f->strings("chunked_variable"); }) ==
+        file.string() +
+            ": dataset 'chunked_variable': variable-length strings are read from contiguous storage in the file only, "
+            "not from chunked, compact, virtual or external storage");
+  for (const char* name : {"nullterm", "variable", "scalar"}) CHECK(f->dtype(name) == "string");
+  CHECK(error_of([&] { f->strings("numbers"); }) ==
+        file.string() + ": dataset 'numbers' has dtype float32, not strings");
+  CHECK(error_of([&] { f->read("variable"); }) ==
+        file.string() + ": dataset 'variable' has dtype string; only integer and float datasets can be read");
+  CHECK(error_of([&] { f->read_rows("nullpad", 0, 1); }) ==
+        file.string() + ": dataset 'nullpad' has dtype string; only integer and float datasets can be read");
+  CHECK(error_of([&] { f->strings("x"); }).starts_with(file.string() + ": no dataset 'x' (it has: "));
+  CHECK(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) == 1);  // f is open
+}
+
+TEST_CASE("arrays: string arrays written by numpy and h5py") {
+  using Strings = std::vector<std::string>;
+  const Strings words = {"ab", "", std::string("a\0b", 3), "xyz"};                // an inner NUL stays
+  const Strings text = {"jet", "\xc3\xa9\xe2\x9c\x93", "", "\xf0\x9d\x9c\x8bx"};  // as UTF-8
+  const auto npy = ArrayFile::open(kFixtures / "strings_u.npy");
+  CHECK(npy->dtype("strings_u") == "string");
+  CHECK(npy->shape("strings_u") == Shape{4});
+  CHECK(npy->strings("strings_u") == text);
+  CHECK(error_of([&] { npy->read("strings_u"); }) ==
+        (kFixtures / "strings_u.npy").string() +
+            ": dataset 'strings_u' has dtype string; only integer and float datasets can be read");
+
+  const fs::path npz_file = kFixtures / "strings.npz";
+  const auto npz = ArrayFile::open(npz_file);
+  CHECK(npz->shape("words") == Shape{2, 2});
+  CHECK(npz->strings("words") == words);
+  CHECK(npz->strings("text") == text);
+  CHECK(npz->read("numbers").values == std::vector<float>{0, 1, 2});
+  CHECK(error_of([&] { npz->strings("numbers"); }) ==
+        npz_file.string() + ": dataset 'numbers' has dtype int16, not strings");
+  CHECK(error_of([&] { npz->read_rows("words", 0, 1); }) ==
+        npz_file.string() + ": dataset 'words' has dtype string; only integer and float datasets can be read");
+
+  {
+    const auto h5 = ArrayFile::open(kFixtures / "strings.h5");
+    CHECK(h5->strings("fixed") == words);
+    CHECK(h5->strings("variable") == Strings(text.begin(), text.begin() + 3));
+  }
+  CHECK(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) == 0);
+
+  // Hand-made .npy headers: a big-endian 'U' is refused, a code point beyond Unicode is corrupt.
+  TempDir dir("npy_strings");
+  const auto npy_with = [&](const std::string& descr, const std::string& data) {
+    std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (1,), }";
+    header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');  // (numpy pads to 64 bytes)
+    header += '\n';
+    std::string bytes = "\x93NUMPY";
+    bytes += '\x01';
+    bytes += '\x00';
+    bytes += static_cast<char>(header.size());
+    bytes += '\x00';
+    write_file(dir.path() / "s.npy", bytes + header + data);
+    return dir.path() / "s.npy";
+  };
+  CHECK(error_of([&] {
+          ArrayFile::open(npy_with(">U1", std::string("\0\0\0a", 4)));
+        }).starts_with((dir.path() / "s.npy").string() + ": big-endian dtype '>U1' is not supported"));
+  const auto bad = ArrayFile::open(npy_with("<U1", std::string("\0\0\x11\0", 4)));  // U+110000
+  CHECK(error_of([&] { bad->strings("s"); }) ==
+        (dir.path() / "s.npy").string() + ": corrupt string 0: code point 1114112 is not Unicode");
+  CHECK(ArrayFile::open(npy_with("|S2", std::string("a\0", 2)))->strings("s") == Strings{"a"});
+}
+
+TEST_CASE("arrays: corrupt global heaps of variable-length strings are errors (HDF5 1.10 looped forever)") {
+  const fs::path source = kFixtures / "strings.h5";
+  const std::string bytes = read_file(source);
+  const std::size_t heap = bytes.find("GCOL");
+  REQUIRE(heap != std::string::npos);
+  haddr_t refs = HADDR_UNDEF;  // where the dataset's references are
+  {
+    const hid_t f = H5Fopen(source.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t d = H5Dopen2(f, "variable", H5P_DEFAULT);
+    refs = H5Dget_offset(d);
+    H5Dclose(d);
+    H5Fclose(f);
+  }
+  REQUIRE(refs != HADDR_UNDEF);
+  TempDir dir("heaps");
+  const fs::path file = dir.path() / "heap.h5";
+  const auto message = [&](std::size_t at, const std::string& patch) {
+    std::string copy = bytes;
+    copy.replace(at, patch.size(), patch);
+    write_file(file, copy);
+    return error_of([&] { ArrayFile::open(file)->strings("variable"); });
+  };
+  // The first object (after the 16-byte header) made the free space of size 0: HDF5 1.10 never
+  // got past it.
+  const std::string where =
+      file.string() + ": dataset 'variable' is corrupt: the global heap collection at " + std::to_string(heap);
+  CHECK(message(heap + 16, std::string(8, '\0') + std::string(8, '\0')) ==
+        where + " holds an object of 0 bytes at byte 16, which is empty");
+  CHECK(message(heap + 24, std::string(8, '\xff')) ==
+        where + " holds an object of 18446744073709551615 bytes at byte 16, beyond its end");
+  CHECK(message(heap, "GCOM") == where + " has no GCOL version 1 signature");
+  // A string longer than its object (HDF5 would copy the object into a buffer of the string's
+  // length); an object the collection does not hold.
+  CHECK(message(refs, std::string("\x09\0\0\0", 4)) ==
+        file.string() + ": dataset 'variable' is corrupt: string 0 of 9 bytes refers to a global heap object of 3");
+  CHECK(message(refs + 12, std::string("\x63\0\0\0", 4)) ==
+        file.string() +
+            ": dataset 'variable' is corrupt: string 0 refers to object 99 of the global heap collection at " +
+            std::to_string(heap) + ", which has none");
+  CHECK(message(0, "") == "");  // (the file unchanged)
+  CHECK(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL) == 0);
+}
+
 TEST_CASE("arrays: ZIP64 archives as large numpy archives have them") {
   TempDir dir("zip64");
   const fs::path npy = dir.path() / "a.npy";
@@ -440,8 +628,9 @@ TEST_CASE("arrays: truncated files name the file") {
   write_arrays(dir.path() / "ours.npy", {frames});
   write_arrays(dir.path() / "ours.npz", {frames, {"b", {2}, {1, 2}, ""}});
   write_arrays(dir.path() / "ours.h5", {frames, {"b", {2}, {1, 2}, ""}});
-  for (const fs::path& source : {dir.path() / "ours.npy", dir.path() / "ours.npz", dir.path() / "ours.h5",
-                                 kFixtures / "f64_v1.npy", kFixtures / "savez_compressed.npz"}) {
+  for (const fs::path& source :
+       {dir.path() / "ours.npy", dir.path() / "ours.npz", dir.path() / "ours.h5", kFixtures / "f64_v1.npy",
+        kFixtures / "savez_compressed.npz", kFixtures / "strings.npz", kFixtures / "strings.h5"}) {
     const std::string bytes = read_file(source);
     for (const double fraction : {0.0, 0.01, 0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99}) {
       for (const std::size_t cut : {static_cast<std::size_t>(fraction * static_cast<double>(bytes.size())),
@@ -463,7 +652,8 @@ TEST_CASE("arrays: corrupted files give a nac::Error or data and never crash") {
   write_arrays(dir.path() / "ours.h5", {frames, {"g/b", {2}, {1, 2}, ""}});
   int errors = 0, reads = 0;
   for (const fs::path& source : {kFixtures / "f64_v1.npy", kFixtures / "i16.npy", kFixtures / "savez.npz",
-                                 kFixtures / "savez_compressed.npz", dir.path() / "ours.npz", dir.path() / "ours.h5"}) {
+                                 kFixtures / "savez_compressed.npz", dir.path() / "ours.npz", dir.path() / "ours.h5",
+                                 kFixtures / "strings_u.npy", kFixtures / "strings.npz", kFixtures / "strings.h5"}) {
     const std::string bytes = read_file(source);
     const fs::path file = dir.path() / ("flipped" + source.extension().string());
     for (std::size_t i = 0; i < bytes.size(); ++i) {

@@ -235,3 +235,41 @@ TEST_CASE("the jets task's constituents view: a Deep Sets network learns the 8 l
   CHECK(bad.exit_code == 1);
   CHECK(bad.err.find("(8, 3)") != std::string::npos);
 }
+
+TEST_CASE("the jets task on the real datasets' files: splits, both views, clear errors") {
+  test::TempDir dir("jets_files");
+  const std::string fixtures = std::string(NAC_SOURCE_DIR) + "/tests/fixtures/jets/";
+  const auto train = [&](const std::string& model, const std::string& sets, const std::string& out) {
+    return test::run_nac("train " + std::string(NAC_SOURCE_DIR) + "/experiments/models/" + model + " --task jets " +
+                         sets + " --epochs 1 --quiet --out " + (dir.path() / out).string());
+  };
+  // The OpenML table (10 jets): 30% validation and 30% test after the shuffle, the rest training.
+  auto r = train(
+      "jets_mlp.json",
+      "--set \"data='" + fixtures + "hlf_openml.arff'\" --set validation_fraction=0.3 --set test_fraction=0.3", "arff");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("data: 4 training, 3 validation, 3 test samples") != std::string::npos);
+  // The 150-particle file (12 jets): the constituents view, the test split from test_data.
+  r = train("jets_deepsets.json",
+            "--set view='\"constituents\"' --set \"data='" + fixtures + "jets_150p.h5'\" --set \"test_data='" +
+                fixtures + "jets_150p.h5'\"",
+            "h5");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("data: 10 training, 2 validation, 12 test samples") != std::string::npos);
+  // Errors: the table has no constituents; test_data without data; a missing file; a corrupt label.
+  r = train("jets_deepsets.json", "--set view='\"constituents\"' --set \"data='" + fixtures + "hlf_openml.arff'\"",
+            "e1");
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("hlf_openml.arff: the OpenML table holds the 16 features only") != std::string::npos);
+  r = train("jets_mlp.json", "--set \"test_data='" + fixtures + "jets_150p.h5'\"", "e2");
+  CHECK(r.err.find("'task.test_data': needs 'data'") != std::string::npos);
+  r = train("jets_mlp.json", "--set \"data='" + fixtures + "nope.h5'\"", "e3");
+  CHECK(r.err.find("'task.data': no such file or folder") != std::string::npos);
+  r = train("jets_mlp.json", "--set \"data='" + fixtures + "bad_two_labels.h5'\"", "e4");
+  CHECK(r.err.find("bad_two_labels.h5: jet 1 (row 1 of dataset 'jets') is not of exactly one class") !=
+        std::string::npos);
+  r = train("jets_mlp.json", "--set \"data='" + fixtures + "jets_150p.h5'\" --set train_samples=5", "e5");
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("train_samples") != std::string::npos);  // a generated-data setting with files
+}

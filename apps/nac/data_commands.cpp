@@ -37,6 +37,14 @@ int data_info(const std::string& file) {
   const auto f = data::ArrayFile::open(file);
   std::printf("%s\n", file.c_str());
   for (const auto& name : f->names()) {
+    if (f->dtype(name) == "string") {  // the first few values
+      const std::vector<std::string> values = f->strings(name);
+      std::string shown;
+      for (std::size_t i = 0; i < values.size() && i < 4; ++i) shown += (i ? ", '" : "'") + values[i] + "'";
+      if (values.size() > 4) shown += ", ...";
+      std::printf("  %-16s %-18s %-8s %s\n", name.c_str(), to_string(f->shape(name)).c_str(), "string", shown.c_str());
+      continue;
+    }
     const data::Array a = f->read(name);
     double lo = INFINITY, hi = -INFINITY, sum = 0;
     std::size_t bad = 0;

@@ -34,6 +34,16 @@ Rows row_range(const fs::path& file, const std::string& name, const Shape& shape
 /// count floats, or nac::Error naming the file and array if memory runs out.
 std::vector<float> allocate_values(const fs::path& file, const std::string& name, const Shape& shape,
                                    std::uint64_t count);
+/// An empty vector with room for count strings, or nac::Error naming the file and array if they
+/// cannot fit in memory (a corrupt file can claim any shape).
+std::vector<std::string> allocate_strings(const fs::path& file, const std::string& name, const Shape& shape,
+                                          std::uint64_t count);
+/// Throws nac::Error("FILE: dataset 'name' has dtype D; only integer and float datasets can be
+/// read"), for read() and read_rows() of a string array.
+[[noreturn]] void not_numeric(const fs::path& file, const std::string& name, const std::string& dtype);
+/// Throws nac::Error("FILE: dataset 'name' has dtype D, not strings"), for strings() of a numeric
+/// array.
+[[noreturn]] void not_strings(const fs::path& file, const std::string& name, const std::string& dtype);
 
 /// A file read at offsets (pread), so one object serves several threads at once.
 class InFile {
@@ -81,11 +91,27 @@ class ByteReader {
 
 // ---- .npy (npy.cpp) ----
 
-enum class DType { Bool, Int8, Int16, Int32, Int64, UInt8, UInt16, UInt32, UInt64, Float16, Float32, Float64 };
+// Bytes and Unicode: numpy's 'S<n>' (n bytes, NUL padded) and '<U<n>' (n UTF-32LE code points).
+enum class DType {
+  Bool,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  UInt8,
+  UInt16,
+  UInt32,
+  UInt64,
+  Float16,
+  Float32,
+  Float64,
+  Bytes,
+  Unicode
+};
 
 struct NpyHeader {
   DType dtype = DType::Float32;
-  std::string dtype_name;  // "float32", ...
+  std::string dtype_name;  // "float32", ..., "string" (Bytes and Unicode)
   std::size_t itemsize = 4;
   Shape shape;
   std::uint64_t count = 0;        // product(shape)
@@ -100,8 +126,14 @@ constexpr std::size_t kNpyPrefix = 12;  // enough bytes to know a header's size 
 std::uint64_t npy_header_size(const std::string& where, const char* bytes, std::size_t n, std::uint64_t available);
 /// Parses a whole header (data_offset bytes). Checks the dtype, the order and the shape.
 NpyHeader parse_npy_header(const std::string& where, const std::string& header);
-/// Reads count values of the header's dtype from `in` and converts them to float32.
+/// Whether the header's dtype is a number (not Bytes or Unicode).
+bool is_numeric(const NpyHeader& header);
+/// Reads count values of the header's (numeric) dtype from `in` and converts them to float32.
 void read_npy_values(ByteReader& in, const NpyHeader& header, std::uint64_t count, float* out);
+/// Reads count strings of a Bytes or Unicode header from `in` (trailing NULs stripped, Unicode as
+/// UTF-8) and appends them to out. Errors: nac::Error(where + ": ...").
+void read_npy_strings(ByteReader& in, const NpyHeader& header, std::uint64_t count, const std::string& where,
+                      std::vector<std::string>& out);
 /// A version 1.0 (or 2.0 if needed) header for little-endian float32 data of this shape, padded
 /// to a multiple of 64 bytes as numpy pads it.
 std::string npy_float32_header(const Shape& shape);

@@ -71,6 +71,29 @@ std::vector<float> allocate_values(const fs::path& file, const std::string& name
                  " float32 values) does not fit in memory (" + std::to_string(memory >> 20) + " MiB)");
 }
 
+std::vector<std::string> allocate_strings(const fs::path& file, const std::string& name, const Shape& shape,
+                                          std::uint64_t count) {
+  static const std::uint64_t memory = physical_memory();
+  std::vector<std::string> out;
+  if (count <= memory / sizeof(std::string)) {
+    try {
+      out.reserve(static_cast<std::size_t>(count));
+      return out;
+    } catch (const std::bad_alloc&) {  // reported below
+    }
+  }
+  fail(file, "dataset '" + name + "' of shape " + to_string(shape) + " (" + std::to_string(count) +
+                 " strings) does not fit in memory (" + std::to_string(memory >> 20) + " MiB)");
+}
+
+void not_numeric(const fs::path& file, const std::string& name, const std::string& dtype) {
+  fail(file, "dataset '" + name + "' has dtype " + dtype + "; only integer and float datasets can be read");
+}
+
+void not_strings(const fs::path& file, const std::string& name, const std::string& dtype) {
+  fail(file, "dataset '" + name + "' has dtype " + dtype + ", not strings");
+}
+
 InFile::InFile(const fs::path& file) : path_(file) {
   // O_NONBLOCK: a named pipe must be refused below, not wait in open() for a writer forever (on a
   // regular file the flag changes nothing).

@@ -4,6 +4,7 @@
 //   {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), } padded with spaces and '\n',
 //   then the data in C order.
 // The header parser, the decoder and the header writer also serve the members of .npz archives.
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <limits>
@@ -184,7 +185,21 @@ void set_dtype(NpyHeader& h, const PyValue& descr, const std::string& where) {
   const char order = d.empty() ? '=' : d[0];
   const bool has_order = !d.empty() && (order == '<' || order == '>' || order == '|' || order == '=');
   const std::string code = has_order ? d.substr(1) : d;  // ('' has none: a fuzz_arrays finding)
-  const std::string supported = "supported: little-endian bool, int8/16/32/64, uint8/16/32/64, float16/32/64";
+  const std::string supported =
+      "supported: little-endian bool, int8/16/32/64, uint8/16/32/64, float16/32/64, and strings 'S<n>', '<U<n>'";
+  // Strings: 'S<n>' ('a<n>' in old files) of n bytes, 'U<n>' of n UTF-32 code points.
+  if (!code.empty() && (code[0] == 'S' || code[0] == 'a' || code[0] == 'U') && code.size() >= 2 && code.size() <= 10 &&
+      code.find_first_not_of("0123456789", 1) == std::string::npos) {
+    const std::uint64_t n = std::stoull(code.substr(1));
+    if (n == 0) throw Error(where + ": dtype '" + d + "' (strings of length 0) is not supported");
+    if (code[0] == 'U' && order == '>')
+      throw Error(where + ": big-endian dtype '" + d + "' is not supported (" + supported +
+                  "); save it with a.astype('<" + code + "')");
+    h.dtype = code[0] == 'U' ? DType::Unicode : DType::Bytes;
+    h.dtype_name = "string";
+    h.itemsize = static_cast<std::size_t>(code[0] == 'U' ? 4 * n : n);
+    return;
+  }
   for (const DTypeInfo& t : kDTypes) {
     if (code != t.code) continue;
     if (order == '>' && code[1] != '1')
@@ -253,7 +268,32 @@ void convert(DType dtype, const char* src, std::size_t n, float* out) {
       return;
     case DType::Float32: std::memcpy(out, src, n * sizeof(float)); return;
     case DType::Float64: return convert_as<double>(src, n, out);
+    case DType::Bytes:
+    case DType::Unicode: break;  // refused before reading (is_numeric)
   }
+}
+
+// Appends code point c to out as UTF-8; false if c is no Unicode scalar value.
+bool append_utf8(std::uint32_t c, std::string& out) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xc0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  } else if (c < 0x10000) {
+    if (c >= 0xd800 && c < 0xe000) return false;  // a surrogate
+    out += static_cast<char>(0xe0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  } else if (c < 0x110000) {
+    out += static_cast<char>(0xf0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (c & 0x3f));
+  } else {
+    return false;
+  }
+  return true;
 }
 
 std::string py_shape(const Shape& shape) {
@@ -309,13 +349,24 @@ class NpyFile final : public ArrayFile {
 
   Array read(const std::string& name) const override {
     check(name);
+    if (!is_numeric(h_)) not_numeric(path(), name, h_.dtype_name);
     return read_elements(name, 0, h_.count, h_.shape);
   }
 
   Array read_rows(const std::string& name, std::int64_t first, std::int64_t count) const override {
     check(name);
+    if (!is_numeric(h_)) not_numeric(path(), name, h_.dtype_name);
     const Rows r = row_range(path(), name, h_.shape, first, count);
     return read_elements(name, r.first_element, r.elements, r.shape);
+  }
+
+  std::vector<std::string> strings(const std::string& name) const override {
+    check(name);
+    if (is_numeric(h_)) not_strings(path(), name, h_.dtype_name);
+    std::vector<std::string> out = allocate_strings(path(), name, h_.shape, h_.count);
+    FileReader reader(in_, h_.data_offset, "the data");
+    read_npy_strings(reader, h_, h_.count, path().string(), out);
+    return out;
   }
 
  private:
@@ -383,6 +434,9 @@ NpyHeader parse_npy_header(const std::string& where, const std::string& header) 
     h.shape.push_back(d.integer);
   }
   h.count = element_count(h.shape, where);
+  if (h.itemsize > 8 && h.count > std::numeric_limits<std::uint64_t>::max() / h.itemsize)
+    throw Error(where + ": shape " + to_string(h.shape) + " of " + std::to_string(h.itemsize) +
+                "-byte strings is impossibly large");
   h.data_bytes = h.count * h.itemsize;  // element_count leaves room for 8-byte items
 
   const PyValue& fortran = key(dict, "fortran_order", where);
@@ -393,6 +447,40 @@ NpyHeader parse_npy_header(const std::string& where, const std::string& header) 
     throw Error(where + ": Fortran-order (column-major) array of dtype " + h.dtype_name + " and shape " +
                 to_string(h.shape) + " is not supported, only C order; save numpy.ascontiguousarray(a)");
   return h;
+}
+
+bool is_numeric(const NpyHeader& h) { return h.dtype != DType::Bytes && h.dtype != DType::Unicode; }
+
+void read_npy_strings(ByteReader& in, const NpyHeader& h, std::uint64_t count, const std::string& where,
+                      std::vector<std::string>& out) {
+  // Whole strings in blocks of at least 64 kB (one string may be longer).
+  const std::uint64_t per_block = std::max<std::uint64_t>(1, (std::uint64_t{1} << 16) / h.itemsize);
+  std::vector<char> buffer(static_cast<std::size_t>(std::min(count, per_block) * h.itemsize));
+  for (std::uint64_t done = 0; done < count;) {
+    const auto n = static_cast<std::size_t>(std::min(count - done, per_block));
+    in.read_exact(buffer.data(), n * h.itemsize);
+    for (std::size_t i = 0; i < n; ++i) {
+      const char* p = buffer.data() + i * h.itemsize;
+      if (h.dtype == DType::Bytes) {
+        std::size_t length = h.itemsize;
+        while (length > 0 && p[length - 1] == '\0') --length;
+        out.emplace_back(p, length);
+        continue;
+      }
+      std::size_t length = h.itemsize / 4;
+      std::uint32_t c = 0;
+      while (length > 0 && (std::memcpy(&c, p + 4 * (length - 1), 4), c == 0)) --length;
+      std::string s;
+      for (std::size_t k = 0; k < length; ++k) {
+        std::memcpy(&c, p + 4 * k, 4);
+        if (!append_utf8(c, s))
+          throw Error(where + ": corrupt string " + std::to_string(done + i) + ": code point " + std::to_string(c) +
+                      " is not Unicode");
+      }
+      out.push_back(std::move(s));
+    }
+    done += n;
+  }
 }
 
 void read_npy_values(ByteReader& in, const NpyHeader& h, std::uint64_t count, float* out) {

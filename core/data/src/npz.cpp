@@ -200,6 +200,7 @@ class NpzFile final : public ArrayFile {
 
   Array read(const std::string& name) const override {
     const Member& m = member(name);
+    if (!is_numeric(m.header)) not_numeric(path(), name, m.header.dtype_name);
     Array a{name, m.header.shape, allocate_values(path(), name, m.header.shape, m.header.count), m.header.dtype_name};
     MemberReader r(in_, m, true);
     r.skip(m.header.data_offset);
@@ -211,6 +212,7 @@ class NpzFile final : public ArrayFile {
 
   Array read_rows(const std::string& name, std::int64_t first, std::int64_t count) const override {
     const Member& m = member(name);
+    if (!is_numeric(m.header)) not_numeric(path(), name, m.header.dtype_name);
     const Rows rows = row_range(path(), name, m.header.shape, first, count);
     Array a{name, rows.shape, allocate_values(path(), name, rows.shape, rows.elements), m.header.dtype_name};
     const bool verified = is_verified(m);
@@ -222,6 +224,18 @@ class NpzFile final : public ArrayFile {
       set_verified(m);
     }
     return a;
+  }
+
+  std::vector<std::string> strings(const std::string& name) const override {
+    const Member& m = member(name);
+    if (is_numeric(m.header)) not_strings(path(), name, m.header.dtype_name);
+    std::vector<std::string> out = allocate_strings(path(), name, m.header.shape, m.header.count);
+    MemberReader r(in_, m, true);
+    r.skip(m.header.data_offset);
+    read_npy_strings(r, m.header, m.header.count, path().string() + ": member '" + m.zip_name + "'", out);
+    r.finish();
+    set_verified(m);
+    return out;
   }
 
  private:

@@ -9,10 +9,20 @@
 //   validation_samples = 10000
 //   test_samples = 20000
 //   data_seed = 0
+//
+// Real jets instead (then the *_samples settings are not used):
+//   data = "hls4ml_lhc_jets_hlf.arff"   # the OpenML table (.arff, .csv), a 150-particle file (.h5)
+//                                       # or a folder of them; shuffled by data_seed, then split
+//   test_data = "val/"                  # optional: the test split from these files instead
+//   validation_fraction = 0.2
+//   test_fraction = 0.2                 # (without test_data)
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <numeric>
 
 #include "jet_features.hpp"
+#include "jet_files.hpp"
 #include "jet_generator.hpp"
 #include "jet_metrics.hpp"
 #include "nac/data/array_io.hpp"
@@ -20,6 +30,7 @@
 #include "nac/error.hpp"
 #include "nac/memory.hpp"
 #include "nac/plugin.hpp"
+#include "nac/rng.hpp"
 #include "nac/settings.hpp"
 
 namespace nac::jets {
@@ -44,6 +55,27 @@ const Setting<std::int64_t> kValidationSamples{
     .key = "validation_samples", .fallback = 10000, .range = Range::at_least(1), .help = "validation jets"};
 const Setting<std::int64_t> kTestSamples{
     .key = "test_samples", .fallback = 20000, .range = Range::at_least(0), .help = "test jets"};
+const Setting<std::string> kData{
+    .key = "data",
+    .fallback = std::nullopt,
+    .help =
+        "real jets: the OpenML hls4ml_lhc_jets_hlf table (.arff, .csv), a 150-particle HDF5 file or a folder of "
+        "them; shuffled by data_seed, then split (default: generated jets)",
+    .required = false};
+const Setting<std::string> kTestData{.key = "test_data",
+                                     .fallback = std::nullopt,
+                                     .help =
+                                         "real jets: the test split from these files (then 'data' gives "
+                                         "training and validation only)",
+                                     .required = false};
+const Setting<double> kValidationFraction{.key = "validation_fraction",
+                                          .fallback = 0.2,
+                                          .range = Range{0, 1, true, true},
+                                          .help = "real jets: share of 'data' for validation"};
+const Setting<double> kTestFraction{.key = "test_fraction",
+                                    .fallback = 0.2,
+                                    .range = Range{0, 1, false, true},
+                                    .help = "real jets without 'test_data': share of 'data' for test"};
 const Setting<std::int64_t> kDataSeed{.key = "data_seed",
                                       .fallback = 0,
                                       .range = Range::at_least(0),
@@ -83,6 +115,50 @@ nn::Dataset make_jets(const View& v, std::int64_t n, std::uint64_t seed, std::in
     d.targets[static_cast<std::size_t>(i * kClasses + jet.label)] = 1;
   }
   return d;
+}
+
+// Real jets of a file or folder: the view's raw values and one-hot classes.
+nn::Dataset read_jets(const View& v, const std::filesystem::path& path) {
+  const std::string ext = path.extension().string();
+  nn::Dataset d;
+  std::vector<int> labels;
+  if (ext == ".arff" || ext == ".csv") {
+    if (!v.hlf)
+      throw Error(path.string() +
+                  ": the OpenML table holds the 16 features only; view = \"constituents\" needs "
+                  "the 150-particle HDF5 files");
+    HlfTable t = read_hlf_table(path);
+    d.inputs = nn::Tensor(v.of(t.rows));
+    std::copy(t.features.begin(), t.features.end(), d.inputs.data());
+    labels = std::move(t.labels);
+  } else {
+    const std::vector<std::filesystem::path> files =
+        std::filesystem::is_directory(path) ? jet_files_in(path) : std::vector<std::filesystem::path>{path};
+    JetFile f = read_jet_files(files, v.hlf ? 0 : v.constituents, v.min_pt);
+    d.inputs = nn::Tensor(v.of(f.rows));
+    const std::vector<float>& values = v.hlf ? f.hlf : f.particles;
+    std::copy(values.begin(), values.end(), d.inputs.data());
+    labels = std::move(f.labels);
+  }
+  d.targets = nn::Tensor({static_cast<std::int64_t>(labels.size()), kClasses});
+  d.targets.zero();
+  for (std::size_t i = 0; i < labels.size(); ++i) d.targets[i * kClasses + static_cast<std::size_t>(labels[i])] = 1;
+  return d;
+}
+
+// Rows `order[first, first + n)` of d.
+nn::Dataset pick(const nn::Dataset& d, const std::vector<std::int64_t>& order, std::int64_t first, std::int64_t n) {
+  const auto per = static_cast<std::int64_t>(d.inputs.sample_size());
+  Shape shape = d.inputs.shape();
+  shape[0] = n;
+  nn::Dataset out{nn::Tensor(shape), nn::Tensor({n, kClasses})};
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t r = order[static_cast<std::size_t>(first + i)];
+    std::copy(d.inputs.data() + r * per, d.inputs.data() + (r + 1) * per, out.inputs.data() + i * per);
+    std::copy(d.targets.data() + r * kClasses, d.targets.data() + (r + 1) * kClasses,
+              out.targets.data() + i * kClasses);
+  }
+  return out;
 }
 
 // Scaling from the training split, applied to every split: the features standardised (mean 0,
@@ -136,10 +212,28 @@ class JetsTask final : public DatasetTask, public DataGenerator, public DataFile
     view_.hlf = c.get(kView) == "hlf";
     view_.constituents = c.get(kConstituents);
     view_.min_pt = c.get(kMinPt);
+    data_seed_ = static_cast<std::uint64_t>(c.get(kDataSeed));
+    const std::filesystem::path base = std::filesystem::path(c.file()).parent_path();
+    const auto existing = [&](const Setting<std::string>& s) {
+      std::filesystem::path p = *c.get_optional(s);
+      if (!p.is_absolute() && c.file() != "<no file>") p = base / p;
+      std::error_code ec;
+      if (!std::filesystem::exists(p, ec)) c.fail(s.key, "no such file or folder: " + p.string());
+      return p;
+    };
+    if (c.has(kData.key)) {
+      data_ = existing(kData);
+      if (c.has(kTestData.key)) test_data_ = existing(kTestData);
+      validation_fraction_ = c.get(kValidationFraction);
+      if (test_data_.empty()) test_fraction_ = c.get(kTestFraction);
+      if (validation_fraction_ + test_fraction_ >= 1)
+        c.fail(kValidationFraction.key, "validation and test fractions must leave room for training jets");
+      return;
+    }
+    if (c.has(kTestData.key)) c.fail(kTestData.key, "needs 'data' (the training jets' files)");
     train_ = c.get(kTrainSamples);
     validation_ = c.get(kValidationSamples);
     test_ = c.get(kTestSamples);
-    data_seed_ = static_cast<std::uint64_t>(c.get(kDataSeed));
     try {
       check_fits_in_memory(static_cast<double>(view_.width() + kClasses) * sizeof(float) *
                                static_cast<double>(train_ + validation_ + test_),
@@ -156,6 +250,30 @@ class JetsTask final : public DatasetTask, public DataGenerator, public DataFile
 
   TaskData load_data() const override {
     TaskData t;
+    if (!data_.empty()) {
+      const nn::Dataset all = read_jets(view_, data_);
+      const std::int64_t n = all.inputs.dim(0);
+      std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+      std::iota(order.begin(), order.end(), 0);
+      Rng rng(data_seed_);
+      for (std::int64_t i = n - 1; i > 0; --i)
+        std::swap(order[static_cast<std::size_t>(i)], order[rng.below(static_cast<std::uint64_t>(i + 1))]);
+      const auto share = [&](double f) { return static_cast<std::int64_t>(std::floor(f * static_cast<double>(n))); };
+      const std::int64_t validation = share(validation_fraction_), test = share(test_fraction_);
+      const std::int64_t train = n - validation - test;
+      if (train < 1 || validation < 1)
+        throw Error(data_.string() + ": " + std::to_string(n) +
+                    " jets are too few to split into training and validation jets");
+      t.train = pick(all, order, 0, train);
+      t.validation = pick(all, order, train, validation);
+      if (test_data_.empty()) {
+        t.test = pick(all, order, train + validation, test);
+      } else {
+        t.test = read_jets(view_, test_data_);
+      }
+      scale(view_, t);
+      return t;
+    }
     t.train = make_jets(view_, train_, data_seed_, 0);
     t.validation = make_jets(view_, validation_, data_seed_, train_);
     t.test = make_jets(view_, test_, data_seed_, train_ + validation_);
@@ -189,6 +307,8 @@ class JetsTask final : public DatasetTask, public DataGenerator, public DataFile
 
  private:
   View view_;
+  std::filesystem::path data_, test_data_;  // real jets (empty: generated)
+  double validation_fraction_ = 0, test_fraction_ = 0;
   std::int64_t train_ = 0, validation_ = 0, test_ = 0;
   std::uint64_t data_seed_ = 0;
 };
@@ -196,9 +316,10 @@ class JetsTask final : public DatasetTask, public DataGenerator, public DataFile
 void register_factories(Registry& registry) {
   registry.add_task(
       "jets", [](const ConfigTable& c) { return std::make_unique<JetsTask>(c); },
-      "jet tagging (g, q, W, Z, t) on synthetic jets shaped by their physics: 16 high-level features or the "
-      "leading constituents",
-      describe_settings(kView, kConstituents, kMinPt, kTrainSamples, kValidationSamples, kTestSamples, kDataSeed));
+      "jet tagging (g, q, W, Z, t) on synthetic jets shaped by their physics or the real datasets' files: 16 "
+      "high-level features or the leading constituents",
+      describe_settings(kView, kConstituents, kMinPt, kTrainSamples, kValidationSamples, kTestSamples, kDataSeed, kData,
+                        kTestData, kValidationFraction, kTestFraction));
 }
 
 }  // namespace

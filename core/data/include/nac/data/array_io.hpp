@@ -8,7 +8,9 @@
 //   .h5/.hdf5   HDF5 (through the HDF5 C library): every integer or float dataset, at any group depth
 //
 // The format is chosen by the file's magic bytes (the extension only helps to word errors). Values
-// always come back as float32, converted from whatever was stored. Every failure (a missing,
+// always come back as float32, converted from whatever was stored. String arrays (HDF5 fixed- and
+// variable-length strings, numpy's 'S' and 'U' dtypes) are listed too and read by strings() as
+// std::string. Every failure (a missing,
 // empty, truncated or corrupt file, an unsupported dtype, a missing dataset, a bad row range)
 // throws nac::Error whose message starts with the file's path; bad input never crashes.
 //
@@ -35,7 +37,8 @@ struct Array {
   std::vector<float> values;  // row-major (C order); product(shape) values
   std::string stored_dtype;   // the dtype in the file: "float32", "float64", "float16", "int8",
                               // "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                              // "bool"; ignored by write_arrays
+                              // "bool" ("string" for a string array, which read() refuses);
+                              // ignored by write_arrays
 };
 
 /// A readable array file. Names are:
@@ -72,6 +75,16 @@ class ArrayFile {
   /// count == 0 is fine. A scalar array or a range outside [0, shape[0]] throws nac::Error naming
   /// the file and the array.
   virtual Array read_rows(const std::string& name, std::int64_t first, std::int64_t count) const = 0;
+
+  /// The values of a string array (dtype "string"), one per element in C order (a scalar gives
+  /// one): HDF5 fixed-length strings without their padding (NUL-terminated ones up to the first
+  /// NUL, NUL- or space-padded ones without their trailing NULs or spaces) and variable-length
+  /// strings (null ones as ""; only from contiguous storage, h5py's default, as nac reads their
+  /// global heap itself: HDF5 1.10 trusts a corrupt one); numpy's 'S' (bytes) and 'U' (UTF-32,
+  /// returned as UTF-8) arrays without trailing NULs, as numpy strips them. The bytes come back as
+  /// stored (no check of the character set). Throws nac::Error naming the file and the array for
+  /// a numeric array, variable-length strings in other storage, or truncated or corrupt data.
+  virtual std::vector<std::string> strings(const std::string& name) const = 0;
 
   const std::filesystem::path& path() const { return path_; }
 
