@@ -87,6 +87,16 @@ struct BaselineArgs {
   std::uint64_t seed = 0;
 };
 
+/// nac evaluate and nac predict: a trained model on a task's split or a data file.
+struct EvaluateArgs {
+  std::string model;
+  TaskArgs task;
+  std::optional<std::string> data;
+  std::string split = "test";
+  int batch = 256;
+  std::optional<int> threads;
+};
+
 int run(const CommonOptions& common, const RunArgs& args);
 int validate(const CommonOptions& common, const std::string& experiment);
 int plugins(const CommonOptions& common);
@@ -100,5 +110,11 @@ int compress(const CommonOptions& common, const CompressArgs& args);
 int data_generate(const CommonOptions& common, const DataGenerateArgs& args);
 int data_info(const std::string& file);
 int baseline(const CommonOptions& common, const BaselineArgs& args);
+/// nac show: a model's layers with shapes, parameters, MACs, BOPs, precision and sparsity.
+int show(const std::string& model);
+int evaluate(const CommonOptions& common, const EvaluateArgs& args);
+/// nac predict: the model's outputs for the rows of `array` (empty: the one array whose rows fit)
+/// of args.data, read in blocks, written to `out` (.npy or .csv).
+int predict(const EvaluateArgs& args, const std::string& array, const std::string& out);
 
 }  // namespace nac::cli

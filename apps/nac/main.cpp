@@ -200,6 +200,44 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000000));
   baseline->add_option("--seed", base_args.seed, "seed of the generated samples")->type_name("N")->check(kSeed);
 
+  std::string show_model;
+  CLI::App* show = app.add_subcommand("show", "print a model's layers: shapes, parameters, MACs, BOPs, precision");
+  show->add_option("model", show_model, "a saved model (.nacm) or a model description (.json)")
+      ->required()
+      ->type_name("MODEL.nacm|MODEL.json");
+
+  nac::cli::EvaluateArgs eval_args;
+  CLI::App* evaluate =
+      app.add_subcommand("evaluate", "a trained model's task metrics on the task's data or on a data file");
+  evaluate->add_option("model", eval_args.model, "a trained model (.nacm)")->required()->type_name("MODEL.nacm");
+  add_task_options(evaluate, eval_args.task, false);
+  evaluate->add_option("--data", eval_args.data, "a data file in the task's layout (default: the task's own data)")
+      ->type_name("FILE");
+  evaluate->add_option("--split", eval_args.split, "the task's split scored without --data (default test)")
+      ->type_name("SPLIT")
+      ->check(CLI::IsMember({"train", "validation", "test"}));
+  evaluate->add_option("--threads", eval_args.threads, "threads (default: all cores)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1024));
+
+  nac::cli::EvaluateArgs predict_args;
+  std::string predict_array, predict_out;
+  CLI::App* predict =
+      app.add_subcommand("predict", "a trained model's outputs for the inputs in a data file, read in blocks");
+  predict->add_option("model", predict_args.model, "a trained model (.nacm)")->required()->type_name("MODEL.nacm");
+  predict->add_option("--data", predict_args.data, "inputs: a .npy, .npz or HDF5 file")->required()->type_name("FILE");
+  predict
+      ->add_option("--array", predict_array,
+                   "the array of inputs, one sample per row (default: the one array whose rows fit the model)")
+      ->type_name("NAME");
+  predict->add_option("-o,--out", predict_out, "predictions (.npy or .csv)")->required()->type_name("FILE");
+  predict->add_option("--batch", predict_args.batch, "samples per forward pass (default 256)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1 << 20));
+  predict->add_option("--threads", predict_args.threads, "threads (default: all cores)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1024));
+
   nac::detail::install_crash_handlers();  // a plugin that crashes the process is named as it goes
   std::string list;
   bool known = false;
@@ -230,6 +268,9 @@ int main(int argc, char** argv) {
     if (*generate) return nac::cli::data_generate(common, gen_args);
     if (*info) return nac::cli::data_info(info_file);
     if (*baseline) return nac::cli::baseline(common, base_args);
+    if (*show) return nac::cli::show(show_model);
+    if (*evaluate) return nac::cli::evaluate(common, eval_args);
+    if (*predict) return nac::cli::predict(predict_args, predict_array, predict_out);
   } catch (const nac::Error& e) {
     std::fprintf(stderr, "nac: error: %s\n", e.what());
     return 1;
