@@ -353,12 +353,15 @@ TEST_CASE("fixed-point Deep Sets: phi per element, set_pool's mean (truncated), 
   ds.layers = {layer("linear", "phi1", {{"out_features", Value(std::int64_t{8})}}),
                layer("relu", "a1"),
                layer("linear", "phi2", {{"out_features", Value(std::int64_t{4})}}),
+               layer("batchnorm", "bn"),
                layer("relu", "a2"),
                layer("set_pool", "pool", {{"reduce", Value(std::string("mean"))}}),
                layer("linear", "rho", {{"out_features", Value(std::int64_t{5})}})};
   for (const std::string reduce : {"mean", "max"}) {
-    ds.layers[4].attrs["reduce"] = reduce;
+    ds.layers[5].attrs["reduce"] = reduce;
     Model m(ds, 3);
+    Tensor& mean = *m.buffers().front().second;  // bn's running statistics, not the defaults
+    for (std::size_t k = 0; k < mean.size(); ++k) mean[k] = 0.1f * static_cast<float>(k);
     const FixedPointModel f(m, FixedInferenceOptions{fx(24, 8)});
     Rng rng(6);
     const Tensor x = test::random_tensor({16, 6, 3}, rng, 1.0);

@@ -153,6 +153,7 @@ TEST_CASE("hls: the C simulation equals nac's fixed-point inference bit for bit"
     ds.layers = {layer("linear", "phi1", {{"out_features", Value(std::int64_t{6})}}),
                  layer("relu", "a1"),
                  layer("linear", "phi2", {{"out_features", Value(std::int64_t{4})}}),
+                 layer("batchnorm", "bn"),
                  layer("relu", "a2"),
                  layer("set_pool", "pool", {{"reduce", Value(reduce)}}),
                  layer("linear", "rho", {{"out_features", Value(std::int64_t{5})}})};

@@ -33,6 +33,21 @@ std::vector<std::vector<std::string>> read_csv(const std::string& path) {
   return rows;
 }
 
+// nac train of experiments/models/MODEL on the jets task (500 validation and 1,000 test jets,
+// batch 128, Adam 3e-3, and `sets`): the test accuracy it prints.
+double trained_accuracy(const std::string& model, const std::string& sets, const std::filesystem::path& out) {
+  const auto r = test::run_nac("train " + std::string(NAC_SOURCE_DIR) + "/experiments/models/" + model +
+                               " --task jets --set validation_samples=500 --set test_samples=1000 --batch 128 --lr "
+                               "3e-3 --optimizer adam --quiet " +
+                               sets + " --out " + out.string());
+  INFO(r.out);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto at = r.out.find("\n  accuracy");
+  REQUIRE(at != std::string::npos);
+  return std::stod(r.out.substr(at + 11));
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -192,22 +207,22 @@ TEST_CASE("jet metrics by hand: ROC AUC with ties, accuracy and the confusion ma
   CHECK(m.at("accuracy") == doctest::Approx(2.0 / 3));
   CHECK(m.at("error") == doctest::Approx(1.0 / 3));
   CHECK(m.count("auc_t") == 1);
+  CHECK(m.count("rejection_t") == 1);
+  // Rejection at 50% efficiency: signal 0.9 0.8 0.7 0.6, so the threshold is 0.8 (the 2nd best);
+  // of 5 background jets 0.85 and 0.82 pass: eps_B = 2/5, rejection 2.5. Non-background (false,
+  // false) jets do not count. No background jet passing: the count of background jets, 2.
+  const std::vector<double> scores{0.9, 0.85, 0.8, 0.5, 0.7, 0.3, 0.6, 0.1, 0.82, 0.95};
+  const std::vector<bool> signal{true, false, true, false, true, false, true, false, false, false};
+  const std::vector<bool> background{false, true, false, true, false, true, false, true, true, false};
+  CHECK(background_rejection(scores, signal, background, 0.5) == 2.5);
+  CHECK(background_rejection({0.9, 0.2, 0.1}, {true, false, false}, {false, true, true}, 0.5) == 2);
+  CHECK(background_rejection({0.9}, {true}, {false}, 0.5) == 0);
 }
 
 TEST_CASE("the jets task: nac train learns the 16 features; bad settings are clear errors") {
   test::TempDir dir("jets_task");
-  const auto r = test::run_nac("train " + std::string(NAC_SOURCE_DIR) +
-                               "/experiments/models/jets_mlp.json --task jets --set train_samples=3000 --set "
-                               "validation_samples=500 --set test_samples=1000 --epochs 8 --batch 128 --lr 3e-3 "
-                               "--optimizer adam --quiet --out " +
-                               (dir.path() / "t").string());
-  INFO(r.out);
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  const auto at = r.out.find("\n  accuracy");
-  REQUIRE(at != std::string::npos);
-  const double accuracy = std::stod(r.out.substr(at + 11));
-  CHECK(accuracy > 0.5);  // chance is 0.2
+  CHECK(trained_accuracy("jets_mlp.json", "--set train_samples=3000 --epochs 8", dir.path() / "t") >
+        0.5);  // chance is 0.2
   const auto bad = test::run_nac("train " + std::string(NAC_SOURCE_DIR) +
                                  "/experiments/models/jets_mlp.json --task jets --set view=images --out " +
                                  (dir.path() / "b").string());
@@ -217,17 +232,8 @@ TEST_CASE("the jets task: nac train learns the 16 features; bad settings are cle
 
 TEST_CASE("the jets task's constituents view: a Deep Sets network learns the 8 leading particles") {
   test::TempDir dir("jets_deepsets");
-  const auto r = test::run_nac("train " + std::string(NAC_SOURCE_DIR) +
-                               "/experiments/models/jets_deepsets.json --task jets --set view='\"constituents\"' --set "
-                               "train_samples=4000 --set validation_samples=500 --set test_samples=1000 --epochs 6 "
-                               "--batch 128 --lr 3e-3 --optimizer adam --quiet --out " +
-                               (dir.path() / "t").string());
-  INFO(r.out);
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  const auto at = r.out.find("\n  accuracy");
-  REQUIRE(at != std::string::npos);
-  CHECK(std::stod(r.out.substr(at + 11)) > 0.45);  // chance is 0.2
+  CHECK(trained_accuracy("jets_deepsets.json", "--set view='\"constituents\"' --set train_samples=4000 --epochs 6",
+                         dir.path() / "t") > 0.45);  // chance is 0.2
   // The same network on the 16 features is a shape error naming the layer.
   const auto bad =
       test::run_nac("train " + std::string(NAC_SOURCE_DIR) +
@@ -269,6 +275,15 @@ TEST_CASE("the jets task on the real datasets' files: splits, both views, clear 
   r = train("jets_mlp.json", "--set \"data='" + fixtures + "bad_two_labels.h5'\"", "e4");
   CHECK(r.err.find("bad_two_labels.h5: jet 1 (row 1 of dataset 'jets') is not of exactly one class") !=
         std::string::npos);
+  r = train("jets_deepsets.json",
+            "--set view='\"constituents\"' --set \"data='" + fixtures +
+                "jets_150p.h5'\" --set 'particle_features=[\"j1_pt\", \"j1_etarell\", \"j1_phirel\"]'",
+            "e6");
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("j1_etarell") != std::string::npos);
+  CHECK(r.err.find("did you mean 'j1_etarel'") != std::string::npos);
+  r = train("jets_deepsets.json", "--set view='\"constituents\"' --set 'particle_features=[\"j1_e\"]'", "e7");
+  CHECK(r.err.find("generated jets have j1_pt, j1_etarel and j1_phirel only") != std::string::npos);
   r = train("jets_mlp.json", "--set \"data='" + fixtures + "jets_150p.h5'\" --set train_samples=5", "e5");
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("train_samples") != std::string::npos);  // a generated-data setting with files

@@ -134,6 +134,10 @@ TEST_CASE("Deep Sets: linear on each element of a set, set_pool mean sum max, rh
     p.eps = 1e-3;  // max: a step small enough not to change which element is largest
     check_gradients(p);
   }
+  // Batch norm on a set: per feature over the batch and the elements.
+  check_gradients(probe({layer("linear", {{"out_features", I{4}}}), layer("batchnorm"), layer("tanh"),
+                         layer("set_pool"), layer("linear", {{"out_features", I{2}}})},
+                        {5, 3}));
 }
 
 TEST_CASE("Deep Sets by hand: set_pool's mean, sum and max; phi maps each element alone; order does not matter") {

@@ -60,6 +60,18 @@ inline void declare(SearchSpace& space, const std::string& name, const std::vect
   else space.add(Parameter::categorical(name, choices));
 }
 
+/// The condition under which the i-th of a searched number of layers exists: `layers` (the
+/// parameter over `choices`) above i; none when every choice has it.
+inline std::optional<Condition> deeper_than(const std::vector<Value>& choices, std::int64_t i,
+                                            const std::string& layers = "layers") {
+  if (choices.size() < 2) return std::nullopt;
+  std::vector<Value> deeper;
+  for (const auto& l : choices)
+    if (std::get<std::int64_t>(l) > i) deeper.push_back(l);
+  if (deeper.size() == choices.size()) return std::nullopt;
+  return Condition{layers, deeper};
+}
+
 /// The value of a declared parameter, or the only choice.
 inline Value chosen(const Assignment& a, const std::string& name, const std::vector<Value>& choices) {
   return choices.size() < 2 ? choices.front() : a.at(name);

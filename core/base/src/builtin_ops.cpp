@@ -199,7 +199,7 @@ std::vector<OpDef> builtin_ops() {
   ops.push_back(container("residual", "x + body(x), the body its children", true));
 
   OpDef batchnorm{"batchnorm",
-                  "batch normalisation of vectors (per feature) or images (per channel)",
+                  "batch normalisation of vectors and sets (per feature) or images (per channel)",
                   {real("eps", 1e-5, 0, kBig, "added to the variance"),
                    real("momentum", 0.1, 0, 1, "weight of the batch in the running statistics")},
                   false,
@@ -207,10 +207,12 @@ std::vector<OpDef> builtin_ops() {
                   nullptr,
                   nullptr};
   batchnorm.shape = [](const LayerSpec& l) {
-    if (l.input.size() != 1 && l.input.size() != 3) op_error(l, "expected a vector (F) or an image (C, H, W)");
+    if (l.input.empty()) op_error(l, "expected a vector (F), a set (P, F) or an image (C, H, W)");
     return l.input;
   };
-  batchnorm.cost = [](const LayerSpec& l) { return LayerCost{l.name, 0, 0, 2 * d(l.input[0])}; };
+  batchnorm.cost = [](const LayerSpec& l) {  // a scale and shift per feature (the last axis of a set)
+    return LayerCost{l.name, 0, 0, 2 * d(l.input.size() == 2 ? l.input[1] : l.input[0])};
+  };
   batchnorm.normalization = true;
   ops.push_back(std::move(batchnorm));
 

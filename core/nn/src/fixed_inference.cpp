@@ -464,7 +464,8 @@ FixedPointModel::FixedPointModel(const Model& model, FixedInferenceOptions optio
       const double eps = attr_real(s, "eps", 1e-5);
       std::vector<double> scale, shift;
       double max_scale = 0, max_shift = 0;
-      for (std::int64_t c = 0; c < s.input[0]; ++c) {
+      if (s.input.size() == 2) l.input = l.output = {s.input[1], s.input[0], 1};  // a set: its features channels last
+      for (std::int64_t c = 0; c < l.input[0]; ++c) {
         scale.push_back(g->effective()[c] / std::sqrt(static_cast<double>((*var->second)[c]) + eps));
         shift.push_back(b->effective()[c] - scale.back() * (*mean->second)[c]);
         max_scale = std::max(max_scale, std::fabs(scale.back()));

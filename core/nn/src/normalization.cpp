@@ -16,7 +16,7 @@ class BatchNorm final : public Layer {
  public:
   explicit BatchNorm(const LayerSpec& spec)
       : Layer(spec),
-        channels_(spec.input.at(0)),
+        channels_(spec.input.size() == 2 ? spec.input[1] : spec.input.at(0)),  // a set: per feature
         momentum_(static_cast<float>(attr_real(spec, "momentum", 0.1))),
         eps_(static_cast<float>(attr_real(spec, "eps", 1e-5))),
         weight_(spec.name + ".weight", {channels_}),
@@ -32,7 +32,8 @@ class BatchNorm final : public Layer {
   }
   void initialize(Rng&) override { initialize_defaults(); }
 
-  // An NHWC image is an (N*H*W, C) array; a vector batch an (N, C) one (norm_kernels.hpp).
+  // An NHWC image is an (N*H*W, C) array, a set batch an (N*P, F) one, a vector batch an (N, C)
+  // one (norm_kernels.hpp).
   void forward(const Tensor& x, Tensor& y, const Context& ctx) override {
     y.resize(x.shape());
     const std::int64_t cc = channels_;

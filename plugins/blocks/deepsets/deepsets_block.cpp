@@ -9,10 +9,13 @@
 //   blocks = ["deepsets"]
 //   head = "mlp"
 //
-//   [architecture.deepsets]
-//   layers = [1, 2, 3]             # choices of the number of phi layers
-//   widths = [8, 16, 32, 64]       # choices of each phi layer's width
-//   activations = ["relu"]
+//   [architecture.deepsets]        # the defaults: the 2025 codesign paper's Deep Sets space
+//   layers = [1, 2, 3, 4]          # choices of the number of phi layers
+//   widths = [8, 16, 32, 64, 128]  # choices of the width of each phi layer but the last
+//   bottlenecks = [1, 2, 4, 8, 16, 32, 64]  # choices of the last phi layer's width
+//   activations = ["relu", "gelu", "leaky_relu"]
+//   norms = ["none", "batch"]      # after each phi layer (batch norm per feature over the
+//                                  # batch and the elements)
 //   aggregations = ["mean", "max"] # set_pool's reduce: mean, sum, max
 #include "../block_support.hpp"
 #include "nac/plugin.hpp"
@@ -22,13 +25,21 @@ namespace nac::blocks {
 namespace {
 
 const IntChoices kLayers{.key = "layers",
-                         .fallback = std::vector<std::int64_t>{1, 2, 3},
+                         .fallback = std::vector<std::int64_t>{1, 2, 3, 4},
                          .range = Range::between(1, 16),
                          .help = "choices of the number of phi layers (each element's linear layers)"};
 const IntChoices kWidths{.key = "widths",
-                         .fallback = std::vector<std::int64_t>{8, 16, 32, 64},
+                         .fallback = std::vector<std::int64_t>{8, 16, 32, 64, 128},
                          .range = Range::between(1, 65536),
-                         .help = "choices of each phi layer's width"};
+                         .help = "choices of the width of each phi layer but the last"};
+const IntChoices kBottlenecks{.key = "bottlenecks",
+                              .fallback = std::vector<std::int64_t>{1, 2, 4, 8, 16, 32, 64},
+                              .range = Range::between(1, 65536),
+                              .help = "choices of the last phi layer's width (the aggregated features)"};
+const LabelChoices kSetNorms{.key = "norms",
+                             .fallback = std::vector<std::string>{"none", "batch"},
+                             .choices = {"none", "batch"},
+                             .help = "choices of the norm after each phi layer"};
 const LabelChoices kAggregations{.key = "aggregations",
                                  .fallback = std::vector<std::string>{"mean", "max"},
                                  .choices = {"mean", "sum", "max"},
@@ -43,7 +54,9 @@ class DeepSetsBlock final : public BlockType {
   explicit DeepSetsBlock(const ConfigTable& c)
       : layers_(int_choices(c, kLayers)),
         widths_(int_choices(c, kWidths)),
+        bottlenecks_(int_choices(c, kBottlenecks)),
         activations_(label_choices(c, kPhiActivations)),
+        norms_(label_choices(c, kSetNorms)),
         aggregations_(label_choices(c, kAggregations)) {
     for (const auto& l : layers_) max_layers_ = std::max(max_layers_, std::get<std::int64_t>(l));
   }
@@ -54,17 +67,13 @@ class DeepSetsBlock final : public BlockType {
     SearchSpace s;
     declare(s, "layers", layers_);
     for (std::int64_t i = 0; i < max_layers_; ++i) {
-      std::optional<Condition> when;  // layer i exists when the number of layers is above i
-      if (layers_.size() > 1) {
-        std::vector<Value> deeper;
-        for (const auto& l : layers_)
-          if (std::get<std::int64_t>(l) > i) deeper.push_back(l);
-        if (deeper.size() < layers_.size()) when = Condition{"layers", deeper};
-      }
+      const std::optional<Condition> when = deeper_than(layers_, i);
       const std::string n = std::to_string(i);
-      declare(s, "width_" + n, widths_, when);
+      if (i + 1 < max_layers_) declare(s, "width_" + n, widths_, deeper_than(layers_, i + 1));  // not the last
+      declare(s, "norm_" + n, norms_, when);
       declare(s, "activation_" + n, activations_, when);
     }
+    declare(s, "bottleneck", bottlenecks_);
     declare(s, "aggregation", aggregations_);
     return s;
   }
@@ -76,14 +85,16 @@ class DeepSetsBlock final : public BlockType {
     const auto layers = std::get<std::int64_t>(chosen(a, "layers", layers_));
     for (std::int64_t i = 0; i < layers; ++i) {
       const std::string n = std::to_string(i);
-      append_layer(m, "linear", prefix + ".phi" + n, {{"out_features", chosen(a, "width_" + n, widths_)}});
+      const Value width = i + 1 == layers ? chosen(a, "bottleneck", bottlenecks_) : chosen(a, "width_" + n, widths_);
+      append_layer(m, "linear", prefix + ".phi" + n, {{"out_features", width}});
+      append_norm(m, std::get<std::string>(chosen(a, "norm_" + n, norms_)), prefix + ".norm" + n);
       append_activation(m, std::get<std::string>(chosen(a, "activation_" + n, activations_)), prefix + ".act" + n);
     }
     append_layer(m, "set_pool", prefix + ".pool", {{"reduce", chosen(a, "aggregation", aggregations_)}});
   }
 
  private:
-  std::vector<Value> layers_, widths_, activations_, aggregations_;
+  std::vector<Value> layers_, widths_, bottlenecks_, activations_, norms_, aggregations_;
   std::int64_t max_layers_ = 0;
 };
 
@@ -91,7 +102,7 @@ void register_factories(Registry& r) {
   r.add_block(
       "deepsets", [](const ConfigTable& c) { return std::make_unique<DeepSetsBlock>(c); },
       "a Deep Sets network's phi (linear layers shared by a set's elements) and aggregation (mean, sum, max)",
-      describe_settings(kLayers, kWidths, kPhiActivations, kAggregations));
+      describe_settings(kLayers, kWidths, kBottlenecks, kPhiActivations, kSetNorms, kAggregations));
 }
 
 }  // namespace

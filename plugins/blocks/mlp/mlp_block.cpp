@@ -47,14 +47,7 @@ class MlpBlock final : public BlockType {
     SearchSpace s;
     declare(s, "layers", layers_);
     for (std::int64_t i = 0; i < max_layers_; ++i) {
-      // Layer i exists when the number of layers is above i.
-      std::optional<Condition> when;
-      if (layers_.size() > 1) {
-        std::vector<Value> deeper;
-        for (const auto& l : layers_)
-          if (std::get<std::int64_t>(l) > i) deeper.push_back(l);
-        if (deeper.size() < layers_.size()) when = Condition{"layers", deeper};
-      }
+      const std::optional<Condition> when = deeper_than(layers_, i);
       const std::string n = std::to_string(i);
       declare(s, "width_" + n, widths_, when);
       declare(s, "norm_" + n, norms_, when);

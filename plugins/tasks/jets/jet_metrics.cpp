@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 
 #include "nac/error.hpp"
@@ -9,6 +10,8 @@
 namespace nac::jets {
 
 namespace {
+
+constexpr int kW = 2, kTop = 4;  // class_names(): g, q, W, Z, t
 
 int argmax(const float* v) { return static_cast<int>(std::max_element(v, v + kClasses) - v); }
 
@@ -39,6 +42,21 @@ double roc_auc(const std::vector<double>& scores, const std::vector<bool>& posit
   return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
 }
 
+double background_rejection(const std::vector<double>& scores, const std::vector<bool>& signal,
+                            const std::vector<bool>& background, double efficiency) {
+  std::vector<double> s;
+  for (std::size_t i = 0; i < scores.size(); ++i)
+    if (signal[i]) s.push_back(scores[i]);
+  std::int64_t b = 0, passed = 0;
+  for (std::size_t i = 0; i < scores.size(); ++i) b += background[i];
+  if (s.empty() || b == 0) return 0;
+  std::sort(s.begin(), s.end(), std::greater<>());
+  const auto k = static_cast<std::size_t>(std::ceil(efficiency * static_cast<double>(s.size())));
+  const double threshold = s[std::clamp<std::size_t>(k, 1, s.size()) - 1];
+  for (std::size_t i = 0; i < scores.size(); ++i) passed += background[i] && scores[i] >= threshold;
+  return static_cast<double>(b) / static_cast<double>(std::max<std::int64_t>(passed, 1));
+}
+
 Confusion confusion(const nn::Tensor& logits, const nn::Tensor& targets) {
   check(logits, targets);
   Confusion c{};
@@ -55,6 +73,9 @@ std::vector<MetricInfo> jet_metric_info() {
       {"auc", Direction::Maximize, "mean over the classes of the one-vs-rest ROC AUC"}};
   for (const std::string& c : class_names())
     m.push_back({"auc_" + c, Direction::Maximize, "ROC AUC of class " + c + " against the rest"});
+  for (const std::string c : {"t", "W"})
+    m.push_back({"rejection_" + c, Direction::Maximize,
+                 "1 / the share of q and g jets tagged as " + c + " at 50% " + c + " efficiency"});
   return m;
 }
 
@@ -87,6 +108,11 @@ Metrics jet_metrics(const nn::Tensor& logits, const nn::Tensor& targets) {
     const double auc = roc_auc(s, pos);
     m["auc_" + class_names()[static_cast<std::size_t>(c)]] = auc;
     mean += auc / kClasses;
+    if (c == kTop || c == kW) {  // taggers against the QCD jets
+      std::vector<bool> qcd(static_cast<std::size_t>(n));
+      for (std::int64_t i = 0; i < n; ++i) qcd[static_cast<std::size_t>(i)] = argmax(targets.data() + i * kClasses) < 2;
+      m["rejection_" + class_names()[static_cast<std::size_t>(c)]] = background_rejection(s, pos, qcd, 0.5);
+    }
   }
   m["auc"] = mean;
   return m;

@@ -16,6 +16,7 @@
 //   test_data = "val/"                  # optional: the test split from these files instead
 //   validation_fraction = 0.2
 //   test_fraction = 0.2                 # (without test_data)
+//   particle_features = ["j1_pt", "j1_etarel", "j1_phirel"]   # constituents view: the columns
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -55,6 +56,12 @@ const Setting<std::int64_t> kValidationSamples{
     .key = "validation_samples", .fallback = 10000, .range = Range::at_least(1), .help = "validation jets"};
 const Setting<std::int64_t> kTestSamples{
     .key = "test_samples", .fallback = 20000, .range = Range::at_least(0), .help = "test jets"};
+const Setting<std::vector<std::string>> kParticleFeatures{
+    .key = "particle_features",
+    .fallback = std::vector<std::string>{"j1_pt", "j1_etarel", "j1_phirel"},
+    .help =
+        "constituents view of real files: each particle's columns of particleFeatureNames (generated jets have "
+        "these three only)"};
 const Setting<std::string> kData{
     .key = "data",
     .fallback = std::nullopt,
@@ -85,9 +92,11 @@ struct View {
   bool hlf = true;
   std::int64_t constituents = 8;
   double min_pt = 2;
-  std::int64_t width() const { return hlf ? kFeatures : 3 * constituents; }
+  std::vector<std::string> particle_features{"j1_pt", "j1_etarel", "j1_phirel"};  // (files may give others)
+  std::int64_t per_particle() const { return static_cast<std::int64_t>(particle_features.size()); }
+  std::int64_t width() const { return hlf ? kFeatures : per_particle() * constituents; }
   /// One jet: a vector of 16 features, or a set of (pT, eta_rel, phi_rel) per constituent.
-  Shape sample() const { return hlf ? Shape{kFeatures} : Shape{constituents, 3}; }
+  Shape sample() const { return hlf ? Shape{kFeatures} : Shape{constituents, per_particle()}; }
   Shape of(std::int64_t n) const {
     Shape s{n};
     for (auto d : sample()) s.push_back(d);
@@ -134,7 +143,7 @@ nn::Dataset read_jets(const View& v, const std::filesystem::path& path) {
   } else {
     const std::vector<std::filesystem::path> files =
         std::filesystem::is_directory(path) ? jet_files_in(path) : std::vector<std::filesystem::path>{path};
-    JetFile f = read_jet_files(files, v.hlf ? 0 : v.constituents, v.min_pt);
+    JetFile f = read_jet_files(files, v.hlf ? 0 : v.constituents, v.min_pt, v.particle_features);
     d.inputs = nn::Tensor(v.of(f.rows));
     const std::vector<float>& values = v.hlf ? f.hlf : f.particles;
     std::copy(values.begin(), values.end(), d.inputs.data());
@@ -181,12 +190,13 @@ void scale(const View& v, TaskData& t) {
       factor[static_cast<std::size_t>(k)] = sd > 0 ? 1 / sd : 1;
     }
   } else {
-    for (int f = 0; f < 3; ++f) {
-      std::vector<float> values;
+    const std::int64_t per = v.per_particle();
+    for (std::int64_t f = 0; f < per; ++f) {
+      std::vector<float> values;  // over real particles: padding is all zeros
       for (std::int64_t i = 0; i < n; ++i)
         for (std::int64_t p = 0; p < v.constituents; ++p) {
-          const std::size_t at = static_cast<std::size_t>(i * w + 3 * p);
-          if (t.train.inputs[at] > 0) values.push_back(t.train.inputs[at + static_cast<std::size_t>(f)]);
+          const float* particle = t.train.inputs.data() + i * w + per * p;
+          if (std::any_of(particle, particle + per, [](float x) { return x != 0; })) values.push_back(particle[f]);
         }
       if (values.size() < 2) continue;
       std::sort(values.begin(), values.end());
@@ -195,7 +205,7 @@ void scale(const View& v, TaskData& t) {
       };
       const double spread = at(0.95) - at(0.05);
       for (std::int64_t p = 0; p < v.constituents; ++p)
-        factor[static_cast<std::size_t>(3 * p + f)] = spread > 0 ? 1 / spread : 1;
+        factor[static_cast<std::size_t>(per * p + f)] = spread > 0 ? 1 / spread : 1;
     }
   }
   for (nn::Dataset* d : {&t.train, &t.validation, &t.test})
@@ -223,6 +233,10 @@ class JetsTask final : public DatasetTask, public DataGenerator, public DataFile
     };
     if (c.has(kData.key)) {
       data_ = existing(kData);
+      if (!view_.hlf) {
+        view_.particle_features = c.get(kParticleFeatures);
+        if (view_.particle_features.empty()) c.fail(kParticleFeatures.key, "needs at least one feature");
+      }
       if (c.has(kTestData.key)) test_data_ = existing(kTestData);
       validation_fraction_ = c.get(kValidationFraction);
       if (test_data_.empty()) test_fraction_ = c.get(kTestFraction);
@@ -231,6 +245,10 @@ class JetsTask final : public DatasetTask, public DataGenerator, public DataFile
       return;
     }
     if (c.has(kTestData.key)) c.fail(kTestData.key, "needs 'data' (the training jets' files)");
+    if (c.has(kParticleFeatures.key) && c.get(kParticleFeatures) != view_.particle_features)
+      c.fail(kParticleFeatures.key,
+             "generated jets have j1_pt, j1_etarel and j1_phirel only; other features need "
+             "'data' (the 150-particle files)");
     train_ = c.get(kTrainSamples);
     validation_ = c.get(kValidationSamples);
     test_ = c.get(kTestSamples);
@@ -319,7 +337,7 @@ void register_factories(Registry& registry) {
       "jet tagging (g, q, W, Z, t) on synthetic jets shaped by their physics or the real datasets' files: 16 "
       "high-level features or the leading constituents",
       describe_settings(kView, kConstituents, kMinPt, kTrainSamples, kValidationSamples, kTestSamples, kDataSeed, kData,
-                        kTestData, kValidationFraction, kTestFraction));
+                        kTestData, kValidationFraction, kTestFraction, kParticleFeatures));
 }
 
 }  // namespace
