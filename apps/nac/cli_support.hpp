@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "nac/config.hpp"
+#include "nac/dataset_task.hpp"
 #include "nac/task.hpp"
 #include "nac/run/plugin_loader.hpp"
 
@@ -23,6 +24,9 @@ ConfigTable config_table(const TaskArgs& args, const std::string& key);
 
 /// Makes the task and checks its table (unknown keys are errors).
 std::unique_ptr<Task> make_task(const Registry& registry, const TaskArgs& args);
+
+/// Throws nac::Error naming `model_file` when the model's input or output shape is not the task's.
+void check_model_fits_task(const ModelSpec& spec, const DatasetTask& task, const std::string& model_file);
 
 /// "(1.1, 1.1)"
 std::string point_text(const std::vector<double>& p);

@@ -16,6 +16,7 @@
 #include "nac/model_cost.hpp"
 #include "nac/nn/model_io.hpp"
 #include "nac/nn/runtime.hpp"
+#include "nac/nn/tensor.hpp"
 #include "nac/nn/trainer.hpp"
 #include "nac/registry.hpp"
 #include "nac/text.hpp"
@@ -37,17 +38,12 @@ std::string count_text(double v) {
   return b;
 }
 
+std::int64_t elements(const Shape& s) { return static_cast<std::int64_t>(nn::numel(s)); }
+
 std::string precision_text(const LayerSpec& l) {
   std::string out;
   for (const auto& [role, type] : l.precision) out += (out.empty() ? "" : " ") + role + "=" + to_string(type);
   return out;
-}
-
-// The product of a shape's dimensions.
-std::int64_t numel(const Shape& s) {
-  std::int64_t n = 1;
-  for (auto d : s) n *= d;
-  return n;
 }
 
 }  // namespace
@@ -91,9 +87,7 @@ int evaluate(const CommonOptions& common, const EvaluateArgs& args) {
   nn::Model model = nn::load_model(args.model);
   const auto task_object = make_task(registry, args.task);
   const DatasetTask& task = as_dataset_task(*task_object, "nac evaluate");
-  if (task.input_shape() != model.spec().input)
-    throw Error(args.model + ": the model takes samples " + to_string(model.spec().input) + ", the task gives " +
-                to_string(task.input_shape()));
+  check_model_fits_task(model.spec(), task, args.model);
   if (args.threads) nn::set_threads(*args.threads);
   nn::Dataset data;
   std::string what;
@@ -126,7 +120,7 @@ int predict(const EvaluateArgs& args, const std::string& array, const std::strin
   nn::Model model = nn::load_model(args.model);
   if (args.threads) nn::set_threads(*args.threads);
   const Shape& input = model.spec().input;
-  const std::int64_t per = numel(input);
+  const std::int64_t per = elements(input);
   const auto file = data::ArrayFile::open(*args.data);
   // The inputs: the named array, or the one array whose rows hold one sample each.
   std::string name = array;
@@ -135,7 +129,7 @@ int predict(const EvaluateArgs& args, const std::string& array, const std::strin
     for (const std::string& n : file->names())
       if (file->dtype(n) != "string") {
         const Shape s = file->shape(n);
-        if (!s.empty() && numel(Shape(s.begin() + 1, s.end())) == per) fitting.push_back(n);
+        if (!s.empty() && elements(Shape(s.begin() + 1, s.end())) == per) fitting.push_back(n);
       }
     if (fitting.size() != 1)
       throw Error(*args.data + ": " + (fitting.empty() ? "no array" : "several arrays (" + join(fitting) + ")") +
@@ -144,10 +138,10 @@ int predict(const EvaluateArgs& args, const std::string& array, const std::strin
     name = fitting.front();
   }
   const Shape shape = file->shape(name);
-  if (shape.empty() || numel(Shape(shape.begin() + 1, shape.end())) != per)
+  if (shape.empty() || elements(Shape(shape.begin() + 1, shape.end())) != per)
     throw Error(*args.data + ": array '" + name + "' is " + to_string(shape) + "; the model takes rows of " +
                 to_string(input) + " (" + std::to_string(per) + " values)");
-  const std::int64_t n = shape[0], outputs = numel(model.spec().output());
+  const std::int64_t n = shape[0], outputs = elements(model.spec().output());
   const bool csv = fs::path(out).extension() == ".csv";
   if (!csv && fs::path(out).extension() != ".npy")
     throw Error("-o " + out + ": the predictions go to a .npy or .csv file");

@@ -88,12 +88,7 @@ int train(const CommonOptions& common, const TrainArgs& args) {
   } catch (const Error& e) {
     throw Error(std::string(args.optimizer || args.lr ? "--optimizer/--lr: " : "") + e.what());
   }
-  if (task.input_shape() != spec.input)
-    throw Error(args.model + ": the model takes samples " + to_string(spec.input) + ", the task gives " +
-                to_string(task.input_shape()));
-  if (task.target_shape() != spec.output())
-    throw Error(args.model + ": the model's outputs are " + to_string(spec.output()) + ", the task's targets " +
-                to_string(task.target_shape()));
+  check_model_fits_task(spec, task, args.model);
   const DatasetTask& t = task;
   config.metrics = [&t](const nn::Tensor& p, const nn::Tensor& y) { return t.score(p, y); };
 

@@ -141,9 +141,8 @@ nn::Dataset read_jets(const View& v, const std::filesystem::path& path) {
     std::copy(t.features.begin(), t.features.end(), d.inputs.data());
     labels = std::move(t.labels);
   } else {
-    const std::vector<std::filesystem::path> files =
-        std::filesystem::is_directory(path) ? jet_files_in(path) : std::vector<std::filesystem::path>{path};
-    JetFile f = read_jet_files(files, v.hlf ? 0 : v.constituents, v.min_pt, v.particle_features);
+    JetFile f =
+        read_jet_files({path}, v.hlf ? 0 : v.constituents, v.min_pt, v.particle_features);  // (a folder: its files)
     d.inputs = nn::Tensor(v.of(f.rows));
     const std::vector<float>& values = v.hlf ? f.hlf : f.particles;
     std::copy(values.begin(), values.end(), d.inputs.data());
