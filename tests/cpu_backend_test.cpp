@@ -66,7 +66,7 @@ TEST_CASE("cpu latency: batch 1 and N in fp32, int8 exactly when layers are quan
   CHECK(cpu::to_text(r).find("int8: no convolution or linear layer is quantized") != std::string::npos);
 }
 
-TEST_CASE("nac export cpu: cpu_latency.json and the summary; the objective in an experiment's objectives") {
+TEST_CASE("nac export cpu: cpu_latency.json and the summary - the objective in an experiment's objectives") {
   test::TempDir dir("cpu_backend");
   nn::Model m(small_mlp(), 2);
   nn::save_model(m, dir.path() / "m.nacm");

@@ -219,7 +219,7 @@ TEST_CASE("jet metrics by hand: ROC AUC with ties, accuracy and the confusion ma
   CHECK(background_rejection({0.9}, {true}, {false}, 0.5) == 0);
 }
 
-TEST_CASE("the jets task: nac train learns the 16 features; bad settings are clear errors") {
+TEST_CASE("the jets task: nac train learns the 16 features - bad settings are clear errors") {
   test::TempDir dir("jets_task");
   CHECK(trained_accuracy("jets_mlp.json", "--set train_samples=3000 --epochs 8", dir.path() / "t") >
         0.5);  // chance is 0.2

@@ -1,13 +1,17 @@
-// nac show, nac evaluate and nac predict: a model's table against its known counts, evaluate's
-// metric against the same metric computed here from predict's output, predict's .npy and .csv
-// against each other and against the engine, and their errors.
+// nac show, nac evaluate, nac predict and nac models: a model's table against its known counts,
+// evaluate's metric against the same metric computed here from predict's output, predict's .npy
+// and .csv against each other and against the engine, a run's models against the run's own files,
+// and their errors.
 #include <cmath>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include <doctest/doctest.h>
 
 #include "nac/data/array_io.hpp"
+#include "nac/model_cost.hpp"
 #include "nac/nn/model_io.hpp"
 #include "nac/nn/trainer.hpp"
 #include "test_support.hpp"
@@ -34,7 +38,7 @@ TEST_CASE("nac show lists BraggNN's layers with its reference parameter count") 
   CHECK(bad.err.find("/nonexistent/model.nacm") != std::string::npos);
 }
 
-TEST_CASE("nac evaluate and nac predict: the error from predict's outputs is evaluate's; .npy equals .csv") {
+TEST_CASE("nac evaluate and nac predict: the error from predict's outputs is evaluate's - .npy equals .csv") {
   test::TempDir dir("model_commands");
   const std::string d = dir.path().string();
   REQUIRE(test::run_nac("train " + std::string(NAC_SOURCE_DIR) +
@@ -86,4 +90,169 @@ TEST_CASE("nac evaluate and nac predict: the error from predict's outputs is eva
   CHECK(bad.err.find("samples of (1, 9, 9), the model takes (1, 11, 11)") != std::string::npos);
   bad = test::run_nac("evaluate " + d + "/m/model.nacm --task jets");
   CHECK(bad.err.find("the model takes samples (1, 11, 11), the task gives (16)") != std::string::npos);
+}
+
+namespace {
+
+const char* kTinySearch = R"(name = "tiny_models"
+seed = 4
+[task]
+name = "bragg"
+train_samples = 256
+validation_samples = 128
+test_samples = 0
+[architecture]
+slots = 1
+[architecture.projection]
+channels = [4, 8]
+[architecture.conv]
+channels = [2, 4]
+[architecture.conv_attention]
+hidden = [2, 4]
+[architecture.mlp]
+layers = [1, 2]
+widths = [4, 8]
+[training]
+epochs = 1
+batch = 64
+[strategy]
+name = "random"
+[search]
+trials = 5
+workers = 2
+objectives = ["error", "bops"]
+)";
+
+std::vector<std::string> split(const std::string& line, char by) {
+  std::vector<std::string> out;
+  std::stringstream in(line);
+  std::string cell;
+  while (std::getline(in, cell, by)) out.push_back(cell);
+  return out;
+}
+
+// A CSV printed by nac models: the header's cells, then each row's by column name.
+struct Listing {
+  std::vector<std::string> header;
+  std::vector<std::map<std::string, std::string>> rows;
+};
+
+Listing parse_listing(const std::string& csv) {
+  Listing l;
+  const auto lines = split(csv, '\n');
+  REQUIRE(!lines.empty());
+  l.header = split(lines[0], ',');
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto cells = split(lines[i], ',');
+    REQUIRE(cells.size() == l.header.size());
+    std::map<std::string, std::string> row;
+    for (std::size_t k = 0; k < cells.size(); ++k) row[l.header[k]] = cells[k];
+    l.rows.push_back(std::move(row));
+  }
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("nac models lists a run's models with the run's front, objectives and the model files' BOPs") {
+  test::TempDir dir("models_command");
+  const fs::path out = dir.path() / "run";
+  test::write_file(dir.path() / "tiny.toml", kTinySearch);
+  const auto run = test::run_nac("run " + (dir.path() / "tiny.toml").string() + " --out " + out.string() + " --quiet");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const auto trials = test::read_json_lines(out / "trials.jsonl");
+  const auto summary = nlohmann::json::parse(test::read_file(out / "summary.json"));
+  std::set<std::uint64_t> front;
+  for (const auto& id : summary["front_trials"]) front.insert(id.get<std::uint64_t>());
+  REQUIRE(!front.empty());
+
+  const auto r = test::run_nac("models " + out.string() + " --csv");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const Listing all = parse_listing(r.out);
+  REQUIRE(all.header.size() > 9);
+  CHECK(std::vector<std::string>(all.header.begin(), all.header.begin() + 5) ==
+        std::vector<std::string>{"trial", "status", "front", "error", "bops"});
+  CHECK(std::vector<std::string>(all.header.end() - 4, all.header.end()) ==
+        std::vector<std::string>{"model_params", "model_macs", "model_bops", "file"});
+  // One row per trial, in trial order: every trial of this search completed and saved its model.
+  REQUIRE(all.rows.size() == trials.size());
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const auto& row = all.rows[i];
+    const auto id = trials[i]["trial"].get<std::uint64_t>();
+    CAPTURE(id);
+    CHECK(row.at("trial") == std::to_string(id));
+    CHECK(row.at("status") == "complete");
+    CHECK(row.at("front") == (front.count(id) ? "1" : "0"));
+    const fs::path file = out / "models" / ("trial_" + std::to_string(id) + ".nacm");
+    CHECK(row.at("file") == file.string());
+    // The objectives as the run recorded them; the BOPs counted from the model file (as nac show
+    // counts them) are the run's own objective.
+    CHECK(std::stod(row.at("error")) == trials[i]["objectives"]["error"].get<double>());
+    CHECK(std::stod(row.at("bops")) == trials[i]["objectives"]["bops"].get<double>());
+    CHECK(std::stod(row.at("model_bops")) == trials[i]["objectives"]["bops"].get<double>());
+    const ModelSpec spec = nn::load_model(file).spec();
+    CHECK(std::stod(row.at("model_bops")) == total_bops(spec));
+    CHECK(std::stod(row.at("model_params")) == total_params(spec));
+    CHECK(std::stod(row.at("error_median")) == trials[i]["metrics"]["error_median"].get<double>());
+  }
+
+  // --front: the front of summary.json, nothing else; --sort: ascending.
+  const Listing on_front = parse_listing(test::run_nac("models " + out.string() + " --csv --front").out);
+  std::set<std::uint64_t> listed;
+  for (const auto& row : on_front.rows) listed.insert(std::stoull(row.at("trial")));
+  CHECK(listed == front);
+  const Listing by_bops = parse_listing(test::run_nac("models " + out.string() + " --csv --sort model_bops").out);
+  REQUIRE(by_bops.rows.size() == all.rows.size());
+  for (std::size_t i = 1; i < by_bops.rows.size(); ++i)
+    CHECK(std::stod(by_bops.rows[i - 1].at("model_bops")) <= std::stod(by_bops.rows[i].at("model_bops")));
+  // The table for people: a star on each trial of the front.
+  const auto table = test::run_nac("models " + out.string() + " --sort error");
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.rfind("trial  status    front", 0) == 0);
+  std::size_t stars = 0;
+  for (const auto& line : split(table.out, '\n')) {
+    std::istringstream cells(line);
+    std::string trial, status, third;
+    cells >> trial >> status >> third;
+    stars += third == "*";
+  }
+  CHECK(stars == front.size());
+
+  // Errors: an unknown sort key lists the valid ones; a missing folder; a folder that is no run's.
+  auto bad = test::run_nac("models " + out.string() + " --sort eror");
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("--sort eror: not an objective or metric of " + out.string() +
+                     "; sort by one of trial, error, bops, ") != std::string::npos);
+  CHECK(bad.err.find("model_params, model_macs, model_bops; did you mean 'error'?") != std::string::npos);
+  bad = test::run_nac("models " + (dir.path() / "nothere").string());
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("nothere: no such folder") != std::string::npos);
+  bad = test::run_nac("models " + dir.path().string());
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find(dir.path().string() + ": not a run folder (no trials.jsonl)") != std::string::npos);
+  // A run stopped before its end has no summary.json: the front is not known.
+  fs::remove(out / "summary.json");
+  const auto stopped = test::run_nac("models " + out.string() + " --csv");
+  REQUIRE(stopped.exit_code == 0);
+  CHECK(parse_listing(stopped.out).rows.at(0).at("front") == "");
+  CHECK(stopped.err.find("no summary.json (the run did not finish): the front is not known") != std::string::npos);
+  bad = test::run_nac("models " + out.string() + " --front");
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("no summary.json, which names the front") != std::string::npos);
+  // Corrupt files: each an error naming the file.
+  test::write_file(out / "summary.json", "[1]\n");
+  bad = test::run_nac("models " + out.string());
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find((out / "summary.json").string() + ": not a JSON object") != std::string::npos);
+  fs::remove(out / "summary.json");
+  test::write_file(out / "models" / "trial_0.nacm", "junk");
+  bad = test::run_nac("models " + out.string());
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find((out / "models" / "trial_0.nacm").string()) != std::string::npos);
+  test::write_file(out / "trials.jsonl", "{\"trial\": 0, \"status\": \"complete\"}\n{cut\n");
+  bad = test::run_nac("models " + out.string());
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find((out / "trials.jsonl").string() + ":2: not a JSON line") != std::string::npos);
 }

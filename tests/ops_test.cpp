@@ -55,7 +55,7 @@ TEST_CASE("grouped and depthwise convolutions: shapes, and costs by hand") {
                        doctest::Contains("'groups' 4 does not divide the 6 output channels"), Error);
 }
 
-TEST_CASE("Deep Sets: a linear layer on a set shares its weights over the elements; set_pool's shapes and errors") {
+TEST_CASE("Deep Sets: a linear layer on a set shares its weights over the elements - set_pool's shapes and errors") {
   ModelSpec s;
   s.input = {8, 3};  // 8 constituents, (pT, eta, phi)
   append_layer(s, "linear", "phi", {{"out_features", I{16}}});
@@ -64,11 +64,14 @@ TEST_CASE("Deep Sets: a linear layer on a set shares its weights over the elemen
   CHECK(s.output() == Shape{16});
   append_layer(s, "linear", "rho", {{"out_features", I{5}}});
   const auto c = layer_costs(s);
-  REQUIRE(c.size() == 2);  // set_pool has no cost
+  REQUIRE(c.size() == 3);
   CHECK(c[0].macs == doctest::Approx(8 * 16 * 3));
   CHECK(c[0].params == doctest::Approx(16 * 3 + 16));  // shared, not times 8
   CHECK(c[0].bops == doctest::Approx(8 * 16 * 3 * (32 * 32 + 64 + std::log2(3.0))));
-  CHECK(c[1].macs == doctest::Approx(16 * 5));
+  CHECK(c[1].macs == 0);  // set_pool: no multiplications, no parameters
+  CHECK(c[1].params == 0);
+  CHECK(c[1].bops == 0);
+  CHECK(c[2].macs == doctest::Approx(16 * 5));
   CHECK_THROWS_WITH_AS(append_layer(s, "set_pool", "again"),
                        "layer 'again' (set_pool) on input (5): expected a set (P, F)", Error);
   ModelSpec t;

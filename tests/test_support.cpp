@@ -49,7 +49,8 @@ void write_file(const fs::path& file, const std::string& text) {
   if (!out) throw std::runtime_error("cannot write " + file.string());
 }
 
-CommandResult run_nac(const std::string& args) { return run_command(std::string("'") + NAC_EXE + "' " + args); }
+std::string nac_command(const std::string& args) { return std::string("'") + NAC_EXE + "' " + args; }
+CommandResult run_nac(const std::string& args) { return run_command(nac_command(args)); }
 
 CommandResult run_command(const std::string& command) {
   TempDir tmp("cmd");

@@ -37,6 +37,8 @@ struct CommandResult {
 
 /// Runs the nac program with the given arguments (a shell-quoted string).
 CommandResult run_nac(const std::string& args);
+/// The shell command that runs nac with `args` (for wrapping, e.g. in timeout).
+std::string nac_command(const std::string& args);
 /// Runs a shell command line, capturing its output.
 CommandResult run_command(const std::string& command);
 

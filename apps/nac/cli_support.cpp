@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+
 #include <toml++/toml.h>
 
 #include "nac/error.hpp"
@@ -92,6 +94,13 @@ std::string point_text(const std::vector<double>& p) {
   std::vector<std::string> parts;
   for (double v : p) parts.push_back(to_string(Value(v)));
   return "(" + join(parts) + ")";
+}
+
+std::string count_text(double v) {
+  char b[32];
+  if (v < 1e6) std::snprintf(b, sizeof b, "%.0f", v);
+  else std::snprintf(b, sizeof b, "%.3g", v);
+  return b;
 }
 
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) != 0; }

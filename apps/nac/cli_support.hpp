@@ -30,6 +30,8 @@ void check_model_fits_task(const ModelSpec& spec, const DatasetTask& task, const
 
 /// "(1.1, 1.1)"
 std::string point_text(const std::vector<double>& p);
+/// A count of parameters, MACs or BOPs: whole below a million, else 3 significant digits.
+std::string count_text(double v);
 /// True when stderr is a terminal.
 bool stderr_is_terminal();
 

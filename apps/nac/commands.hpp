@@ -26,6 +26,7 @@ struct RunArgs {
   std::optional<std::string> resume;  // a run's output folder
   std::optional<std::string> out;
   std::optional<std::uint64_t> seed;
+  std::optional<std::string> from;  // with resume: rerun a pipeline from this stage
   bool quiet = false;
 };
 
@@ -97,6 +98,14 @@ struct EvaluateArgs {
   std::optional<int> threads;
 };
 
+/// nac models: a run folder's trained models.
+struct ModelsArgs {
+  std::string dir;
+  bool front = false;               // only the trials summary.json puts on the front
+  std::optional<std::string> sort;  // a column: objective, metric, trial, model_params, ...
+  bool csv = false;
+};
+
 int run(const CommonOptions& common, const RunArgs& args);
 int validate(const CommonOptions& common, const std::string& experiment);
 int plugins(const CommonOptions& common);
@@ -116,5 +125,8 @@ int evaluate(const CommonOptions& common, const EvaluateArgs& args);
 /// nac predict: the model's outputs for the rows of `array` (empty: the one array whose rows fit)
 /// of args.data, read in blocks, written to `out` (.npy or .csv).
 int predict(const EvaluateArgs& args, const std::string& array, const std::string& out);
+/// nac models: one line per trial of a run folder with a model file (id, status, front, objectives,
+/// metrics, parameters, MACs and BOPs of the model file, its path); a table or CSV.
+int models(const ModelsArgs& args);
 
 }  // namespace nac::cli

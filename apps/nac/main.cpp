@@ -66,6 +66,11 @@ int main(int argc, char** argv) {
   run->add_option("--seed", run_args.seed, "random seed (overrides the experiment's `seed`)")
       ->type_name("N")
       ->check(kSeed);
+  run->add_option("--from", run_args.from,
+                  "with --resume DIR: rerun a pipeline from this stage (global, local, compress, backend) with the "
+                  "experiment file's settings as they are now; the stage's results and the later ones' are replaced")
+      ->type_name("STAGE")
+      ->needs(resume_opt);
   run->add_flag("--quiet,-q", run_args.quiet, "no progress line");
 
   std::string validate_file;
@@ -238,6 +243,17 @@ int main(int argc, char** argv) {
       ->type_name("N")
       ->check(CLI::Range(1, 1024));
 
+  nac::cli::ModelsArgs models_args;
+  CLI::App* models = app.add_subcommand(
+      "models", "list a run folder's trained models: objectives, metrics, front, parameters, MACs, BOPs, file");
+  models->add_option("dir", models_args.dir, "a run folder (what nac run writes)")->required()->type_name("DIR");
+  models->add_flag("--front", models_args.front, "only the non-dominated trials (summary.json's front)");
+  models
+      ->add_option("--sort", models_args.sort,
+                   "sort by an objective or metric (or trial, model_params, model_macs, model_bops), ascending")
+      ->type_name("KEY");
+  models->add_flag("--csv", models_args.csv, "comma-separated values, numbers in full");
+
   nac::detail::install_crash_handlers();  // a plugin that crashes the process is named as it goes
   std::string list;
   bool known = false;
@@ -271,6 +287,7 @@ int main(int argc, char** argv) {
     if (*show) return nac::cli::show(show_model);
     if (*evaluate) return nac::cli::evaluate(common, eval_args);
     if (*predict) return nac::cli::predict(predict_args, predict_array, predict_out);
+    if (*models) return nac::cli::models(models_args);
   } catch (const nac::Error& e) {
     std::fprintf(stderr, "nac: error: %s\n", e.what());
     return 1;

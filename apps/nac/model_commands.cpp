@@ -31,13 +31,6 @@ ModelSpec spec_of(const std::string& file) {
   return fs::path(file).extension() == ".nacm" ? nn::load_model(file).spec() : nn::load_model_spec(file);
 }
 
-std::string count_text(double v) {
-  char b[32];
-  if (v < 1e6) std::snprintf(b, sizeof b, "%.0f", v);
-  else std::snprintf(b, sizeof b, "%.3g", v);
-  return b;
-}
-
 std::int64_t elements(const Shape& s) { return static_cast<std::int64_t>(nn::numel(s)); }
 
 std::string precision_text(const LayerSpec& l) {

@@ -14,6 +14,7 @@
 #include "nac/run/architecture.hpp"
 #include "nac/error.hpp"
 #include "nac/run/experiment.hpp"
+#include "nac/run/pipeline.hpp"
 #include "nac/run/plugin_loader.hpp"
 #include "nac/run/runner.hpp"
 #include "nac/text.hpp"
@@ -34,8 +35,10 @@ struct Resumed {
 // The experiment of a run to resume: the original file when it is still there and unchanged,
 // else the copy in the run's folder (its relative paths still resolved against the original's
 // folder); and the seed the run used.
-Resumed resumed_experiment(const fs::path& dir) {
-  const fs::path state = dir / "state.json", copy = dir / "experiment.toml";
+Resumed resumed_experiment(const fs::path& dir, bool prefer_original) {
+  // (a pipeline's folder: pipeline.json; a search's: state.json)
+  const fs::path state = fs::exists(dir / "pipeline.json") ? dir / "pipeline.json" : dir / "state.json",
+                 copy = dir / "experiment.toml";
   if (!fs::exists(copy)) {
     if (fs::exists(state) && !fs::exists(dir / "trials.jsonl"))
       throw Error(dir.string() +
@@ -61,7 +64,11 @@ Resumed resumed_experiment(const fs::path& dir) {
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
   const std::uint64_t seed = j.value("seed", std::uint64_t{0});
-  if (!original.empty() && fs::exists(original) && text(original) == text(copy)) return {original, {}, seed};
+  if (!original.empty() && fs::exists(original) && (prefer_original || text(original) == text(copy)))
+    return {original, {}, seed};
+  if (prefer_original)
+    std::fprintf(stderr, "warning: %s is gone: the run's copy, %s, gives the settings\n", original.c_str(),
+                 copy.string().c_str());
   return {copy.string(), original.empty() ? fs::path() : fs::path(original).parent_path(), seed};
 }
 
@@ -85,6 +92,27 @@ void say_on_interrupt(const fs::path& out_dir) {
     if (::signal(sig, on_interrupt) == SIG_IGN) ::signal(sig, SIG_IGN);
 }
 
+// What each stage handed on: a line per model with the stage's main figures.
+void print_pipeline(const Experiment& ex, const PipelineSummary& s, const fs::path& dir) {
+  for (const auto& stage : s.stages) {
+    std::printf("%s stage: %zu model%s%s\n", stage.stage.c_str(), stage.models.size(),
+                stage.models.size() == 1 ? "" : "s",
+                stage.seconds > 0 ? (" in " + std::to_string(static_cast<int>(stage.seconds + 0.5)) + " s").c_str()
+                                  : " (finished before)");
+    if (stage.stage == "global") continue;  // (its front is in global/front.csv)
+    for (const auto& m : stage.models) {
+      std::printf("  %-12s", m.name.c_str());
+      for (const auto& [k, v] : m.metrics)
+        if (k == "error" || k == "accuracy" || k == "bops" || k == "gain" || k.rfind("baseline_", 0) == 0 ||
+            k == "sparsity" || k == "weight_bits" || k.rfind("latency", 0) == 0)
+          std::printf(" %s=%.4g", k.c_str(), v);
+      std::printf("\n    %s\n", m.note.c_str());
+    }
+  }
+  std::printf("results: %s/ (%s: each stage's folder and models.json)\n", dir.string().c_str(),
+              join(ex.stages).c_str());
+}
+
 }  // namespace
 
 int run(const CommonOptions& common, const RunArgs& args) {
@@ -94,7 +122,7 @@ int run(const CommonOptions& common, const RunArgs& args) {
   std::optional<std::uint64_t> seed_override = args.seed;
   fs::path relative_to;
   if (args.resume) {
-    const Resumed r = resumed_experiment(*args.resume);
+    const Resumed r = resumed_experiment(*args.resume, args.from.has_value());
     if (args.seed && *args.seed != r.seed)
       throw Error("--seed " + std::to_string(*args.seed) + " differs from the seed of the run being resumed (" +
                   std::to_string(r.seed) + ")");
@@ -117,6 +145,17 @@ int run(const CommonOptions& common, const RunArgs& args) {
   options.versions["nac"] = NAC_VERSION;
   for (const auto& p : loader.plugins()) options.versions["plugin " + p.name] = p.version;
   say_on_interrupt(options.out_dir);
+  if (!ex.stages.empty()) {
+    PipelineOptions p;
+    p.out_dir = options.out_dir;
+    p.resume = options.resume;
+    p.progress = options.progress;
+    p.versions = options.versions;
+    p.from = args.from.value_or("");
+    print_pipeline(ex, run_pipeline(seeded, registry, setup, p), options.out_dir);
+    return 0;
+  }
+  if (args.from) throw Error("--from " + *args.from + ": the experiment lists no `stages`: it is a search alone");
   const RunSummary s = run_search(seeded, setup, options);
 
   std::printf("%s: %zu trials (%zu complete, %zu failed) in %.2f s, seed %llu\n", ex.name.c_str(), s.trials.size(),
@@ -164,6 +203,7 @@ int validate(const CommonOptions& common, const std::string& experiment) {
   PluginLoader loader(registry);
   load_plugins(loader, common, ex.plugin_dirs);
   SearchSetup setup = build_search(ex, registry, ex.seed);
+  if (!ex.stages.empty()) check_pipeline(ex, registry, setup);
   std::vector<std::string> objectives;
   for (const auto& o : setup.objectives) objectives.push_back(o->name() + " (" + to_string(o->direction()) + ")");
   std::printf("%s: ok\n", experiment.c_str());

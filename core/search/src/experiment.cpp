@@ -1,5 +1,6 @@
 #include "nac/run/experiment.hpp"
 
+#include <algorithm>
 #include <new>
 #include <thread>
 
@@ -73,7 +74,46 @@ auto make_plugin(const PluginChoice& choice, const char* kind, Make&& make) {
   }
 }
 
+// `stages = [...]` and the [stage.NAME] tables of the stages after the global one.
+void read_stages(const ConfigTable& root, Experiment& ex) {
+  const auto& all = pipeline_stage_names();
+  if (root.has("stages")) {
+    ex.stages = root.strings("stages", std::nullopt);
+    if (ex.stages.empty()) root.fail("stages", "expected at least one of " + join(all));
+    std::size_t next = 0;  // the stages' order: each after the one before it in `all`
+    for (const auto& s : ex.stages) {
+      const auto at = std::find(all.begin(), all.end(), s);
+      if (at == all.end())
+        root.fail("stages", "unknown stage '" + s + "'" + did_you_mean(s, all) + "; stages are " + join(all));
+      const auto index = static_cast<std::size_t>(at - all.begin());
+      if (index < next)
+        root.fail("stages", "'" + s + "' is listed " +
+                                (std::count(ex.stages.begin(), ex.stages.end(), s) > 1 ? "twice" : "out of order") +
+                                ": stages run in the order " + join(all) + ", each once");
+      next = index + 1;
+    }
+  }
+  if (!root.has("stage")) return;
+  const ConfigTable stage = root.table("stage");
+  if (ex.stages.empty())
+    root.fail("stage", "[stage.*] tables configure the stages of a pipeline: list them in `stages`");
+  for (const auto& [key, node] : stage.toml()) {
+    const std::string name(key.str());
+    if (name == "global")
+      stage.fail(name, "the global stage is configured by [search], [strategy] and [architecture], not [stage.global]");
+    if (std::find(all.begin(), all.end(), name) == all.end())
+      stage.fail(name, "unknown stage '" + name + "'" + did_you_mean(name, all) + "; stages are " + join(all));
+    if (!ex.has_stage(name)) stage.fail(name, "stage '" + name + "' is not in `stages` (" + join(ex.stages) + ")");
+    if (!node.is_table()) stage.fail(name, "expected a table of the stage's settings");
+    ex.stage_tables.emplace(name, stage.table(name));
+  }
+}
+
 }  // namespace
+
+bool Experiment::has_stage(const std::string& name) const {
+  return std::find(stages.begin(), stages.end(), name) != stages.end();
+}
 
 Experiment load_experiment(const fs::path& file, const fs::path& relative_to) {
   const std::string fname = file.string();
@@ -91,7 +131,9 @@ Experiment load_experiment(const fs::path& file, const fs::path& relative_to) {
   ex.output = root.string("output", "results/" + ex.name);
 
   ex.task = plugin_table(root, "task");
-  ex.strategy = plugin_table(root, "strategy");
+  read_stages(root, ex);
+  // A pipeline without the global stage searches no architectures: no strategy of its own.
+  if (ex.stages.empty() || ex.has_stage("global") || root.has("strategy")) ex.strategy = plugin_table(root, "strategy");
 
   ConfigTable search = root.table("search");
   ex.search.trials = search.integer("trials", 100, Range::at_least(1));
@@ -159,13 +201,16 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
     s.space = problem->search_space();
     if (!s.space) throw Error(ex.task.where + ": task '" + ex.task.name + "' gave no search space");
   } else if (const auto* dataset = dynamic_cast<const DatasetTask*>(s.task.get())) {
-    if (!ex.architecture)
+    const bool searches = ex.stages.empty() || ex.has_stage("global");
+    if (!ex.architecture && searches)
       throw Error(ex.task.where + ": task '" + ex.task.name +
                   "' has no search space of its own: add an [architecture] table to search networks for it");
-    s.architecture = std::make_shared<ArchitectureTemplate>(*ex.architecture, registry, dataset->input_shape(),
-                                                            dataset->target_shape());
-    ex.architecture->finish();
-    s.space = s.architecture->space();
+    if (ex.architecture) {
+      s.architecture = std::make_shared<ArchitectureTemplate>(*ex.architecture, registry, dataset->input_shape(),
+                                                              dataset->target_shape());
+      ex.architecture->finish();
+      s.space = s.architecture->space();
+    }
     s.training = std::make_shared<const nn::TrainConfig>(training_config(ex.training, dataset->default_loss()));
     ex.training.finish();
     if (ex.compression) {
@@ -213,6 +258,7 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
       if (names[i] == names[j])
         throw Error((i < ex.objectives.size() ? ex.objectives[i].where : ex.task.where) + ": objective '" + names[i] +
                     "' is listed twice; each objective once");
+  if (ex.strategy.name.empty()) return s;  // a pipeline without the global stage: its task and recipe only
   s.strategy = make_plugin(ex.strategy, "strategy", [&] {
     const detail::CrashContext crash("making " + s.strategy_label + " from its settings");
     return registry.strategy(ex.strategy.name)(ex.strategy.config, context);

@@ -7,6 +7,7 @@
 #include "nac/error.hpp"
 #include "nac/text.hpp"
 #include "nac/detail/value_json.hpp"
+#include "run_folder.hpp"
 
 namespace nac {
 
@@ -15,39 +16,11 @@ namespace fs = std::filesystem;
 namespace {
 
 using detail::json_value;
+using detail::open_for_writing;
+using detail::replace_file;
 using detail::value_json;
 
 std::string number(double v) { return std::isfinite(v) ? to_string(Value(v)) : std::string(); }
-
-std::ofstream open_for_writing(const fs::path& file) {
-  std::ofstream out(file, std::ios::out | std::ios::trunc);
-  if (!out) throw WriteError(file.string() + ": cannot be written");
-  return out;
-}
-
-// Replaces `file` at once with what `write` puts in FILE.tmp: a stop leaves the old or the new.
-template <class Write>
-void replace_file(const fs::path& file, Write&& write) {
-  fs::path tmp = file;
-  tmp += ".tmp";
-  std::error_code ec;
-  {
-    std::ofstream out = open_for_writing(tmp);
-    write(out);
-    out.flush();
-    if (!out) {
-      out.close();
-      fs::remove(tmp, ec);
-      throw WriteError(tmp.string() + ": writing failed (disk full?)");
-    }
-  }
-  fs::rename(tmp, file, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw WriteError(file.string() + ": cannot be replaced by " + tmp.string() + ": " + ec.message());
-  }
-}
 
 }  // namespace
 

@@ -4,15 +4,47 @@
 // removed; anything else that does not parse is corruption and an error naming file:line).
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "nac/error.hpp"
 #include "nac/run/results_writer.hpp"
 
 namespace nac::detail {
+
+inline std::ofstream open_for_writing(const std::filesystem::path& file) {
+  std::ofstream out(file, std::ios::out | std::ios::trunc);
+  if (!out) throw WriteError(file.string() + ": cannot be written");
+  return out;
+}
+
+// Replaces `file` at once with what `write` puts in FILE.tmp: a stop leaves the old or the new.
+template <class Write>
+void replace_file(const std::filesystem::path& file, Write&& write) {
+  std::filesystem::path tmp = file;
+  tmp += ".tmp";
+  std::error_code ec;
+  {
+    std::ofstream out = open_for_writing(tmp);
+    write(out);
+    out.flush();
+    if (!out) {
+      out.close();
+      std::filesystem::remove(tmp, ec);
+      throw WriteError(tmp.string() + ": writing failed (disk full?)");
+    }
+  }
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw WriteError(file.string() + ": cannot be replaced by " + tmp.string() + ": " + ec.message());
+  }
+}
 
 /// Holds an exclusive lock on DIR/run.lock (flock: released by the kernel when the process ends,
 /// however it ends) for as long as it lives. Creates the folder. Throws nac::Error naming the

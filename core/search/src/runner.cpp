@@ -112,9 +112,12 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
   detail::EvaluationEnvironment env{
       setup,           nullptr,        Rng::derive(ex.seed, 0x5eed).next(), static_cast<int>(ex.search.threads),
       options.out_dir, objective_names};
-  if (setup.architecture) {
-    if (options.progress) std::fprintf(stderr, "loading the task's data...\n");
-    env.data = std::make_shared<const TaskData>(as_dataset_task(*setup.task, "an architecture search").load_data());
+  if (setup.trains_networks()) {
+    env.data = options.data;
+    if (!env.data) {
+      if (options.progress) std::fprintf(stderr, "loading the task's data...\n");
+      env.data = std::make_shared<const TaskData>(as_dataset_task(*setup.task, "an architecture search").load_data());
+    }
   }
 
   RunSummary summary;
@@ -325,8 +328,8 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
         write_state();
         last_state = Clock::now();
       }
-      if (setup.architecture || options.progress) summary.front = front_of(summary.trials, strategy);
-      if (setup.objectives.size() >= 2 && setup.architecture && !last)  // (the last: below)
+      if (setup.trains_networks() || options.progress) summary.front = front_of(summary.trials, strategy);
+      if (setup.objectives.size() >= 2 && setup.trains_networks() && !last)  // (the last: below)
         write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names,
                           setup.seed_names);
       print_progress(false);

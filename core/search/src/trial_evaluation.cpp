@@ -10,6 +10,7 @@
 #include "nac/nn/model_io.hpp"
 #include "nac/nn/runtime.hpp"
 #include "nac/run/compression_stage.hpp"
+#include "nac/run/recipe_space.hpp"
 #include "nac/text.hpp"
 
 namespace nac::detail {
@@ -18,9 +19,9 @@ namespace {
 
 // Trains the candidate network of a trial and returns the task's validation metrics.
 Metrics train_candidate(const Trial& trial, const EvaluationEnvironment& env, std::uint64_t seed, ModelSpec& spec) {
-  spec = env.setup.architecture->build(trial.params);
+  spec = env.setup.model ? *env.setup.model : env.setup.architecture->build(trial.params);
   nn::Model model(spec, seed);
-  nn::TrainConfig config = *env.setup.training;
+  nn::TrainConfig config = env.setup.recipes ? env.setup.recipes->apply(trial.params) : *env.setup.training;
   config.seed = seed;
   config.threads = env.threads;
   config.progress = false;
@@ -81,14 +82,14 @@ TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env)
   const auto t0 = std::chrono::steady_clock::now();
   std::string stage = "the task";  // who runs now, for a throw that carries no message
   const CrashContext crash("evaluating trial " + std::to_string(trial.id) + " in " + env.setup.task_label +
-                           (env.setup.architecture
+                           (env.setup.trains_networks()
                                 ? " (or in a block, the training of its network, its compression or an objective)"
                                 : " (or in an objective)"));
   try {
     const std::uint64_t seed = Rng::derive(env.seed, trial.id).next();
     ModelSpec spec;
     const ModelSpec* model = nullptr;
-    if (env.setup.architecture) {
+    if (env.setup.trains_networks()) {
       nn::set_threads(env.threads);  // this worker thread's OpenMP threads
       stage = "the task or the training of the network";
       r.metrics = train_candidate(trial, env, seed, spec);

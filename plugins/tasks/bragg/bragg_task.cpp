@@ -9,13 +9,16 @@
 //   shift = 1                   # any generator setting (generator.hpp); shift: training only
 //   # or a file in the simple layout, split in order into train / validation / test:
 //   # data = "patches.npz"; validation_fraction = 0.1; test_fraction = 0.1
+//   # label_origin = "centre"; label_units = "pixels"   # a file's labels in another convention
 //   # or BraggNN's own files: frames = "frames.h5"; peaks = "peaks.h5"
 #include <chrono>
 #include <cstring>
+#include <iostream>
 
 #include "files.hpp"
 #include "fit.hpp"
 #include "generator.hpp"
+#include "label_conventions.hpp"
 #include "metrics.hpp"
 #include "nac/error.hpp"
 #include "nac/memory.hpp"
@@ -68,6 +71,22 @@ const Setting<double> kTestFraction{.key = "test_fraction",
                                     .fallback = 0.1,
                                     .range = Range{0, 1, false, true},
                                     .help = "files only: share of the samples for test"};
+const Setting<std::string> kLabelOrigin{
+    .key = "label_origin",
+    .fallback = "corner",
+    .choices = {"corner", "centre"},
+    .help =
+        "files in the simple layout (data, --data, nac data generate): where a label's (0, 0) lies, at the first "
+        "pixel's outer corner (nac, BraggNN: pixel k's centre is k + 0.5) or at its centre (numpy indices, "
+        "scipy's center_of_mass: pixel k's centre is k); converted to nac's on load, with a warning for labels "
+        "that look written otherwise (docs/bragg.md)"};
+const Setting<std::string> kLabelUnits{
+    .key = "label_units",
+    .fallback = "fraction",
+    .choices = {"fraction", "pixels"},
+    .help =
+        "files in the simple layout: labels as fractions of the patch size (nac, BraggNN) or in pixels; "
+        "converted to nac's on load"};
 const Setting<std::int64_t> kTrainSamples{.key = "train_samples",
                                           .fallback = 50000,
                                           .range = Range::at_least(1),
@@ -84,8 +103,8 @@ const Setting<std::int64_t> kDataSeed{.key = "data_seed",
                                       .help = "seed of the data (the training run has its own)"};
 
 std::vector<SettingInfo> described() {
-  auto out = describe_settings(kData, kFrames, kPeaks, kValidationFraction, kTestFraction, kTrainSamples,
-                               kValidationSamples, kTestSamples, kDataSeed);
+  auto out = describe_settings(kData, kFrames, kPeaks, kLabelOrigin, kLabelUnits, kValidationFraction, kTestFraction,
+                               kTrainSamples, kValidationSamples, kTestSamples, kDataSeed);
   for (auto& s : PeakSettings::described()) out.push_back(std::move(s));
   return out;
 }
@@ -108,6 +127,18 @@ class BraggTask final : public DatasetTask, public DataGenerator, public DataFil
       frames_ = existing(kFrames, resolve(c.get(needed(kFrames))));
       peaks_ = existing(kPeaks, resolve(c.get(needed(kPeaks))));
       if (!data_.empty()) c.fail(kFrames.key, "give either 'data' or 'frames' and 'peaks', not both");
+    }
+    if (frames_.empty()) {
+      labels_.origin =
+          c.get(kLabelOrigin) == "centre" ? LabelConvention::Origin::Centre : LabelConvention::Origin::Corner;
+      labels_.units =
+          c.get(kLabelUnits) == "pixels" ? LabelConvention::Units::Pixels : LabelConvention::Units::Fraction;
+    } else {
+      for (const auto* s : {&kLabelOrigin, &kLabelUnits})
+        if (c.has(s->key))
+          c.fail(s->key,
+                 "is for files in the simple layout ('data'); BraggNN's peaks files give positions in frame "
+                 "pixels, cut as BraggNN cuts them");
     }
     const bool files = !data_.empty() || !frames_.empty();
     if (files) {
@@ -142,7 +173,7 @@ class BraggTask final : public DatasetTask, public DataGenerator, public DataFil
   TaskData load_data() const override {
     TaskData t;
     if (!data_.empty() || !frames_.empty()) {
-      const nn::Dataset all = !data_.empty() ? read_patches(data_) : read_braggnn(frames_, peaks_, settings_.patch);
+      const nn::Dataset all = !data_.empty() ? read_data(data_) : read_braggnn(frames_, peaks_, settings_.patch);
       const std::int64_t p = all.inputs.dim(all.inputs.rank() - 1);
       if (!data_.empty() && (p != settings_.patch || all.inputs.dim(all.inputs.rank() - 2) != settings_.patch))
         throw Error(data_.string() + ": its patches are " + std::to_string(all.inputs.dim(all.inputs.rank() - 2)) +
@@ -179,8 +210,20 @@ class BraggTask final : public DatasetTask, public DataGenerator, public DataFil
     return generate_patches(settings_, n, seed, 0);
   }
 
-  nn::Dataset read_data(const fs::path& file) const override { return read_patches(file); }
-  void save_data(const nn::Dataset& data, const fs::path& file) const override { write_patches(file, data); }
+  // A simple-layout file, its labels converted from the task's label convention to nac's, with a
+  // warning on stderr for labels that look written in another convention (label_conventions.hpp).
+  nn::Dataset read_data(const fs::path& file) const override {
+    nn::Dataset d = read_patches(file);
+    for (const std::string& w : label_warnings(d, labels_, file.string())) std::cerr << "warning: " << w << '\n';
+    labels_to_nac(d.targets, d.inputs.dim(d.inputs.rank() - 1), labels_);
+    return d;
+  }
+  // Written in the task's label convention, so that read_data gives the same labels back.
+  void save_data(const nn::Dataset& data, const fs::path& file) const override {
+    nn::Tensor labels = data.targets;
+    labels_from_nac(labels, data.inputs.dim(data.inputs.rank() - 1), labels_);
+    write_patches(file, data.inputs, labels);
+  }
 
   std::vector<std::string> baselines() const override { return {"bragg-fit", "centroid"}; }
 
@@ -210,6 +253,7 @@ class BraggTask final : public DatasetTask, public DataGenerator, public DataFil
  private:
   PeakSettings settings_;
   fs::path data_, frames_, peaks_;
+  LabelConvention labels_;  // of simple-layout files
   double validation_fraction_ = 0.1, test_fraction_ = 0.1;
   std::int64_t train_ = 0, validation_ = 0, test_ = 0;
   std::uint64_t data_seed_ = 0;

@@ -46,9 +46,11 @@ nn::Dataset read_patches(const fs::path& file) {
   return d;
 }
 
-void write_patches(const fs::path& file, const nn::Dataset& d) {
-  data::write_arrays(file, {data::ArrayView{"patches", d.inputs.shape(), {d.inputs.data(), d.inputs.size()}},
-                            data::ArrayView{"labels", d.targets.shape(), {d.targets.data(), d.targets.size()}}});
+void write_patches(const fs::path& file, const nn::Dataset& d) { write_patches(file, d.inputs, d.targets); }
+
+void write_patches(const fs::path& file, const nn::Tensor& patches, const nn::Tensor& labels) {
+  data::write_arrays(file, {data::ArrayView{"patches", patches.shape(), {patches.data(), patches.size()}},
+                            data::ArrayView{"labels", labels.shape(), {labels.data(), labels.size()}}});
 }
 
 void cut_patch(const float* frame, std::int64_t rows, std::int64_t cols, double row, double col, std::int64_t p,

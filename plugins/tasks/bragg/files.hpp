@@ -19,6 +19,7 @@ nn::Dataset read_patches(const std::filesystem::path& file);
 
 /// Writes a simple-layout file (format by extension: .npz, .h5, .hdf5).
 void write_patches(const std::filesystem::path& file, const nn::Dataset& data);
+void write_patches(const std::filesystem::path& file, const nn::Tensor& patches, const nn::Tensor& labels);
 
 /// Reads BraggNN's frames + peaks files and cuts patches of `patch` pixels.
 nn::Dataset read_braggnn(const std::filesystem::path& frames, const std::filesystem::path& peaks, std::int64_t patch);

@@ -4,6 +4,7 @@
 // set up (build_search), and unknown keys in them are reported after the plugin has read its own.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,7 +67,19 @@ struct Experiment {
   std::optional<ConfigTable> architecture;                // [architecture], for dataset tasks
   ConfigTable training = ConfigTable::empty("training");  // [training]
   std::optional<ConfigTable> compression;                 // [compression]: every candidate compressed
+  /// `stages`: the codesign pipeline (docs/pipeline.md), a subset of global, local, compress,
+  /// backend in that order; empty: the global search alone, its files in the run folder itself.
+  std::vector<std::string> stages;
+  std::map<std::string, ConfigTable> stage_tables;  // [stage.local], [stage.compress], [stage.backend]
+
+  bool has_stage(const std::string& name) const;
 };
+
+/// The stages a pipeline may list, in the order they run.
+inline const std::vector<std::string>& pipeline_stage_names() {
+  static const std::vector<std::string> names = {"global", "local", "compress", "backend"};
+  return names;
+}
 
 /// Reads and validates an experiment file. Throws nac::Error with file:line:col and the key.
 /// `relative_to` is the folder that relative paths of the file (plugin_dirs) are resolved
@@ -76,6 +89,7 @@ Experiment load_experiment(const std::filesystem::path& file, const std::filesys
 
 /// The objects of a search, made from the plugins an experiment names.
 class ArchitectureTemplate;
+class RecipeSpace;
 struct CompressionConfig;
 namespace nn {
 struct TrainConfig;
@@ -86,6 +100,10 @@ struct SearchSetup {
   std::shared_ptr<const ArchitectureTemplate> architecture;  // dataset tasks
   std::shared_ptr<const nn::TrainConfig> training;           // dataset tasks
   std::shared_ptr<const CompressionConfig> compression;      // [compression]: after training
+  // The local stage (docs/pipeline.md): one network, `model`, trained with each trial's recipe
+  // (`recipes`, whose space is `space`) instead of a template's networks.
+  std::shared_ptr<const ModelSpec> model;
+  std::shared_ptr<const RecipeSpace> recipes;
   std::shared_ptr<const SearchSpace> space;
   std::vector<std::unique_ptr<Objective>> objectives;
   std::unique_ptr<SearchStrategy> strategy;
@@ -95,6 +113,9 @@ struct SearchSetup {
   // Who runs, for the last words of a crash (nac/detail/crash_context.hpp): e.g. "task 'bragg'
   // of plugin bragg (/path/nac_bragg.so)".
   std::string task_label, strategy_label;
+
+  /// Trials train networks (a template's or the local stage's): the task's data is loaded.
+  bool trains_networks() const { return architecture || model; }
 };
 
 /// Instantiates task, objectives and strategy (each validates its own table) with `seed`.

@@ -14,6 +14,8 @@
 NAC_PUBLIC_BEGIN
 namespace nac {
 
+struct TaskData;
+
 struct TrialRecord {
   std::uint64_t id = 0;
   Assignment params;
@@ -40,6 +42,9 @@ struct RunOptions {
   /// The versions of nac and of its plugins (name -> version), kept in state.json; resuming with
   /// other versions gives a warning (e.g. a task whose generator changed makes other data).
   std::map<std::string, std::string> versions = {};
+  /// The task's data, when the caller has loaded it (the stages of a pipeline share it); null:
+  /// run_search loads it.
+  std::shared_ptr<const TaskData> data = nullptr;
 };
 
 struct RunSummary {
