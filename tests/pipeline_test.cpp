@@ -76,7 +76,7 @@ threads = 1
 mode = "fixed"
 epochs = 2
 [stage.compress.magnitude_pruning]
-rounds = 2
+rounds = 3
 epochs = 2
 [stage.backend]
 name = "hls"
@@ -216,10 +216,34 @@ TEST_CASE("pipeline: killed at random points inside every stage and resumed, it 
     CHECK(fs::exists(whole / "backend" / m["name"].get<std::string>() / "project"));
   }
 
+  // The report: self-contained HTML (figures inlined, nothing fetched), Markdown whose tables
+  // hold the stages' figures as models.json gives them.
+  const std::string md = test::read_file(whole / "report.md"), html = test::read_file(whole / "report.html");
+  for (const char* h : {"## Global search", "## Local search of the training recipe", "## Compression", "## Hardware"})
+    CHECK(md.find(h) != std::string::npos);
+  for (const auto& m : local) {
+    char gain[32];
+    std::snprintf(gain, sizeof gain, "%.4g", m["metrics"]["gain"].get<double>());
+    CHECK(md.find("| " + m["name"].get<std::string>() + " |") != std::string::npos);
+    CHECK(md.find("| " + std::string(gain) + " |") != std::string::npos);
+  }
+  const auto compressed = nlohmann::json::parse(test::read_file(whole / "compress" / "models.json"));
+  for (const auto& m : compressed) {
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%.4g",
+                  m["metrics"]["dense_bops"].get<double>() / m["metrics"]["bops"].get<double>());
+    CHECK(md.find(std::string(ratio) + " |") != std::string::npos);
+  }
+  CHECK(html.find("<svg") != std::string::npos);
+  CHECK(html.find("<img") == std::string::npos);
+  CHECK(html.find("src=") == std::string::npos);  // nothing loaded from elsewhere
+  CHECK(html.find("<link") == std::string::npos);
+  CHECK(html.find("url(") == std::string::npos);
+
   // Per stage, a kill (SIGKILL) a random moment after the stage's folder appears (again if it
   // landed after the stage ended), each attempt resuming the folder; then a resume to the end.
   std::mt19937 rng(7);
-  std::uniform_real_distribution<double> delay(0.0, 0.015);
+  std::uniform_real_distribution<double> delay(0.0, 0.008);
   int attempts = 0, finished = 1;
   std::set<std::string> interrupted;  // the stage each kill landed in
   auto attempt = [&](const std::string& stage) {

@@ -108,6 +108,8 @@ struct ModelsArgs {
 
 int run(const CommonOptions& common, const RunArgs& args);
 int validate(const CommonOptions& common, const std::string& experiment);
+/// nac report: DIR/report.md and DIR/report.html from a run folder's files.
+int report(const std::string& dir);
 int plugins(const CommonOptions& common);
 /// `nac plugins --describe NAME`: the declared settings of every entry named NAME or of plugin NAME.
 int describe_plugin(const CommonOptions& common, const std::string& name);

@@ -243,6 +243,11 @@ int main(int argc, char** argv) {
       ->type_name("N")
       ->check(CLI::Range(1, 1024));
 
+  std::string report_dir;
+  CLI::App* report = app.add_subcommand(
+      "report", "write a run folder's report: report.html (self-contained) and report.md, with their figures");
+  report->add_option("dir", report_dir, "a run folder (what nac run writes)")->required()->type_name("DIR");
+
   nac::cli::ModelsArgs models_args;
   CLI::App* models = app.add_subcommand(
       "models", "list a run folder's trained models: objectives, metrics, front, parameters, MACs, BOPs, file");
@@ -288,6 +293,7 @@ int main(int argc, char** argv) {
     if (*evaluate) return nac::cli::evaluate(common, eval_args);
     if (*predict) return nac::cli::predict(predict_args, predict_array, predict_out);
     if (*models) return nac::cli::models(models_args);
+    if (*report) return nac::cli::report(report_dir);
   } catch (const nac::Error& e) {
     std::fprintf(stderr, "nac: error: %s\n", e.what());
     return 1;

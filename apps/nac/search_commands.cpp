@@ -16,6 +16,7 @@
 #include "nac/run/experiment.hpp"
 #include "nac/run/pipeline.hpp"
 #include "nac/run/plugin_loader.hpp"
+#include "nac/run/report.hpp"
 #include "nac/run/runner.hpp"
 #include "nac/text.hpp"
 #include "nac/version.hpp"
@@ -92,6 +93,17 @@ void say_on_interrupt(const fs::path& out_dir) {
     if (::signal(sig, on_interrupt) == SIG_IGN) ::signal(sig, SIG_IGN);
 }
 
+// The run's report; a report that cannot be written costs the run nothing (nac report DIR retries).
+void write_report_or_warn(const fs::path& dir) {
+  try {
+    write_report(dir);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr,
+                 "warning: the report of %s was not written: %s (the results are complete; try nac report %s)\n",
+                 dir.string().c_str(), e.what(), dir.string().c_str());
+  }
+}
+
 // What each stage handed on: a line per model with the stage's main figures.
 void print_pipeline(const Experiment& ex, const PipelineSummary& s, const fs::path& dir) {
   for (const auto& stage : s.stages) {
@@ -153,6 +165,7 @@ int run(const CommonOptions& common, const RunArgs& args) {
     p.versions = options.versions;
     p.from = args.from.value_or("");
     print_pipeline(ex, run_pipeline(seeded, registry, setup, p), options.out_dir);
+    write_report_or_warn(options.out_dir);
     return 0;
   }
   if (args.from) throw Error("--from " + *args.from + ": the experiment lists no `stages`: it is a search alone");
@@ -192,8 +205,15 @@ int run(const CommonOptions& common, const RunArgs& args) {
       if (s.trials[i].status == TrialStatus::Complete) row(s.trials[i], setup.seed_names[i]);
     for (std::size_t i : s.front) row(s.trials[i], "front " + std::to_string(s.trials[i].id));
   }
-  std::printf("results: %s/ (trials.csv, trials.jsonl, front.csv, summary.json%s)\n", options.out_dir.string().c_str(),
-              setup.architecture ? ", pareto.svg, models/" : "");
+  write_report_or_warn(options.out_dir);
+  std::printf("results: %s/ (report.html, report.md, trials.csv, trials.jsonl, front.csv, summary.json%s)\n",
+              options.out_dir.string().c_str(), setup.architecture ? ", pareto.svg, models/" : "");
+  return 0;
+}
+
+int report(const std::string& dir) {
+  write_report(dir);
+  std::printf("%s/report.html (self-contained) and %s/report.md\n", dir.c_str(), dir.c_str());
   return 0;
 }
 
@@ -224,6 +244,7 @@ int validate(const CommonOptions& common, const std::string& experiment) {
   std::printf("  objectives: %s\n", join(objectives).c_str());
   if (!setup.reference_point.empty())
     std::printf("  hypervolume reference point: %s\n", point_text(setup.reference_point).c_str());
+  if (!ex.stages.empty()) std::printf("  stages: %s (docs/pipeline.md)\n", join(ex.stages, ", ").c_str());
   return 0;
 }
 

@@ -14,18 +14,8 @@ namespace nac {
 namespace {
 
 using svg::escape;
+using svg::linear_ticks;
 const auto fmt = svg::number;
-
-// Round ticks in [lo, hi]: 1, 2 or 5 times a power of ten apart, about five of them.
-std::vector<double> linear_ticks(double lo, double hi) {
-  const double raw = (hi - lo) / 5;
-  const double p = std::pow(10, std::floor(std::log10(raw)));
-  const double step = raw / p < 1.5 ? p : raw / p < 3.5 ? 2 * p : raw / p < 7.5 ? 5 * p : 10 * p;
-  std::vector<double> t;
-  for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
-    t.push_back(std::abs(v) < step * 1e-9 ? 0 : v);
-  return t;
-}
 
 const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
 

@@ -1,6 +1,7 @@
 #include "local_stage.hpp"
 
 #include <cstdio>
+#include <fstream>
 #include <thread>
 
 #include <toml++/toml.h>
@@ -62,6 +63,10 @@ Metrics retrain(const ModelSpec& spec, nn::TrainConfig recipe, std::uint64_t see
   m["train_seconds"] = r.seconds;
   m["epochs"] = static_cast<double>(r.history.size());
   nn::save_model(model, file);
+  std::ofstream history(fs::path(file).replace_extension(".history.csv"));  // the report's training curves
+  history << "epoch,train_loss,val_loss,lr\n";
+  for (const auto& e : r.history) history << e.epoch << ',' << e.train_loss << ',' << e.val_loss << ',' << e.lr << '\n';
+  if (!history) throw WriteError(fs::path(file).replace_extension(".history.csv").string() + ": cannot be written");
   return m;
 }
 

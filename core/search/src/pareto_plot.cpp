@@ -32,17 +32,22 @@ void write_pareto_plot(const std::filesystem::path& file, const std::vector<Tria
   }
   const bool logx = x0 > 0 && x1 / x0 > 10;
   auto tx = [&](double v) { return logx ? std::log10(v) : v; };
-  double a = tx(x0), b = tx(x1);
-  if (b - a < 1e-12) a -= 0.5, b += 0.5;
-  if (y1 - y0 < 1e-12) y0 -= 0.5, y1 += 0.5;
   auto inside = [&](std::size_t i) {
     const double x = trials[i].objectives[1], y = trials[i].objectives[0];
     return x >= x0 && x <= x1 && y >= y0 && y <= y1 && (!logx || x > 0);
   };
+  // The axes end at round values: whole decades on a log axis, else 5% beyond the data.
+  if (y1 - y0 < 1e-12) y0 -= 0.5, y1 += 0.5;
+  if (!logx && x1 - x0 < 1e-12) x0 -= 0.5, x1 += 0.5;
+  const double ypad = (y1 - y0) * 0.05, xpad = logx ? 0 : (x1 - x0) * 0.05;
+  const double a = logx ? std::floor(std::log10(x0)) : x0 - xpad, b = logx ? std::ceil(std::log10(x1)) : x1 + xpad;
+  const double ya = y0 - ypad, yb = y1 + ypad;
+  const std::vector<double> xticks = logx ? svg::decade_ticks(a, b) : svg::linear_ticks(a, b);
+  const std::vector<double> yticks = svg::linear_ticks(ya, yb);
   const auto shown = std::count_if(infeasible.begin(), infeasible.end(), inside);
   const double W = 720, H = 480, L = 80, R = 30, T = 40, B = 60;
   auto px = [&](double v) { return L + (tx(v) - a) / (b - a) * (W - L - R); };
-  auto py = [&](double v) { return H - B - (v - y0) / (y1 - y0) * (H - T - B); };
+  auto py = [&](double v) { return H - B - (v - ya) / (yb - ya) * (H - T - B); };
 
   std::ofstream out(file);
   out << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H
@@ -56,12 +61,14 @@ void write_pareto_plot(const std::filesystem::path& file, const std::vector<Tria
       << "</text>\n"
       << "<line x1='" << L << "' y1='" << H - B << "' x2='" << W - R << "' y2='" << H - B << "' stroke='black'/>\n"
       << "<line x1='" << L << "' y1='" << T << "' x2='" << L << "' y2='" << H - B << "' stroke='black'/>\n";
-  for (int k = 0; k <= 4; ++k) {  // ticks
-    const double xv = logx ? std::pow(10, a + (b - a) * k / 4) : a + (b - a) * k / 4;
-    const double yv = y0 + (y1 - y0) * k / 4;
-    out << "<text x='" << px(xv) << "' y='" << H - B + 18 << "' text-anchor='middle'>" << fmt(xv) << "</text>\n"
-        << "<text x='" << L - 6 << "' y='" << py(yv) + 4 << "' text-anchor='end'>" << fmt(yv) << "</text>\n";
-  }
+  for (double xv : xticks)
+    out << "<line x1='" << px(xv) << "' y1='" << H - B << "' x2='" << px(xv) << "' y2='" << H - B + 4
+        << "' stroke='black'/>\n<text x='" << px(xv) << "' y='" << H - B + 18 << "' text-anchor='middle'>"
+        << (logx ? "1e" + std::to_string(static_cast<int>(std::lround(std::log10(xv)))) : fmt(xv)) << "</text>\n";
+  for (double yv : yticks)
+    out << "<line x1='" << L - 4 << "' y1='" << py(yv) << "' x2='" << L << "' y2='" << py(yv)
+        << "' stroke='black'/>\n<text x='" << L - 6 << "' y='" << py(yv) + 4 << "' text-anchor='end'>" << fmt(yv)
+        << "</text>\n";
   out << "<text x='" << (L + W - R) / 2 << "' y='" << H - 15 << "' text-anchor='middle'>" << escape(names[1])
       << (logx ? " (log scale)" : "") << "</text>\n"
       << "<text transform='translate(18," << (T + H - B) / 2 << ") rotate(-90)' text-anchor='middle'>"
@@ -87,8 +94,10 @@ void write_pareto_plot(const std::filesystem::path& file, const std::vector<Tria
     if (t.status != TrialStatus::Complete || t.objectives.size() < 2 || !inside(s)) continue;
     out << "<rect x='" << px(t.objectives[1]) - 6 << "' y='" << py(t.objectives[0]) - 6
         << "' width='12' height='12' fill='none' stroke='#06c' stroke-width='2'/>\n"
-        << "<text x='" << px(t.objectives[1]) + 9 << "' y='" << py(t.objectives[0]) - 8 << "' fill='#06c'>"
-        << escape(seed_names[s]) << (t.feasible() ? "" : " (infeasible)") << "</text>\n";
+        << "<text x='" << (px(t.objectives[1]) > W - R - 160 ? px(t.objectives[1]) - 9 : px(t.objectives[1]) + 9)
+        << "' y='" << py(t.objectives[0]) - 8 << "' fill='#06c' text-anchor='"
+        << (px(t.objectives[1]) > W - R - 160 ? "end" : "start") << "'>" << escape(seed_names[s])
+        << (t.feasible() ? "" : " (infeasible)") << "</text>\n";
   }
   out << "</svg>\n";
   if (!out) throw WriteError(file.string() + ": cannot be written");

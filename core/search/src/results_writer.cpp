@@ -167,7 +167,9 @@ void ResultsWriter::write_front(const std::vector<TrialRecord>& trials, const st
 }
 
 void ResultsWriter::write_summary(const std::string& experiment, const RunSummary& s,
-                                  const std::vector<double>& reference_point) {
+                                  const std::vector<double>& reference_point,
+                                  const std::vector<std::string>& seed_names,
+                                  const std::vector<std::string>& directions) {
   nlohmann::json j{{"experiment", experiment},     {"objectives", objectives_},   {"trials", s.trials.size()},
                    {"failed", s.failed},           {"constraints", constraints_}, {"infeasible", s.infeasible},
                    {"front_size", s.front.size()}, {"seconds", s.seconds},        {"workers", s.workers}};
@@ -177,6 +179,8 @@ void ResultsWriter::write_summary(const std::string& experiment, const RunSummar
   nlohmann::json front = nlohmann::json::array();
   for (std::size_t i : s.front) front.push_back(s.trials[i].id);
   j["front_trials"] = front;
+  j["seeds"] = seed_names;
+  j["directions"] = directions;
   if (s.hypervolume) {
     j["hypervolume"] = *s.hypervolume;
     j["reference_point"] = reference_point;

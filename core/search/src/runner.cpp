@@ -346,7 +346,9 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
                                 : hypervolume(minimized_points(summary.trials, summary.front, strategy),
                                               strategy.minimized(setup.reference_point));
     writer.write_front(summary.trials, summary.front);
-    writer.write_summary(ex.name, summary, setup.reference_point);
+    std::vector<std::string> directions;
+    for (const auto& o : setup.objectives) directions.emplace_back(to_string(o->direction()));
+    writer.write_summary(ex.name, summary, setup.reference_point, setup.seed_names, directions);
     if (setup.objectives.size() >= 2)
       write_pareto_plot(options.out_dir / "pareto.svg", summary.trials, summary.front, objective_names,
                         setup.seed_names);

@@ -40,8 +40,11 @@ class ResultsWriter {
   nlohmann::ordered_json to_json(const TrialRecord& r) const;
   TrialRecord from_json(const nlohmann::json& j) const;
   void write_front(const std::vector<TrialRecord>& trials, const std::vector<std::size_t>& front);
+  /// `seed_names`: the names of the first trials (the seeds); `directions`: "minimize" or
+  /// "maximize" per objective (for reports that read the folder).
   void write_summary(const std::string& experiment, const RunSummary& summary,
-                     const std::vector<double>& reference_point);
+                     const std::vector<double>& reference_point, const std::vector<std::string>& seed_names = {},
+                     const std::vector<std::string>& directions = {});
 
  private:
   void open_for_appending();
