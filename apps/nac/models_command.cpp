@@ -126,7 +126,11 @@ int models(const ModelsArgs& args) {
   if (!fs::exists(dir, ec)) throw Error(args.dir + ": no such folder");
   if (!fs::is_directory(dir, ec)) throw Error(args.dir + ": not a folder (nac models takes a run folder)");
   if (!fs::exists(dir / "trials.jsonl", ec))
-    throw Error(args.dir + ": not a run folder (no trials.jsonl); nac run writes one, with models/trial_ID.nacm");
+    throw Error(args.dir + ": not a run folder (no trials.jsonl); nac run writes one, with models/trial_ID.nacm" +
+                (fs::exists(fs::path(args.dir) / "pipeline.json")
+                     ? std::string("; this is a pipeline's folder: its searches are ") + args.dir + "/global and " +
+                           args.dir + "/local/trial_N (docs/pipeline.md)"
+                     : std::string()));
   // The trials told (trials.jsonl), then those only a stopped run's journal holds.
   std::map<std::uint64_t, Json> records = read_records(dir / "trials.jsonl");
   for (auto& [id, j] : read_records(dir / "journal.jsonl")) records.emplace(id, std::move(j));

@@ -162,6 +162,7 @@ Experiment load_experiment(const fs::path& file, const fs::path& relative_to) {
   }
   if (search.has("reference_point")) ex.search.reference_point = search.reals("reference_point", std::nullopt);
   ex.search.seed_known = search.boolean("seed_known", true);
+  ex.search.pruner = pruner_config(search);
   ex.objectives = objective_list(search);
   search.finish();
   ex.constraints = read_constraints(root.table("constraints"));
@@ -198,6 +199,9 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
     if (ex.compression)
       throw Error(ex.compression->where("compressors") + ": task '" + ex.task.name +
                   "' has no networks to compress; remove the [compression] table");
+    if (ex.search.pruner.kind != PrunerConfig::Kind::None)
+      throw Error(ex.file.string() + ": [search] pruner: task '" + ex.task.name +
+                  "' trains no networks, so its trials have no learning curves to prune on");
     s.space = problem->search_space();
     if (!s.space) throw Error(ex.task.where + ": task '" + ex.task.name + "' gave no search space");
   } else if (const auto* dataset = dynamic_cast<const DatasetTask*>(s.task.get())) {
@@ -212,6 +216,8 @@ SearchSetup build_search(const Experiment& ex, const Registry& registry, std::ui
       s.space = s.architecture->space();
     }
     s.training = std::make_shared<const nn::TrainConfig>(training_config(ex.training, dataset->default_loss()));
+    if (ex.search.pruner.kind != PrunerConfig::Kind::None && !s.training->validate_every_epoch)
+      ex.training.fail("validate", "\"last_epoch\" leaves the pruner ([search] pruner) no learning curve to watch");
     ex.training.finish();
     if (ex.compression) {
       s.compression = std::make_shared<const CompressionConfig>(compression_config(*ex.compression, registry, true));

@@ -1,5 +1,6 @@
 #include "local_stage.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -87,6 +88,8 @@ LocalStageConfig local_stage_config(const ConfigTable& table, const Experiment& 
   c.metric = *m;
   c.selection = read_selection(table, metrics, metric);
   c.trials = table.integer("trials", 20, Range::between(1, 1e6));
+  c.retrains = static_cast<int>(table.integer("retrains", 3, Range::between(1, 100)));
+  c.pruner = pruner_config(table);
   c.strategy = strategy_choice(table);
   c.recipes = std::make_shared<const RecipeSpace>(table.table("space"), ex.training, task.default_loss());
   table.allow("models");  // (the first stage's own models: read by the pipeline)
@@ -130,6 +133,7 @@ std::vector<StageModel> run_local_stage(const LocalStageConfig& c, const std::ve
     local.search.schedule = Schedule::Ordered;
     local.search.batch = 0;
     local.search.reference_point.reset();
+    local.search.pruner = c.pruner;
     local.seeds.clear();
     local.constraints.clear();
     local.compression.reset();
@@ -151,24 +155,48 @@ std::vector<StageModel> run_local_stage(const LocalStageConfig& c, const std::ve
       out.push_back(m);
       continue;
     }
-    // The best recipe and the base one, retrained from the same initialisation.
+    // The best recipe and the base one, each retrained from the same `retrains` initialisations:
+    // their mean difference is the recipe's, not one initialisation's luck.
     const TrialRecord& best = run.trials[run.front.front()];
-    const std::uint64_t retrain_seed = Rng::derive(seed, 1).next();
-    const Metrics base = retrain(*setup.model, c.recipes->base(), retrain_seed, ctx, task, dir / "baseline.nacm");
-    const Metrics tuned =
-        retrain(*setup.model, c.recipes->apply(best.params), retrain_seed, ctx, task, dir / "best.nacm");
-    const double b = base.at(c.metric.name), t = tuned.at(c.metric.name);
-    const bool better = c.metric.direction == Direction::Minimize ? t <= b : t >= b;
-    m.metrics = better ? tuned : base;
+    const bool minimize = c.metric.direction == Direction::Minimize;
+    struct Retrained {
+      double mean = 0, sd = 0;
+      Metrics best_metrics;
+      std::string best_file;
+    };
+    auto retrain_all = [&](const nn::TrainConfig& recipe, const std::string& stem) {
+      Retrained r;
+      std::vector<double> v;
+      for (int k = 0; k < c.retrains; ++k) {
+        const std::string file = stem + "_" + std::to_string(k) + ".nacm";
+        const Metrics m = retrain(*setup.model, recipe, Rng::derive(seed, 1 + static_cast<std::uint64_t>(k)).next(),
+                                  ctx, task, dir / file);
+        v.push_back(m.at(c.metric.name));
+        if (k == 0 ||
+            (minimize ? v.back() < r.best_metrics.at(c.metric.name) : v.back() > r.best_metrics.at(c.metric.name)))
+          r.best_metrics = m, r.best_file = file;
+      }
+      for (double x : v) r.mean += x / static_cast<double>(v.size());
+      for (double x : v) r.sd += (x - r.mean) * (x - r.mean) / std::max<double>(1, static_cast<double>(v.size()) - 1);
+      r.sd = std::sqrt(r.sd);
+      return r;
+    };
+    const Retrained base = retrain_all(c.recipes->base(), "baseline"),
+                    tuned = retrain_all(c.recipes->apply(best.params), "best");
+    const bool better = minimize ? tuned.mean <= base.mean : tuned.mean >= base.mean;
+    m.metrics = better ? tuned.best_metrics : base.best_metrics;
     m.metrics["global_" + c.metric.name] = in.metrics.count(c.metric.name) ? in.metrics.at(c.metric.name) : NAN;
-    m.metrics["baseline_" + c.metric.name] = b;
-    m.metrics["tuned_" + c.metric.name] = t;
+    m.metrics["baseline_" + c.metric.name] = base.mean;
+    m.metrics["baseline_" + c.metric.name + "_sd"] = base.sd;
+    m.metrics["tuned_" + c.metric.name] = tuned.mean;
+    m.metrics["tuned_" + c.metric.name + "_sd"] = tuned.sd;
     m.metrics["best_trial"] = static_cast<double>(best.id);
-    m.metrics["gain"] = c.metric.direction == Direction::Minimize ? b / t : t / b;  // > 1: the tuned recipe is better
+    m.metrics["best_trial_" + c.metric.name] = best.metrics.count(c.metric.name) ? best.metrics.at(c.metric.name) : NAN;
+    m.metrics["gain"] = minimize ? base.mean / tuned.mean : tuned.mean / base.mean;  // > 1: the tuned recipe is better
     for (const char* k : {"bops", "macs", "parameters"})
       if (in.metrics.count(k)) m.metrics[k] = in.metrics.at(k);
-    m.file = fs::relative(dir / (better ? "best.nacm" : "baseline.nacm"), ctx.run_dir);
-    m.note = (better ? "tuned recipe: " : "the base recipe stays (the tuned one retrained worse): ") +
+    m.file = fs::relative(dir / (better ? tuned.best_file : base.best_file), ctx.run_dir);
+    m.note = (better ? "tuned recipe: " : "the base recipe stays (the tuned one retrained worse on average): ") +
              RecipeSpace::describe(best.params);
     write_stage_models(ctx.run_dir, "local/" + in.name, {m});
     out.push_back(m);

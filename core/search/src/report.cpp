@@ -319,16 +319,18 @@ void local_section(ReportDocument& doc, const fs::path& run, const std::string& 
     best_so_far.push_back(std::move(s));
     if (curves.size() < 4)
       curves.push_back(panel(name, "epoch", "validation loss",
-                             {LineSeries{"base recipe", history(run / "local" / name / "baseline.history.csv")},
-                              LineSeries{"tuned recipe", history(run / "local" / name / "best.history.csv")}}));
+                             {LineSeries{"base recipe", history(run / "local" / name / "baseline_0.history.csv")},
+                              LineSeries{"tuned recipe", history(run / "local" / name / "best_0.history.csv")}}));
   }
-  doc.table({"model", "global " + metric_name, "base recipe", "tuned recipe", "gain", "outcome"}, rows);
+  doc.table({"model", "global " + metric_name, "best trial", "base recipe, retrained", "tuned recipe, retrained",
+             "gain", "outcome"},
+            rows);
   write_line_plot(run / "report_local_search.svg", "local search: the best " + metric_name + " so far",
                   {panel("", "trials", metric_name, best_so_far)});
   doc.figure(run, "report_local_search.svg", "each model's best " + metric_name + " against its recipes tried");
   write_line_plot(run / "report_training_curves.svg", "training curves of the base and the tuned recipe", curves);
   doc.figure(run, "report_training_curves.svg",
-             "validation loss per epoch of the two retrainings (the first 4 models)");
+             "validation loss per epoch of the two recipes from the first initialisation (the first 4 models)");
 }
 
 void compress_section(ReportDocument& doc, const fs::path& run, const std::string& metric_name) {

@@ -133,6 +133,8 @@ TrialRecord ResultsWriter::from_json(const nlohmann::json& j) const {
     if (v.is_number()) r.metrics[k] = v.get<double>();
   r.seconds = j.value("seconds", 0.0);
   r.message = j.value("message", std::string());
+  if (j.contains("curve"))
+    for (const auto& v : j.at("curve")) r.curve.push_back(v.is_number() ? v.get<double>() : NAN);
   return r;
 }
 
@@ -156,6 +158,7 @@ nlohmann::ordered_json ResultsWriter::to_json(const TrialRecord& r) const {
   j["metrics"] = r.metrics;
   j["seconds"] = r.seconds;
   if (!r.message.empty()) j["message"] = r.message;
+  if (!r.curve.empty()) j["curve"] = r.curve;  // (a non-finite loss is written as null)
   return j;
 }
 

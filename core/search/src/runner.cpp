@@ -109,9 +109,13 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
   if (!options.resume) ResultsWriter::check_unused(options.out_dir);
   // The task's data before anything is written: a data file that cannot be used leaves no folder
   // that a new run would have to be told to take.
-  detail::EvaluationEnvironment env{
-      setup,           nullptr,        Rng::derive(ex.seed, 0x5eed).next(), static_cast<int>(ex.search.threads),
-      options.out_dir, objective_names};
+  detail::EvaluationEnvironment env{setup,
+                                    nullptr,
+                                    Rng::derive(ex.seed, 0x5eed).next(),
+                                    static_cast<int>(ex.search.threads),
+                                    options.out_dir,
+                                    objective_names,
+                                    ex.search.pruner};
   if (setup.trains_networks()) {
     env.data = options.data;
     if (!env.data) {
@@ -232,11 +236,41 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
 
   std::mutex journal_mutex;
   bool journal_failed = false;
+  // The pruner's reference: the learning curves of the trials told (complete, not pruned) before a
+  // trial was asked. With the ordered schedule trial t is asked when trials 0 .. t - window are
+  // told, with the batch schedule when the batches before its own are: those trials, whatever the
+  // timing and across a resume. (Async: the trials told at the moment it is asked.)
+  std::vector<std::pair<std::uint64_t, std::vector<double>>> told_curves;
+  auto add_curve = [&](const TrialRecord& r) {
+    if (env.pruner.kind != PrunerConfig::Kind::None && r.status == TrialStatus::Complete && !r.curve.empty() &&
+        !r.metrics.count("pruned_at_epoch"))
+      told_curves.emplace_back(r.id, r.curve);
+  };
+  for (const auto& r : summary.trials) add_curve(r);
+  auto curves_before = [&](std::uint64_t id) {
+    auto out = std::make_shared<LearningCurves>();
+    if (env.pruner.kind == PrunerConfig::Kind::None) return out;
+    const auto w = static_cast<std::uint64_t>(std::max<std::size_t>(window, 1));
+    const std::uint64_t limit = ex.search.schedule == Schedule::Ordered ? (id + 1 > w ? id + 1 - w : 0)
+                                : ex.search.schedule == Schedule::Batch ? id / w * w
+                                                                        : UINT64_MAX;
+    for (const auto& [told, curve] : told_curves)
+      if (told < limit) out->push_back(curve);
+    return out;
+  };
+  std::mutex snapshot_mutex;
+  std::map<std::uint64_t, std::shared_ptr<const LearningCurves>> snapshots;
   try {  // (a file that cannot be written stops the run: below)
     const std::size_t stop = options.stop_after ? std::min(total, start + options.stop_after) : total;
     // Every finished trial goes to the journal at once, from its worker.
     detail::WorkerPool pool(std::min(workers, std::max<std::size_t>(window, 1)), [&](const Trial& trial) {
-      TrialRecord r = detail::evaluate_trial(trial, env);
+      std::shared_ptr<const LearningCurves> earlier;
+      {
+        const std::lock_guard<std::mutex> lock(snapshot_mutex);
+        earlier = snapshots.at(trial.id);
+        snapshots.erase(trial.id);
+      }
+      TrialRecord r = detail::evaluate_trial(trial, env, *earlier);
       const std::lock_guard<std::mutex> journal_lock(journal_mutex);
       if (!journal_failed) try {
           writer.journal(r);
@@ -261,6 +295,10 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
         done.insert_or_assign(trial.id, reuse->second);  // finished before the interruption
         finished.erase(reuse);
       } else {
+        {
+          const std::lock_guard<std::mutex> lock(snapshot_mutex);
+          snapshots[trial.id] = curves_before(trial.id);
+        }
         pool.submit(trial);
       }
     };
@@ -280,6 +318,7 @@ RunSummary run_search(const Experiment& ex, SearchSetup& setup, const RunOptions
                               ? TrialResult{TrialStatus::Complete, r.objectives, r.constraints, {}}
                               : TrialResult::failed(r.message));
       writer.append(r);
+      add_curve(r);
       if (r.status == TrialStatus::Failed) ++summary.failed;
       if (r.status == TrialStatus::Complete && !r.feasible()) ++summary.infeasible;
       summary.trials.push_back(std::move(r));

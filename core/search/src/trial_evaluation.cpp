@@ -17,8 +17,29 @@ namespace nac::detail {
 
 namespace {
 
+// Records the learning curve, and stops a training whose validation loss is worse than the earlier
+// trials' (nac/run/trial_pruner.hpp).
+class PruningCallback final : public nn::TrainCallback {
+ public:
+  PruningCallback(const PrunerConfig& config, const LearningCurves& earlier, std::vector<double>& curve)
+      : config_(config), earlier_(earlier), curve_(curve) {}
+  bool on_epoch_end(nn::Model&, const nn::EpochRecord& e) override {
+    curve_.push_back(e.val_loss);
+    if (!should_prune(config_, earlier_, e.epoch - 1, e.val_loss)) return true;  // (e.epoch counts from 1)
+    pruned_at = e.epoch;
+    return false;
+  }
+  int pruned_at = 0;  // epochs trained when pruned; 0: not pruned
+
+ private:
+  const PrunerConfig& config_;
+  const LearningCurves& earlier_;
+  std::vector<double>& curve_;
+};
+
 // Trains the candidate network of a trial and returns the task's validation metrics.
-Metrics train_candidate(const Trial& trial, const EvaluationEnvironment& env, std::uint64_t seed, ModelSpec& spec) {
+Metrics train_candidate(const Trial& trial, const EvaluationEnvironment& env, std::uint64_t seed, ModelSpec& spec,
+                        const LearningCurves& earlier, std::vector<double>& curve) {
   spec = env.setup.model ? *env.setup.model : env.setup.architecture->build(trial.params);
   nn::Model model(spec, seed);
   nn::TrainConfig config = env.setup.recipes ? env.setup.recipes->apply(trial.params) : *env.setup.training;
@@ -26,6 +47,8 @@ Metrics train_candidate(const Trial& trial, const EvaluationEnvironment& env, st
   config.threads = env.threads;
   config.progress = false;
   const TaskData& data = *env.data;
+  PruningCallback pruning(env.pruner, earlier, curve);
+  if (config.validate_every_epoch) config.callbacks.push_back(&pruning);
   const nn::TrainResult r = nn::train(model, data.train, data.validation, config);
   if (r.status == nn::TrainStatus::Diverged && r.best_epoch < 1) throw Error(r.message);
   Metrics m = as_dataset_task(*env.setup.task, "training a candidate")
@@ -34,6 +57,7 @@ Metrics train_candidate(const Trial& trial, const EvaluationEnvironment& env, st
   m["epochs"] = static_cast<double>(r.history.size());
   m["val_loss"] = r.best_val_loss;
   m["parameters"] = static_cast<double>(model.parameter_count());
+  if (pruning.pruned_at > 0) m["pruned_at_epoch"] = pruning.pruned_at;
   const auto dir = env.out_dir / "models";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -75,7 +99,7 @@ void compress_candidate(const Trial& trial, const EvaluationEnvironment& env, st
 
 }  // namespace
 
-TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env) {
+TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env, const LearningCurves& earlier) {
   TrialRecord r;
   r.id = trial.id;
   r.params = trial.params;
@@ -92,7 +116,7 @@ TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env)
     if (env.setup.trains_networks()) {
       nn::set_threads(env.threads);  // this worker thread's OpenMP threads
       stage = "the task or the training of the network";
-      r.metrics = train_candidate(trial, env, seed, spec);
+      r.metrics = train_candidate(trial, env, seed, spec, earlier, r.curve);
       if (env.setup.compression) {
         stage = "the compression of the network (compressors " + join(env.setup.compression->compressors) + ")";
         compress_candidate(trial, env, seed, r.metrics, spec);

@@ -18,9 +18,11 @@ struct EvaluationEnvironment {
   int threads = 1;
   std::filesystem::path out_dir;
   std::vector<std::string> objective_names;  // of setup.objectives, for the constraints
+  PrunerConfig pruner;
 };
 
-/// Never throws for a bad candidate: failures become a failed record with the reason.
-TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env);
+/// Never throws for a bad candidate: failures become a failed record with the reason. `earlier`:
+/// the learning curves the pruner compares with (those of the trials told before this one was asked).
+TrialRecord evaluate_trial(const Trial& trial, const EvaluationEnvironment& env, const LearningCurves& earlier = {});
 
 }  // namespace nac::detail

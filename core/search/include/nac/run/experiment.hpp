@@ -14,6 +14,7 @@
 #include "nac/constraints.hpp"
 #include "nac/objective.hpp"
 #include "nac/registry.hpp"
+#include "nac/run/trial_pruner.hpp"
 #include "nac/search_strategy.hpp"
 #include "nac/task.hpp"
 #include "nac/export.hpp"
@@ -43,6 +44,7 @@ struct SearchSettings {
   std::int64_t threads = 1;  // threads of each worker (training)
   std::optional<std::vector<double>> reference_point;
   bool seed_known = true;  // enqueue the task's known configurations first
+  PrunerConfig pruner;     // networks: stop trials early on their learning curves
 };
 
 /// A known configuration evaluated first ([search.seeds.NAME]).

@@ -4,7 +4,7 @@
 //
 //   RUN/global/     the global search (a run folder as `nac run` writes without stages)
 //   RUN/local/      per selected model, TPE over its training recipe (local/trial_N/, a run folder),
-//                   then the best recipe and the base recipe retrained with one seed: the gain
+//                   then the best recipe and the base recipe retrained from the same initialisations: the gain
 //   RUN/compress/   per model, the compression sweep (compress/trial_N/, as nac compress writes)
 //   RUN/backend/    per model, a backend's project and estimates (backend/trial_N/)
 //

@@ -25,6 +25,9 @@ struct TrialRecord {
   Metrics metrics;
   double seconds = 0;
   std::string message;
+  /// Networks: the validation loss after each epoch trained (what the pruners compare); a pruned
+  /// trial's is shorter than the recipe's epochs and its metrics hold pruned_at_epoch.
+  std::vector<double> curve;
 
   /// Complete and within every constraint: what may enter the front.
   bool feasible() const;
