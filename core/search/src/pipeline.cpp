@@ -135,90 +135,83 @@ std::vector<StageModel> run_global(const Experiment& ex, SearchSetup& setup, con
   return out;
 }
 
-std::vector<StageModel> run_compress(const CompressStage& c, const std::vector<StageModel>& models,
-                                     const DatasetTask& task, const SearchSetup& setup,
-                                     const detail::StageContext& ctx) {
+// Runs `one` (index, model, its folder, its key "STAGE/NAME") for each model that did not finish in
+// an earlier session (STAGE/NAME/models.json), in a fresh folder; an error names the model.
+template <class One>
+std::vector<StageModel> per_model(const std::string& stage, const std::vector<StageModel>& models,
+                                  const detail::StageContext& ctx, One&& one) {
   std::vector<StageModel> out;
-  const int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (std::size_t i = 0; i < models.size(); ++i) {
     const StageModel& in = models[i];
-    const std::string key = "compress/" + in.name;
+    const std::string key = stage + "/" + in.name;
     if (stage_finished(ctx.run_dir, key)) {
       out.push_back(read_stage_models(ctx.run_dir, key).at(0));
       continue;
     }
     if (ctx.options.progress)
-      std::fprintf(stderr, "compress stage: model %zu of %zu (%s)\n", i + 1, models.size(), in.name.c_str());
+      std::fprintf(stderr, "%s stage: model %zu of %zu (%s)\n", stage.c_str(), i + 1, models.size(), in.name.c_str());
     const fs::path dir = ctx.run_dir / key;
-    fs::remove_all(dir);  // an interrupted model's steps: run again (the same seeds give the same steps)
-    nn::TrainConfig recipe = *setup.training;
-    recipe.seed = Rng::derive(ctx.seed, i).next();
-    recipe.threads = threads;
-    nn::set_threads(threads);
-    const CompressionReport report = [&] {
+    fs::remove_all(dir);  // an interrupted model's files: run again (the same seeds give the same results)
+    StageModel m = [&] {
       try {
-        return run_compression(ctx.run_dir / in.file, task, *ctx.data, recipe, c.config, dir, ctx.options.progress);
+        return one(i, in, dir, key);
       } catch (const WriteError&) {
         throw;
       } catch (const Error& e) {
         throw Error("model " + in.name + " (" + in.file.string() + "): " + e.what());
       }
     }();
-    StageModel m = in;
-    for (const auto& [k, v] : report.dense) m.metrics["dense_" + k] = v;
-    m.metrics["dense_bops"] = report.dense_bops;
-    if (report.chosen >= 0) {
-      const CompressionRow& row = report.rows[static_cast<std::size_t>(report.chosen)];
-      for (const auto& [k, v] : row.step.metrics) m.metrics[k] = v;
-      m.metrics["bops"] = row.bops;
-      m.metrics["effective_bops"] = row.effective_bops;
-      m.metrics["sparsity"] = row.step.sparsity;
-      m.metrics["weight_bits"] = row.weight_bits;
-      m.file = fs::path(key) / "chosen.nacm";
-      m.note = "compressed: " + std::to_string(row.weight_bits) + "-bit weights, " +
-               std::to_string(static_cast<int>(row.step.sparsity * 100 + 0.5)) + "% sparse";
-    } else {
-      m.note = "no compression step kept the metric within the tolerance: the dense model goes on";
-    }
     write_stage_models(ctx.run_dir, key, {m});
-    out.push_back(m);
+    out.push_back(std::move(m));
   }
   return out;
 }
 
+std::vector<StageModel> run_compress(const CompressStage& c, const std::vector<StageModel>& models,
+                                     const DatasetTask& task, const SearchSetup& setup,
+                                     const detail::StageContext& ctx) {
+  const int threads = c.threads > 0 ? c.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return per_model(
+      "compress", models, ctx, [&](std::size_t i, const StageModel& in, const fs::path& dir, const std::string& key) {
+        nn::TrainConfig recipe = *setup.training;
+        recipe.seed = Rng::derive(ctx.seed, i).next();
+        recipe.threads = threads;
+        nn::set_threads(threads);
+        const CompressionReport report =
+            run_compression(ctx.run_dir / in.file, task, *ctx.data, recipe, c.config, dir, ctx.options.progress);
+        StageModel m = in;
+        for (const auto& [k, v] : report.dense) m.metrics["dense_" + k] = v;
+        m.metrics["dense_bops"] = report.dense_bops;
+        if (report.chosen >= 0) {
+          const CompressionRow& row = report.rows[static_cast<std::size_t>(report.chosen)];
+          for (const auto& [k, v] : row.step.metrics) m.metrics[k] = v;
+          m.metrics["bops"] = row.bops;
+          m.metrics["effective_bops"] = row.effective_bops;
+          m.metrics["sparsity"] = row.step.sparsity;
+          m.metrics["weight_bits"] = row.weight_bits;
+          m.file = fs::path(key) / "chosen.nacm";
+          m.note = "compressed: " + std::to_string(row.weight_bits) + "-bit weights, " +
+                   std::to_string(static_cast<int>(row.step.sparsity * 100 + 0.5)) + "% sparse";
+        } else {
+          m.note = "no compression step kept the metric within the tolerance: the dense model goes on";
+        }
+        return m;
+      });
+}
+
 std::vector<StageModel> run_backend(const BackendStage& b, const std::vector<StageModel>& models,
                                     const Registry& registry, const detail::StageContext& ctx) {
-  std::vector<StageModel> out;
-  for (std::size_t i = 0; i < models.size(); ++i) {
-    const StageModel& in = models[i];
-    const std::string key = "backend/" + in.name;
-    if (stage_finished(ctx.run_dir, key)) {
-      out.push_back(read_stage_models(ctx.run_dir, key).at(0));
-      continue;
-    }
-    if (ctx.options.progress)
-      std::fprintf(stderr, "backend stage: model %zu of %zu (%s), %s\n", i + 1, models.size(), in.name.c_str(),
-                   b.name.c_str());
-    const fs::path dir = ctx.run_dir / key;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    BackendReport report;
-    try {
-      nn::Model model = nn::load_model(ctx.run_dir / in.file);
-      auto backend = registry.backend(b.name)(*b.table);
-      report = backend->run(BackendContext{model.spec(), &model, dir / "project"});
-    } catch (const WriteError&) {
-      throw;
-    } catch (const Error& e) {
-      throw Error("model " + in.name + " (" + in.file.string() + "): " + e.what());
-    }
-    StageModel m = in;
-    for (const auto& [k, v] : report.estimates) m.metrics[k] = v;
-    m.note = report.summary;
-    write_stage_models(ctx.run_dir, key, {m});
-    out.push_back(m);
-  }
-  return out;
+  return per_model("backend", models, ctx,
+                   [&](std::size_t, const StageModel& in, const fs::path& dir, const std::string&) {
+                     fs::create_directories(dir);
+                     nn::Model model = nn::load_model(ctx.run_dir / in.file);
+                     auto backend = registry.backend(b.name)(*b.table);
+                     const BackendReport report = backend->run(BackendContext{model.spec(), &model, dir / "project"});
+                     StageModel m = in;
+                     for (const auto& [k, v] : report.estimates) m.metrics[k] = v;
+                     m.note = report.summary;
+                     return m;
+                   });
 }
 
 // DIR/pipeline.json: where the run comes from (as state.json says for a search), for --resume.
