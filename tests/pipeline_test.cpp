@@ -18,6 +18,8 @@
 
 #include "nac/config.hpp"
 #include "nac/error.hpp"
+#include "nac/nn/model.hpp"
+#include "nac/nn/model_io.hpp"
 #include "nac/run/experiment.hpp"
 #include "nac/run/recipe_space.hpp"
 #include "test_support.hpp"
@@ -327,4 +329,16 @@ TEST_CASE("pipeline: --from reruns a stage with the file's new settings - bad st
   r = test::run_nac("validate '" + exp.string() + "'");
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("missing.nacm: no such model file") != std::string::npos);
+
+  // A model made for another task (the jets' 16 features in, 5 classes out).
+  {
+    nn::Model jets(nn::load_model_spec(fs::path(NAC_SOURCE_DIR) / "experiments/models/jets_mlp.json"), 1);
+    nn::save_model(jets, dir.path() / "jets.nacm");
+  }
+  replace(text, "missing.nacm", (dir.path() / "jets.nacm").string());
+  test::write_file(exp, text);
+  r = test::run_nac("validate '" + exp.string() + "'");
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("the model takes samples (16), the task gives (1, 11, 11) (a model for another task?)") !=
+        std::string::npos);
 }

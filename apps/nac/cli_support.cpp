@@ -45,15 +45,6 @@ std::string setting_line(const std::string& setting) {
 
 }  // namespace
 
-void check_model_fits_task(const ModelSpec& spec, const DatasetTask& task, const std::string& model_file) {
-  if (task.input_shape() != spec.input)
-    throw Error(model_file + ": the model takes samples " + to_string(spec.input) + ", the task gives " +
-                to_string(task.input_shape()));
-  if (task.target_shape() != spec.output())
-    throw Error(model_file + ": the model's outputs are " + to_string(spec.output()) + ", the task's targets " +
-                to_string(task.target_shape()));
-}
-
 ConfigTable config_table(const TaskArgs& args, const std::string& key) {
   if (!args.config) return ConfigTable::empty(key);
   return root_table(parse_toml_file(*args.config), *args.config).table(key);

@@ -25,9 +25,6 @@ ConfigTable config_table(const TaskArgs& args, const std::string& key);
 /// Makes the task and checks its table (unknown keys are errors).
 std::unique_ptr<Task> make_task(const Registry& registry, const TaskArgs& args);
 
-/// Throws nac::Error naming `model_file` when the model's input or output shape is not the task's.
-void check_model_fits_task(const ModelSpec& spec, const DatasetTask& task, const std::string& model_file);
-
 /// "(1.1, 1.1)"
 std::string point_text(const std::vector<double>& p);
 /// A count of parameters, MACs or BOPs: whole below a million, else 3 significant digits.

@@ -71,6 +71,11 @@ Plan make_plan(const Experiment& ex, const Registry& registry, const SearchSetup
     for (const auto& f : t.strings("models", std::nullopt)) {
       const fs::path p = fs::path(f).is_absolute() ? fs::path(f) : ex.file.parent_path() / f;
       if (!fs::exists(p)) t.fail("models", p.string() + ": no such model file");
+      try {
+        check_model_fits_task(nn::load_model(p).spec(), *task, p.string());
+      } catch (const Error& e) {
+        t.fail("models", std::string(e.what()) + " (a model for another task?)");
+      }
       plan.first_models.push_back(fs::absolute(p));
     }
   }

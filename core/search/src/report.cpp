@@ -284,7 +284,7 @@ std::vector<std::pair<double, double>> history(const fs::path& csv) {
     std::istringstream s(line);
     std::string epoch, train, val;
     if (std::getline(s, epoch, ',') && std::getline(s, train, ',') && std::getline(s, val, ','))
-      out.emplace_back(std::stod(epoch) + 1, std::stod(val));
+      out.emplace_back(std::stod(epoch), std::stod(val));  // (epochs count from 1)
   }
   return out;
 }
@@ -296,19 +296,22 @@ void local_section(ReportDocument& doc, const fs::path& run, const std::string& 
     doc.paragraph("The local stage has not finished.");
     return;
   }
-  doc.paragraph(
-      "Per model, a search over its training recipe; then the best recipe and the base recipe ([training]) "
-      "retrained from one initialisation. gain: base over tuned " +
-      metric_name + " (above 1: better).");
+  doc.paragraph("Per model, a search over its training recipe (best trial: its " + metric_name +
+                "); then the best recipe and the base recipe ([training]) each retrained from the same "
+                "initialisations (mean ± standard deviation). gain: the base recipe's mean " +
+                metric_name + " over the tuned one's (above 1: the tuned recipe is better).");
   Rows rows;
   std::vector<LineSeries> best_so_far;
   std::vector<LinePanel> curves;
   for (const auto& m : models) {
     const std::string name = m.at("name").get<std::string>();
+    auto spread = [&](const std::string& k) {
+      const double sd = metric(m, k + "_sd");
+      return report_number(metric(m, k)) + (std::isfinite(sd) ? " ± " + report_number(sd) : "");
+    };
     rows.push_back({name, report_number(metric(m, "global_" + metric_name)),
-                    report_number(metric(m, "baseline_" + metric_name)),
-                    report_number(metric(m, "tuned_" + metric_name)), report_number(metric(m, "gain")),
-                    m.value("note", std::string())});
+                    report_number(metric(m, "best_trial_" + metric_name)), spread("baseline_" + metric_name),
+                    spread("tuned_" + metric_name), report_number(metric(m, "gain")), m.value("note", std::string())});
     LineSeries s{name, {}};
     double best = INFINITY;
     for (const auto& t : read_trials(run / "local" / name)) {

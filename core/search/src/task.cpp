@@ -2,6 +2,7 @@
 
 #include "nac/dataset_task.hpp"
 #include "nac/error.hpp"
+#include "nac/model_spec.hpp"
 #include "nac/objective.hpp"
 
 namespace nac {
@@ -16,6 +17,15 @@ DataFiles::~DataFiles() = default;
 BaselineMethods::~BaselineMethods() = default;
 
 std::optional<std::vector<double>> Task::reference_point(const std::vector<std::string>&) const { return std::nullopt; }
+
+void check_model_fits_task(const ModelSpec& spec, const DatasetTask& task, const std::string& model_file) {
+  if (task.input_shape() != spec.input)
+    throw Error(model_file + ": the model takes samples " + to_string(spec.input) + ", the task gives " +
+                to_string(task.input_shape()));
+  if (task.target_shape() != spec.output())
+    throw Error(model_file + ": the model's outputs are " + to_string(spec.output()) + ", the task's targets " +
+                to_string(task.target_shape()));
+}
 
 const ProblemTask& as_problem_task(const Task& task, const std::string& what) {
   if (const auto* p = dynamic_cast<const ProblemTask*>(&task)) return *p;

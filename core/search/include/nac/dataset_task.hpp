@@ -75,6 +75,10 @@ class BaselineMethods {
 /// The dataset task behind `task`, or nac::Error saying that `what` needs one.
 const DatasetTask& as_dataset_task(const Task& task, const std::string& what);
 
+/// nac::Error naming `model_file` unless the model takes the task's samples and gives its targets'
+/// shape (a model made for another task).
+void check_model_fits_task(const ModelSpec& spec, const DatasetTask& task, const std::string& model_file);
+
 /// A capability of a task (DataGenerator, DataFiles, BaselineMethods), or nac::Error saying that
 /// `task_name` cannot do `what`.
 template <class Capability>
