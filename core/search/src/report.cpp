@@ -33,6 +33,7 @@ struct TrialRow {
   std::uint64_t id = 0;
   bool complete = false, feasible = false;
   std::map<std::string, double> objectives, metrics;
+  std::vector<double> curve;  // the validation loss per epoch (networks)
 };
 
 LinePanel panel(std::string title, std::string x, std::string y, std::vector<LineSeries> series) {
@@ -67,6 +68,8 @@ std::vector<TrialRow> read_trials(const fs::path& dir) {
     if (j.contains("metrics"))
       for (const auto& [k, v] : j.at("metrics").items())
         if (v.is_number()) t.metrics[k] = v.get<double>();
+    if (j.contains("curve"))
+      for (const auto& v : j.at("curve")) t.curve.push_back(v.is_number() ? v.get<double>() : NAN);
     out.push_back(std::move(t));
   }
   return out;
@@ -247,6 +250,22 @@ void global_section(ReportDocument& doc, const fs::path& run, const fs::path& re
     if (std::find(front.begin(), front.end(), t.id) != front.end()) add(t, "trial " + std::to_string(t.id));
   doc.table(header, rows);
   doc.figure(run, rel / "pareto.svg", "the Pareto front (red) among all trials, the seeds in blue");
+  // The seeds' and the front's training: validation loss per epoch, as the trials recorded it.
+  std::vector<LineSeries> curves;
+  for (const auto& t : trials) {
+    const bool seed = t.id < seeds.size(), on_front = std::find(front.begin(), front.end(), t.id) != front.end();
+    if (t.curve.empty() || !(seed || on_front) || curves.size() >= 8) continue;
+    LineSeries s{seed ? seeds[t.id] : "trial " + std::to_string(t.id), {}};
+    for (std::size_t e = 0; e < t.curve.size(); ++e)
+      if (std::isfinite(t.curve[e])) s.points.emplace_back(static_cast<double>(e + 1), t.curve[e]);
+    curves.push_back(std::move(s));
+  }
+  if (!curves.empty()) {
+    write_line_plot(run / "report_global_curves.svg", "training of the seeds and the front (validation loss)",
+                    {panel("", "epoch", "validation loss", curves)});
+    doc.figure(run, "report_global_curves.svg",
+               "validation loss per epoch of the seeds and the front's trials (at most 8), as the search trained them");
+  }
   if (!diagrams.empty()) {
     write_architecture_diagram(run / "report_architectures.svg", diagrams);
     doc.figure(run, "report_architectures.svg", "the seeds' and the front's layers");
