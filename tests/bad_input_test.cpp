@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string source = NAC_SOURCE_DIR;
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+using nac::test::q;
 
 // A saved model file with its JSON header changed by `edit` (the header's length is rewritten).
 void edit_model(const fs::path& file, const std::function<void(nlohmann::json&)>& edit) {

@@ -15,8 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 const std::string source = NAC_SOURCE_DIR;
-const std::string fixtures = NAC_FIXTURE_DIR;
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+using nac::test::fixtures;
+using nac::test::q;
 }  // namespace
 
 TEST_CASE("nac --version and --help") {

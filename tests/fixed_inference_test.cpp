@@ -18,9 +18,7 @@ using nac::test::layer;
 
 namespace {
 
-NumberType fx(int w, int i, Rounding r = Rounding::Trn, Overflow o = Overflow::Wrap) {
-  return NumberType::fixed(w, i, true, r, o);
-}
+using nac::test::fx;
 
 void set(Model& m, const std::string& name, std::initializer_list<float> values) {
   Param* p = m.param(name);

@@ -12,9 +12,7 @@ using namespace nac;
 
 namespace {
 
-NumberType fx(int w, int i, Rounding r = Rounding::Trn, Overflow o = Overflow::Wrap, bool is_signed = true) {
-  return NumberType::fixed(w, i, is_signed, r, o);
-}
+using nac::test::fx;
 
 // raw / 2^frac cast to t, as a double.
 double cast_value(FixedRaw raw, int frac, const NumberType& t) {

@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-NumberType fx(int w, int i, Rounding r, Overflow o) { return NumberType::fixed(w, i, true, r, o); }
+using nac::test::fx;
 
 // Convolutions (padding, stride, groups), leaky relu, max pooling, a flatten and a head.
 ModelSpec small_cnn() {

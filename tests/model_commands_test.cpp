@@ -79,6 +79,31 @@ TEST_CASE("nac evaluate and nac predict: the error from predict's outputs is eva
   }
   CHECK(rows == 700);
   CHECK(same);
+  // The other label convention: the same patches written with (0, 0) at the first pixel's
+  // centre, in pixels. evaluate scores them as the nac-convention file; predict --task writes
+  // the outputs as such a file holds its labels: pixels, half a pixel less (L = 11 y - 0.5).
+  const std::string other = " --set label_origin=centre --set label_units=pixels";
+  REQUIRE(test::run_nac("data generate bragg -n 700 --seed 3 -o " + d + "/c.npz" + other).exit_code == 0);
+  const data::Array centre_labels = data::ArrayFile::open(d + "/c.npz")->read("labels");
+  CHECK(std::abs(centre_labels.values[0] - (11 * labels.values[0] - 0.5f)) < 1e-5f);
+  const auto ec = test::run_nac("evaluate " + d + "/m/model.nacm --task bragg --data " + d + "/c.npz" + other);
+  REQUIRE(ec.exit_code == 0);
+  const auto atc = ec.out.find("\n  error ");
+  REQUIRE(atc != std::string::npos);
+  CHECK(std::stod(ec.out.substr(atc + 8)) == doctest::Approx(error).epsilon(1e-4));
+  REQUIRE(
+      test::run_nac("predict " + d + "/m/model.nacm --data " + d + "/c.npz -o " + d + "/yc.npy --task bragg" + other)
+          .exit_code == 0);
+  const data::Array yc = data::ArrayFile::open(d + "/yc.npy")->read("yc");
+  REQUIRE(yc.shape == Shape{700, 2});
+  float largest = 0;
+  for (std::size_t i = 0; i < 1400; ++i)
+    largest = std::max(largest, std::abs(yc.values[i] - (11 * y.values[i] - 0.5f)));
+  CHECK(largest < 1e-5f);
+  auto wrong = test::run_nac("predict " + d + "/m/model.nacm --data " + d + "/p.npz -o " + d + "/yj.npy --task jets");
+  CHECK(wrong.exit_code == 1);
+  CHECK(wrong.err.find("the model takes samples (1, 11, 11), the task gives (16)") != std::string::npos);
+  CHECK(!fs::exists(d + "/yj.npy"));
   // Errors: an output format, an array that does not fit, a data file of another shape.
   auto bad = test::run_nac("predict " + d + "/m/model.nacm --data " + d + "/p.npz -o " + d + "/y.txt");
   CHECK(bad.err.find("the predictions go to a .npy or .csv file") != std::string::npos);

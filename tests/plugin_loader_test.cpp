@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 const fs::path plugin_dir = NAC_PLUGIN_DIR;
-const fs::path fixtures = NAC_FIXTURE_DIR;
+const fs::path fixture_path = NAC_FIXTURE_DIR;
 }  // namespace
 
 TEST_CASE("the build's plugin folder provides random and test_functions") {
@@ -42,7 +42,7 @@ TEST_CASE("the build's plugin folder provides random and test_functions") {
 TEST_CASE("a file that is not a library is refused - naming the file") {
   Registry registry;
   PluginLoader loader(registry);
-  const fs::path f = fixtures / "not_a_library" / "nac_not_a_library.so";
+  const fs::path f = fixture_path / "not_a_library" / "nac_not_a_library.so";
   CHECK_THROWS_WITH_AS(loader.load_directory(f.parent_path()),
                        ("plugin " + fs::canonical(f).string() +
                         ": not a shared library (no ELF header); remove it from the plugin folder")
@@ -53,7 +53,7 @@ TEST_CASE("a file that is not a library is refused - naming the file") {
 TEST_CASE("a library without the entry point is refused") {
   Registry registry;
   PluginLoader loader(registry);
-  const fs::path f = fs::canonical(fixtures / "no_entry" / "nac_fixture_no_entry.so");
+  const fs::path f = fs::canonical(fixture_path / "no_entry" / "nac_fixture_no_entry.so");
   CHECK_THROWS_WITH_AS(
       loader.load_file(f),
       ("plugin " + f.string() + ": no entry point 'nac_plugin' (declare one with NAC_PLUGIN(...))").c_str(), Error);
@@ -62,7 +62,7 @@ TEST_CASE("a library without the entry point is refused") {
 TEST_CASE("a plugin built for another ABI version is refused with both versions") {
   Registry registry;
   PluginLoader loader(registry);
-  const fs::path f = fs::canonical(fixtures / "wrong_abi" / "nac_fixture_wrong_abi.so");
+  const fs::path f = fs::canonical(fixture_path / "wrong_abi" / "nac_fixture_wrong_abi.so");
   const std::string expected = "plugin " + f.string() + ": built for nac 9.9.0 (plugin ABI " +
                                std::to_string(kAbiVersion + 98) + "); this is nac " NAC_VERSION " (plugin ABI " +
                                std::to_string(kAbiVersion) + "); rebuild the plugin against this nac";
@@ -73,7 +73,7 @@ TEST_CASE("a plugin built for another ABI version is refused with both versions"
 TEST_CASE("a plugin of this ABI built against another nac minor version is refused with both versions") {
   Registry registry;
   PluginLoader loader(registry);
-  const fs::path f = fs::canonical(fixtures / "wrong_nac_version" / "nac_fixture_wrong_nac_version.so");
+  const fs::path f = fs::canonical(fixture_path / "wrong_nac_version" / "nac_fixture_wrong_nac_version.so");
   const std::string expected =
       "plugin " + f.string() + ": built against nac 0.1.7; this is nac " NAC_VERSION " (plugin ABI " +
       std::to_string(kAbiVersion) + "); a plugin must be built against the same nac major.minor version; rebuild it";
@@ -86,7 +86,7 @@ TEST_CASE("a registration that collides part way leaves no trace, and the plugin
   PluginLoader loader(registry);
   loader.load_directory(plugin_dir);
   const auto before = registry.entries().size();
-  const fs::path f = fs::canonical(fixtures / "partial_registration" / "nac_fixture_partial_registration.so");
+  const fs::path f = fs::canonical(fixture_path / "partial_registration" / "nac_fixture_partial_registration.so");
   CHECK_THROWS_WITH_AS(
       loader.load_file(f),
       ("plugin 'partial_registration' (" + f.string() + ") registers strategy 'random', which plugin 'random' (" +
@@ -108,7 +108,7 @@ TEST_CASE("a registration that collides part way leaves no trace, and the plugin
 TEST_CASE("a register function that throws a non-standard exception: a clear error and no trace") {
   Registry registry;
   PluginLoader loader(registry);
-  const fs::path f = fs::canonical(fixtures / "throwing_registration" / "nac_fixture_throwing_registration.so");
+  const fs::path f = fs::canonical(fixture_path / "throwing_registration" / "nac_fixture_throwing_registration.so");
   CHECK_THROWS_WITH_AS(
       loader.load_file(f),
       ("plugin " + f.string() + ": its register function threw a non-standard exception, nothing of it was kept")
@@ -122,7 +122,7 @@ TEST_CASE("two plugins registering the same name: the error names both files") {
   Registry registry;
   PluginLoader loader(registry);
   loader.load_directory(plugin_dir);
-  const fs::path f = fs::canonical(fixtures / "duplicate_strategy" / "nac_fixture_duplicate_strategy.so");
+  const fs::path f = fs::canonical(fixture_path / "duplicate_strategy" / "nac_fixture_duplicate_strategy.so");
   const std::string expected = "plugin 'duplicate_strategy' (" + f.string() +
                                ") registers strategy 'random', which plugin 'random' (" +
                                fs::canonical(plugin_dir / "nac_random.so").string() + ") already registered";
@@ -133,7 +133,7 @@ TEST_CASE("two files with the same plugin name: the error names both files") {
   Registry registry;
   PluginLoader loader(registry);
   loader.load_directory(plugin_dir);
-  const fs::path f = fs::canonical(fixtures / "duplicate_plugin_name" / "nac_fixture_duplicate_plugin_name.so");
+  const fs::path f = fs::canonical(fixture_path / "duplicate_plugin_name" / "nac_fixture_duplicate_plugin_name.so");
   CHECK_THROWS_WITH_AS(loader.load_file(f),
                        ("plugin " + f.string() + ": its name 'random' is taken by " +
                         fs::canonical(plugin_dir / "nac_random.so").string())
@@ -172,7 +172,7 @@ TEST_CASE("the registry refuses a second factory for a name within one origin") 
 TEST_CASE("a symbol nac_plugin that is not NAC_PLUGIN's alias is refused, not called") {
   Registry registry;
   PluginLoader loader(registry);
-  const fs::path f = fs::canonical(fixtures / "bad_entry_type" / "nac_fixture_bad_entry_type.so");
+  const fs::path f = fs::canonical(fixture_path / "bad_entry_type" / "nac_fixture_bad_entry_type.so");
   CHECK_THROWS_WITH_AS(loader.load_file(f),
                        ("plugin " + f.string() +
                         ": its symbol 'nac_plugin' is not NAC_PLUGIN's entry point (declare it with NAC_PLUGIN(...))")
@@ -185,7 +185,7 @@ TEST_CASE("a factory that throws a std::exception or anything else: an error nam
   Registry registry;
   PluginLoader loader(registry);
   loader.load_directory(plugin_dir);
-  loader.load_file(fixtures / "throwing_factories" / "nac_fixture_throwing_factories.so");
+  loader.load_file(fixture_path / "throwing_factories" / "nac_fixture_throwing_factories.so");
   test::TempDir dir("factories");
   const fs::path f = dir.path() / "exp.toml";
   for (const auto& [task, message] :

@@ -19,7 +19,7 @@ using I = std::int64_t;
 
 namespace {
 
-NumberType fx(int w, int i, Rounding r, Overflow o = Overflow::Sat, bool is_signed = true) {
+NumberType fx_sat(int w, int i, Rounding r, Overflow o = Overflow::Sat, bool is_signed = true) {
   return NumberType::fixed(w, i, is_signed, r, o);
 }
 
@@ -49,7 +49,7 @@ TEST_CASE("ap_fixed rounding modes against values worked by hand, ties included"
   };
   for (const Row& r : rows) {
     CAPTURE(to_string(r.mode));
-    const NumberType t = fx(4, 2, r.mode);
+    const NumberType t = fx_sat(4, 2, r.mode);
     CHECK(both(0.375, t) == r.pos_tie);
     CHECK(both(-0.375, t) == r.neg_tie);
     CHECK(both(0.625, t) == r.pos_tie2);
@@ -69,8 +69,9 @@ TEST_CASE("ap_fixed rounding modes against values worked by hand, ties included"
 
 TEST_CASE("ap_fixed overflow modes against values worked by hand") {
   // ap_fixed<4,2>: integers -8..7 in steps of 0.25.
-  const NumberType wrap = fx(4, 2, Rounding::Trn, Overflow::Wrap), sat = fx(4, 2, Rounding::Trn, Overflow::Sat),
-                   zero = fx(4, 2, Rounding::Trn, Overflow::SatZero), sym = fx(4, 2, Rounding::Trn, Overflow::SatSym);
+  const NumberType wrap = fx_sat(4, 2, Rounding::Trn, Overflow::Wrap), sat = fx_sat(4, 2, Rounding::Trn, Overflow::Sat),
+                   zero = fx_sat(4, 2, Rounding::Trn, Overflow::SatZero),
+                   sym = fx_sat(4, 2, Rounding::Trn, Overflow::SatSym);
   CHECK(both(2.0, wrap) == -2.0);  // 8 -> 8 - 16
   CHECK(both(2.0, sat) == 1.75);
   CHECK(both(2.0, zero) == 0);
@@ -83,20 +84,20 @@ TEST_CASE("ap_fixed overflow modes against values worked by hand") {
   CHECK(both(5.0, wrap) == 1.0);                                              // 20 mod 16 = 4
   CHECK(both(-7.0, wrap) == 1.0);                                             // -28 + 32 = 4
   // Quantization first, then overflow: 1.9 rounds up to 2.0, which overflows.
-  CHECK(both(1.9, fx(4, 2, Rounding::Rnd, Overflow::Sat)) == 1.75);
-  CHECK(both(1.9, fx(4, 2, Rounding::Rnd, Overflow::Wrap)) == -2.0);
-  CHECK(both(1.9, fx(4, 2, Rounding::Trn, Overflow::Wrap)) == 1.75);
+  CHECK(both(1.9, fx_sat(4, 2, Rounding::Rnd, Overflow::Sat)) == 1.75);
+  CHECK(both(1.9, fx_sat(4, 2, Rounding::Rnd, Overflow::Wrap)) == -2.0);
+  CHECK(both(1.9, fx_sat(4, 2, Rounding::Trn, Overflow::Wrap)) == 1.75);
   // Unsigned ap_ufixed<4,2>: 0..3.75.
-  CHECK(both(-0.25, fx(4, 2, Rounding::Trn, Overflow::Wrap, false)) == 3.75);
-  CHECK(both(-0.25, fx(4, 2, Rounding::Trn, Overflow::Sat, false)) == 0);
-  CHECK(both(-0.25, fx(4, 2, Rounding::Trn, Overflow::SatSym, false)) == 0);
-  CHECK(both(4.0, fx(4, 2, Rounding::Trn, Overflow::Wrap, false)) == 0);
-  CHECK(both(4.0, fx(4, 2, Rounding::Trn, Overflow::Sat, false)) == 3.75);
+  CHECK(both(-0.25, fx_sat(4, 2, Rounding::Trn, Overflow::Wrap, false)) == 3.75);
+  CHECK(both(-0.25, fx_sat(4, 2, Rounding::Trn, Overflow::Sat, false)) == 0);
+  CHECK(both(-0.25, fx_sat(4, 2, Rounding::Trn, Overflow::SatSym, false)) == 0);
+  CHECK(both(4.0, fx_sat(4, 2, Rounding::Trn, Overflow::Wrap, false)) == 0);
+  CHECK(both(4.0, fx_sat(4, 2, Rounding::Trn, Overflow::Sat, false)) == 3.75);
   // Integer bits below 0 and above the width.
-  CHECK(both(0.1, fx(4, -1, Rounding::Trn)) == 0.09375);  // step 2^-5
-  CHECK(both(0.3, fx(4, -1, Rounding::Trn)) == 0.21875);  // saturated at 7 * 2^-5
-  CHECK(both(5.0, fx(4, 6, Rounding::Trn)) == 4.0);       // step 4
-  CHECK(both(7.0, fx(4, 6, Rounding::Rnd)) == 8.0);
+  CHECK(both(0.1, fx_sat(4, -1, Rounding::Trn)) == 0.09375);  // step 2^-5
+  CHECK(both(0.3, fx_sat(4, -1, Rounding::Trn)) == 0.21875);  // saturated at 7 * 2^-5
+  CHECK(both(5.0, fx_sat(4, 6, Rounding::Trn)) == 4.0);       // step 4
+  CHECK(both(7.0, fx_sat(4, 6, Rounding::Rnd)) == 8.0);
   CHECK(std::isnan(to_fixed(std::nan(""), sat)));
   CHECK(sat.step() == 0.25);
   CHECK(sat.lowest() == -2.0);
@@ -130,7 +131,7 @@ TEST_CASE("number types in their text form: round trips and clear errors") {
         "ap_fixed<4,1,AP_TRN,AP_SAT_SYM>", "int<8>", "uint<4>", "int<8,per_channel>", "int<7,per_channel,pow2>",
         "int<6,pow2>", "int<7,learned>", "uint<8,pow2,learned>"})
     CHECK(to_string(parse_number_type(text)) == text);
-  CHECK(parse_number_type(" ap_fixed< 8, 3 , AP_RND_CONV , AP_SAT> ") == fx(8, 3, Rounding::RndConv));
+  CHECK(parse_number_type(" ap_fixed< 8, 3 , AP_RND_CONV , AP_SAT> ") == fx_sat(8, 3, Rounding::RndConv));
   CHECK(parse_number_type("ap_fixed<8,3,AP_TRN,AP_WRAP>") == NumberType::fixed(8, 3));
   CHECK(to_string(NumberType::fixed(8, 3, true, Rounding::Trn, Overflow::Sat)) == "ap_fixed<8,3,AP_TRN,AP_SAT>");
   CHECK(test::error_of([] { parse_number_type("ap_fixed<8,3,AP_ROUND>"); }).find("unknown rounding mode 'AP_ROUND'") !=

@@ -46,7 +46,7 @@ std::string with_trials(int n) {
   return s.replace(s.find("trials = 96"), 11, "trials = " + std::to_string(n));
 }
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+using nac::test::q;
 
 struct Fixture {
   TempDir dir{"run_folder"};
@@ -82,8 +82,8 @@ void append_bytes(const fs::path& file, const std::string& bytes) {
   out << bytes;
 }
 
-using test::error_of;
-using test::told_trials;
+using nac::test::error_of;
+using nac::test::told_trials;
 
 }  // namespace
 
@@ -218,7 +218,7 @@ TEST_CASE("a full disk stops a parallel search with a clear error - the folder r
     MESSAGE("skipped: mounting a small tmpfs needs root");
     return;
   }
-  Fixture f(with_trials(3000));
+  Fixture f(with_trials(1200));
   const fs::path small = f / "small";
   fs::create_directories(small);
   if (test::run_command("mount -t tmpfs -o size=512k tmpfs " + q(small)).exit_code != 0) {

@@ -90,4 +90,8 @@ std::vector<std::string> told_trials(const std::filesystem::path& out) {
   return v;
 }
 
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+NumberType fx(int w, int i, Rounding r, Overflow o, bool is_signed) { return NumberType::fixed(w, i, is_signed, r, o); }
+
 }  // namespace nac::test

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nac/precision.hpp"
+
 namespace nac {
 class Registry;
 }
@@ -51,5 +53,11 @@ std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& file);
 /// (not the seconds they took), in trials.jsonl's order.
 std::vector<std::string> told_trials(const std::filesystem::path& out);
 void write_file(const std::filesystem::path& file, const std::string& text);
+/// A path in single quotes, for a command line.
+std::string q(const std::filesystem::path& p);
+/// The folder of the test fixtures (tests/fixtures).
+inline const std::string fixtures = NAC_FIXTURE_DIR;
+/// A signed fixed-point type (ap_fixed<w, i> with its modes).
+NumberType fx(int w, int i, Rounding r = Rounding::Trn, Overflow o = Overflow::Wrap, bool is_signed = true);
 
 }  // namespace nac::test

@@ -126,7 +126,7 @@ int show(const std::string& model);
 int evaluate(const CommonOptions& common, const EvaluateArgs& args);
 /// nac predict: the model's outputs for the rows of `array` (empty: the one array whose rows fit)
 /// of args.data, read in blocks, written to `out` (.npy or .csv).
-int predict(const EvaluateArgs& args, const std::string& array, const std::string& out);
+int predict(const CommonOptions& common, const EvaluateArgs& args, const std::string& array, const std::string& out);
 /// nac models: one line per trial of a run folder with a model file (id, status, front, objectives,
 /// metrics, parameters, MACs and BOPs of the model file, its path); a table or CSV.
 int models(const ModelsArgs& args);

@@ -236,6 +236,7 @@ int main(int argc, char** argv) {
                    "the array of inputs, one sample per row (default: the one array whose rows fit the model)")
       ->type_name("NAME");
   predict->add_option("-o,--out", predict_out, "predictions (.npy or .csv)")->required()->type_name("FILE");
+  add_task_options(predict, predict_args.task, false);
   predict->add_option("--batch", predict_args.batch, "samples per forward pass (default 256)")
       ->type_name("N")
       ->check(CLI::Range(1, 1 << 20));
@@ -291,7 +292,7 @@ int main(int argc, char** argv) {
     if (*baseline) return nac::cli::baseline(common, base_args);
     if (*show) return nac::cli::show(show_model);
     if (*evaluate) return nac::cli::evaluate(common, eval_args);
-    if (*predict) return nac::cli::predict(predict_args, predict_array, predict_out);
+    if (*predict) return nac::cli::predict(common, predict_args, predict_array, predict_out);
     if (*models) return nac::cli::models(models_args);
     if (*report) return nac::cli::report(report_dir);
   } catch (const nac::Error& e) {

@@ -109,8 +109,23 @@ int evaluate(const CommonOptions& common, const EvaluateArgs& args) {
   return 0;
 }
 
-int predict(const EvaluateArgs& args, const std::string& array, const std::string& out) {
+int predict(const CommonOptions& common, const EvaluateArgs& args, const std::string& array, const std::string& out) {
   nn::Model model = nn::load_model(args.model);
+  // With --task, the outputs are written in the convention the task's settings give its data
+  // files (e.g. bragg's label_origin and label_units), as its data files hold their targets.
+  Registry registry;
+  PluginLoader loader(registry);  // (keeps the task's library loaded while the task lives)
+  std::unique_ptr<Task> task_object;
+  const DataFiles* files = nullptr;
+  if (!args.task.name.empty() || args.task.config || !args.task.settings.empty()) {
+    load_plugins(loader, common);
+    task_object = make_task(registry, args.task);
+    const DatasetTask& task = as_dataset_task(*task_object, "nac predict --task");
+    check_model_fits_task(model.spec(), task, args.model);
+    files = dynamic_cast<const DataFiles*>(&task);
+    if (!files)
+      throw Error("--task: the task '" + args.task.name + "' reads no data files, so it has no file convention");
+  }
   if (args.threads) nn::set_threads(*args.threads);
   const Shape& input = model.spec().input;
   const std::int64_t per = elements(input);
@@ -156,7 +171,8 @@ int predict(const EvaluateArgs& args, const std::string& array, const std::strin
     batched[0] = count;
     nn::Tensor x(batched);
     std::copy(rows.values.begin(), rows.values.end(), x.data());
-    const nn::Tensor y = nn::predict(model, x, args.batch);
+    nn::Tensor y = nn::predict(model, x, args.batch);
+    if (files) files->outputs_to_file_convention(y);
     if (csv) {
       char b[32];
       for (std::int64_t i = 0; i < count; ++i)

@@ -218,6 +218,11 @@ class BraggTask final : public DatasetTask, public DataGenerator, public DataFil
     labels_to_nac(d.targets, d.inputs.dim(d.inputs.rank() - 1), labels_);
     return d;
   }
+  void outputs_to_file_convention(nn::Tensor& outputs) const override {
+    if (outputs.rank() != 2 || outputs.dim(1) != 2)
+      throw Error("bragg: outputs of shape " + to_string(outputs.shape()) + ", not (N, 2) peak centres");
+    labels_from_nac(outputs, settings_.patch, labels_);
+  }
   // Written in the task's label convention, so that read_data gives the same labels back.
   void save_data(const nn::Dataset& data, const fs::path& file) const override {
     nn::Tensor labels = data.targets;

@@ -54,6 +54,10 @@ class DataFiles {
   /// Throws nac::Error naming the file for a missing, corrupt or mis-shaped file.
   virtual nn::Dataset read_data(const std::filesystem::path& file) const = 0;
   virtual void save_data(const nn::Dataset& data, const std::filesystem::path& file) const = 0;
+  /// A model's outputs (N, ...), in the task's own convention, rewritten in the convention its
+  /// settings give data files' targets (`nac predict --task`), as save_data writes targets. By
+  /// default the two are the same.
+  virtual void outputs_to_file_convention(nn::Tensor& outputs) const { (void)outputs; }
 };
 
 /// What a task's baseline method achieved (e.g. a classical fit the networks replace).
