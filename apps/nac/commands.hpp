@@ -131,4 +131,14 @@ int predict(const CommonOptions& common, const EvaluateArgs& args, const std::st
 /// metrics, parameters, MACs and BOPs of the model file, its path); a table or CSV.
 int models(const ModelsArgs& args);
 
+/// nac bench: strategies against each other on problems over seeds (docs/bench.md).
+struct BenchArgs {
+  std::string file;
+  std::optional<std::string> out;        // default: the file's `output`
+  std::optional<int> workers;            // runs at once (default: the file's, else every core)
+  std::optional<std::string> peer_runs;  // a peer's runs (runs.jsonl format) to report beside nac's
+  bool quiet = false;
+};
+int bench(const CommonOptions& common, const BenchArgs& args);
+
 }  // namespace nac::cli

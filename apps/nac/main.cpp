@@ -244,6 +244,27 @@ int main(int argc, char** argv) {
       ->type_name("N")
       ->check(CLI::Range(1, 1024));
 
+  nac::cli::BenchArgs bench_args;
+  CLI::App* bench = app.add_subcommand(
+      "bench", "benchmark search strategies against each other on problems over seeds, with rank tests");
+  bench->add_option("bench", bench_args.file, "a bench file (TOML, docs/bench.md)")
+      ->required()
+      ->type_name("BENCH.toml");
+  bench
+      ->add_option("--out", bench_args.out,
+                   "output folder (default: the file's 'output', else results/bench-NAME); "
+                   "the runs of an interrupted bench there are kept")
+      ->type_name("DIR");
+  bench->add_option("--workers", bench_args.workers, "runs at once (default: the file's 'workers', else every core)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1024));
+  bench->add_flag("--quiet,-q", bench_args.quiet, "no line per finished run");
+  bench
+      ->add_option("--peer-runs", bench_args.peer_runs,
+                   "a peer's runs of the same bench (runs.jsonl format, e.g. from scripts/peers/optuna_bench.py), "
+                   "reported beside nac's contenders")
+      ->type_name("FILE.jsonl");
+
   std::string report_dir;
   CLI::App* report = app.add_subcommand(
       "report", "write a run folder's report: report.html (self-contained) and report.md, with their figures");
@@ -295,6 +316,7 @@ int main(int argc, char** argv) {
     if (*predict) return nac::cli::predict(common, predict_args, predict_array, predict_out);
     if (*models) return nac::cli::models(models_args);
     if (*report) return nac::cli::report(report_dir);
+    if (*bench) return nac::cli::bench(common, bench_args);
   } catch (const nac::Error& e) {
     std::fprintf(stderr, "nac: error: %s\n", e.what());
     return 1;

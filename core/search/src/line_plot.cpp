@@ -34,9 +34,12 @@ void write_line_plot(const std::filesystem::path& file, const std::string& title
     const double ox = PW * static_cast<double>(k);
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     for (const auto& s : p.series)
-      for (auto [x, y] : s.points) {
+      for (std::size_t i = 0; i < s.points.size(); ++i) {
+        const auto [x, y] = s.points[i];
         if (!std::isfinite(x) || !std::isfinite(y) || (p.log_x && x <= 0)) continue;
         x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+        if (i < s.band.size() && std::isfinite(s.band[i].first) && std::isfinite(s.band[i].second))
+          y0 = std::min(y0, s.band[i].first), y1 = std::max(y1, s.band[i].second);
       }
     if (p.reference_y > 0) y0 = std::min(y0, p.reference_y), y1 = std::max(y1, p.reference_y);
     if (!(x0 <= x1)) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
@@ -78,6 +81,24 @@ void write_line_plot(const std::filesystem::path& file, const std::string& title
       out << "<line x1='" << ox + L << "' y1='" << py(p.reference_y) << "' x2='" << ox + PW - R << "' y2='"
           << py(p.reference_y) << "' stroke='#555' stroke-dasharray='5,4'/>\n<text x='" << ox + PW - R - 4 << "' y='"
           << py(p.reference_y) - 5 << "' text-anchor='end' fill='#555'>" << escape(p.reference_label) << "</text>\n";
+    for (std::size_t s = 0; s < p.series.size(); ++s) {
+      const LineSeries& ser = p.series[s];
+      if (ser.band.size() != ser.points.size() || ser.band.empty()) continue;
+      std::ostringstream upper;
+      std::string lower;  // the low edge, backwards
+      for (std::size_t i = 0; i < ser.points.size(); ++i) {
+        const double x = ser.points[i].first;
+        if (!std::isfinite(x) || (p.log_x && x <= 0) || !std::isfinite(ser.band[i].first) ||
+            !std::isfinite(ser.band[i].second))
+          continue;
+        upper << px(x) << "," << pyc(ser.band[i].second) << " ";
+        std::ostringstream point;
+        point << px(x) << "," << pyc(ser.band[i].first) << " ";
+        lower = point.str() + lower;
+      }
+      out << "<polygon fill='" << kColours[s % 8] << "' fill-opacity='0.15' stroke='none' points='" << upper.str()
+          << lower << "'/>\n";
+    }
     for (std::size_t s = 0; s < p.series.size(); ++s) {
       const char* colour = kColours[s % 8];
       out << "<polyline fill='none' stroke='" << colour << "' stroke-width='1.8' points='";

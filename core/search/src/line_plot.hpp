@@ -1,6 +1,7 @@
 #pragma once
 // Line charts as SVG, side-by-side panels sharing the y axis's quantity: axes with round tick
-// values (decades on a log axis: 1e5, 1e6, ...), labels, a legend. Used by the compression figure.
+// values (decades on a log axis: 1e5, 1e6, ...), labels, a legend, optional shaded bands. Used by
+// the compression figure and nac bench's curves.
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -11,6 +12,9 @@ namespace nac {
 struct LineSeries {
   std::string name;
   std::vector<std::pair<double, double>> points;  // (x, y), drawn in this order
+  /// Optional: a shaded band from low[i] to high[i] at each point's x (e.g. the interquartile
+  /// range around a median); empty, or one pair per point.
+  std::vector<std::pair<double, double>> band = {};
 };
 
 struct LinePanel {

@@ -17,6 +17,9 @@ DataFiles::~DataFiles() = default;
 BaselineMethods::~BaselineMethods() = default;
 
 std::optional<std::vector<double>> Task::reference_point(const std::vector<std::string>&) const { return std::nullopt; }
+std::optional<std::vector<std::vector<double>>> Task::true_front(const std::vector<std::string>&, std::size_t) const {
+  return std::nullopt;
+}
 
 void check_model_fits_task(const ModelSpec& spec, const DatasetTask& task, const std::string& model_file) {
   if (task.input_shape() != spec.input)

@@ -3,9 +3,9 @@
 //
 //   [task]
 //   name = "test_functions"
-//   problem = "zdt1"     # zdt1 zdt2 zdt3 zdt4 zdt6 dtlz2 conditional
-//   variables = 30       # zdt1-3: 30, zdt4/zdt6: 10, dtlz2: objectives + 9
-//   objectives = 3       # dtlz2 only
+//   problem = "zdt1"     # zdt1 zdt2 zdt3 zdt4 zdt6 dtlz1 dtlz2 dtlz3 dtlz4 dtlz7 conditional
+//   variables = 30       # zdt1-3: 30, zdt4/zdt6: 10, dtlz: objectives - 1 + 5 (1), 10 (2-4), 20 (7)
+//   objectives = 3       # dtlz only
 //   slots = 3            # conditional only
 //   cost_ms = 0          # each evaluation also sleeps this long, as a slow task would...
 //   cost_spread = 0      # ...times 1 + spread * u, u in [0, 1) fixed by the parameters
@@ -49,6 +49,11 @@ class TestFunctionsTask final : public ProblemTask {
     if (problem_.reference_point.empty() || objectives != problem_.metric_names) return std::nullopt;
     return problem_.reference_point;
   }
+  std::optional<std::vector<std::vector<double>>> true_front(const std::vector<std::string>& objectives,
+                                                             std::size_t points) const override {
+    if (!problem_.true_front || objectives != problem_.metric_names) return std::nullopt;
+    return problem_.true_front(points);
+  }
 
  private:
   // A slow evaluation, to study schedules and parallel workers without training: the same
@@ -64,21 +69,22 @@ class TestFunctionsTask final : public ProblemTask {
   double cost_ms_, cost_spread_;
 };
 
-const Setting<std::string> kProblem{.key = "problem",
-                                    .fallback = std::nullopt,
-                                    .choices = {"zdt1", "zdt2", "zdt3", "zdt4", "zdt6", "dtlz2", "conditional"},
-                                    .help = "the benchmark problem"};
-// The range of DTLZ2's variables starts at its number of objectives (checked when read).
+const Setting<std::string> kProblem{
+    .key = "problem",
+    .fallback = std::nullopt,
+    .choices = {"zdt1", "zdt2", "zdt3", "zdt4", "zdt6", "dtlz1", "dtlz2", "dtlz3", "dtlz4", "dtlz7", "conditional"},
+    .help = "the benchmark problem"};
+// The range of a DTLZ problem's variables starts at its number of objectives (checked when read).
 const Setting<std::int64_t> kVariables{
     .key = "variables",
     .fallback = std::nullopt,
     .range = Range::between(2, 10000),
     .help =
-        "number of variables x0, x1, ... (default: 30 for ZDT1-3, 10 for ZDT4 and ZDT6, objectives + 9 for "
-        "DTLZ2, which needs at least objectives)",
+        "number of variables x0, x1, ... (default: 30 for ZDT1-3, 10 for ZDT4 and ZDT6; objectives - 1 + 5 for "
+        "DTLZ1, + 10 for DTLZ2-4, + 20 for DTLZ7, which need at least objectives)",
     .required = false};
 const Setting<std::int64_t> kObjectives{
-    .key = "objectives", .fallback = 3, .range = Range::between(2, 10), .help = "DTLZ2 only: number of objectives"};
+    .key = "objectives", .fallback = 3, .range = Range::between(2, 10), .help = "DTLZ only: number of objectives"};
 const Setting<std::int64_t> kSlots{
     .key = "slots", .fallback = 3, .range = Range::between(1, 64), .help = "conditional only: number of slots"};
 const Setting<double> kCostMs{.key = "cost_ms",
@@ -96,12 +102,13 @@ std::unique_ptr<Task> make_task(const ConfigTable& config) {
   const double cost = config.get(kCostMs), spread = config.get(kCostSpread);
   auto task = [&](Problem p) { return std::make_unique<TestFunctionsTask>(std::move(p), cost, spread); };
   if (problem == "conditional") return task(make_conditional(config.get(kSlots)));
-  if (problem == "dtlz2") {
+  if (problem.starts_with("dtlz")) {
+    const int which = problem[4] - '0';
     const std::int64_t m = config.get(kObjectives);
     Setting<std::int64_t> variables = kVariables;
     variables.range = Range::between(static_cast<double>(m), 10000);
-    const std::int64_t n = config.get_optional(variables).value_or(m + 9);
-    return task(make_dtlz2(m, n));
+    const std::int64_t n = config.get_optional(variables).value_or(dtlz_default_variables(which, m));
+    return task(make_dtlz(which, m, n));
   }
   const int which = problem[3] - '0';
   const std::int64_t n = config.get_optional(kVariables).value_or(which <= 3 ? 30 : 10);
@@ -110,7 +117,7 @@ std::unique_ptr<Task> make_task(const ConfigTable& config) {
 
 void register_factories(Registry& registry) {
   registry.add_task("test_functions", make_task,
-                    "benchmark problems with known fronts: ZDT1-4, ZDT6, DTLZ2, a conditional space",
+                    "benchmark problems with known fronts: ZDT1-4, ZDT6, DTLZ1-4 and DTLZ7, a conditional space",
                     describe_settings(kProblem, kVariables, kObjectives, kSlots, kCostMs, kCostSpread));
 }
 

@@ -8,12 +8,6 @@ namespace {
 
 std::string var(std::int64_t i) { return "x" + std::to_string(i); }
 
-std::vector<double> genes(const Assignment& a, std::int64_t n) {
-  std::vector<double> x(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) x[static_cast<std::size_t>(i)] = a.real(var(i));
-  return x;
-}
-
 template <int Which>
 std::vector<double> zdt_of(const std::vector<double>& x) {
   const auto n = static_cast<std::int64_t>(x.size());
@@ -40,16 +34,36 @@ std::vector<double> zdt_of(const std::vector<double>& x) {
   return {f1, g * h};
 }
 
-std::vector<double> dtlz2(const Assignment& a, std::int64_t n, std::size_t m) {
-  const auto x = genes(a, n);
-  double g = 0;
-  for (std::size_t i = m - 1; i < x.size(); ++i) g += (x[i] - 0.5) * (x[i] - 0.5);
-  std::vector<double> f(m, 1 + g);
-  for (std::size_t k = 0; k < m; ++k) {
-    for (std::size_t i = 0; i + k + 1 < m; ++i) f[k] *= std::cos(x[i] * M_PI / 2);
-    if (k > 0) f[k] *= std::sin(x[m - k - 1] * M_PI / 2);
+// About n points of ZDT`which`'s front: f2 = h(f1) with g = 1, f1 spread evenly over its range
+// (ZDT3's front is the non-dominated parts of its curve, found on 20 n samples).
+std::vector<std::vector<double>> zdt_front(int which, std::size_t n) {
+  n = n < 2 ? 2 : n;
+  if (which == 3) {
+    std::vector<std::vector<double>> curve;
+    const std::size_t samples = 20 * n;
+    for (std::size_t i = 0; i < samples; ++i) {
+      const double f1 = static_cast<double>(i) / static_cast<double>(samples - 1);
+      curve.push_back({f1, 1 - std::sqrt(f1) - f1 * std::sin(10 * M_PI * f1)});
+    }
+    return thin(nondominated(curve), n);
   }
-  return f;
+  // ZDT6's f1 = 1 - exp(-4 x0) sin^6(6 pi x0) is never below about 0.2807753191 (at x0 near
+  // 0.08, just before the sine's first peak).
+  const double low = which == 6 ? 0.2807753191 : 0.0;
+  std::vector<std::vector<double>> front;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double f1 = low + (1 - low) * static_cast<double>(i) / static_cast<double>(n - 1);
+    front.push_back({f1, which == 2 || which == 6 ? 1 - f1 * f1 : 1 - std::sqrt(f1)});
+  }
+  return front;
+}
+
+}  // namespace
+
+std::vector<double> genes(const Assignment& a, std::int64_t n) {
+  std::vector<double> x(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) x[static_cast<std::size_t>(i)] = a.real(var(i));
+  return x;
 }
 
 std::shared_ptr<const SearchSpace> box(std::int64_t n, double low0, double high0, double low, double high) {
@@ -58,8 +72,6 @@ std::shared_ptr<const SearchSpace> box(std::int64_t n, double low0, double high0
     s->add(i == 0 ? Parameter::real(var(i), low0, high0) : Parameter::real(var(i), low, high));
   return s;
 }
-
-}  // namespace
 
 std::vector<double> zdt(int which, const std::vector<double>& x) {
   switch (which) {
@@ -78,17 +90,7 @@ Problem make_zdt(int which, std::int64_t n) {
   p.reference_point = {1.1, 1.1};
   p.space = which == 4 ? box(n, 0, 1, -5, 5) : box(n, 0, 1, 0, 1);
   p.evaluate = [which, n](const Assignment& a) { return zdt(which, genes(a, n)); };
-  return p;
-}
-
-Problem make_dtlz2(std::int64_t objectives, std::int64_t n) {
-  Problem p;
-  p.name = "dtlz2";
-  for (std::int64_t k = 1; k <= objectives; ++k) p.metric_names.push_back("f" + std::to_string(k));
-  p.reference_point.assign(static_cast<std::size_t>(objectives), 1.1);
-  p.space = box(n, 0, 1, 0, 1);
-  const auto m = static_cast<std::size_t>(objectives);
-  p.evaluate = [n, m](const Assignment& a) { return dtlz2(a, n, m); };
+  p.true_front = [which](std::size_t points) { return zdt_front(which, points); };
   return p;
 }
 

@@ -45,6 +45,11 @@ class Task {
   /// (e.g. (1.1, 1.1) for ZDT problems); the experiment file can set its own. Default: none.
   virtual std::optional<std::vector<double>> reference_point(const std::vector<std::string>& objectives) const;
 
+  /// About `points` points spread over the true Pareto front of the given objectives, when the
+  /// task knows it (test problems): what IGD measures a search's front against. Default: none.
+  virtual std::optional<std::vector<std::vector<double>>> true_front(const std::vector<std::string>& objectives,
+                                                                     std::size_t points) const;
+
   /// Known good configurations (e.g. a published model) that strategies may enqueue as seeds.
   virtual std::vector<Assignment> known_configurations() const { return {}; }
 };

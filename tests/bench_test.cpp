@@ -1,0 +1,262 @@
+// nac bench and the test problems behind it: the problems' fronts against their equations and
+// their hypervolumes against the integrals, a bench end to end with its measures recomputed here,
+// a failing contender recorded, an interrupted bench resumed to the same results, bad files.
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "nac/config.hpp"
+#include "nac/hypervolume.hpp"
+#include "nac/registry.hpp"
+#include "nac/search_strategy.hpp"
+#include "nac/task.hpp"
+#include "problems.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+namespace tf = nac::test_functions;
+
+namespace {
+
+nac::Assignment genes_to_assignment(const std::vector<double>& x) {
+  nac::Assignment a;
+  for (std::size_t i = 0; i < x.size(); ++i) a.set("x" + std::to_string(i), nac::Value(x[i]));
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("test problems: the true fronts of ZDT and DTLZ obey their equations, optimal genes land on them") {
+  for (int which : {1, 2, 3, 4, 6}) {
+    CAPTURE(which);
+    const auto front = tf::make_zdt(which, 6).true_front(200);
+    REQUIRE(front.size() >= (which == 3 ? 40u : 200u));
+    CHECK(tf::nondominated(front).size() == front.size());
+    for (const auto& f : front) {
+      const double curve = which == 2 || which == 6 ? 1 - f[0] * f[0]
+                           : which == 3             ? 1 - std::sqrt(f[0]) - f[0] * std::sin(10 * M_PI * f[0])
+                                                    : 1 - std::sqrt(f[0]);
+      CHECK(f[1] == doctest::Approx(curve).epsilon(1e-12));
+      if (which == 6) CHECK(f[0] >= 0.2807753);
+    }
+    // x0 = 0.3 and every other gene at its optimum (0) give a point of the curve.
+    const auto p = tf::zdt(which, {0.3, 0, 0, 0, 0, 0});
+    if (which != 3 && which != 6) CHECK(p[1] == doctest::Approx(which == 2 ? 1 - 0.09 : 1 - std::sqrt(0.3)));
+  }
+  // Hypervolume at (1.1, 1.1) of 1000 front points against the integral: ZDT1 0.1 + 2/3 + 0.11,
+  // ZDT2 0.1 + 1/3 + 0.11 (the staircase of 1000 points lies below by less than 1e-3).
+  CHECK(nac::hypervolume(tf::make_zdt(1, 6).true_front(1000), {1.1, 1.1}) ==
+        doctest::Approx(0.1 + 2.0 / 3 + 0.11).epsilon(1e-3));
+  CHECK(nac::hypervolume(tf::make_zdt(2, 6).true_front(1000), {1.1, 1.1}) ==
+        doctest::Approx(0.1 + 1.0 / 3 + 0.11).epsilon(1e-3));
+  for (int which : {1, 2, 3, 4, 7})
+    for (std::size_t m : {2u, 3u}) {
+      CAPTURE(which);
+      CAPTURE(m);
+      const tf::Problem p = tf::make_dtlz(which, static_cast<std::int64_t>(m),
+                                          tf::dtlz_default_variables(which, static_cast<std::int64_t>(m)));
+      const auto front = p.true_front(300);
+      REQUIRE(front.size() >= 20);
+      CHECK(front.size() <= 300);
+      // Genes of a point on the front: positions 0.3, 0.6, ...; distance genes 0.5 (0 for DTLZ7).
+      std::vector<double> x(static_cast<std::size_t>(tf::dtlz_default_variables(which, static_cast<std::int64_t>(m))),
+                            which == 7 ? 0.0 : 0.5);
+      for (std::size_t i = 0; i + 1 < m; ++i) x[i] = 0.3 * static_cast<double>(i + 1);
+      std::vector<std::vector<double>> points = front;
+      points.push_back(p.evaluate(genes_to_assignment(x)));
+      for (const auto& f : points) {
+        double sum = 0, squares = 0, h = static_cast<double>(m);
+        for (std::size_t i = 0; i < m; ++i) sum += f[i], squares += f[i] * f[i];
+        for (std::size_t i = 0; i + 1 < m; ++i) h -= f[i] / 2 * (1 + std::sin(3 * M_PI * f[i]));
+        if (which == 1) CHECK(sum == doctest::Approx(0.5));
+        else if (which == 7) CHECK(f[m - 1] == doctest::Approx(2 * h));
+        else CHECK(squares == doctest::Approx(1.0));
+      }
+      CHECK(tf::nondominated(front).size() == front.size());
+    }
+  CHECK(tf::simplex_lattice(3, 21).size() == 21);  // 5 divisions: C(7, 2)
+  CHECK(tf::simplex_lattice(2, 1000).size() == 1000);
+}
+
+namespace {
+
+const char* kBench = R"(name = "tiny"
+seeds = 3
+evaluations = 24
+checkpoints = [8, 16]
+measures = ["hypervolume", "igd", "best"]
+workers = 2
+
+[[contender]]
+name = "nsga2"
+population = 8
+
+[[contender]]
+name = "random"
+
+[[contender]]
+name = "grid"
+label = "grid-2"
+points = 2
+
+[[problem]]
+name = "test_functions"
+problem = "zdt1"
+variables = 2
+
+[[problem]]
+name = "test_functions"
+label = "cond"
+problem = "conditional"
+slots = 1
+)";
+
+std::vector<nlohmann::json> runs_of(const fs::path& dir) { return nac::test::read_json_lines(dir / "runs.jsonl"); }
+
+}  // namespace
+
+TEST_CASE("nac bench: runs, measures recomputed from the runs' own points, a failing contender, resume, report") {
+  nac::test::TempDir dir("bench");
+  const fs::path file = dir.path() / "tiny.toml";
+  nac::test::write_file(file, kBench);
+  const auto r = nac::test::run_nac("bench " + nac::test::q(file) + " --out " + nac::test::q(dir.path() / "out"));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("18 runs (6 failed)") != std::string::npos);  // grid-2 runs out of points on both
+  const auto runs = runs_of(dir.path() / "out");
+  REQUIRE(runs.size() == 18);
+  int grid_failures = 0;
+  for (const auto& run : runs) {
+    CHECK(run["evaluations"].size() == (run["ok"] ? 3u : run["evaluations"].size()));
+    if (run["contender"] == "grid-2" && run["problem"] == "zdt1") {
+      CHECK_FALSE(run["ok"].get<bool>());
+      CHECK(run["error"].get<std::string>().find("grid: all 4 points") != std::string::npos);
+      ++grid_failures;
+    }
+    if (run["problem"] == "cond") CHECK(run["values"].contains("best"));
+    if (run["problem"] == "zdt1" && run["ok"]) CHECK(run["values"].contains("igd"));
+  }
+  CHECK(grid_failures == 3);
+  for (const char* f : {"report.md", "summary.csv", "verdicts.csv", "figures/zdt1_hypervolume.svg",
+                        "figures/zdt1_igd.svg", "figures/cond_best.svg", "bench.toml"})
+    CHECK(fs::exists(dir.path() / "out" / f));
+  const std::string report = nac::test::read_file(dir.path() / "out/report.md");
+  CHECK(report.find("## zdt1") != std::string::npos);
+  CHECK(report.find("grid-2, seed 0 failed: grid: all 4 points") != std::string::npos);
+
+  // The random contender's measures, recomputed from the same sampler here: its seed-1 run on
+  // ZDT1 sees the same points (random search draws them from the seed alone).
+  {
+    const nac::Registry& registry = nac::test::build_plugins();
+    auto cfg = nac::root_table(nac::parse_toml_text("problem = \"zdt1\"\nvariables = 2\n", "t"), "t");
+    const auto task = registry.task("test_functions")(cfg);
+    const auto& problem = nac::as_problem_task(*task, "test");
+    auto empty = nac::root_table(nac::parse_toml_text("", "s"), "s");
+    auto s = registry.strategy("random")(
+        empty, nac::StrategyContext{problem.search_space(), {nac::Direction::Minimize, nac::Direction::Minimize}, 1});
+    std::vector<std::vector<double>> points;
+    for (int i = 0; i < 24; ++i) {
+      const nac::Trial t = s->ask();
+      const auto m = problem.evaluate(t.params, nac::EvalContext{});
+      points.push_back({m.at("f1"), m.at("f2")});
+      s->tell(t.id, nac::TrialResult{nac::TrialStatus::Complete, points.back(), {}, {}});
+    }
+    // Hypervolume of a 2-D set by its staircase; IGD from 1000 front points f2 = 1 - sqrt(f1).
+    std::vector<std::vector<double>> sorted = points;
+    std::sort(sorted.begin(), sorted.end());
+    double hv = 0, level = 1.1;
+    for (const auto& p : sorted)
+      if (p[0] < 1.1 && p[1] < level) hv += (1.1 - p[0]) * (level - p[1]), level = p[1];
+    double igd = 0;
+    for (int i = 0; i < 1000; ++i) {
+      const double a = i / 999.0, b = 1 - std::sqrt(a);
+      double nearest = INFINITY;
+      for (const auto& p : points) nearest = std::min(nearest, std::hypot(a - p[0], b - p[1]));
+      igd += nearest / 1000;
+    }
+    bool found = false;
+    for (const auto& run : runs)
+      if (run["contender"] == "random" && run["problem"] == "zdt1" && run["seed"] == 1) {
+        found = true;
+        CHECK(run["values"]["hypervolume"][2].get<double>() == doctest::Approx(hv).epsilon(1e-12));
+        CHECK(run["values"]["igd"][2].get<double>() == doctest::Approx(igd).epsilon(1e-12));
+      }
+    CHECK(found);
+  }
+
+  // An interrupted bench: 5 runs kept and half a line; the rest runs again, to the same results.
+  const std::string summary = nac::test::read_file(dir.path() / "out/summary.csv");
+  const std::string verdicts = nac::test::read_file(dir.path() / "out/verdicts.csv");
+  {
+    std::ofstream cut(dir.path() / "out/runs.jsonl", std::ios::trunc);
+    for (int i = 0; i < 5; ++i) cut << runs[static_cast<std::size_t>(i)].dump() << '\n';
+    cut << runs[5].dump().substr(0, 40);
+  }
+  const auto again = nac::test::run_nac("bench " + nac::test::q(file) + " --out " + nac::test::q(dir.path() / "out"));
+  INFO(again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.err.find("resuming: 5 of 18 runs done before") != std::string::npos);
+  CHECK(runs_of(dir.path() / "out").size() == 18);
+  CHECK(nac::test::read_file(dir.path() / "out/summary.csv") == summary);
+  CHECK(nac::test::read_file(dir.path() / "out/verdicts.csv") == verdicts);
+
+  // A peer's runs beside nac's: 3 seeds of hypervolumes 2, 2.1, 2.2, above any run's (at most
+  // 1.21), so each pair with it has A = 0 and the exact p of 3 against 3 separated values without
+  // ties: 2 / C(6, 3) = 0.1.
+  {
+    std::ofstream peer(dir.path() / "peer.jsonl");
+    for (int seed = 0; seed < 3; ++seed)
+      peer << R"({"problem": "zdt1", "contender": "peer-x", "seed": )" << seed
+           << R"(, "directions": ["minimize", "minimize"], "ok": true, "error": "", "evaluations": [8, 16, 24],)"
+           << R"( "values": {"hypervolume": [2, 2, )" << 2 + 0.1 * seed
+           << R"(], "igd": [0.5, 0.4, 0.3]}, "trials": 24, "failed_trials": 0,)"
+           << R"( "sampler_us_per_trial": 1, "seconds": 0.1})" << '\n';
+  }
+  const auto with_peer =
+      nac::test::run_nac("bench " + nac::test::q(file) + " --out " + nac::test::q(dir.path() / "out") +
+                         " --quiet --peer-runs " + nac::test::q(dir.path() / "peer.jsonl"));
+  INFO(with_peer.err);
+  REQUIRE(with_peer.exit_code == 0);
+  const std::string peer_verdicts = nac::test::read_file(dir.path() / "out/verdicts.csv");
+  CHECK(peer_verdicts.find("zdt1,hypervolume,24,nsga2,peer-x,0,0.1,") != std::string::npos);
+  CHECK(peer_verdicts.find("zdt1,hypervolume,24,random,peer-x,0,0.1,") != std::string::npos);
+  CHECK(nac::test::read_file(dir.path() / "out/report.md").find("| peer-x |") != std::string::npos);
+  CHECK(runs_of(dir.path() / "out").size() == 18);  // (the peer's runs are not the bench's)
+
+  // Another bench file into the same folder is refused.
+  std::string other = kBench;
+  other.replace(other.find("seeds = 3"), 9, "seeds = 2");
+  nac::test::write_file(file, other);
+  const auto refused = nac::test::run_nac("bench " + nac::test::q(file) + " --out " + nac::test::q(dir.path() / "out"));
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("holds the runs of another bench file") != std::string::npos);
+}
+
+TEST_CASE("nac bench: bad files are clear errors before any run") {
+  nac::test::TempDir dir("bench_bad");
+  auto error_of = [&](const std::string& from, const std::string& to) {
+    std::string text = kBench;
+    REQUIRE(text.find(from) != std::string::npos);
+    text.replace(text.find(from), from.size(), to);
+    nac::test::write_file(dir.path() / "b.toml", text);
+    const auto r = nac::test::run_nac("bench " + nac::test::q(dir.path() / "b.toml") + " --out " +
+                                      nac::test::q(dir.path() / "out") + " --quiet");
+    CHECK(r.exit_code == 1);
+    CHECK_FALSE(fs::exists(dir.path() / "out/runs.jsonl"));
+    return r.err;
+  };
+  const std::string f = (dir.path() / "b.toml").string();
+  CHECK(error_of("\"best\"]", "\"best\", \"speed\"]").find(f + ":5:") != std::string::npos);
+  CHECK(error_of("\"best\"]", "\"best\", \"speed\"]").find("unknown measure 'speed'") != std::string::npos);
+  CHECK(error_of("evaluations = 24", "evaluations = 0").find("evaluations") != std::string::npos);
+  CHECK(error_of("variables = 2", "variables = 2\nobjectives = [\"f2\", \"f1\"]\nreference_point = [1.1, 1.1]")
+            .find("measure 'igd' needs the problem's true front") != std::string::npos);
+  CHECK(error_of("name = \"random\"", "name = \"randon\"").find("contender 'randon'") != std::string::npos);
+  CHECK(error_of("population = 8", "populaton = 8").find("did you mean 'population'") != std::string::npos);
+  CHECK(error_of("measures = [\"hypervolume\", \"igd\", \"best\"]", "measures = [\"best\"]")
+            .find("problem 'zdt1': none of the measures fits") != std::string::npos);
+}
