@@ -52,6 +52,14 @@ hv_evolution="$(hypervolume "$work/out/evolution")" hv_random="$(hypervolume "$w
 echo "ZDT1 hypervolume after 600 trials: regularized evolution $hv_evolution, random search $hv_random"
 awk -v a="$hv_evolution" -v b="$hv_random" 'BEGIN { exit !(a > b) }' || fail "regularized evolution does not beat random search"
 
+echo "== regularized_evolution: nac bench against nsga2, tpe and random (2 seeds, 200 evaluations)"
+sed 's/^seeds = 5/seeds = 2/; s/^evaluations = 600/evaluations = 200/; s/^checkpoints = .*/checkpoints = [100, 200]/' \
+    examples/plugins/regularized_evolution/bench.toml >"$work/bench_evolution.toml"
+"$nac" bench "$work/bench_evolution.toml" "${dirs[@]}" --out "$work/out/bench" --quiet | tee "$work/bench.txt"
+grep -q "zdt1 .* regularized_evolution vs nsga2" "$work/bench.txt" || fail "nac bench: no verdict for regularized_evolution"
+[ "$(wc -l <"$work/out/bench/runs.jsonl")" -eq 16 ] || fail "nac bench: expected 16 runs (2 problems x 4 contenders x 2 seeds)"
+grep -q '^| regularized_evolution |' "$work/out/bench/report.md" || fail "nac bench: the report has no row for regularized_evolution"
+
 run separable examples/plugins/separable_block/bragg_tiny.toml
 [ "$(trials "$work/out/separable")" -ge 6 ] || fail "separable block: fewer than 6 of 8 trials complete"
 grep -q ',separable,' "$work/out/separable/trials.csv" || fail "separable block: no trial used the block"

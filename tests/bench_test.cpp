@@ -127,6 +127,7 @@ TEST_CASE("nac bench: runs, measures recomputed from the runs' own points, a fai
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("18 runs (6 failed)") != std::string::npos);  // grid-2 runs out of points on both
+  CHECK(r.out.find("zdt1             hypervolume  nsga2 vs random  ") != std::string::npos);  // the verdicts
   const auto runs = runs_of(dir.path() / "out");
   REQUIRE(runs.size() == 18);
   int grid_failures = 0;
@@ -141,12 +142,12 @@ TEST_CASE("nac bench: runs, measures recomputed from the runs' own points, a fai
     if (run["problem"] == "zdt1" && run["ok"]) CHECK(run["values"].contains("igd"));
   }
   CHECK(grid_failures == 3);
-  for (const char* f : {"report.md", "summary.csv", "verdicts.csv", "figures/zdt1_hypervolume.svg",
+  for (const char* f : {"report.md", "report.html", "summary.csv", "verdicts.csv", "figures/zdt1_hypervolume.svg",
                         "figures/zdt1_igd.svg", "figures/cond_best.svg", "bench.toml"})
     CHECK(fs::exists(dir.path() / "out" / f));
   const std::string report = nac::test::read_file(dir.path() / "out/report.md");
   CHECK(report.find("## zdt1") != std::string::npos);
-  CHECK(report.find("grid-2, seed 0 failed: grid: all 4 points") != std::string::npos);
+  CHECK(report.find("Failed runs: grid-2, seed 0: grid: all 4 points") != std::string::npos);
 
   // The random contender's measures, recomputed from the same sampler here: its seed-1 run on
   // ZDT1 sees the same points (random search draws them from the seed alone).

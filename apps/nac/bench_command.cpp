@@ -21,37 +21,36 @@ int bench(const CommonOptions& common, const BenchArgs& args) {
   const std::filesystem::path out = args.out ? std::filesystem::path(*args.out) : std::filesystem::path(config.output);
   // A peer's runs are read first: a bad file stops before any run.
   std::vector<BenchRun> peer = args.peer_runs ? read_bench_runs(*args.peer_runs) : std::vector<BenchRun>{};
-  for (const BenchRun& r : peer)
+  for (const BenchRun& r : peer) {
     if (std::none_of(config.problems.begin(), config.problems.end(),
                      [&](const BenchProblem& p) { return p.label == r.problem; }))
       throw Error(*args.peer_runs + ": a run of problem '" + r.problem + "', which the bench does not have");
+    if (std::any_of(config.contenders.begin(), config.contenders.end(),
+                    [&](const BenchContender& k) { return k.label == r.contender; }))
+      throw Error(*args.peer_runs + ": the peer's contender '" + r.contender +
+                  "' has the label of one of the bench's contenders: relabel one of them");
+  }
   const auto runs = run_bench(config, registry, out, [&](const std::string& line) {
     if (!args.quiet) std::fprintf(stderr, "%s\n", line.c_str());
   });
   std::size_t failed = 0;
   for (const auto& r : runs) failed += !r.ok;
-  std::printf("%zu runs (%zu failed): %s/report.md, summary.csv, verdicts.csv, figures/\n", runs.size(), failed,
-              out.string().c_str());
-  if (args.peer_runs) {
-    // The peer's contenders join the report: each label once, on the problems it ran.
-    std::vector<BenchRun> all = runs;
-    std::size_t added = 0;
-    for (BenchRun& r : peer) {
-      const auto problem = std::find_if(config.problems.begin(), config.problems.end(),
-                                        [&](const BenchProblem& p) { return p.label == r.problem; });
-      if (std::any_of(runs.begin(), runs.end(), [&](const BenchRun& n) { return n.contender == r.contender; }))
-        throw Error(*args.peer_runs + ": the peer's contender '" + r.contender +
-                    "' has the label of one of the bench's: relabel one of them");
-      if (std::none_of(config.contenders.begin(), config.contenders.end(),
-                       [&](const BenchContender& k) { return k.label == r.contender; }))
-        config.contenders.push_back(BenchContender{r.contender, PluginChoice{"(peer)", ConfigTable::empty(""), ""}});
-      if (!problem->contenders.empty() && !problem->runs(r.contender)) problem->contenders.push_back(r.contender);
-      all.push_back(std::move(r));
-      ++added;
-    }
-    write_bench_report(config, all, out);
-    std::printf("%zu runs of the peer (%s) reported beside them\n", added, args.peer_runs->c_str());
+  // A peer's contenders join the report: each label once, on the problems it ran.
+  std::vector<BenchRun> all = runs;
+  for (BenchRun& r : peer) {
+    const auto problem = std::find_if(config.problems.begin(), config.problems.end(),
+                                      [&](const BenchProblem& p) { return p.label == r.problem; });
+    if (std::none_of(config.contenders.begin(), config.contenders.end(),
+                     [&](const BenchContender& k) { return k.label == r.contender; }))
+      config.contenders.push_back(BenchContender{r.contender, PluginChoice{"(peer)", ConfigTable::empty(""), ""}});
+    if (!problem->contenders.empty() && !problem->runs(r.contender)) problem->contenders.push_back(r.contender);
+    all.push_back(std::move(r));
   }
+  const std::string verdicts = write_bench_report(config, all, out);
+  std::printf("%s\n", verdicts.c_str());
+  std::printf("%zu runs (%zu failed)%s: %s/report.md, summary.csv, verdicts.csv, figures/\n", runs.size(), failed,
+              peer.empty() ? "" : (" and " + std::to_string(peer.size()) + " of the peer").c_str(),
+              out.string().c_str());
   return 0;
 }
 

@@ -1,7 +1,7 @@
 // nac bench's report: per problem and measure the median and interquartile range over seeds at
 // every checkpoint (summary.csv, a figure each), and at the budget the contenders' mean ranks and
 // every pair compared by a two-sided Mann-Whitney U test, Holm-corrected over the pairs of the
-// problem and measure, with Vargha and Delaney's A (verdicts.csv, report.md).
+// problem and measure, with Vargha and Delaney's A (verdicts.csv, report.md and report.html).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +12,7 @@
 #include "nac/error.hpp"
 #include "nac/run/bench.hpp"
 #include "nac/statistics.hpp"
+#include "report_document.hpp"
 #include "run_folder.hpp"
 
 namespace nac {
@@ -84,19 +85,26 @@ std::vector<double> mean_ranks(const std::vector<Cell>& cells, bool higher_bette
 
 }  // namespace
 
-void write_bench_report(const BenchConfig& c, const std::vector<BenchRun>& runs, const fs::path& out) {
-  std::ostringstream summary, verdicts, md;
+std::string write_bench_report(const BenchConfig& c, const std::vector<BenchRun>& runs, const fs::path& out) {
+  std::ostringstream summary, verdicts, text;
+  detail::ReportDocument doc;
+  const auto short_num = detail::report_number;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-16s %-12s %-36s %6s %9s  %s\n", "problem", "measure", "pair", "A", "p (Holm)",
+                "verdict");
+  text << line;
   summary << "problem,contender,measure,evaluations,runs,median,q1,q3,min,max\n";
   verdicts << "problem,measure,evaluations,a,b,a_better,p,p_holm,verdict\n";
-  md << "# nac bench: " << c.name << "\n\n"
-     << "Bench file `" << c.file.filename().string() << "`: " << c.contenders.size() << " contenders, "
-     << c.problems.size() << " problems, " << c.seeds.size() << " seeds, " << c.evaluations
-     << " evaluations a run unless a problem sets its own"
-     << (c.seconds > 0 ? " (or " + num(c.seconds) + " s)" : std::string()) << ".\n\n"
-     << "Medians over the seeds with the interquartile range [q1, q3]; the mean rank of each contender over "
-        "the seeds (1 = best); pairs compared by a two-sided Mann-Whitney U test at the budget, Holm-corrected "
-        "over the pairs of each problem and measure, significant below "
-     << num(c.alpha) << "; A = P(a run of the first beats one of the second), 0.5 = no effect.\n";
+  doc.heading("nac bench: " + c.name, 1);
+  doc.paragraph("Bench file " + c.file.filename().string() + ": " + std::to_string(c.contenders.size()) +
+                " contenders, " + std::to_string(c.problems.size()) + " problems, " + std::to_string(c.seeds.size()) +
+                " seeds, " + std::to_string(c.evaluations) + " evaluations a run unless a problem sets its own" +
+                (c.seconds > 0 ? " (or " + num(c.seconds) + " s)" : std::string()) + ".");
+  doc.paragraph(
+      "Medians over the seeds with the interquartile range [q1, q3]; the mean rank of each contender over the seeds "
+      "(1 = best); every pair compared by a two-sided Mann-Whitney U test at the budget, Holm-corrected over the "
+      "pairs of each problem and measure, significant below " +
+      num(c.alpha) + "; A = P(a run of the first beats one of the second), 0.5 = no effect.");
   fs::create_directories(out / "figures");
   for (const BenchProblem& p : c.problems) {
     std::vector<BenchContender> contenders;  // those that run this problem
@@ -111,7 +119,8 @@ void write_bench_report(const BenchConfig& c, const std::vector<BenchRun>& runs,
     const std::vector<std::string> measures = measures_for(c, all.empty() ? 0 : all.front()->directions.size());
     std::vector<std::vector<Cell>> final_cells(measures.size(), std::vector<Cell>(contenders.size()));
     std::vector<std::vector<double>> ranks(measures.size());
-    std::ostringstream tests, figures;
+    std::vector<std::vector<std::string>> tests;
+    std::vector<std::pair<std::string, std::string>> figures;  // (file, caption)
     for (std::size_t m = 0; m < measures.size(); ++m) {
       const std::string& measure = measures[m];
       const bool higher = higher_is_better(measure, all);
@@ -142,7 +151,7 @@ void write_bench_report(const BenchConfig& c, const std::vector<BenchRun>& runs,
               " seeds",
           {LinePanel{p.label, "evaluations", measure + (higher ? " (higher is better)" : " (lower is better)"), false,
                      series, 0, "", 0}});
-      figures << "![" << p.label << ": " << measure << "](" << figure << ")\n";
+      figures.emplace_back(figure, p.label + ": " + measure + " against evaluations");
       // Every pair at the budget, Holm-corrected over the pairs of this problem and measure.
       struct Pair {
         std::size_t a, b;
@@ -166,46 +175,51 @@ void write_bench_report(const BenchConfig& c, const std::vector<BenchRun>& runs,
                                                            : B + " better";
         verdicts << p.label << ',' << measure << ',' << p.checkpoints.back() << ',' << A << ',' << B << ','
                  << num(a_better) << ',' << num(q.t.p) << ',' << num(adjusted[i]) << ',' << verdict << '\n';
-        char b[512];
-        std::snprintf(b, sizeof b, "| %s | %s | %s | %s | %.2f | %.3g | %.3g |\n", measure.c_str(), A.c_str(),
-                      B.c_str(), adjusted[i] < c.alpha ? ("**" + verdict + "**").c_str() : verdict.c_str(), a_better,
-                      q.t.p, adjusted[i]);
-        tests << b;
+        tests.push_back({measure, A, B, verdict, short_num(a_better), short_num(q.t.p), short_num(adjusted[i])});
+        std::snprintf(line, sizeof line, "%-16s %-12s %-36s %6.2f %9.3g  %s\n", p.label.c_str(), measure.c_str(),
+                      (A + " vs " + B).c_str(), a_better, adjusted[i], verdict.c_str());
+        text << line;
       }
     }
-    // The problem's section: the table at the budget, the verdicts, the figures.
-    md << "\n## " << p.label << "\n\nAt " << p.checkpoints.back() << " evaluations:\n\n| contender |";
-    for (const auto& m : measures) md << " " << m << " | mean rank |";
-    md << " sampler us/trial | failed runs |\n|---|";
-    for (std::size_t i = 0; i < measures.size(); ++i) md << "---|---|";
-    md << "---|---|\n";
+    // The problem's section: the table at the budget, the failures, the verdicts, the figures.
+    doc.heading(p.label);
+    doc.paragraph("At " + std::to_string(p.checkpoints.back()) + " evaluations:");
+    std::vector<std::string> header{"contender"};
+    for (const auto& m : measures) header.insert(header.end(), {m + " median [q1, q3]", "mean rank"});
+    header.insert(header.end(), {"sampler us/trial", "failed runs"});
+    std::vector<std::vector<std::string>> rows;
+    std::string failures;
     for (std::size_t k = 0; k < contenders.size(); ++k) {
-      md << "| " << contenders[k].label << " |";
+      std::vector<std::string> row{contenders[k].label};
       for (std::size_t m = 0; m < measures.size(); ++m) {
         const auto f = finite(final_cells[m][k].values);
-        if (f.empty()) md << " - | - |";
-        else
-          md << " " << num(median(f)) << " [" << num(quantile(f, 0.25)) << ", " << num(quantile(f, 0.75)) << "] | "
-             << (std::isfinite(ranks[m][k]) ? num(ranks[m][k]) : "-") << " |";
+        row.push_back(f.empty() ? "-"
+                                : short_num(median(f)) + " [" + short_num(quantile(f, 0.25)) + ", " +
+                                      short_num(quantile(f, 0.75)) + "]");
+        row.push_back(short_num(ranks[m][k]));
       }
       std::vector<double> us;
       std::size_t failed = 0;
       for (const BenchRun* r : by[k]) {
         if (r->ok) us.push_back(r->sampler_us_per_trial);
-        else ++failed;
+        else
+          ++failed, failures += (failures.empty() ? "" : "; ") + r->contender + ", seed " + std::to_string(r->seed) +
+                                ": " + r->error;
       }
-      md << " " << (us.empty() ? "-" : num(median(us))) << " | " << failed << " |\n";
+      row.push_back(us.empty() ? "-" : short_num(median(us)));
+      row.push_back(std::to_string(failed));
+      rows.push_back(std::move(row));
     }
-    for (std::size_t k = 0; k < contenders.size(); ++k)
-      for (const BenchRun* r : by[k])
-        if (!r->ok) md << "\n- " << r->contender << ", seed " << r->seed << " failed: " << r->error;
-    if (!tests.str().empty())
-      md << "\n\n| measure | a | b | verdict | A | p | p after Holm |\n|---|---|---|---|---|---|---|\n" << tests.str();
-    md << "\n" << figures.str();
+    doc.table(header, rows);
+    if (!failures.empty()) doc.paragraph("Failed runs: " + failures);
+    if (!tests.empty()) doc.table({"measure", "a", "b", "verdict", "A", "p", "p after Holm"}, tests);
+    for (const auto& [file, caption] : figures) doc.figure(out, file, caption);
   }
   detail::replace_file(out / "summary.csv", [&](std::ostream& o) { o << summary.str(); });
   detail::replace_file(out / "verdicts.csv", [&](std::ostream& o) { o << verdicts.str(); });
-  detail::replace_file(out / "report.md", [&](std::ostream& o) { o << md.str(); });
+  detail::replace_file(out / "report.md", [&](std::ostream& o) { o << doc.markdown(); });
+  detail::replace_file(out / "report.html", [&](std::ostream& o) { o << doc.html(out, "nac bench: " + c.name); });
+  return text.str();
 }
 
 }  // namespace nac

@@ -319,7 +319,6 @@ std::vector<BenchRun> run_bench(const BenchConfig& c, const Registry& registry, 
     for (const auto& k : c.contenders)
       if (p.runs(k.label))
         for (std::uint64_t seed : c.seeds) runs.push_back(done.at({p.label, k.label, seed}));
-  write_bench_report(c, runs, out);
   return runs;
 }
 

@@ -79,9 +79,9 @@ struct BenchRun {
   double seconds = 0;               // the run's wall time
 };
 
-/// Runs a bench into `out` (bench.toml, runs.jsonl, then the report: summary.csv, verdicts.csv,
-/// report.md and a figure per measure). Runs already in out/runs.jsonl (of the same bench file)
-/// are kept; `progress` gets a line per finished run. Returns every run, in a fixed order.
+/// Runs a bench into `out` (bench.toml, runs.jsonl). Runs already in out/runs.jsonl (of the same
+/// bench file) are kept; `progress` gets a line per finished run. Returns every run, in a fixed
+/// order, for write_bench_report.
 std::vector<BenchRun> run_bench(const BenchConfig& config, const Registry& registry, const std::filesystem::path& out,
                                 const std::function<void(const std::string&)>& progress = {});
 
@@ -89,8 +89,10 @@ std::vector<BenchRun> run_bench(const BenchConfig& config, const Registry& regis
 /// scripts/peers/optuna_bench.py); nac::Error names a line that is not a run.
 std::vector<BenchRun> read_bench_runs(const std::filesystem::path& file);
 
-/// The report of finished runs (what run_bench writes at its end).
-void write_bench_report(const BenchConfig& config, const std::vector<BenchRun>& runs, const std::filesystem::path& out);
+/// The report of finished runs into `out`: summary.csv, verdicts.csv, report.md and a figure per
+/// problem and measure. Returns the verdicts as a plain-text table, for a terminal.
+std::string write_bench_report(const BenchConfig& config, const std::vector<BenchRun>& runs,
+                               const std::filesystem::path& out);
 
 }  // namespace nac
 NAC_PUBLIC_END
