@@ -225,7 +225,10 @@ TEST_CASE("nac bench: runs, measures recomputed from the runs' own points, a fai
   const std::string peer_verdicts = nac::test::read_file(dir.path() / "out/verdicts.csv");
   CHECK(peer_verdicts.find("zdt1,hypervolume,24,nsga2,peer-x,0,0.1,") != std::string::npos);
   CHECK(peer_verdicts.find("zdt1,hypervolume,24,random,peer-x,0,0.1,") != std::string::npos);
-  CHECK(nac::test::read_file(dir.path() / "out/report.md").find("| peer-x |") != std::string::npos);
+  const std::string peer_report = nac::test::read_file(dir.path() / "out/report.md");
+  CHECK(peer_report.find("| peer-x |") != std::string::npos);
+  REQUIRE(peer_report.find("## cond") != std::string::npos);
+  CHECK(peer_report.find("peer-x", peer_report.find("## cond")) == std::string::npos);  // (it ran zdt1 only)
   CHECK(runs_of(dir.path() / "out").size() == 18);  // (the peer's runs are not the bench's)
 
   // Another bench file into the same folder is refused.

@@ -66,7 +66,8 @@ std::vector<double> mean_ranks(const std::vector<Cell>& cells, bool higher_bette
   for (std::size_t s = 0; s < n; ++s) {
     std::vector<double> v(k);
     bool all = true;
-    for (std::size_t i = 0; i < k; ++i) all = all && std::isfinite(v[i] = cells[i].values[s]);
+    for (std::size_t i = 0; i < k; ++i)
+      all = all && std::isfinite(v[i] = s < cells[i].values.size() ? cells[i].values[s] : NAN);
     if (!all) continue;
     ++*seeds_used;
     for (std::size_t i = 0; i < k; ++i) {
@@ -107,9 +108,12 @@ std::string write_bench_report(const BenchConfig& c, const std::vector<BenchRun>
       num(c.alpha) + "; A = P(a run of the first beats one of the second), 0.5 = no effect.");
   fs::create_directories(out / "figures");
   for (const BenchProblem& p : c.problems) {
-    std::vector<BenchContender> contenders;  // those that run this problem
+    std::vector<BenchContender> contenders;  // those that ran this problem
     for (const auto& k : c.contenders)
-      if (p.runs(k.label)) contenders.push_back(k);
+      if (p.runs(k.label) && std::any_of(runs.begin(), runs.end(), [&](const BenchRun& r) {
+            return r.problem == p.label && r.contender == k.label;
+          }))
+        contenders.push_back(k);
     std::vector<std::vector<const BenchRun*>> by(contenders.size());
     std::vector<const BenchRun*> all;
     for (std::size_t k = 0; k < contenders.size(); ++k)
