@@ -69,7 +69,7 @@ TEST_CASE("parego: a better front than random search and tpe after 50 trials on 
   }
 }
 
-TEST_CASE("parego: the same seed proposes the same trials; a restored search continues as the original") {
+TEST_CASE("parego: the same seed proposes the same trials - a restored search continues as the original") {
   const nac::Registry& r = parego_plugins();
   const auto space = nac::test_functions::conditional_space(2);
   const auto make = [&] {
