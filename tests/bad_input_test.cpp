@@ -76,7 +76,7 @@ TEST_CASE("an unknown command is named, with the commands there are") {
   CHECK(
       r.err ==
       "nac: unknown command 'frobnicate'; the commands are run, validate, plugins, train, compress, export, hls, data, "
-      "baseline, show, evaluate, predict, report, models (nac --help)\n");
+      "baseline, show, evaluate, predict, bench, report, models (nac --help)\n");
 }
 
 TEST_CASE("nac train refuses a bad recipe before it makes any data") {
