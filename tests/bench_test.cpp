@@ -145,6 +145,13 @@ TEST_CASE("nac bench: runs, measures recomputed from the runs' own points, a fai
   for (const char* f : {"report.md", "report.html", "summary.csv", "verdicts.csv", "figures/zdt1_hypervolume.svg",
                         "figures/zdt1_igd.svg", "figures/cond_best.svg", "bench.toml"})
     CHECK(fs::exists(dir.path() / "out" / f));
+  // The values at the budget as boxes: nsga2's and random's; grid-2 failed every run on zdt1.
+  const std::string boxes = nac::test::read_file(dir.path() / "out/figures/zdt1_hypervolume_final.svg");
+  std::size_t box_count = 0;
+  for (auto at = boxes.find("fill='#cfe0f3'"); at != std::string::npos; at = boxes.find("fill='#cfe0f3'", at + 1))
+    ++box_count;
+  CHECK(box_count == 2);
+  CHECK(boxes.find(">no values<") != std::string::npos);
   const std::string report = nac::test::read_file(dir.path() / "out/report.md");
   CHECK(report.find("## zdt1") != std::string::npos);
   CHECK(report.find("Failed runs: grid-2, seed 0: grid: all 4 points") != std::string::npos);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "box_plot.hpp"
 #include "line_plot.hpp"
 #include "nac/error.hpp"
 #include "nac/run/bench.hpp"
@@ -156,6 +157,15 @@ std::string write_bench_report(const BenchConfig& c, const std::vector<BenchRun>
           {LinePanel{p.label, "evaluations", measure + (higher ? " (higher is better)" : " (lower is better)"), false,
                      series, 0, "", 0}});
       figures.emplace_back(figure, p.label + ": " + measure + " against evaluations");
+      std::vector<BoxGroup> boxes;
+      for (std::size_t k = 0; k < contenders.size(); ++k)
+        boxes.push_back({contenders[k].label, final_cells[m][k].values});
+      const std::string box = "figures/" + p.label + "_" + measure + "_final.svg";
+      write_box_plot(
+          out / box,
+          p.label + ": " + measure + " after " + std::to_string(p.checkpoints.back()) + " evaluations, every seed",
+          measure + (higher ? " (higher is better)" : " (lower is better)"), boxes);
+      figures.emplace_back(box, p.label + ": " + measure + " at the budget, per seed");
       // Every pair at the budget, Holm-corrected over the pairs of this problem and measure.
       struct Pair {
         std::size_t a, b;
