@@ -60,17 +60,17 @@ struct Cell {                  // one contender's values at one checkpoint
 
 // Mean rank of each contender over the seeds where every contender has a value (1 = best; ties
 // share the mean of their ranks).
-std::vector<double> mean_ranks(const std::vector<Cell>& cells, bool higher_better, std::size_t* seeds_used) {
+std::vector<double> mean_ranks(const std::vector<Cell>& cells, bool higher_better) {
   const std::size_t k = cells.size(), n = cells.empty() ? 0 : cells[0].values.size();
   std::vector<double> sum(k, 0);
-  *seeds_used = 0;
+  std::size_t seeds_used = 0;
   for (std::size_t s = 0; s < n; ++s) {
     std::vector<double> v(k);
     bool all = true;
     for (std::size_t i = 0; i < k; ++i)
       all = all && std::isfinite(v[i] = s < cells[i].values.size() ? cells[i].values[s] : NAN);
     if (!all) continue;
-    ++*seeds_used;
+    ++seeds_used;
     for (std::size_t i = 0; i < k; ++i) {
       double better = 0, same = 0;
       for (std::size_t j = 0; j < k; ++j) {
@@ -81,7 +81,7 @@ std::vector<double> mean_ranks(const std::vector<Cell>& cells, bool higher_bette
       sum[i] += 1 + better + same / 2;
     }
   }
-  for (double& x : sum) x = *seeds_used ? x / static_cast<double>(*seeds_used) : NAN;
+  for (double& x : sum) x = seeds_used ? x / static_cast<double>(seeds_used) : NAN;
   return sum;
 }
 
@@ -147,8 +147,7 @@ std::string write_bench_report(const BenchConfig& c, const std::vector<BenchRun>
         }
         series.push_back(std::move(s));
       }
-      std::size_t used = 0;
-      ranks[m] = mean_ranks(final_cells[m], higher, &used);
+      ranks[m] = mean_ranks(final_cells[m], higher);
       const std::string figure = "figures/" + p.label + "_" + measure + ".svg";
       write_line_plot(
           out / figure,
