@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes nac's readers with libFuzzer (clang, ASan+UBSan): the experiment file (TOML, settings of
+# Fuzzes nac's readers with libFuzzer (the asan preset's build: clang, ASan+UBSan): the experiment file (TOML, settings of
 # every plugin), the array files (.npy, .npz, HDF5), the model files (.nacm and JSON), and the
 # run folder that --resume reads (state.json, trials.jsonl, journal.jsonl).
 #
@@ -22,9 +22,11 @@ targets=("$@")
 
 scripts/install-deps.sh
 scripts/build.sh release >/dev/null  # its nac makes the seeds
-scripts/build.sh fuzz
+cmake --preset asan >/dev/null      # the fuzz targets are part of the sanitizer build
+cmake --build --preset fuzz
 nac=build/release/bin/nac
-root=build/fuzz
+bin=build/asan/bin
+root=build/fuzz  # seeds, corpora and findings
 seeds="$root/seeds"
 
 # Seeds, made afresh each time (cheap).
@@ -89,11 +91,11 @@ fuzz_one() {
   local regressions=(tests/fuzz/regressions/"$t"/*)
   if [ -e "${regressions[0]}" ]; then
     echo "== $t: ${#regressions[@]} saved findings"
-    "${sanitizers[@]}" "$root/bin/$t" -runs=1 "${regressions[@]}" >"$findings/regressions.log" 2>&1 ||
+    "${sanitizers[@]}" "$bin/$t" -runs=1 "${regressions[@]}" >"$findings/regressions.log" 2>&1 ||
       { echo "fuzz.sh: $t fails on a saved finding: $findings/regressions.log" >&2; return 1; }
   fi
   echo "== $t: ${seconds} s"
-  if ! "${sanitizers[@]}" "$root/bin/$t" "$corpus" "$seeds/$t" -max_total_time="$seconds" -timeout=10 \
+  if ! "${sanitizers[@]}" "$bin/$t" "$corpus" "$seeds/$t" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=4096 -max_len=65536 -seed="${NAC_FUZZ_SEED:-1}" ${extra[$t]:-} -print_final_stats=1 \
     -artifact_prefix="$findings/" >"$findings/last.log" 2>&1; then
     echo "fuzz.sh: $t found a crash; the input and the log are in $findings/" >&2

@@ -16,7 +16,7 @@ packages=(
   doctest-dev               # tests
   libbenchmark-dev          # Google Benchmark suites
   clang-format              # the style check of the tests (.clang-format)
-  clang libclang-rt-14-dev  # libFuzzer and its sanitizers: the fuzz preset (scripts/fuzz.sh)
+  clang libclang-rt-14-dev  # libFuzzer and its sanitizers: the asan preset (tests, scripts/fuzz.sh)
 )
 
 missing=()

@@ -157,7 +157,9 @@ TEST_CASE("the origin check holds on realistic patches: about 0 in nac's convent
   s = {};
   s.amplitude_min = 30, s.amplitude_max = 100;
   regimes.emplace_back("faint peaks", s);
-  for (const auto& [name, settings] : regimes) {
+  for (const auto& item : regimes) {
+    const auto& name = item.first;  // (not a structured binding: CAPTURE makes a lambda)
+    const auto& settings = item.second;
     CAPTURE(name);
     nn::Dataset d = generate_patches(settings, 200, 11);
     const CentroidOffset own = centroid_offset(d);

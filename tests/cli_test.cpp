@@ -54,7 +54,9 @@ TEST_CASE("nac plugins with broken plugin folders: one clear message naming the 
       {"duplicate_strategy", "registers strategy 'random', which plugin 'random'"},
       {"duplicate_plugin_name", "nac_fixture_duplicate_plugin_name.so: its name 'random' is taken by"},
   };
-  for (const auto& [folder, message] : cases) {
+  for (const auto& item : cases) {
+    const auto& folder = item.first;  // (not a structured binding: CAPTURE makes a lambda)
+    const auto& message = item.second;
     CAPTURE(folder);
     const auto r = run_nac("plugins --plugin-dir " + q(fs::path(fixtures) / folder));
     CHECK(r.exit_code == 1);

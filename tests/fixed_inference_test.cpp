@@ -327,7 +327,7 @@ TEST_CASE("fixed-point layer norm follows the float layer (scale and shift per e
 }
 
 TEST_CASE("fixed-point Deep Sets: phi per element, set_pool's mean (truncated), sum and max worked by hand") {
-  for (const auto& [reduce, want] : std::vector<std::pair<std::string, std::vector<std::int64_t>>>{
+  for (const auto& item : std::vector<std::pair<std::string, std::vector<std::int64_t>>>{
            // Elements (0.5, -1), (0.75, 0.25), (0.125, 2) in ap_fixed<8,3> (step 1/32): raw (16, -32),
            // (24, 8), (4, 64). Sums 44 and 40, in accum_t ap_fixed<12,5> (step 1/128) 176 and 160;
            // the mean 176/3 -> 58 and 160/3 -> 53 (toward zero); max 24 and 64. Result
@@ -335,6 +335,8 @@ TEST_CASE("fixed-point Deep Sets: phi per element, set_pool's mean (truncated), 
            {"mean", {58 * 8, 53 * 8}},
            {"sum", {44 * 32, 40 * 32}},
            {"max", {24 * 32, 64 * 32}}}) {
+    const auto& reduce = item.first;  // (not a structured binding: CAPTURE makes a lambda)
+    const auto& want = item.second;
     CAPTURE(reduce);
     ModelSpec spec;
     spec.input = {3, 2};

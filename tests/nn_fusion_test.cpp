@@ -95,7 +95,9 @@ TEST_CASE("a 1x1 convolution over many channels with a fused leaky relu computes
   // The 1x1 matrix-product path (24 -> 3 and 20 -> 17 channels) with the activation fused,
   // against the same layers kept apart by an identity: outputs, input and parameter gradients.
   using I = std::int64_t;
-  for (const auto& [in_c, out_c] : {std::pair<I, I>{24, 3}, std::pair<I, I>{20, 17}}) {
+  for (const auto& item : {std::pair<I, I>{24, 3}, std::pair<I, I>{20, 17}}) {
+    const auto& in_c = item.first;  // (not a structured binding: CAPTURE makes a lambda)
+    const auto& out_c = item.second;
     CAPTURE(in_c);
     auto model = [&](bool apart) {
       ModelSpec s;

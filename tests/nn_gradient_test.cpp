@@ -142,8 +142,10 @@ TEST_CASE("Deep Sets: linear on each element of a set, set_pool mean sum max, rh
 
 TEST_CASE("Deep Sets by hand: set_pool's mean, sum and max - phi maps each element alone - order does not matter") {
   set_threads(1);
-  for (const auto& [reduce, expected] : std::vector<std::pair<std::string, std::vector<float>>>{
+  for (const auto& item : std::vector<std::pair<std::string, std::vector<float>>>{
            {"mean", {2, 4, -1, 0.5f}}, {"sum", {4, 8, -2, 1}}, {"max", {3, 6, 0, 1}}}) {
+    const auto& reduce = item.first;  // (not a structured binding: CAPTURE makes a lambda)
+    const auto& expected = item.second;
     CAPTURE(reduce);
     ModelSpec spec;
     spec.input = {2, 2};

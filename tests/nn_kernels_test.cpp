@@ -146,7 +146,7 @@ TEST_CASE("layernorm at real sizes matches the formulas in double on 1 and 2 thr
         groups[n].push_back(static_cast<std::size_t>(n * kC * kH * kW + k));
     const std::size_t d = kC * kH * kW;
     const Ref ref = reference(
-        c.x, c.r, c.w, c.b, groups, [d](std::size_t i) { return i % d; }, d);
+        c.x, c.r, c.w, c.b, groups, [&](std::size_t i) { return i % d; }, d);
     check_close(
         "output", ref.y, [&](std::size_t i) { return c.y[i]; }, c.y.size(), 2e-6);
     check_close(
@@ -338,7 +338,9 @@ TEST_CASE("attention at the search's size matches the block computed in double, 
               attention_in_double(m, x, r, c, n, h, scaled ? 1.0 / std::sqrt(static_cast<double>(h)) : 1.0);
           CHECK(worst_relative(y, o.z) < 2e-6);
           CHECK(worst_relative(dx, o.dx) < 2e-5);
-          for (const auto& [name, want] : o.grads) {
+          for (const auto& item : o.grads) {
+            const auto& name = item.first;  // (not a structured binding: CAPTURE makes a lambda)
+            const auto& want = item.second;
             CAPTURE(name);
             // phi's bias has a zero gradient (a softmax ignores a constant added to a row): its
             // rounding noise is measured against the size of phi's weight gradient.

@@ -188,11 +188,13 @@ TEST_CASE("a factory that throws a std::exception or anything else: an error nam
   loader.load_file(fixture_path / "throwing_factories" / "nac_fixture_throwing_factories.so");
   test::TempDir dir("factories");
   const fs::path f = dir.path() / "exp.toml";
-  for (const auto& [task, message] :
+  for (const auto& task_message :
        {std::pair<std::string, std::string>{"throws_std",
                                             "failed while it was made from its settings: the factory's own failure"},
         std::pair<std::string, std::string>{"throws_int",
                                             "threw a non-standard exception while it was made from its settings"}}) {
+    const std::string& task = task_message.first;  // (no structured binding: CAPTURE is a lambda)
+    const std::string& message = task_message.second;
     CAPTURE(task);
     test::write_file(f, "[task]\nname = \"" + task + "\"\n[strategy]\nname = \"random\"\n");
     CHECK_THROWS_WITH_AS(build_search(load_experiment(f), registry, 1),

@@ -84,7 +84,7 @@ void weight_grad_t(const SmallConvDims& d, const float* x, const float* dy, cons
     for (std::int64_t b = b0; b < b1; ++b) {
       const float* xb = x + b * d.h * d.w * d.c;
       const float* gb = dy + b * oh * ow * d.o;
-      const float* yb = y + b * oh * ow * d.o;
+      const float* yb = fused ? y + b * oh * ow * d.o : nullptr;  // (y is null when not fused)
       for (std::int64_t r = 0; r < oh; ++r)
         for (std::int64_t q = 0; q < ow; ++q) {
           V g[NV];
