@@ -32,6 +32,8 @@ Conv2d::Conv2d(const LayerSpec& spec, const LayerSpec* activation)
   zero_bias_.zero();
   small_ = groups_ == 1 && stride_ == 1 && padding_ == 0 && in_c_ * kernel_ * kernel_ <= detail::kSmallConvMaxTaps;
   pointwise_ = !small_ && groups_ == 1 && stride_ == 1 && padding_ == 0 && kernel_ == 1;
+  winograd_ = !small_ && groups_ == 1 && stride_ == 1 && kernel_ == 3 &&
+              detail::winograd_pays(in_c_, out_c_, spec.output.at(1), spec.output.at(2));
   if (activation) {
     fused_ = true;
     slope_ = activation->op == "leaky_relu" ? static_cast<float>(attr_real(*activation, "slope", 0.01)) : 0.0f;
@@ -147,6 +149,7 @@ void Conv2d::forward(const Tensor& x, Tensor& y, const Context& ctx) {
   if (forward_int8(x, y, ctx)) return;
   if (small_) return forward_small(x, y);
   if (pointwise_) return forward_pointwise(x, y);
+  if (winograd_) return forward_winograd(x, y);
   Primitives& p = primitives(batch, ctx.training);
   auto& s = cpu_stream();
   p.weights_user.set_data_handle(const_cast<float*>(weight_.effective().data()));
@@ -174,6 +177,7 @@ void Conv2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor
     grad_out = act_grad_.data();
   }
   if (pointwise_) return backward_pointwise(x, grad_out, dx);
+  if (winograd_) return backward_winograd(x, grad_out, dx);
   if (small_) weight_grad_small(x, grad_out, nullptr, false);
   Primitives& p = primitives(batch, true);
   if (!p.backward_ready) prepare_backward(p, batch);

@@ -10,6 +10,7 @@
 #include "int8.hpp"
 #include "matmul.hpp"
 #include "nac/nn/layer.hpp"
+#include "winograd_kernels.hpp"
 
 namespace nac::nn {
 
@@ -71,6 +72,11 @@ class Conv2d final : public Layer {
   void forward_pointwise(const Tensor& x, Tensor& y);
   void backward_pointwise(const Tensor& x, const float* grad_out, Tensor* dx);
 
+  // 3x3 layers of stride 1 with enough channels: Winograd F(4x4, 3x3) (conv2d_winograd.cpp).
+  detail::WinogradDims winograd_dims(std::int64_t batch) const;
+  void forward_winograd(const Tensor& x, Tensor& y);
+  void backward_winograd(const Tensor& x, const float* grad_out, Tensor* dx);
+
   Descriptors descriptors(std::int64_t batch) const;
   Primitives& primitives(std::int64_t batch, bool training);
   void prepare_backward(Primitives& p, std::int64_t batch);
@@ -88,8 +94,11 @@ class Conv2d final : public Layer {
   std::vector<std::uint8_t> src_codes_;
   bool small_ = false;
   bool pointwise_ = false;
+  bool winograd_ = false;
   detail::Matmul mm_;
-  Tensor packed_w_, packed_b_, partials_;  // the small path's (taps, opad) weights, padded bias, per-thread sums
+  Tensor wino_u_, wino_v_, wino_m_, wino_du_;  // U (36, C, O); V or dV (36, T, C); M or dM (36, T, O); dU
+  std::uint64_t wino_version_ = ~0ull;         // the weights' version U was made from
+  Tensor packed_w_, packed_b_, partials_;      // the small path's (taps, opad) weights, padded bias, per-thread sums
   std::uint64_t packed_version_ = ~0ull;
 };
 

@@ -6,10 +6,10 @@ namespace nac::nn::detail {
 
 using dnnl::memory;
 
-void Matmul::run(std::int64_t batch, std::int64_t m, std::int64_t k, std::int64_t n, bool trans_a, bool trans_b,
-                 const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float* c, std::int64_t ldc,
-                 const float* bias) {
-  const Key key{batch, m, k, n, trans_a, trans_b, bias != nullptr, lda, ldb, ldc};
+void Matmul::product(std::int64_t batch, std::int64_t m, std::int64_t k, std::int64_t n, bool trans_a, bool trans_b,
+                     const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float* c, std::int64_t ldc,
+                     const float* bias, bool accumulate) {
+  const Key key{batch, m, k, n, trans_a, trans_b, bias != nullptr, lda, ldb, ldc, accumulate};
   auto it = cache_.find(key);
   if (it == cache_.end()) {
     const PhaseTimer timer("in layers: primitive creation");
@@ -21,8 +21,14 @@ void Matmul::run(std::int64_t batch, std::int64_t m, std::int64_t k, std::int64_
     memory::desc c_d({batch, m, n}, f32, memory::dims{m * ldc, ldc, 1});
     memory::desc bias_d({1, 1, n}, f32, memory::dims{n, n, 1});
     Entry e;
-    const auto pd = bias ? dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_d, b_d, bias_d, c_d), cpu_engine())
-                         : dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_d, b_d, c_d), cpu_engine());
+    dnnl::primitive_attr attr;
+    if (accumulate) {
+      dnnl::post_ops ops;
+      ops.append_sum(1.0f);
+      attr.set_post_ops(ops);
+    }
+    const auto pd = bias ? dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_d, b_d, bias_d, c_d), attr, cpu_engine())
+                         : dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_d, b_d, c_d), attr, cpu_engine());
     e.prim = dnnl::matmul(pd);
     e.a = memory(a_d, cpu_engine(), DNNL_MEMORY_NONE);
     e.b = memory(b_d, cpu_engine(), DNNL_MEMORY_NONE);

@@ -30,15 +30,25 @@ class Matmul {
   /// stored row length; a batch's matrices follow each other at rows * ld (views of wider rows).
   void run(std::int64_t batch, std::int64_t m, std::int64_t k, std::int64_t n, bool trans_a, bool trans_b,
            const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float* c, std::int64_t ldc,
-           const float* bias = nullptr);
+           const float* bias = nullptr) {
+    product(batch, m, k, n, trans_a, trans_b, a, lda, b, ldb, c, ldc, bias, false);
+  }
+  /// C[b] += op(A[b]) * op(B[b]), the shapes as for run (oneDNN's sum post-op).
+  void add(std::int64_t batch, std::int64_t m, std::int64_t k, std::int64_t n, bool trans_a, bool trans_b,
+           const float* a, const float* b, float* c) {
+    product(batch, m, k, n, trans_a, trans_b, a, trans_a ? m : k, b, trans_b ? k : n, c, n, nullptr, true);
+  }
 
  private:
+  void product(std::int64_t batch, std::int64_t m, std::int64_t k, std::int64_t n, bool trans_a, bool trans_b,
+               const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float* c, std::int64_t ldc,
+               const float* bias, bool accumulate);
   struct Entry {
     dnnl::matmul prim;
     dnnl::memory a, b, c, bias;
   };
   using Key = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool, bool, bool, std::int64_t,
-                         std::int64_t, std::int64_t>;
+                         std::int64_t, std::int64_t, bool>;
   std::map<Key, Entry> cache_;
 };
 
