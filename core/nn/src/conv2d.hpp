@@ -74,6 +74,7 @@ class Conv2d final : public Layer {
 
   // 3x3 layers of stride 1 with enough channels: Winograd F(4x4, 3x3) (conv2d_winograd.cpp).
   detail::WinogradDims winograd_dims(std::int64_t batch) const;
+  void prepare_winograd(std::int64_t batch);  // per-thread products and M buffers
   void forward_winograd(const Tensor& x, Tensor& y);
   void backward_winograd(const Tensor& x, const float* grad_out, Tensor* dx);
 
@@ -96,9 +97,11 @@ class Conv2d final : public Layer {
   bool pointwise_ = false;
   bool winograd_ = false;
   detail::Matmul mm_;
-  Tensor wino_u_, wino_v_, wino_m_, wino_du_;  // U (36, C, O); V or dV (36, T, C); M or dM (36, T, O); dU
-  std::uint64_t wino_version_ = ~0ull;         // the weights' version U was made from
-  Tensor packed_w_, packed_b_, partials_;      // the small path's (taps, opad) weights, padded bias, per-thread sums
+  // U (36, C, O); V or dV (36, T, C) by chunks; per thread M or dM (36, chunk's T, O) and dU.
+  Tensor wino_u_, wino_v_, wino_m_, wino_du_;
+  std::vector<detail::Matmul> wino_mm_;    // per thread
+  std::uint64_t wino_version_ = ~0ull;     // the weights' version U was made from
+  Tensor packed_w_, packed_b_, partials_;  // the small path's (taps, opad) weights, padded bias, per-thread sums
   std::uint64_t packed_version_ = ~0ull;
 };
 

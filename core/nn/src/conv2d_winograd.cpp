@@ -8,6 +8,8 @@
 #include <cstring>
 #include <vector>
 
+#include <omp.h>
+
 #include "conv2d.hpp"
 #include "kernel_isa.hpp"
 #include "layers.hpp"
@@ -113,20 +115,34 @@ std::int64_t chunk_samples(const detail::WinogradDims& one) {
   return std::max<std::int64_t>(1, (384 << 10) / bytes);
 }
 
-// Calls f(first sample, dims of the chunk, offset of its transformed values in the (36, T, C)
-// blocks of V) for each chunk of the batch, in order.
+// Splits the batch into chunks, the chunks into contiguous runs, one run per thread, and calls
+// f(thread, first sample, dims of the chunk, offset of its values in V) for each chunk of each
+// run, in order. A thread runs its chunks alone (its products on one thread: oneDNN does not
+// open a team inside one), with no barrier between chunks.
 template <class F>
-void for_chunks(detail::WinogradDims d, F f) {
-  const std::int64_t batch = d.batch, per = chunk_samples(d);
-  std::int64_t offset = 0;
-  for (std::int64_t s0 = 0; s0 < batch; s0 += per) {
-    d.batch = std::min(per, batch - s0);
-    f(s0, d, offset);
-    offset += 36 * d.tiles() * d.c;
-  }
+void for_chunks(const detail::WinogradDims& all, int threads, F f) {
+  const std::int64_t per = chunk_samples(all), chunks = (all.batch + per - 1) / per;
+  const std::int64_t per_chunk = 36 * per * all.tiles_h() * all.tiles_w() * all.c;
+  const int team = static_cast<int>(std::min<std::int64_t>(threads, chunks));
+  detail::on_team(team, [&](int t, int nt) {
+    const auto [first, last] = detail::thread_range(chunks, t, nt);
+    for (std::int64_t k = first; k < last; ++k) {
+      detail::WinogradDims d = all;
+      d.batch = std::min(per, all.batch - k * per);
+      f(t, k * per, d, k * per_chunk);
+    }
+  });
 }
 
 }  // namespace
+
+void Conv2d::prepare_winograd(std::int64_t batch) {
+  const detail::WinogradDims all = winograd_dims(batch);
+  const int threads = omp_get_max_threads();
+  if (static_cast<int>(wino_mm_.size()) < threads) wino_mm_.resize(static_cast<std::size_t>(threads));
+  const std::int64_t tiles = std::min(all.batch, chunk_samples(all)) * all.tiles_h() * all.tiles_w();
+  wino_m_.resize({threads, 36 * tiles * out_c_});
+}
 
 void Conv2d::forward_winograd(const Tensor& x, Tensor& y) {
   const detail::WinogradDims all = winograd_dims(x.dim(0));
@@ -136,41 +152,44 @@ void Conv2d::forward_winograd(const Tensor& x, Tensor& y) {
     detail::winograd_weights(weight_.effective().data(), out_c_, in_c_, wino_u_.data());
     wino_version_ = weight_.version();
   }
-  // V is kept whole (chunk after chunk) for the weight gradient; M is one chunk's.
+  prepare_winograd(all.batch);
+  // V is kept whole (chunk after chunk) for the weight gradient; M is one chunk's per thread.
   wino_v_.resize({36, all.tiles(), in_c_});
-  wino_m_.resize({36, std::min(all.batch, chunk_samples(all)) * all.tiles_h() * all.tiles_w(), out_c_});
   const std::int64_t in_image = in_c_ * all.h * all.w, out_image = out_c_ * all.out_h() * all.out_w();
   const float* bias = has_bias_ ? bias_.effective().data() : zero_bias_.data();
-  for_chunks(all, [&](std::int64_t s0, const detail::WinogradDims& d, std::int64_t offset) {
-    const float* xs = x.data() + s0 * in_image;
-    float* v = wino_v_.data() + offset;
-    float* m = wino_m_.data();
-    float* ys = y.data() + s0 * out_image;
-    detail::parallel_for(d.batch, [&](std::int64_t i) { k.input(d, xs, v, i, i + 1); });
-    mm_.run(36, d.tiles(), in_c_, out_c_, false, false, v, wino_u_.data(), m);
-    detail::parallel_for(d.batch, [&](std::int64_t i) { k.output(d, m, bias, fused_, slope_, ys, i, i + 1); });
+  for_chunks(all, omp_get_max_threads(), [&](int t, std::int64_t s0, const detail::WinogradDims& d, std::int64_t at) {
+    float* v = wino_v_.data() + at;
+    float* m = wino_m_.data() + t * wino_m_.dim(1);
+    k.input(d, x.data() + s0 * in_image, v, 0, d.batch);
+    wino_mm_[static_cast<std::size_t>(t)].run(36, d.tiles(), in_c_, out_c_, false, false, v, wino_u_.data(), m);
+    k.output(d, m, bias, fused_, slope_, y.data() + s0 * out_image, 0, d.batch);
   });
 }
 
 void Conv2d::backward_winograd(const Tensor& x, const float* grad_out, Tensor* dx) {
   const detail::WinogradDims all = winograd_dims(x.dim(0));
   const auto& k = detail::winograd_kernels();
-  wino_du_.resize({36, in_c_, out_c_});
+  prepare_winograd(all.batch);
+  const int threads = omp_get_max_threads();
+  const std::int64_t du_size = 36 * in_c_ * out_c_;
+  wino_du_.resize({threads, du_size});  // each thread's sum over its chunks
+  wino_du_.zero();
   if (dx) dx->resize(x.shape());
   const std::int64_t in_image = in_c_ * all.h * all.w, out_image = out_c_ * all.out_h() * all.out_w();
-  for_chunks(all, [&](std::int64_t s0, const detail::WinogradDims& d, std::int64_t offset) {
-    const float* dys = grad_out + s0 * out_image;
-    float* dm = wino_m_.data();  // the chunk's dM
-    float* v = wino_v_.data() + offset;
-    detail::parallel_for(d.batch, [&](std::int64_t i) { k.output_grad(d, dys, dm, i, i + 1); });
-    if (s0 == 0) mm_.run(36, in_c_, d.tiles(), out_c_, true, false, v, dm, wino_du_.data());
-    else mm_.add(36, in_c_, d.tiles(), out_c_, true, false, v, dm, wino_du_.data());
+  for_chunks(all, threads, [&](int t, std::int64_t s0, const detail::WinogradDims& d, std::int64_t at) {
+    detail::Matmul& mm = wino_mm_[static_cast<std::size_t>(t)];
+    float* dm = wino_m_.data() + t * wino_m_.dim(1);  // the chunk's dM
+    float* v = wino_v_.data() + at;
+    k.output_grad(d, grad_out + s0 * out_image, dm, 0, d.batch);
+    mm.add(36, in_c_, d.tiles(), out_c_, true, false, v, dm, wino_du_.data() + t * du_size);
     if (!dx) return;
-    mm_.run(36, d.tiles(), out_c_, in_c_, false, true, dm, wino_u_.data(), v);  // V is spent: dV in its place
-    float* dxs = dx->data() + s0 * in_image;
-    detail::parallel_for(d.batch, [&](std::int64_t i) { k.input_grad(d, v, dxs, i, i + 1); });
+    mm.run(36, d.tiles(), out_c_, in_c_, false, true, dm, wino_u_.data(), v);  // V is spent: dV in its place
+    k.input_grad(d, v, dx->data() + s0 * in_image, 0, d.batch);
   });
-  detail::winograd_weights_grad(wino_du_.data(), out_c_, in_c_, weight_.grad().data());
+  float* du = wino_du_.data();
+  for (int t = 1; t < threads; ++t)  // in thread order: the same bytes for a thread count
+    for (std::int64_t i = 0; i < du_size; ++i) du[i] += du[t * du_size + i];
+  detail::winograd_weights_grad(du, out_c_, in_c_, weight_.grad().data());
   if (has_bias_) detail::column_sums(grad_out, all.batch * all.out_h() * all.out_w(), out_c_, bias_.grad().data());
 }
 
