@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -270,4 +271,122 @@ TEST_CASE("nac bench: bad files are clear errors before any run") {
   CHECK(error_of("population = 8", "populaton = 8").find("did you mean 'population'") != std::string::npos);
   CHECK(error_of("measures = [\"hypervolume\", \"igd\", \"best\"]", "measures = [\"best\"]")
             .find("problem 'zdt1': none of the measures fits") != std::string::npos);
+}
+
+namespace {
+
+// A Bragg search space of 4 configurations (the slot: conv or none; the head's width: 4 or 8),
+// trained on 64 patches for one epoch.
+const char* kTinySearch = R"(name = "tiny_search"
+seed = 3
+[task]
+name = "bragg"
+train_samples = 64
+validation_samples = 32
+test_samples = 0
+[architecture]
+slots = 1
+blocks = ["conv", "none"]
+[architecture.projection]
+channels = [2]
+[architecture.conv]
+layers = 1
+channels = [2]
+kernels = [1]
+activations = ["relu"]
+norms = ["none"]
+[architecture.mlp]
+layers = [1]
+widths = [4, 8]
+activations = ["relu"]
+norms = ["none"]
+[training]
+epochs = 1
+batch = 32
+[strategy]
+name = "random"
+[search]
+objectives = ["error", "bops"]
+reference_point = [1.0, 1e9]
+)";
+
+std::string experiment_bench(const std::string& contenders) {
+  return "name = \"eb\"\nseeds = 2\nevaluations = 8\nmeasures = [\"hypervolume\"]\n" + contenders +
+         "[[problem]]\nexperiment = \"tiny_search.toml\"\n";
+}
+
+std::map<std::string, std::vector<double>> configurations_of(const fs::path& file) {
+  std::map<std::string, std::vector<double>> out;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    const auto j = nlohmann::json::parse(line);
+    CHECK(j["status"] == "complete");
+    CHECK(out.emplace(j["params"].dump(), j["objectives"].get<std::vector<double>>()).second);  // each once
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("nac bench on an experiment: each configuration trains once for the whole bench, whoever asks first") {
+  nac::test::TempDir dir("bench_experiment");
+  nac::test::write_file(dir.path() / "tiny_search.toml", kTinySearch);
+  nac::test::write_file(dir.path() / "a.toml",
+                        experiment_bench("[[contender]]\nname = \"random\"\n[[contender]]\nname = \"tpe\"\n"));
+  nac::test::write_file(dir.path() / "b.toml", experiment_bench("[[contender]]\nname = \"tpe\"\n"));
+  const auto a = nac::test::run_nac("bench " + nac::test::q(dir.path() / "a.toml") + " --out " +
+                                    nac::test::q(dir.path() / "a") + " --workers 2");
+  INFO(a.err);
+  REQUIRE(a.exit_code == 0);
+  CHECK(a.out.find("4 runs (0 failed)") != std::string::npos);
+  // 32 evaluations of at most 4 configurations: each trained once, its model kept.
+  const auto trained = configurations_of(dir.path() / "a/tiny_search/configurations.jsonl");
+  CHECK(trained.size() >= 2);
+  CHECK(trained.size() <= 4);
+  std::size_t models = 0;
+  for (const auto& e : fs::directory_iterator(dir.path() / "a/tiny_search/models"))
+    models += e.path().extension() == ".nacm";
+  CHECK(models == trained.size());
+  CHECK(a.err.find(std::to_string(trained.size()) + " configurations evaluated, " +
+                   std::to_string(32 - trained.size()) + " evaluations answered from the table") != std::string::npos);
+  for (const auto& run : runs_of(dir.path() / "a")) CHECK(run["trials"] == 8);
+
+  // Another bench, another first asker: the same configurations give the same objectives.
+  const auto b = nac::test::run_nac("bench " + nac::test::q(dir.path() / "b.toml") + " --out " +
+                                    nac::test::q(dir.path() / "b") + " --quiet");
+  REQUIRE(b.exit_code == 0);
+  std::size_t shared = 0;
+  for (const auto& entry : configurations_of(dir.path() / "b/tiny_search/configurations.jsonl"))
+    if (trained.count(entry.first)) {
+      ++shared;
+      CHECK(entry.second == trained.at(entry.first));
+    }
+  CHECK(shared >= 1);
+
+  // A finished bench run again trains nothing.
+  const std::string before = nac::test::read_file(dir.path() / "a/tiny_search/configurations.jsonl");
+  REQUIRE(nac::test::run_nac("bench " + nac::test::q(dir.path() / "a.toml") + " --out " +
+                             nac::test::q(dir.path() / "a") + " --quiet")
+              .exit_code == 0);
+  CHECK(nac::test::read_file(dir.path() / "a/tiny_search/configurations.jsonl") == before);
+
+  // Bad problems: a task and an experiment at once, objectives beside an experiment, igd.
+  auto error_of = [&](const std::string& text) {
+    nac::test::write_file(dir.path() / "bad.toml", text);
+    const auto r = nac::test::run_nac("bench " + nac::test::q(dir.path() / "bad.toml") + " --out " +
+                                      nac::test::q(dir.path() / "bad") + " --quiet");
+    CHECK(r.exit_code == 1);
+    CHECK_FALSE(fs::exists(dir.path() / "bad/runs.jsonl"));
+    return r.err;
+  };
+  const std::string one = "[[contender]]\nname = \"random\"\n";
+  std::string text = experiment_bench(one) + "name = \"bragg\"\n";
+  CHECK(error_of(text).find("a task 'name' or an 'experiment' file, not both") != std::string::npos);
+  text = experiment_bench(one) + "objectives = [\"error\"]\n";
+  CHECK(error_of(text).find("an experiment problem's objectives are its experiment's") != std::string::npos);
+  text = experiment_bench(one);
+  text.replace(text.find("[\"hypervolume\"]"), 15, "[\"igd\"]");
+  CHECK(error_of(text).find("which an experiment does not have") != std::string::npos);
+  text = experiment_bench(one) + "problem = \"zdt1\"\n";  // a key no experiment problem takes
+  CHECK(error_of(text).find("problem") != std::string::npos);
 }

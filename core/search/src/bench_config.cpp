@@ -104,9 +104,21 @@ BenchConfig load_bench(const fs::path& file) {
   labels.clear();
   for (const ConfigTable& t : root.tables("problem")) {
     BenchProblem p;
-    p.task = plugin_of(t);
-    p.label = t.string("label", t.has("problem") ? t.string("problem", std::nullopt) : p.task.name);
-    p.objectives = t.strings("objectives", std::vector<std::string>{});
+    if (t.has("experiment")) {  // an experiment problem: the experiment file says the rest
+      if (t.has("name")) t.fail("name", "a problem is a task 'name' or an 'experiment' file, not both");
+      if (t.has("objectives"))
+        t.fail("objectives", "an experiment problem's objectives are its experiment's ([[objective]] there)");
+      const fs::path e(t.string("experiment", std::nullopt));
+      p.experiment = e.is_absolute() ? e : file.parent_path() / e;
+      p.task = PluginChoice{"", t, t.where("experiment")};
+      p.label = t.string("label", p.experiment.stem().string());
+      if (p.label.empty() || p.label.find('/') != std::string::npos || p.label == "." || p.label == "..")
+        t.fail("label", "an experiment problem's label names its folder: expected a name without '/'");
+    } else {
+      p.task = plugin_of(t);
+      p.label = t.string("label", t.has("problem") ? t.string("problem", std::nullopt) : p.task.name);
+      p.objectives = t.strings("objectives", std::vector<std::string>{});
+    }
     // (a problem's own budget: its checkpoints default to the bench's below it, then the budget)
     p.evaluations = static_cast<std::size_t>(
         t.integer("evaluations", static_cast<std::int64_t>(c.evaluations), Range::between(1, 1e9)));
@@ -122,7 +134,8 @@ BenchConfig load_bench(const fs::path& file) {
     labels.push_back(p.label);
     c.problems.push_back(std::move(p));
   }
-  if (c.problems.empty()) root.fail("problem", "expected at least one [[problem]] with a task 'name'");
+  if (c.problems.empty())
+    root.fail("problem", "expected at least one [[problem]] with a task 'name' or an 'experiment' file");
   check_unique(root, "problem", labels);
   root.finish();  // (the plugins' own keys are checked by check_bench, when their factories read them)
   return c;
@@ -139,10 +152,48 @@ namespace {
 
 struct Made {
   std::unique_ptr<Task> task;
+  std::shared_ptr<const SearchSpace> space;
   std::vector<Direction> directions;
 };
 
+// The measures fit the problem: a reference point for the hypervolume, a true front for igd.
+void check_measures(const BenchConfig& c, const BenchProblem& p, std::size_t objectives, bool has_reference,
+                    bool has_front) {
+  const std::string at = c.file.string() + ": problem '" + p.label + "': ";
+  const bool many = objectives > 1;
+  const auto measures = measures_for(c, objectives);
+  if (measures.empty())
+    throw Error(at + "none of the measures fits a problem of " + std::to_string(objectives) + " objective" +
+                (many ? "s (measure hypervolume or igd)" : " (measure best)"));
+  for (const auto& m : measures) {
+    if (m == "hypervolume" && p.reference && p.reference->size() != objectives)
+      p.task.config.fail("reference_point", "expected " + std::to_string(objectives) + " values");
+    if (m == "hypervolume" && !p.reference && !has_reference)
+      throw Error(at + "no reference point for the hypervolume: give it 'reference_point = [...]'");
+    if (m == "igd" && !has_front)
+      throw Error(at + "measure 'igd' needs the problem's true front, which " +
+                  (p.experiment.empty() ? "its task does not know" : "an experiment does not have"));
+  }
+}
+
+Made check_experiment(const BenchConfig& c, const BenchProblem& p, const Registry& registry) {
+  const Experiment ex = load_experiment(p.experiment);
+  SearchSetup s;
+  try {
+    s = build_search(ex, registry, ex.seed);
+  } catch (const Error& e) {
+    rethrow_at(e, c, p.task.where, "problem '" + p.label + "'");
+  }
+  if (!s.space) throw Error(p.task.where + ": problem '" + p.label + "': its experiment has no search space");
+  std::vector<Direction> directions;
+  for (const auto& o : s.objectives) directions.push_back(o->direction());
+  check_measures(c, p, directions.size(), !s.reference_point.empty(), false);
+  p.task.config.finish();
+  return Made{std::move(s.task), s.space, directions};
+}
+
 Made check_problem(const BenchConfig& c, const BenchProblem& p, const Registry& registry) {
+  if (!p.experiment.empty()) return check_experiment(c, p, registry);
   std::unique_ptr<Task> task;
   try {
     task = registry.task(p.task.name)(p.task.config);
@@ -160,22 +211,11 @@ Made check_problem(const BenchConfig& c, const BenchProblem& p, const Registry& 
     if (m == metrics.end()) p.task.config.fail("objectives", "problem '" + p.label + "' has no metric '" + o + "'");
     directions.push_back(m->direction);
   }
-  const std::string at = c.file.string() + ": problem '" + p.label + "': ";
-  const bool many = objectives.size() > 1;
-  const auto measures = measures_for(c, objectives.size());
-  if (measures.empty())
-    throw Error(at + "none of the measures fits a problem of " + std::to_string(objectives.size()) + " objective" +
-                (many ? "s (measure hypervolume or igd)" : " (measure best)"));
-  for (const auto& m : measures) {
-    if (m == "hypervolume" && p.reference && p.reference->size() != objectives.size())
-      p.task.config.fail("reference_point", "expected " + std::to_string(objectives.size()) + " values");
-    if (m == "hypervolume" && !p.reference && !problem.reference_point(objectives))
-      throw Error(at + "no reference point for the hypervolume: give it 'reference_point = [...]'");
-    if (m == "igd" && !problem.true_front(objectives, 2))
-      throw Error(at + "measure 'igd' needs the problem's true front, which its task does not know");
-  }
+  check_measures(c, p, objectives.size(), problem.reference_point(objectives).has_value(),
+                 problem.true_front(objectives, 2).has_value());
   p.task.config.finish();
-  return Made{std::move(task), directions};
+  auto space = problem.search_space();
+  return Made{std::move(task), std::move(space), directions};
 }
 
 }  // namespace
@@ -200,9 +240,8 @@ void check_bench(const BenchConfig& c, const Registry& registry) {
     bool any = false;
     for (std::size_t i = 0; i < c.problems.size() && !any; ++i) try {
         if (!c.problems[i].runs(k.label)) continue;
-        const auto& problem = dynamic_cast<const ProblemTask&>(*made[i].task);
         auto s = registry.strategy(k.strategy.name)(
-            k.strategy.config, StrategyContext{problem.search_space(), made[i].directions, c.seeds.front()});
+            k.strategy.config, StrategyContext{made[i].space, made[i].directions, c.seeds.front()});
         k.strategy.config.finish();
         any = true;
       } catch (const Error& e) {

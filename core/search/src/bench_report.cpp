@@ -196,6 +196,9 @@ std::string write_bench_report(const BenchConfig& c, const std::vector<BenchRun>
     }
     // The problem's section: the table at the budget, the failures, the verdicts, the figures.
     doc.heading(p.label);
+    if (!p.experiment.empty())
+      doc.paragraph("The experiment " + p.experiment.string() + "; every configuration it trained, with its metrics: " +
+                    p.label + "/configurations.jsonl (models in " + p.label + "/models/).");
     doc.paragraph("At " + std::to_string(p.checkpoints.back()) + " evaluations:");
     std::vector<std::string> header{"contender"};
     for (const auto& m : measures) header.insert(header.end(), {m + " median [q1, q3]", "mean rank"});

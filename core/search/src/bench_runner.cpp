@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <exception>
 #include <fstream>
 #include <mutex>
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nac/detail/value_json.hpp"
 #include "nac/error.hpp"
 #include "nac/hypervolume.hpp"
 #include "nac/pareto.hpp"
@@ -22,6 +24,7 @@
 #include "nac/search_strategy.hpp"
 #include "nac/task.hpp"
 #include "run_folder.hpp"
+#include "trial_evaluation.hpp"
 
 namespace nac {
 
@@ -30,46 +33,201 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// An experiment problem's evaluations, each configuration once for the whole bench (a
+// NAS-Bench-style table built as the bench runs): LABEL/configurations.jsonl holds every
+// configuration evaluated, its objectives (or why it failed), metrics and seconds, one line as
+// each ends; a resumed bench reads it back. A configuration's training seed and model file
+// (LABEL/models/trial_ID.nacm) follow from the configuration alone (ID: a hash of it), so its
+// result does not depend on which contender or seed asked first.
+class Configurations {
+ public:
+  Configurations(const fs::path& dir, const std::function<void(const std::string&)>& progress)
+      : file_(dir / "configurations.jsonl") {
+    fs::create_directories(dir);
+    if (fs::exists(file_)) {
+      std::vector<std::string> notes;
+      const auto lines = detail::read_json_lines(file_, /*repair=*/true, &notes);
+      for (const auto& n : notes)
+        if (progress) progress(n);
+      for (std::size_t i = 0; i < lines.json.size(); ++i) try {
+          const auto& j = lines.json[i];
+          Entry e;
+          e.ok = j.at("status").get<std::string>() == "complete";
+          if (e.ok) e.objectives = j.at("objectives").get<std::vector<double>>();
+          e.message = j.value("message", std::string());
+          entries_[j.at("params").dump()] = std::move(e);
+        } catch (const std::exception& ex) {
+          throw Error(file_.string() + ":" + std::to_string(i + 1) + ": not a configuration: " + ex.what());
+        }
+    }
+    out_.open(file_, std::ios::app);
+    if (!out_) throw WriteError(file_.string() + ": cannot be written");
+  }
+
+  /// The objectives of `params`, from the table or from `evaluate(id)` (then added to it);
+  /// nac::Error with the recorded message for a configuration that failed.
+  std::vector<double> get(const Assignment& params, const std::function<TrialRecord(std::uint64_t)>& evaluate) {
+    nlohmann::json key = nlohmann::json::object();
+    for (const auto& [name, v] : params.values()) key[name] = detail::value_json(v);
+    const std::string text = key.dump();
+    {
+      // Asked while another run trains it: wait for that run's result.
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, [&] { return !in_flight_.count(text); });
+      if (auto it = entries_.find(text); it != entries_.end()) {
+        ++reused_;
+        return answer(it->second);
+      }
+      in_flight_.insert(text);
+    }
+    std::uint64_t id = 1469598103934665603ull;  // FNV-1a of the key
+    for (unsigned char ch : text) id = (id ^ ch) * 1099511628211ull;
+    id &= (1ull << 53) - 1;  // (exact in JSON's numbers)
+    TrialRecord r;
+    try {
+      r = evaluate(id);
+    } catch (...) {
+      const std::lock_guard lock(mutex_);
+      in_flight_.erase(text);
+      ready_.notify_all();
+      throw;
+    }
+    Entry e;
+    e.ok = r.status == TrialStatus::Complete;
+    e.objectives = r.objectives;
+    e.message = r.message;
+    const std::lock_guard lock(mutex_);
+    in_flight_.erase(text);
+    ready_.notify_all();
+    ++trained_;
+    nlohmann::json line{{"params", key},
+                        {"id", id},
+                        {"status", e.ok ? "complete" : "failed"},
+                        {"objectives", e.objectives},
+                        {"message", e.message},
+                        {"seconds", r.seconds}};
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& [m, v] : r.metrics)
+      if (std::isfinite(v)) metrics[m] = v;
+    line["metrics"] = metrics;
+    out_ << line.dump() << '\n';
+    out_.flush();
+    if (!out_) throw WriteError(file_.string() + ": writing failed (disk full?)");
+    return answer(entries_.emplace(text, std::move(e)).first->second);
+  }
+  std::string summary() const {
+    return std::to_string(trained_) + " configurations evaluated, " + std::to_string(reused_) +
+           " evaluations answered from the table (" + file_.string() + ", " + std::to_string(entries_.size()) +
+           " in all)";
+  }
+
+ private:
+  struct Entry {
+    bool ok = true;
+    std::vector<double> objectives;
+    std::string message;
+  };
+  static std::vector<double> answer(const Entry& e) {
+    if (!e.ok) throw Error(e.message);
+    return e.objectives;
+  }
+  fs::path file_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::set<std::string> in_flight_;  // being evaluated now
+  std::map<std::string, Entry> entries_;
+  std::ofstream out_;
+  std::size_t trained_ = 0, reused_ = 0;
+};
+
 // A problem made once for all its runs (a task's const functions may be called from several
 // threads at once), with what the measures need, in minimisation.
 struct Prepared {
   std::unique_ptr<Task> task;
-  const ProblemTask* problem = nullptr;
+  const ProblemTask* problem = nullptr;  // a problem task's
+  // An experiment problem's: its setup, data, evaluation and table of configurations.
+  std::unique_ptr<Experiment> experiment;
+  std::unique_ptr<SearchSetup> setup;
+  std::unique_ptr<detail::EvaluationEnvironment> env;
+  std::unique_ptr<Configurations> configurations;
+  std::shared_ptr<const SearchSpace> space;
   std::vector<std::string> objectives;
   std::vector<Direction> directions;
   std::vector<double> sign;           // +1 minimised, -1 maximised: minimised = sign * value
   std::vector<std::string> measures;  // those of the bench that fit the problem
   Point reference;                    // minimised
   std::vector<Point> front;           // minimised
+
+  /// The objectives' values of a trial (as reported); throws for a failed evaluation.
+  std::vector<double> evaluate(const Trial& t, std::uint64_t seed) const {
+    if (configurations)
+      return configurations->get(t.params, [&](std::uint64_t id) {
+        return detail::evaluate_trial(Trial{id, t.genome, t.params}, *env);
+      });
+    const Metrics m = problem->evaluate(t.params, EvalContext{t.id, seed, 1, {}});
+    std::vector<double> values;
+    for (const auto& o : objectives) values.push_back(m.at(o));
+    return values;
+  }
 };
 
-Prepared prepare(const BenchConfig& c, const BenchProblem& p, const Registry& registry) {
-  Prepared out;
-  out.task = registry.task(p.task.name)(p.task.config);
-  out.problem = &as_problem_task(*out.task, "nac bench");
-  out.objectives = p.objectives;
-  const auto metrics = out.problem->metrics();
-  if (out.objectives.empty())
-    for (const auto& m : metrics) out.objectives.push_back(m.name);
-  for (const auto& o : out.objectives)
-    for (const auto& m : metrics)
-      if (m.name == o) {
-        out.directions.push_back(m.direction);
-        out.sign.push_back(m.direction == Direction::Minimize ? 1.0 : -1.0);
-      }
+Prepared prepare_experiment(const BenchProblem& p, const Registry& registry, const fs::path& out,
+                            const std::function<void(const std::string&)>& progress) {
+  Prepared r;
+  r.experiment = std::make_unique<Experiment>(load_experiment(p.experiment));
+  r.setup = std::make_unique<SearchSetup>(build_search(*r.experiment, registry, r.experiment->seed));
+  r.space = r.setup->space;
+  for (const auto& o : r.setup->objectives) {
+    r.objectives.push_back(o->name());
+    r.directions.push_back(o->direction());
+  }
+  std::shared_ptr<const TaskData> data;
+  if (r.setup->trains_networks()) {
+    if (progress) progress("problem '" + p.label + "': loading the task's data...");
+    data = std::make_shared<const TaskData>(as_dataset_task(*r.setup->task, "nac bench").load_data());
+  }
+  const fs::path dir = out / p.label;
+  // One thread per evaluation: the bench's workers run one run each.
+  r.env.reset(new detail::EvaluationEnvironment{*r.setup, data, Rng::derive(r.experiment->seed, 0x5eed).next(), 1, dir,
+                                                r.objectives, PrunerConfig{}});
+  r.configurations = std::make_unique<Configurations>(dir, progress);
+  return r;
+}
+
+Prepared prepare(const BenchConfig& c, const BenchProblem& p, const Registry& registry, const fs::path& out,
+                 const std::function<void(const std::string&)>& progress) {
+  Prepared out_p;
+  if (!p.experiment.empty()) {
+    out_p = prepare_experiment(p, registry, out, progress);
+  } else {
+    out_p.task = registry.task(p.task.name)(p.task.config);
+    out_p.problem = &as_problem_task(*out_p.task, "nac bench");
+    out_p.space = out_p.problem->search_space();
+    out_p.objectives = p.objectives;
+    const auto metrics = out_p.problem->metrics();
+    if (out_p.objectives.empty())
+      for (const auto& m : metrics) out_p.objectives.push_back(m.name);
+    for (const auto& o : out_p.objectives)
+      for (const auto& m : metrics)
+        if (m.name == o) out_p.directions.push_back(m.direction);
+  }
+  for (Direction d : out_p.directions) out_p.sign.push_back(d == Direction::Minimize ? 1.0 : -1.0);
   auto minimised = [&](std::vector<double> v) {
-    for (std::size_t i = 0; i < v.size(); ++i) v[i] *= out.sign[i];
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] *= out_p.sign[i];
     return v;
   };
-  out.measures = measures_for(c, out.objectives.size());
-  const bool hv = std::find(out.measures.begin(), out.measures.end(), "hypervolume") != out.measures.end();
-  const bool igd = std::find(out.measures.begin(), out.measures.end(), "igd") != out.measures.end();
-  if (hv) out.reference = minimised(p.reference ? *p.reference : *out.problem->reference_point(out.objectives));
-  if (igd) {
-    const auto front = out.problem->true_front(out.objectives, c.front_points);
-    for (const auto& f : *front) out.front.push_back(minimised(f));
+  out_p.measures = measures_for(c, out_p.objectives.size());
+  const bool hv = std::find(out_p.measures.begin(), out_p.measures.end(), "hypervolume") != out_p.measures.end();
+  const bool igd = std::find(out_p.measures.begin(), out_p.measures.end(), "igd") != out_p.measures.end();
+  if (hv)
+    out_p.reference = minimised(p.reference   ? *p.reference
+                                : out_p.setup ? out_p.setup->reference_point
+                                              : *out_p.problem->reference_point(out_p.objectives));
+  if (igd && out_p.problem) {
+    const auto front = out_p.problem->true_front(out_p.objectives, c.front_points);
+    for (const auto& f : *front) out_p.front.push_back(minimised(f));
   }
-  return out;
+  return out_p;
 }
 
 // One run. Strategy construction reads the contender's table, whose key bookkeeping is not
@@ -87,8 +245,7 @@ BenchRun run_one(const BenchConfig& c, const Prepared& p, const BenchContender& 
     std::unique_ptr<SearchStrategy> s;
     {
       const std::lock_guard lock(config_mutex);
-      s = registry.strategy(k.strategy.name)(k.strategy.config,
-                                             StrategyContext{p.problem->search_space(), p.directions, seed});
+      s = registry.strategy(k.strategy.name)(k.strategy.config, StrategyContext{p.space, p.directions, seed});
     }
     std::vector<Point> points;                              // minimised, of complete trials
     std::vector<double> nearest(p.front.size(), INFINITY);  // igd: each front point's nearest
@@ -104,8 +261,9 @@ BenchRun run_one(const BenchConfig& c, const Prepared& p, const BenchContender& 
       sampler += Clock::now() - t0;
       TrialResult r;
       try {
-        const Metrics m = p.problem->evaluate(t.params, EvalContext{t.id, seed, 1, {}});
-        for (const auto& o : p.objectives) r.values.push_back(m.at(o));
+        r.values = p.evaluate(t, seed);
+      } catch (const WriteError&) {
+        throw;  // the machine's fault (a full disk), not the configuration's: the run fails
       } catch (const std::exception& ex) {
         r = TrialResult::failed(ex.what());
         ++run.failed_trials;
@@ -257,7 +415,7 @@ std::vector<BenchRun> run_bench(const BenchConfig& c, const Registry& registry, 
 
   std::mutex config_mutex, write_mutex;
   std::vector<Prepared> problems;
-  for (const auto& p : c.problems) problems.push_back(prepare(c, p, registry));
+  for (const auto& p : c.problems) problems.push_back(prepare(c, p, registry, out, progress));
   struct Job {
     std::size_t problem, contender;
     std::uint64_t seed;
@@ -313,6 +471,9 @@ std::vector<BenchRun> run_bench(const BenchConfig& c, const Registry& registry, 
   work();
   for (auto& t : threads) t.join();
   if (write_failure) std::rethrow_exception(write_failure);
+  for (std::size_t i = 0; i < problems.size(); ++i)
+    if (problems[i].configurations && progress)
+      progress("problem '" + c.problems[i].label + "': " + problems[i].configurations->summary());
 
   std::vector<BenchRun> runs;
   for (const auto& p : c.problems)

@@ -23,7 +23,7 @@ const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
 
 void write_line_plot(const std::filesystem::path& file, const std::string& title,
                      const std::vector<LinePanel>& panels) {
-  const double PW = 460, H = 420, L = 70, R = 20, T = 50, B = 60;
+  const double PW = 460, H = 420, R = 20, T = 50, B = 60;
   const double W = PW * static_cast<double>(panels.size()) + 150;  // + the legend
   std::ostringstream out;
   out << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H
@@ -51,6 +51,11 @@ void write_line_plot(const std::filesystem::path& file, const std::string& title
     if (b - a < 1e-12) a -= 0.5, b += 0.5;
     const double pad = (y1 - y0) * 0.05 + 1e-12;
     y0 -= pad, y1 += pad;
+    // The left margin fits the widest y tick label (about 7 px a character) beside the axis title.
+    const std::vector<double> yt = linear_ticks(y0, y1);
+    std::size_t widest = 0;
+    for (double v : yt) widest = std::max(widest, fmt(v).size());
+    const double L = std::max(70.0, 7.0 * static_cast<double>(widest) + 34);
     auto px = [&](double v) { return ox + L + (tx(v) - a) / (b - a) * (PW - L - R); };
     auto py = [&](double v) { return H - B - (v - y0) / (y1 - y0) * (H - T - B); };
     auto pyc = [&](double v) { return py(std::min(v, top)); };  // data points: clipped at the top
@@ -70,7 +75,7 @@ void write_line_plot(const std::filesystem::path& file, const std::string& title
           << "' stroke='#eee'/>\n<text x='" << px(v) << "' y='" << H - B + 16 << "' text-anchor='middle'>" << label
           << "</text>\n";
     }
-    for (double v : linear_ticks(y0, y1))
+    for (double v : yt)
       out << "<line x1='" << ox + L << "' y1='" << py(v) << "' x2='" << ox + PW - R << "' y2='" << py(v)
           << "' stroke='#eee'/>\n<text x='" << ox + L - 6 << "' y='" << py(v) + 4 << "' text-anchor='end'>" << fmt(v)
           << "</text>\n";

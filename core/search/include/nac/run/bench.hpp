@@ -27,8 +27,13 @@ struct BenchContender {
 
 struct BenchProblem {
   std::string label;  // unique in the bench; default: the task's problem setting or its name
-  PluginChoice task;
-  std::vector<std::string> objectives;           // default: every metric of the task
+  PluginChoice task;  // a problem task (its name and settings), or the table of an experiment problem
+  /// An experiment problem: the experiment file (e.g. a small architecture search on a dataset
+  /// task) whose search space, objectives and evaluation (training a network) the contenders
+  /// share; each configuration is evaluated once for the whole bench and cached (RUN/LABEL/
+  /// configurations.jsonl, with the trained models). Empty: a problem task.
+  std::filesystem::path experiment;
+  std::vector<std::string> objectives;           // default: every metric of the task (experiments: theirs)
   std::optional<std::vector<double>> reference;  // hypervolume's reference point (else the task's)
   std::size_t evaluations = 0;                   // its budget (default: the bench's)
   std::vector<std::size_t> checkpoints;          // (default: the bench's; the budget last)
