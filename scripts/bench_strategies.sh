@@ -2,24 +2,24 @@
 # Search strategies side by side with their peers, in one session on one machine:
 #   nac   nac_bench_strategies (NSGA-II on ZDT1-4/6 and DTLZ2, TPE and random on the conditional
 #         space) and nac_bench_strategy (sampler cost per trial as the history grows);
-#   Optuna  PEERS/optuna_anchor.py SEED (Debian python3-optuna): default NSGA-II on ZDT1,
-#         default TPE on the conditional space;
-#   pagmo2  PEERS/pagmo_zdt1.cpp (Debian libpagmo-dev), built into a temporary folder:
+#   Optuna  scripts/peers/optuna_anchor.py SEED (Debian python3-optuna): default NSGA-II on
+#         ZDT1, default TPE on the conditional space;
+#   pagmo2  scripts/peers/pagmo_zdt1.cpp (Debian libpagmo-dev), built into a temporary folder:
 #         nsga2, population 40 x 49 generations on ZDT1.
 # Every figure is a median over the seeds 0 .. SEEDS-1. See docs/strategies.md.
 #
 #   scripts/bench_strategies.sh [--seeds N] [--peers DIR] [--no-build] [--no-peers] [--install]
 #
 # It builds the release preset first (--no-build skips that; NAC_BUILD_DIR picks another build
-# folder). The peer scripts are not part of this repository: give their folder with --peers DIR
-# (or NAC_PEERS); without one, the peers are skipped with a note.
+# folder). --peers DIR (or NAC_PEERS) takes the peer scripts from another folder (default:
+# scripts/peers); --no-peers runs nac alone.
 # --install lets the script apt-get the peers' Debian packages (python3-optuna, libpagmo-dev)
 # when they are missing (root or sudo); without it a missing peer is skipped with a note.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 seeds=5
-peers=${NAC_PEERS:-}
+peers=${NAC_PEERS:-$(cd "$(dirname "$0")" && pwd)/peers}
 build=1
 run_peers=1
 install=0
@@ -60,10 +60,6 @@ echo
 echo "== nac: sampler cost per trial as the history grows"
 "$bin/nac_bench_strategy" --benchmark_min_time=0.3 2>/dev/null | grep -E "^(BM_|Benchmark)" | tee "$work/cost.txt"
 
-if ((run_peers)) && [ -z "$peers" ]; then
-  echo "bench_strategies: no peer folder given (--peers DIR or NAC_PEERS): nac alone" >&2
-  run_peers=0
-fi
 if ((run_peers)); then
   if [ -f "$peers/optuna_anchor.py" ] && ensure_pkg python3-optuna; then
     echo
