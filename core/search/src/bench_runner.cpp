@@ -363,14 +363,6 @@ BenchRun run_from_json(const nlohmann::json& j) {
   return r;
 }
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(file.string() + ": cannot be read");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 }  // namespace
 
 std::vector<BenchRun> read_bench_runs(const fs::path& file) {
@@ -388,7 +380,7 @@ std::vector<BenchRun> read_bench_runs(const fs::path& file) {
 std::vector<BenchRun> run_bench(const BenchConfig& c, const Registry& registry, const fs::path& out,
                                 const std::function<void(const std::string&)>& progress) {
   check_bench(c, registry);
-  const std::string text = read_text(c.file);
+  const std::string text = detail::read_text(c.file);
   fs::create_directories(out);
   detail::FolderLock lock(out);
   const fs::path saved = out / "bench.toml", log = out / "runs.jsonl";
@@ -396,7 +388,7 @@ std::vector<BenchRun> run_bench(const BenchConfig& c, const Registry& registry, 
   using Key = std::tuple<std::string, std::string, std::uint64_t>;
   std::map<Key, BenchRun> done;
   if (fs::exists(saved)) {
-    if (read_text(saved) != text)
+    if (detail::read_text(saved) != text)
       throw Error(out.string() + " holds the runs of another bench file (its bench.toml differs from " +
                   c.file.string() + "): choose another --out, or delete the folder");
     std::vector<std::string> notes;

@@ -29,14 +29,15 @@ std::string holder_text() {
   return "pid " + std::to_string(getpid()) + " on " + host + ", since " + when;
 }
 
-std::string read_file(const fs::path& file) {
+}  // namespace
+
+std::string read_text(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(file.string() + ": cannot be read");
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
 }
-
-}  // namespace
 
 FolderLock::FolderLock(const fs::path& dir) {
   std::error_code ec;
@@ -57,7 +58,11 @@ FolderLock::FolderLock(const fs::path& dir) {
       return;
     }
     if (err != EWOULDBLOCK) throw Error(file.string() + ": cannot lock the folder: " + std::strerror(err));
-    std::string holder = read_file(file);
+    std::string holder;  // who holds it, as far as its note can be read
+    try {
+      holder = read_text(file);
+    } catch (const Error&) {
+    }
     while (!holder.empty() && (holder.back() == '\n' || holder.back() == '\0')) holder.pop_back();
     throw Error("output folder " + dir.string() + " is in use by another nac process (" +
                 (holder.empty() ? std::string("it is starting") : holder) +
@@ -82,7 +87,7 @@ JsonLines read_json_lines(const fs::path& file, bool repair, std::vector<std::st
   JsonLines out;
   std::error_code ec;
   if (!fs::exists(file, ec)) return out;
-  const std::string bytes = read_file(file);
+  const std::string bytes = read_text(file);
   std::size_t pos = 0, line_no = 0;
   while (pos < bytes.size()) {
     ++line_no;

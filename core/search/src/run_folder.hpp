@@ -16,6 +16,9 @@
 
 namespace nac::detail {
 
+/// A whole file's bytes; nac::Error naming the file when it cannot be opened.
+std::string read_text(const std::filesystem::path& file);
+
 inline std::ofstream open_for_writing(const std::filesystem::path& file) {
   std::ofstream out(file, std::ios::out | std::ios::trunc);
   if (!out) throw WriteError(file.string() + ": cannot be written");
