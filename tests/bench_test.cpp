@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -12,6 +13,7 @@
 
 #include "nac/config.hpp"
 #include "nac/hypervolume.hpp"
+#include "nac/pareto.hpp"
 #include "nac/registry.hpp"
 #include "nac/search_strategy.hpp"
 #include "nac/task.hpp"
@@ -389,4 +391,99 @@ TEST_CASE("nac bench on an experiment: each configuration trains once for the wh
   CHECK(error_of(text).find("which an experiment does not have") != std::string::npos);
   text = experiment_bench(one) + "problem = \"zdt1\"\n";  // a key no experiment problem takes
   CHECK(error_of(text).find("problem") != std::string::npos);
+}
+
+TEST_CASE("nac bench with compressors on a model: each step an evaluation, measures from the stage's own table") {
+  nac::test::TempDir dir("bench_compress");
+  nac::test::write_file(dir.path() / "tiny.json", R"({"input": [1, 11, 11], "layers": [
+    {"op": "conv2d", "name": "c", "attrs": {"out_channels": 4, "kernel": 3}}, {"op": "relu", "name": "r"},
+    {"op": "flatten", "name": "f"}, {"op": "linear", "name": "l", "attrs": {"out_features": 2}}]})");
+  nac::test::write_file(dir.path() / "task.toml",
+                        "[task]\nname = \"bragg\"\ntrain_samples = 256\n"
+                        "validation_samples = 64\ntest_samples = 0\n[training]\nepochs = 1\n"
+                        "batch = 32\noptimizer = \"adam\"\n");
+  REQUIRE(nac::test::run_nac("train " + nac::test::q(dir.path() / "tiny.json") + " --config " +
+                             nac::test::q(dir.path() / "task.toml") + " --out " + nac::test::q(dir.path() / "m") +
+                             " --quiet --threads 1")
+              .exit_code == 0);
+  auto contender = [](const std::string& label, const std::string& fraction) {
+    return "[[contender]]\nlabel = \"" + label +
+           "\"\ncompressors = [\"magnitude_pruning\"]\ntolerance = 100.0\nsave = \"chosen\"\n"
+           "[contender.magnitude_pruning]\nfraction = " +
+           fraction + "\nrounds = 3\nepochs = 1\n";
+  };
+  const std::string problem =
+      "[[problem]]\nmodel = \"m/model.nacm\"\nconfig = \"task.toml\"\n"
+      "reference_point = [2.0, 1e8]\n";
+  const std::string head = "name = \"cb\"\nseeds = 2\nevaluations = 4\nmeasures = [\"hypervolume\"]\n";
+  nac::test::write_file(dir.path() / "b.toml", head + contender("p20", "0.2") + contender("p50", "0.5") + problem);
+  const auto r = nac::test::run_nac("bench " + nac::test::q(dir.path() / "b.toml") + " --out " +
+                                    nac::test::q(dir.path() / "out") + " --quiet");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("4 runs (0 failed)") != std::string::npos);
+  const auto runs = runs_of(dir.path() / "out");
+  REQUIRE(runs.size() == 4);
+  for (const auto& run : runs) {
+    CAPTURE(run.dump());
+    CHECK(run["trials"] == 3);  // 3 rounds for a budget of 4: the last checkpoint sees the finished stage
+    REQUIRE(run["values"]["hypervolume"].size() == 4);
+    // The hypervolume after the 3 rounds, recomputed from the stage's compression.csv.
+    const fs::path csv = dir.path() / "out/model" / run["contender"].get<std::string>() /
+                         ("seed-" + std::to_string(run["seed"].get<int>())) / "compression.csv";
+    std::ifstream in(csv);
+    std::string line;
+    REQUIRE(std::getline(in, line));
+    std::vector<std::string> header;
+    for (std::size_t at = 0; at != std::string::npos;) {
+      const std::size_t comma = line.find(',', at);
+      header.push_back(line.substr(at, comma == std::string::npos ? comma : comma - at));
+      at = comma == std::string::npos ? comma : comma + 1;
+    }
+    const auto col = [&](const std::string& name) {
+      return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+    };
+    std::vector<std::vector<double>> points;
+    while (std::getline(in, line)) {
+      std::vector<std::string> cells;
+      for (std::size_t at = 0; at != std::string::npos;) {
+        const std::size_t comma = line.find(',', at);
+        cells.push_back(line.substr(at, comma == std::string::npos ? comma : comma - at));
+        at = comma == std::string::npos ? comma : comma + 1;
+      }
+      if (cells[col("step")] == "dense") continue;  // the model before: not a step
+      points.push_back({std::stod(cells[col("error")]), std::stod(cells[col("bops")])});
+    }
+    REQUIRE(points.size() == 3);
+    std::vector<std::vector<double>> front;
+    for (std::size_t i : nac::non_dominated(points)) front.push_back(points[i]);
+    CHECK(run["values"]["hypervolume"][3].get<double>() ==
+          doctest::Approx(nac::hypervolume(front, {2.0, 1e8})).epsilon(1e-6));
+    CHECK(run["values"]["hypervolume"][2].get<double>() == run["values"]["hypervolume"][3].get<double>());
+  }
+
+  // Kinds that do not meet: clear errors before any run.
+  int bad = 0;
+  auto error_of = [&](const std::string& text) {
+    const fs::path out = dir.path() / ("bad" + std::to_string(++bad));
+    nac::test::write_file(dir.path() / "bad.toml", text);
+    const auto e = nac::test::run_nac("bench " + nac::test::q(dir.path() / "bad.toml") + " --out " + nac::test::q(out) +
+                                      " --quiet");
+    CHECK(e.exit_code == 1);
+    CHECK_FALSE(fs::exists(out / "runs.jsonl"));
+    return e.err;
+  };
+  CHECK(error_of(head + "[[contender]]\nname = \"random\"\n" + contender("p20", "0.2") + problem +
+                 "contenders = [\"random\"]\n")
+            .find("contender 'random' is a strategy: it searches problems, not models") != std::string::npos);
+  CHECK(error_of(head + contender("p20", "0.2") +
+                 "[[problem]]\nname = \"test_functions\"\nproblem = \"zdt1\"\nvariables = 2\n")
+            .find("no contender runs problem 'zdt1': a problem is searched by contenders with a strategy") !=
+        std::string::npos);
+  std::string missing = head + contender("p20", "0.2") + problem;
+  missing.replace(missing.find("m/model.nacm"), 12, "m/nothing.nacm");
+  CHECK(error_of(missing).find("nothing.nacm: no such file") != std::string::npos);
+  std::string unknown = head + contender("p20", "0.2") + problem;
+  unknown.replace(unknown.find("fraction"), 8, "fractio");
+  CHECK(error_of(unknown).find("fractio") != std::string::npos);
 }

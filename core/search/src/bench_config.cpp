@@ -10,6 +10,10 @@
 #include "nac/run/bench.hpp"
 #include "nac/search_strategy.hpp"
 #include "nac/task.hpp"
+#include "bench_problems.hpp"
+#include "nac/dataset_task.hpp"
+#include "nac/nn/training_config.hpp"
+#include "nac/run/compression_stage.hpp"
 
 namespace nac {
 
@@ -93,8 +97,17 @@ BenchConfig load_bench(const fs::path& file) {
   std::vector<std::string> labels;
   for (const ConfigTable& t : root.tables("contender")) {
     BenchContender k;
-    k.label = t.string("label", t.string("name", std::nullopt));
-    k.strategy = plugin_of(t);
+    if (t.has("compressors")) {  // a compression contender: a [compression] table of its own
+      if (t.has("name")) t.fail("name", "a contender is a strategy 'name' or 'compressors', not both");
+      std::string joined;
+      for (const auto& n : t.strings("compressors", std::nullopt)) joined += (joined.empty() ? "" : "+") + n;
+      k.label = t.string("label", joined);
+      k.strategy = PluginChoice{"", t, t.where("compressors")};
+      k.compression = true;
+    } else {
+      k.label = t.string("label", t.string("name", std::nullopt));
+      k.strategy = plugin_of(t);
+    }
     labels.push_back(k.label);
     c.contenders.push_back(std::move(k));
   }
@@ -104,12 +117,28 @@ BenchConfig load_bench(const fs::path& file) {
   labels.clear();
   for (const ConfigTable& t : root.tables("problem")) {
     BenchProblem p;
-    if (t.has("experiment")) {  // an experiment problem: the experiment file says the rest
+    auto relative = [&](const std::string& key) {
+      const fs::path f(t.string(key, std::nullopt));
+      return f.is_absolute() ? f : file.parent_path() / f;
+    };
+    if (t.has("model")) {  // a model problem: compression contenders run on it
+      for (const char* key : {"name", "experiment", "objectives"})
+        if (t.has(key))
+          t.fail(key,
+                 "a model problem takes 'model', 'config' (its [task] and [training]) and 'metric'; its "
+                 "objectives are the metric and bops");
+      p.model = relative("model");
+      p.config = relative("config");
+      p.metric = t.string("metric", std::string());
+      p.task = PluginChoice{"", t, t.where("model")};
+      p.label = t.string("label", p.model.stem().string());
+      if (p.label.empty() || p.label.find('/') != std::string::npos || p.label == "." || p.label == "..")
+        t.fail("label", "a model problem's label names its folder: expected a name without '/'");
+    } else if (t.has("experiment")) {  // an experiment problem: the experiment file says the rest
       if (t.has("name")) t.fail("name", "a problem is a task 'name' or an 'experiment' file, not both");
       if (t.has("objectives"))
         t.fail("objectives", "an experiment problem's objectives are its experiment's ([[objective]] there)");
-      const fs::path e(t.string("experiment", std::nullopt));
-      p.experiment = e.is_absolute() ? e : file.parent_path() / e;
+      p.experiment = relative("experiment");
       p.task = PluginChoice{"", t, t.where("experiment")};
       p.label = t.string("label", p.experiment.stem().string());
       if (p.label.empty() || p.label.find('/') != std::string::npos || p.label == "." || p.label == "..")
@@ -127,15 +156,30 @@ BenchConfig load_bench(const fs::path& file) {
             ? read_checkpoints(t, p.evaluations, t.has("checkpoints") ? std::vector<std::size_t>{} : c.checkpoints)
             : c.checkpoints;
     p.contenders = t.strings("contenders", std::vector<std::string>{});
-    for (const auto& k : p.contenders)
-      if (std::find(labels_k.begin(), labels_k.end(), k) == labels_k.end())
-        t.fail("contenders", "no contender is labelled '" + k + "'");
+    for (const auto& k : p.contenders) {
+      const auto at = std::find(labels_k.begin(), labels_k.end(), k);
+      if (at == labels_k.end()) t.fail("contenders", "no contender is labelled '" + k + "'");
+      if (c.contenders[static_cast<std::size_t>(at - labels_k.begin())].compression != p.compresses())
+        t.fail("contenders", "contender '" + k + "' " +
+                                 (p.compresses() ? "is a strategy: it searches problems, not models"
+                                                 : "compresses models: it runs on model problems"));
+    }
+    if (p.contenders.empty())  // every contender of the problem's kind
+      for (const auto& k : c.contenders)
+        if (k.compression == p.compresses()) p.contenders.push_back(k.label);
+    if (p.contenders.empty())
+      t.fail(p.compresses()        ? "model"
+             : t.has("experiment") ? "experiment"
+                                   : "name",
+             "no contender runs problem '" + p.label + "': " +
+                 (p.compresses() ? "a model is compressed by contenders with 'compressors'"
+                                 : "a problem is searched by contenders with a strategy 'name'"));
     if (t.has("reference_point")) p.reference = t.reals("reference_point", std::nullopt);
     labels.push_back(p.label);
     c.problems.push_back(std::move(p));
   }
   if (c.problems.empty())
-    root.fail("problem", "expected at least one [[problem]] with a task 'name' or an 'experiment' file");
+    root.fail("problem", "expected at least one [[problem]] with a task 'name', an 'experiment' or a 'model' file");
   check_unique(root, "problem", labels);
   root.finish();  // (the plugins' own keys are checked by check_bench, when their factories read them)
   return c;
@@ -192,7 +236,43 @@ Made check_experiment(const BenchConfig& c, const BenchProblem& p, const Registr
   return Made{std::move(s.task), s.space, directions};
 }
 
+}  // namespace
+
+ModelProblemParts model_problem_parts(const BenchProblem& p, const Registry& registry) {
+  const std::string fname = p.config.string();
+  ModelProblemParts out;
+  out.file = std::make_shared<ConfigTable>(root_table(parse_toml_file(fname), fname));
+  const ConfigTable& root = *out.file;
+  const ConfigTable task_table = root.table("task", true);
+  const std::string name = task_table.string("name", std::nullopt);
+  out.task = registry.task(name)(task_table);
+  const auto* dataset = dynamic_cast<const DatasetTask*>(out.task.get());
+  if (!dataset) task_table.fail("name", "task '" + name + "' has no data to compress a model on (a dataset task)");
+  task_table.finish();
+  out.recipe = training_config(root.table("training", false), dataset->default_loss());
+  root.table("training", false).finish();
+  out.metric = p.metric;
+  const auto metrics = dataset->metrics();
+  if (out.metric.empty()) out.metric = metrics.front().name;
+  const bool known = std::any_of(metrics.begin(), metrics.end(), [&](const MetricInfo& m) {
+    return m.name == out.metric && m.direction == Direction::Minimize;
+  });
+  if (!known) p.task.config.fail("metric", "task '" + name + "' has no metric '" + out.metric + "' to minimise");
+  if (!std::filesystem::exists(p.model)) p.task.config.fail("model", p.model.string() + ": no such file");
+  return out;
+}
+
+namespace {
+
+Made check_model_problem(const BenchConfig& c, const BenchProblem& p, const Registry& registry) {
+  const ModelProblemParts parts = model_problem_parts(p, registry);
+  check_measures(c, p, 2, false, false);
+  p.task.config.finish();
+  return Made{nullptr, nullptr, {Direction::Minimize, Direction::Minimize}};
+}
+
 Made check_problem(const BenchConfig& c, const BenchProblem& p, const Registry& registry) {
+  if (p.compresses()) return check_model_problem(c, p, registry);
   if (!p.experiment.empty()) return check_experiment(c, p, registry);
   std::unique_ptr<Task> task;
   try {
@@ -236,6 +316,20 @@ void check_bench(const BenchConfig& c, const Registry& registry) {
   for (const BenchProblem& p : c.problems) made.push_back(check_problem(c, p, registry));
   // A contender must be made for one problem at least (its settings are checked there).
   for (const BenchContender& k : c.contenders) {
+    if (k.compression) {  // its table and compressors, made once
+      try {
+        (void)compression_config(k.strategy.config, registry);
+      } catch (const Error& e) {
+        rethrow_at(e, c, k.strategy.where, "contender '" + k.label + "'");
+      }
+      bool any = false;
+      for (const auto& p : c.problems) any = any || p.runs(k.label);
+      if (!any)
+        throw Error(k.strategy.where + ": contender '" + k.label +
+                    "' compresses models, and no [[problem]] "
+                    "is a 'model'");
+      continue;
+    }
     std::optional<Error> first;
     bool any = false;
     for (std::size_t i = 0; i < c.problems.size() && !any; ++i) try {

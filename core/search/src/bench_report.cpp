@@ -199,6 +199,11 @@ std::string write_bench_report(const BenchConfig& c, const std::vector<BenchRun>
     if (!p.experiment.empty())
       doc.paragraph("The experiment " + p.experiment.string() + "; every configuration it trained, with its metrics: " +
                     p.label + "/configurations.jsonl (models in " + p.label + "/models/).");
+    if (p.compresses())
+      doc.paragraph("The model " + p.model.string() + ", compressed on the task of " + p.config.string() +
+                    "; each step (a compression round with its fine-tuning) is one evaluation, measured by (" +
+                    (p.metric.empty() ? std::string("the task's first metric") : p.metric) +
+                    ", BOPs). Each run's compression.csv, figure and chosen model: " + p.label + "/CONTENDER/seed-N/.");
     doc.paragraph("At " + std::to_string(p.checkpoints.back()) + " evaluations:");
     std::vector<std::string> header{"contender"};
     for (const auto& m : measures) header.insert(header.end(), {m + " median [q1, q3]", "mean rank"});

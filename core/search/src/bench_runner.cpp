@@ -23,6 +23,9 @@
 #include "nac/run/bench.hpp"
 #include "nac/search_strategy.hpp"
 #include "nac/task.hpp"
+#include "bench_problems.hpp"
+#include "nac/dataset_task.hpp"
+#include "nac/run/compression_stage.hpp"
 #include "run_folder.hpp"
 #include "trial_evaluation.hpp"
 
@@ -150,6 +153,10 @@ struct Prepared {
   std::unique_ptr<SearchSetup> setup;
   std::unique_ptr<detail::EvaluationEnvironment> env;
   std::unique_ptr<Configurations> configurations;
+  // A model problem's: its task and recipe, its data, the run folders' root.
+  std::unique_ptr<ModelProblemParts> model;
+  std::shared_ptr<const TaskData> data;
+  fs::path folder;
   std::shared_ptr<const SearchSpace> space;
   std::vector<std::string> objectives;
   std::vector<Direction> directions;
@@ -197,7 +204,14 @@ Prepared prepare_experiment(const BenchProblem& p, const Registry& registry, con
 Prepared prepare(const BenchConfig& c, const BenchProblem& p, const Registry& registry, const fs::path& out,
                  const std::function<void(const std::string&)>& progress) {
   Prepared out_p;
-  if (!p.experiment.empty()) {
+  if (p.compresses()) {
+    out_p.model = std::make_unique<ModelProblemParts>(model_problem_parts(p, registry));
+    if (progress) progress("problem '" + p.label + "': loading the task's data...");
+    out_p.data = std::make_shared<const TaskData>(as_dataset_task(*out_p.model->task, "nac bench").load_data());
+    out_p.folder = out / p.label;
+    out_p.objectives = {out_p.model->metric, "bops"};
+    out_p.directions = {Direction::Minimize, Direction::Minimize};
+  } else if (!p.experiment.empty()) {
     out_p = prepare_experiment(p, registry, out, progress);
   } else {
     out_p.task = registry.task(p.task.name)(p.task.config);
@@ -230,6 +244,81 @@ Prepared prepare(const BenchConfig& c, const BenchProblem& p, const Registry& re
   return out_p;
 }
 
+// A run's points so far (minimised) and its measures at the checkpoints.
+class Measures {
+ public:
+  Measures(const Prepared& p, BenchRun& run) : p_(p), run_(run), nearest_(p.front.size(), INFINITY) {}
+  /// A complete evaluation's values (as reported).
+  void add(std::vector<double> v) {
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] *= p_.sign[i];
+    best_ = std::min(best_, v[0]);
+    for (std::size_t j = 0; j < p_.front.size(); ++j) {
+      double d = 0;
+      for (std::size_t i = 0; i < v.size(); ++i) d += (v[i] - p_.front[j][i]) * (v[i] - p_.front[j][i]);
+      nearest_[j] = std::min(nearest_[j], std::sqrt(d));
+    }
+    points_.push_back(std::move(v));
+  }
+  /// The measures after `evaluations`.
+  void take(std::size_t evaluations) {
+    run_.evaluations.push_back(evaluations);
+    for (const auto& m : p_.measures) {
+      double value = NAN;
+      if (m == "best") {
+        value = std::isfinite(best_) ? best_ * p_.sign[0] : NAN;
+      } else if (m == "igd") {
+        double sum = 0;
+        for (double d : nearest_) sum += d;
+        value = points_.empty() ? NAN : sum / static_cast<double>(nearest_.size());
+      } else {
+        std::vector<Point> front;
+        for (std::size_t i : non_dominated(points_)) front.push_back(points_[i]);
+        value = hypervolume(front, p_.reference);
+      }
+      run_.values[m].push_back(value);
+    }
+  }
+
+ private:
+  const Prepared& p_;
+  BenchRun& run_;
+  std::vector<Point> points_;    // minimised, of complete evaluations
+  std::vector<double> nearest_;  // igd: each front point's nearest
+  double best_ = INFINITY;       // minimised
+};
+
+// A compression contender on a model problem: the stage once, its steps in order as the
+// evaluations; checkpoints past its last step see the finished compression.
+void compress_one(const Prepared& p, const BenchContender& k, const BenchProblem& problem, std::uint64_t seed,
+                  const Registry& registry, std::mutex& config_mutex, BenchRun& run) {
+  CompressionConfig config;
+  {
+    const std::lock_guard lock(config_mutex);
+    config = compression_config(k.strategy.config, registry);
+  }
+  nn::TrainConfig recipe = p.model->recipe;
+  recipe.seed = seed;
+  recipe.threads = 1;  // one run per worker
+  recipe.progress = false;
+  const fs::path dir = p.folder / k.label / ("seed-" + std::to_string(seed));
+  std::error_code ec;
+  fs::remove_all(dir, ec);  // an interrupted run's files
+  if (ec) throw WriteError(dir.string() + ": cannot be removed: " + ec.message());
+  const CompressionReport report =
+      run_compression(problem.model, as_dataset_task(*p.model->task, "nac bench"), *p.data, recipe, config, dir, false);
+  Measures measures(p, run);
+  std::size_t next = 0;
+  const auto& checkpoints = problem.checkpoints;
+  for (std::size_t e = 1; e <= std::min(report.rows.size(), problem.evaluations); ++e) {
+    const CompressionRow& row = report.rows[e - 1];
+    ++run.trials;
+    if (row.step.failed) ++run.failed_trials;
+    else measures.add({row.step.metrics.at(p.model->metric), row.bops});
+    if (next < checkpoints.size() && e == checkpoints[next]) measures.take(e), ++next;
+  }
+  for (; next < checkpoints.size(); ++next) measures.take(checkpoints[next]);
+}
+
 // One run. Strategy construction reads the contender's table, whose key bookkeeping is not
 // thread-safe: `config_mutex` guards it.
 BenchRun run_one(const BenchConfig& c, const Prepared& p, const BenchContender& k, const BenchProblem& problem,
@@ -242,65 +331,39 @@ BenchRun run_one(const BenchConfig& c, const Prepared& p, const BenchContender& 
   const auto start = Clock::now();
   Clock::duration sampler{};
   try {
-    std::unique_ptr<SearchStrategy> s;
-    {
-      const std::lock_guard lock(config_mutex);
-      s = registry.strategy(k.strategy.name)(k.strategy.config, StrategyContext{p.space, p.directions, seed});
-    }
-    std::vector<Point> points;                              // minimised, of complete trials
-    std::vector<double> nearest(p.front.size(), INFINITY);  // igd: each front point's nearest
-    double best = INFINITY;                                 // minimised
-    std::size_t next = 0;                                   // the next checkpoint
-    const auto deadline =
-        c.seconds > 0 ? start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c.seconds))
-                      : Clock::time_point::max();
-    const std::vector<std::size_t>& checkpoints = problem.checkpoints;
-    for (std::size_t e = 1; e <= problem.evaluations && Clock::now() < deadline; ++e) {
-      auto t0 = Clock::now();
-      const Trial t = s->ask();
-      sampler += Clock::now() - t0;
-      TrialResult r;
-      try {
-        r.values = p.evaluate(t, seed);
-      } catch (const WriteError&) {
-        throw;  // the machine's fault (a full disk), not the configuration's: the run fails
-      } catch (const std::exception& ex) {
-        r = TrialResult::failed(ex.what());
-        ++run.failed_trials;
+    if (k.compression) {
+      compress_one(p, k, problem, seed, registry, config_mutex, run);
+    } else {
+      std::unique_ptr<SearchStrategy> s;
+      {
+        const std::lock_guard lock(config_mutex);
+        s = registry.strategy(k.strategy.name)(k.strategy.config, StrategyContext{p.space, p.directions, seed});
       }
-      t0 = Clock::now();
-      s->tell(t.id, r);
-      sampler += Clock::now() - t0;
-      ++run.trials;
-      if (r.status == TrialStatus::Complete) {
-        Point v = r.values;
-        for (std::size_t i = 0; i < v.size(); ++i) v[i] *= p.sign[i];
-        best = std::min(best, v[0]);
-        for (std::size_t j = 0; j < p.front.size(); ++j) {
-          double d = 0;
-          for (std::size_t i = 0; i < v.size(); ++i) d += (v[i] - p.front[j][i]) * (v[i] - p.front[j][i]);
-          nearest[j] = std::min(nearest[j], std::sqrt(d));
+      Measures measures(p, run);
+      std::size_t next = 0;  // the next checkpoint
+      const auto deadline =
+          c.seconds > 0 ? start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c.seconds))
+                        : Clock::time_point::max();
+      const std::vector<std::size_t>& checkpoints = problem.checkpoints;
+      for (std::size_t e = 1; e <= problem.evaluations && Clock::now() < deadline; ++e) {
+        auto t0 = Clock::now();
+        const Trial t = s->ask();
+        sampler += Clock::now() - t0;
+        TrialResult r;
+        try {
+          r.values = p.evaluate(t, seed);
+        } catch (const WriteError&) {
+          throw;  // the machine's fault (a full disk), not the configuration's: the run fails
+        } catch (const std::exception& ex) {
+          r = TrialResult::failed(ex.what());
+          ++run.failed_trials;
         }
-        points.push_back(std::move(v));
-      }
-      if (next < checkpoints.size() && e == checkpoints[next]) {
-        run.evaluations.push_back(e);
-        for (const auto& m : p.measures) {
-          double value = NAN;
-          if (m == "best") {
-            value = std::isfinite(best) ? best * p.sign[0] : NAN;
-          } else if (m == "igd") {
-            double sum = 0;
-            for (double d : nearest) sum += d;
-            value = points.empty() ? NAN : sum / static_cast<double>(nearest.size());
-          } else {
-            std::vector<Point> front;
-            for (std::size_t i : non_dominated(points)) front.push_back(points[i]);
-            value = hypervolume(front, p.reference);
-          }
-          run.values[m].push_back(value);
-        }
-        ++next;
+        t0 = Clock::now();
+        s->tell(t.id, r);
+        sampler += Clock::now() - t0;
+        ++run.trials;
+        if (r.status == TrialStatus::Complete) measures.add(r.values);
+        if (next < checkpoints.size() && e == checkpoints[next]) measures.take(e), ++next;
       }
     }
   } catch (const std::exception& ex) {

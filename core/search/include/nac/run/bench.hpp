@@ -21,8 +21,11 @@ namespace nac {
 class Registry;
 
 struct BenchContender {
-  std::string label;      // unique in the bench; default: the strategy's name
-  PluginChoice strategy;  // its name and settings
+  std::string label;      // unique in the bench; default: the strategy's name (compressors: joined by '+')
+  PluginChoice strategy;  // its name and settings; a compression contender's: its whole table
+  /// A compression contender (`compressors = [...]` and their tables, as a [compression] table):
+  /// it runs on model problems, a strategy on the others.
+  bool compression = false;
 };
 
 struct BenchProblem {
@@ -33,6 +36,13 @@ struct BenchProblem {
   /// share; each configuration is evaluated once for the whole bench and cached (RUN/LABEL/
   /// configurations.jsonl, with the trained models). Empty: a problem task.
   std::filesystem::path experiment;
+  /// A model problem (for compression contenders): a trained model file and the file of its
+  /// [task] and [training] tables (as `nac compress --config` takes); the objectives are
+  /// `metric` (default: the task's first) and bops, each compression step one evaluation; its
+  /// run folders are RUN/LABEL/CONTENDER/seed-N (the stage's compression.csv, models, figure).
+  std::filesystem::path model, config;
+  std::string metric;
+  bool compresses() const { return !model.empty(); }
   std::vector<std::string> objectives;           // default: every metric of the task (experiments: theirs)
   std::optional<std::vector<double>> reference;  // hypervolume's reference point (else the task's)
   std::size_t evaluations = 0;                   // its budget (default: the bench's)
@@ -70,7 +80,8 @@ BenchConfig load_bench(const std::filesystem::path& file);
 /// is left to fail there: its runs on them are recorded as failed.
 void check_bench(const BenchConfig& config, const Registry& registry);
 
-/// One run: a contender on a problem with a seed.
+/// One run: a contender on a problem with a seed (a strategy's search, or a compression of a
+/// model: its steps are the evaluations).
 struct BenchRun {
   std::string problem, contender;
   std::uint64_t seed = 0;
