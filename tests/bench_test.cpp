@@ -487,3 +487,50 @@ TEST_CASE("nac bench with compressors on a model: each step an evaluation, measu
   unknown.replace(unknown.find("fraction"), 8, "fractio");
   CHECK(error_of(unknown).find("fractio") != std::string::npos);
 }
+
+TEST_CASE("nac bench on a model's training recipes (recipes_of): the local stage's search, one metric, best") {
+  nac::test::TempDir dir("bench_recipes");
+  nac::test::write_file(dir.path() / "tiny.json", R"({"input": [1, 11, 11], "layers": [
+    {"op": "conv2d", "name": "c", "attrs": {"out_channels": 4, "kernel": 3}}, {"op": "relu", "name": "r"},
+    {"op": "flatten", "name": "f"}, {"op": "linear", "name": "l", "attrs": {"out_features": 2}}]})");
+  const std::string task =
+      "[task]\nname = \"bragg\"\ntrain_samples = 256\nvalidation_samples = 64\n"
+      "test_samples = 0\n[training]\nepochs = 1\nbatch = 32\noptimizer = \"adam\"\n";
+  nac::test::write_file(dir.path() / "task.toml", task);
+  REQUIRE(nac::test::run_nac("train " + nac::test::q(dir.path() / "tiny.json") + " --config " +
+                             nac::test::q(dir.path() / "task.toml") + " --out " + nac::test::q(dir.path() / "m") +
+                             " --quiet --threads 1")
+              .exit_code == 0);
+  nac::test::write_file(dir.path() / "local.toml",
+                        "name = \"local\"\nstages = [\"local\"]\n" + task +
+                            "[stage.local]\nmetric = \"error\"\n[stage.local.space]\nbatch = [32]\n");
+  const std::string bench =
+      "name = \"rb\"\nseeds = 2\nevaluations = 4\nmeasures = [\"best\"]\n"
+      "[[contender]]\nname = \"random\"\n[[contender]]\nname = \"tpe\"\n"
+      "[[problem]]\nlabel = \"recipes\"\nexperiment = \"local.toml\"\nrecipes_of = \"m/model.nacm\"\n";
+  nac::test::write_file(dir.path() / "b.toml", bench);
+  const auto r = nac::test::run_nac("bench " + nac::test::q(dir.path() / "b.toml") + " --out " +
+                                    nac::test::q(dir.path() / "out") + " --quiet");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("4 runs (0 failed)") != std::string::npos);
+  // Each configuration a recipe of the one network: its objective is the error it trained to.
+  std::ifstream in(dir.path() / "out/recipes/configurations.jsonl");
+  std::size_t lines = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    const auto j = nlohmann::json::parse(line);
+    CHECK(j["params"].contains("lr"));
+    CHECK_FALSE(j["params"].contains("slot0"));
+    CHECK(j["objectives"][0].get<double>() == j["metrics"]["error"].get<double>());
+    CHECK(j["metrics"]["parameters"].get<double>() == 4 * 9 + 4 + 4 * 81 * 2 + 2);  // the model's network
+  }
+  CHECK(lines >= 4);
+  for (const auto& run : runs_of(dir.path() / "out")) CHECK(run["values"].contains("best"));
+
+  // Without a [stage.local] table: a clear error.
+  nac::test::write_file(dir.path() / "local.toml", "name = \"local\"\nstages = [\"local\"]\n" + task);
+  const auto e = nac::test::run_nac("bench " + nac::test::q(dir.path() / "b.toml") + " --out " +
+                                    nac::test::q(dir.path() / "out2") + " --quiet");
+  CHECK(e.exit_code == 1);
+  CHECK(e.err.find("has no [stage.local] table") != std::string::npos);
+}

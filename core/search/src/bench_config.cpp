@@ -11,6 +11,9 @@
 #include "nac/search_strategy.hpp"
 #include "nac/task.hpp"
 #include "bench_problems.hpp"
+#include "local_stage.hpp"
+#include "nac/nn/model_io.hpp"
+#include "nac/objective.hpp"
 #include "nac/dataset_task.hpp"
 #include "nac/nn/training_config.hpp"
 #include "nac/run/compression_stage.hpp"
@@ -139,6 +142,7 @@ BenchConfig load_bench(const fs::path& file) {
       if (t.has("objectives"))
         t.fail("objectives", "an experiment problem's objectives are its experiment's ([[objective]] there)");
       p.experiment = relative("experiment");
+      if (t.has("recipes_of")) p.recipes_of = relative("recipes_of");
       p.task = PluginChoice{"", t, t.where("experiment")};
       p.label = t.string("label", p.experiment.stem().string());
       if (p.label.empty() || p.label.find('/') != std::string::npos || p.label == "." || p.label == "..")
@@ -224,7 +228,7 @@ Made check_experiment(const BenchConfig& c, const BenchProblem& p, const Registr
   const Experiment ex = load_experiment(p.experiment);
   SearchSetup s;
   try {
-    s = build_search(ex, registry, ex.seed);
+    s = experiment_setup(p, ex, registry);
   } catch (const Error& e) {
     rethrow_at(e, c, p.task.where, "problem '" + p.label + "'");
   }
@@ -237,6 +241,29 @@ Made check_experiment(const BenchConfig& c, const BenchProblem& p, const Registr
 }
 
 }  // namespace
+
+SearchSetup experiment_setup(const BenchProblem& p, const Experiment& ex, const Registry& registry) {
+  SearchSetup s = build_search(ex, registry, ex.seed);
+  if (p.recipes_of.empty()) return s;
+  const auto local = ex.stage_tables.find("local");
+  if (local == ex.stage_tables.end())
+    p.task.config.fail("recipes_of", "the experiment " + p.experiment.string() +
+                                         " has no [stage.local] table (the recipes' space and metric)");
+  const DatasetTask& task = as_dataset_task(*s.task, "nac bench (recipes_of)");
+  const detail::LocalStageConfig lc = detail::local_stage_config(local->second, ex, registry, task);
+  if (!std::filesystem::exists(p.recipes_of))
+    p.task.config.fail("recipes_of", p.recipes_of.string() + ": no such file");
+  s.model = std::make_shared<const ModelSpec>(nn::load_model(p.recipes_of).spec());
+  s.architecture.reset();
+  s.recipes = lc.recipes;
+  s.training = std::make_shared<const nn::TrainConfig>(lc.recipes->base());
+  s.space = lc.recipes->space();
+  s.objectives.clear();
+  s.objectives.push_back(std::make_unique<MetricObjective>(lc.metric));
+  s.reference_point.clear();
+  s.constraints.clear();
+  return s;
+}
 
 ModelProblemParts model_problem_parts(const BenchProblem& p, const Registry& registry) {
   const std::string fname = p.config.string();

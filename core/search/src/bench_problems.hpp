@@ -7,6 +7,7 @@
 #include "nac/config.hpp"
 #include "nac/nn/trainer.hpp"
 #include "nac/run/bench.hpp"
+#include "nac/run/experiment.hpp"
 #include "nac/task.hpp"
 
 namespace nac {
@@ -20,5 +21,9 @@ struct ModelProblemParts {
 
 /// nac::Error naming the file and key for a bad task, recipe, metric or a missing model file.
 ModelProblemParts model_problem_parts(const BenchProblem& p, const Registry& registry);
+
+/// An experiment problem's search: build_search's, or with `recipes_of` the local stage's search
+/// over that model's training recipes (its [stage.local] space, metric as the one objective).
+SearchSetup experiment_setup(const BenchProblem& p, const Experiment& ex, const Registry& registry);
 
 }  // namespace nac

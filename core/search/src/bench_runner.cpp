@@ -182,7 +182,7 @@ Prepared prepare_experiment(const BenchProblem& p, const Registry& registry, con
                             const std::function<void(const std::string&)>& progress) {
   Prepared r;
   r.experiment = std::make_unique<Experiment>(load_experiment(p.experiment));
-  r.setup = std::make_unique<SearchSetup>(build_search(*r.experiment, registry, r.experiment->seed));
+  r.setup = std::make_unique<SearchSetup>(experiment_setup(p, *r.experiment, registry));
   r.space = r.setup->space;
   for (const auto& o : r.setup->objectives) {
     r.objectives.push_back(o->name());

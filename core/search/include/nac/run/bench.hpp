@@ -36,6 +36,9 @@ struct BenchProblem {
   /// share; each configuration is evaluated once for the whole bench and cached (RUN/LABEL/
   /// configurations.jsonl, with the trained models). Empty: a problem task.
   std::filesystem::path experiment;
+  /// With `experiment`: search the training recipes of this trained model's network instead of
+  /// networks, over the experiment's [stage.local] space and metric (the local stage's search).
+  std::filesystem::path recipes_of;
   /// A model problem (for compression contenders): a trained model file and the file of its
   /// [task] and [training] tables (as `nac compress --config` takes); the objectives are
   /// `metric` (default: the task's first) and bops, each compression step one evaluation; its
