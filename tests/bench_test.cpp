@@ -393,19 +393,30 @@ TEST_CASE("nac bench on an experiment: each configuration trains once for the wh
   CHECK(error_of(text).find("problem") != std::string::npos);
 }
 
-TEST_CASE("nac bench with compressors on a model: each step an evaluation, measures from the stage's own table") {
-  nac::test::TempDir dir("bench_compress");
-  nac::test::write_file(dir.path() / "tiny.json", R"({"input": [1, 11, 11], "layers": [
+namespace {
+
+// 256 Bragg patches, one epoch of Adam: a model problem's [task] and [training].
+const std::string kTinyTask =
+    "[task]\nname = \"bragg\"\ntrain_samples = 256\nvalidation_samples = 64\n"
+    "test_samples = 0\n[training]\nepochs = 1\nbatch = 32\noptimizer = \"adam\"\n";
+
+// DIR/m/model.nacm: a conv 1 -> 4, 3x3, and a linear layer to 2, trained on kTinyTask (DIR/task.toml).
+void train_tiny_model(const fs::path& dir) {
+  nac::test::write_file(dir / "tiny.json", R"({"input": [1, 11, 11], "layers": [
     {"op": "conv2d", "name": "c", "attrs": {"out_channels": 4, "kernel": 3}}, {"op": "relu", "name": "r"},
     {"op": "flatten", "name": "f"}, {"op": "linear", "name": "l", "attrs": {"out_features": 2}}]})");
-  nac::test::write_file(dir.path() / "task.toml",
-                        "[task]\nname = \"bragg\"\ntrain_samples = 256\n"
-                        "validation_samples = 64\ntest_samples = 0\n[training]\nepochs = 1\n"
-                        "batch = 32\noptimizer = \"adam\"\n");
-  REQUIRE(nac::test::run_nac("train " + nac::test::q(dir.path() / "tiny.json") + " --config " +
-                             nac::test::q(dir.path() / "task.toml") + " --out " + nac::test::q(dir.path() / "m") +
+  nac::test::write_file(dir / "task.toml", kTinyTask);
+  REQUIRE(nac::test::run_nac("train " + nac::test::q(dir / "tiny.json") + " --config " +
+                             nac::test::q(dir / "task.toml") + " --out " + nac::test::q(dir / "m") +
                              " --quiet --threads 1")
               .exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("nac bench with compressors on a model: each step an evaluation, measures from the stage's own table") {
+  nac::test::TempDir dir("bench_compress");
+  train_tiny_model(dir.path());
   auto contender = [](const std::string& label, const std::string& fraction) {
     return "[[contender]]\nlabel = \"" + label +
            "\"\ncompressors = [\"magnitude_pruning\"]\ntolerance = 100.0\nsave = \"chosen\"\n"
@@ -490,17 +501,8 @@ TEST_CASE("nac bench with compressors on a model: each step an evaluation, measu
 
 TEST_CASE("nac bench on a model's training recipes (recipes_of): the local stage's search, one metric, best") {
   nac::test::TempDir dir("bench_recipes");
-  nac::test::write_file(dir.path() / "tiny.json", R"({"input": [1, 11, 11], "layers": [
-    {"op": "conv2d", "name": "c", "attrs": {"out_channels": 4, "kernel": 3}}, {"op": "relu", "name": "r"},
-    {"op": "flatten", "name": "f"}, {"op": "linear", "name": "l", "attrs": {"out_features": 2}}]})");
-  const std::string task =
-      "[task]\nname = \"bragg\"\ntrain_samples = 256\nvalidation_samples = 64\n"
-      "test_samples = 0\n[training]\nepochs = 1\nbatch = 32\noptimizer = \"adam\"\n";
-  nac::test::write_file(dir.path() / "task.toml", task);
-  REQUIRE(nac::test::run_nac("train " + nac::test::q(dir.path() / "tiny.json") + " --config " +
-                             nac::test::q(dir.path() / "task.toml") + " --out " + nac::test::q(dir.path() / "m") +
-                             " --quiet --threads 1")
-              .exit_code == 0);
+  train_tiny_model(dir.path());
+  const std::string& task = kTinyTask;
   nac::test::write_file(dir.path() / "local.toml",
                         "name = \"local\"\nstages = [\"local\"]\n" + task +
                             "[stage.local]\nmetric = \"error\"\n[stage.local.space]\nbatch = [32]\n");
