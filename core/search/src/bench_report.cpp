@@ -207,7 +207,8 @@ std::string write_bench_report(const BenchConfig& c, const std::vector<BenchRun>
     doc.paragraph("At " + std::to_string(p.checkpoints.back()) + " evaluations:");
     std::vector<std::string> header{"contender"};
     for (const auto& m : measures) header.insert(header.end(), {m + " median [q1, q3]", "mean rank"});
-    header.insert(header.end(), {"sampler us/trial", "failed runs"});
+    // (a compression has no sampler: its column says the seconds of a run instead)
+    header.insert(header.end(), {p.compresses() ? "seconds a run" : "sampler us/trial", "failed runs"});
     std::vector<std::vector<std::string>> rows;
     std::string failures;
     for (std::size_t k = 0; k < contenders.size(); ++k) {
@@ -222,7 +223,7 @@ std::string write_bench_report(const BenchConfig& c, const std::vector<BenchRun>
       std::vector<double> us;
       std::size_t failed = 0;
       for (const BenchRun* r : by[k]) {
-        if (r->ok) us.push_back(r->sampler_us_per_trial);
+        if (r->ok) us.push_back(p.compresses() ? r->seconds : r->sampler_us_per_trial);
         else
           ++failed, failures += (failures.empty() ? "" : "; ") + r->contender + ", seed " + std::to_string(r->seed) +
                                 ": " + r->error;
