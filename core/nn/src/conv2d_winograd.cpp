@@ -12,10 +12,8 @@
 
 #include "conv2d.hpp"
 #include "kernel_isa.hpp"
-#include "layers.hpp"
 #include "parallel_ranges.hpp"
 #include "winograd_kernels.hpp"
-#include "nac/nn/profile.hpp"
 
 namespace nac::nn {
 
@@ -160,9 +158,9 @@ void Conv2d::forward_winograd(const Tensor& x, Tensor& y) {
   for_chunks(all, omp_get_max_threads(), [&](int t, std::int64_t s0, const detail::WinogradDims& d, std::int64_t at) {
     float* v = wino_v_.data() + at;
     float* m = wino_m_.data() + t * wino_m_.dim(1);
-    k.input(d, x.data() + s0 * in_image, v, 0, d.batch);
+    k.input(d, x.data() + s0 * in_image, v);
     wino_mm_[static_cast<std::size_t>(t)].run(36, d.tiles(), in_c_, out_c_, false, false, v, wino_u_.data(), m);
-    k.output(d, m, bias, fused_, slope_, y.data() + s0 * out_image, 0, d.batch);
+    k.output(d, m, bias, fused_, slope_, y.data() + s0 * out_image);
   });
 }
 
@@ -180,15 +178,15 @@ void Conv2d::backward_winograd(const Tensor& x, const float* grad_out, Tensor* d
     detail::Matmul& mm = wino_mm_[static_cast<std::size_t>(t)];
     float* dm = wino_m_.data() + t * wino_m_.dim(1);  // the chunk's dM
     float* v = wino_v_.data() + at;
-    k.output_grad(d, grad_out + s0 * out_image, dm, 0, d.batch);
+    k.output_grad(d, grad_out + s0 * out_image, dm);
     mm.add(36, in_c_, d.tiles(), out_c_, true, false, v, dm, wino_du_.data() + t * du_size);
     if (!dx) return;
     mm.run(36, d.tiles(), out_c_, in_c_, false, true, dm, wino_u_.data(), v);  // V is spent: dV in its place
-    k.input_grad(d, v, dx->data() + s0 * in_image, 0, d.batch);
+    k.input_grad(d, v, dx->data() + s0 * in_image);
   });
   float* du = wino_du_.data();
   for (int t = 1; t < threads; ++t)  // in thread order: the same bytes for a thread count
-    for (std::int64_t i = 0; i < du_size; ++i) du[i] += du[t * du_size + i];
+    detail::add_into(du, du + t * du_size, static_cast<std::size_t>(du_size));
   detail::winograd_weights_grad(du, out_c_, in_c_, weight_.grad().data());
   if (has_bias_) detail::column_sums(grad_out, all.batch * all.out_h() * all.out_w(), out_c_, bias_.grad().data());
 }

@@ -57,11 +57,11 @@ inline void a_(const V* a, std::int64_t s, V* r, std::int64_t rs) {
   r[5 * rs] = a3;
 }
 
-// Calls f(sample, tr, tc, t) for every tile of samples [b0, b1).
+// Calls f(sample, tr, tc, t) for every tile of the samples.
 template <class F>
-void for_tiles(const WinogradDims& d, std::int64_t b0, std::int64_t b1, F f) {
+void for_tiles(const WinogradDims& d, F f) {
   const std::int64_t th = d.tiles_h(), tw = d.tiles_w();
-  for (std::int64_t bb = b0; bb < b1; ++bb)
+  for (std::int64_t bb = 0; bb < d.batch; ++bb)
     for (std::int64_t tr = 0; tr < th; ++tr)
       for (std::int64_t tc = 0; tc < tw; ++tc) f(bb, tr, tc, (bb * th + tr) * tw + tc);
 }
@@ -99,9 +99,9 @@ inline void input_tile(const WinogradDims& d, const float* x, std::int64_t bb, s
 
 }  // namespace
 
-void winograd_input(const WinogradDims& d, const float* x, float* v, std::int64_t b0, std::int64_t b1) {
+void winograd_input(const WinogradDims& d, const float* x, float* v) {
   const std::int64_t plane = d.tiles() * d.c;
-  for_tiles(d, b0, b1, [&](std::int64_t bb, std::int64_t tr, std::int64_t tc, std::int64_t t) {
+  for_tiles(d, [&](std::int64_t bb, std::int64_t tr, std::int64_t tc, std::int64_t t) {
     const std::int64_t r0 = 4 * tr - d.pad, c0 = 4 * tc - d.pad;
     const bool inside = r0 >= 0 && c0 >= 0 && r0 + 6 <= d.h && c0 + 6 <= d.w;
     for (std::int64_t ch = 0; ch < d.c; ch += L) {
@@ -112,11 +112,10 @@ void winograd_input(const WinogradDims& d, const float* x, float* v, std::int64_
   });
 }
 
-void winograd_output(const WinogradDims& d, const float* m, const float* bias, bool fused, float slope, float* y,
-                     std::int64_t b0, std::int64_t b1) {
+void winograd_output(const WinogradDims& d, const float* m, const float* bias, bool fused, float slope, float* y) {
   const std::int64_t plane = d.tiles() * d.o, oh = d.out_h(), ow = d.out_w();
   const V zero{}, sl = splat(slope);
-  for_tiles(d, b0, b1, [&](std::int64_t bb, std::int64_t tr, std::int64_t tc, std::int64_t t) {
+  for_tiles(d, [&](std::int64_t bb, std::int64_t tr, std::int64_t tc, std::int64_t t) {
     for (std::int64_t ch = 0; ch < d.o; ch += L) {
       const std::int64_t n = d.o - ch;
       const float* src = m + t * d.o + ch;
@@ -137,9 +136,9 @@ void winograd_output(const WinogradDims& d, const float* m, const float* bias, b
   });
 }
 
-void winograd_output_grad(const WinogradDims& d, const float* dy, float* dm, std::int64_t b0, std::int64_t b1) {
+void winograd_output_grad(const WinogradDims& d, const float* dy, float* dm) {
   const std::int64_t plane = d.tiles() * d.o, oh = d.out_h(), ow = d.out_w();
-  for_tiles(d, b0, b1, [&](std::int64_t bb, std::int64_t tr, std::int64_t tc, std::int64_t t) {
+  for_tiles(d, [&](std::int64_t bb, std::int64_t tr, std::int64_t tc, std::int64_t t) {
     for (std::int64_t ch = 0; ch < d.o; ch += L) {
       const std::int64_t n = d.o - ch;
       V in[16], tmp[24], out[36];
@@ -156,10 +155,10 @@ void winograd_output_grad(const WinogradDims& d, const float* dy, float* dm, std
   });
 }
 
-void winograd_input_grad(const WinogradDims& d, const float* dv, float* dx, std::int64_t b0, std::int64_t b1) {
+void winograd_input_grad(const WinogradDims& d, const float* dv, float* dx) {
   const std::int64_t plane = d.tiles() * d.c, image = d.h * d.w * d.c;
-  std::memset(dx + b0 * image, 0, static_cast<std::size_t>((b1 - b0) * image) * sizeof(float));
-  for_tiles(d, b0, b1, [&](std::int64_t bb, std::int64_t tr, std::int64_t tc, std::int64_t t) {
+  std::memset(dx, 0, static_cast<std::size_t>(d.batch * image) * sizeof(float));
+  for_tiles(d, [&](std::int64_t bb, std::int64_t tr, std::int64_t tc, std::int64_t t) {
     const std::int64_t r0 = 4 * tr - d.pad, c0 = 4 * tc - d.pad;
     for (std::int64_t ch = 0; ch < d.c; ch += L) {
       const std::int64_t n = d.c - ch;

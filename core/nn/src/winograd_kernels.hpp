@@ -26,15 +26,15 @@ struct WinogradDims {
 };
 
 struct WinogradKernels {
-  /// V for the tiles of samples [b0, b1).
-  void (*input)(const WinogradDims& d, const float* x, float* v, std::int64_t b0, std::int64_t b1);
-  /// y (samples [b0, b1)) = A^T M A + bias; with `fused`, then max(y, 0) + slope * min(y, 0).
-  void (*output)(const WinogradDims& d, const float* m, const float* bias, bool fused, float slope, float* y,
-                 std::int64_t b0, std::int64_t b1);
-  /// dM = A dY A^T (the adjoint of `output` before its bias), for samples [b0, b1).
-  void (*output_grad)(const WinogradDims& d, const float* dy, float* dm, std::int64_t b0, std::int64_t b1);
-  /// dx (samples [b0, b1), overwritten) = the sum over tiles of B dV B^T (the adjoint of `input`).
-  void (*input_grad)(const WinogradDims& d, const float* dv, float* dx, std::int64_t b0, std::int64_t b1);
+  // Each over the d.batch samples from x, y, dy or dx (Conv2d calls them per chunk of samples).
+  /// V for the samples' tiles.
+  void (*input)(const WinogradDims& d, const float* x, float* v);
+  /// y = A^T M A + bias; with `fused`, then max(y, 0) + slope * min(y, 0).
+  void (*output)(const WinogradDims& d, const float* m, const float* bias, bool fused, float slope, float* y);
+  /// dM = A dY A^T (the adjoint of `output` before its bias).
+  void (*output_grad)(const WinogradDims& d, const float* dy, float* dm);
+  /// dx (overwritten) = the sum over tiles of B dV B^T (the adjoint of `input`).
+  void (*input_grad)(const WinogradDims& d, const float* dv, float* dx);
 };
 
 const WinogradKernels& winograd_kernels();
@@ -54,13 +54,12 @@ void winograd_weights(const float* w, std::int64_t o, std::int64_t c, float* u);
 /// dw (O, C, 3, 3) = G^T dU G, the adjoint of winograd_weights.
 void winograd_weights_grad(const float* du, std::int64_t o, std::int64_t c, float* dw);
 
-#define NAC_DECLARE_WINOGRAD_KERNELS(ns)                                                                            \
-  namespace ns {                                                                                                    \
-  void winograd_input(const WinogradDims& d, const float* x, float* v, std::int64_t b0, std::int64_t b1);           \
-  void winograd_output(const WinogradDims& d, const float* m, const float* bias, bool fused, float slope, float* y, \
-                       std::int64_t b0, std::int64_t b1);                                                           \
-  void winograd_output_grad(const WinogradDims& d, const float* dy, float* dm, std::int64_t b0, std::int64_t b1);   \
-  void winograd_input_grad(const WinogradDims& d, const float* dv, float* dx, std::int64_t b0, std::int64_t b1);    \
+#define NAC_DECLARE_WINOGRAD_KERNELS(ns)                                                                             \
+  namespace ns {                                                                                                     \
+  void winograd_input(const WinogradDims& d, const float* x, float* v);                                              \
+  void winograd_output(const WinogradDims& d, const float* m, const float* bias, bool fused, float slope, float* y); \
+  void winograd_output_grad(const WinogradDims& d, const float* dy, float* dm);                                      \
+  void winograd_input_grad(const WinogradDims& d, const float* dv, float* dx);                                       \
   }
 NAC_DECLARE_WINOGRAD_KERNELS(avx512)
 NAC_DECLARE_WINOGRAD_KERNELS(avx2)

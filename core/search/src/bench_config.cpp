@@ -61,6 +61,14 @@ void check_unique(const ConfigTable& root, const char* key, const std::vector<st
     if (!seen.insert(l).second) root.fail(key, "two entries labelled '" + l + "' (give each a different 'label')");
 }
 
+// A problem's `label` (default: its file's stem) where it names the problem's folder of the run.
+std::string folder_label(const ConfigTable& t, const fs::path& file, const std::string& what) {
+  const std::string label = t.string("label", file.stem().string());
+  if (label.empty() || label.find('/') != std::string::npos || label == "." || label == "..")
+    t.fail("label", what + "'s label names its folder: expected a name without '/'");
+  return label;
+}
+
 }  // namespace
 
 BenchConfig load_bench(const fs::path& file) {
@@ -134,9 +142,7 @@ BenchConfig load_bench(const fs::path& file) {
       p.config = relative("config");
       p.metric = t.string("metric", std::string());
       p.task = PluginChoice{"", t, t.where("model")};
-      p.label = t.string("label", p.model.stem().string());
-      if (p.label.empty() || p.label.find('/') != std::string::npos || p.label == "." || p.label == "..")
-        t.fail("label", "a model problem's label names its folder: expected a name without '/'");
+      p.label = folder_label(t, p.model, "a model problem");
     } else if (t.has("experiment")) {  // an experiment problem: the experiment file says the rest
       if (t.has("name")) t.fail("name", "a problem is a task 'name' or an 'experiment' file, not both");
       if (t.has("objectives"))
@@ -144,9 +150,7 @@ BenchConfig load_bench(const fs::path& file) {
       p.experiment = relative("experiment");
       if (t.has("recipes_of")) p.recipes_of = relative("recipes_of");
       p.task = PluginChoice{"", t, t.where("experiment")};
-      p.label = t.string("label", p.experiment.stem().string());
-      if (p.label.empty() || p.label.find('/') != std::string::npos || p.label == "." || p.label == "..")
-        t.fail("label", "an experiment problem's label names its folder: expected a name without '/'");
+      p.label = folder_label(t, p.experiment, "an experiment problem");
     } else {
       p.task = plugin_of(t);
       p.label = t.string("label", t.has("problem") ? t.string("problem", std::nullopt) : p.task.name);
@@ -198,8 +202,7 @@ namespace {
   throw Error(where + ": " + what + ": " + message);
 }
 
-struct Made {
-  std::unique_ptr<Task> task;
+struct Made {  // what a strategy is made with on the problem
   std::shared_ptr<const SearchSpace> space;
   std::vector<Direction> directions;
 };
@@ -237,7 +240,7 @@ Made check_experiment(const BenchConfig& c, const BenchProblem& p, const Registr
   for (const auto& o : s.objectives) directions.push_back(o->direction());
   check_measures(c, p, directions.size(), !s.reference_point.empty(), false);
   p.task.config.finish();
-  return Made{std::move(s.task), s.space, directions};
+  return Made{s.space, directions};
 }
 
 }  // namespace
@@ -292,10 +295,10 @@ ModelProblemParts model_problem_parts(const BenchProblem& p, const Registry& reg
 namespace {
 
 Made check_model_problem(const BenchConfig& c, const BenchProblem& p, const Registry& registry) {
-  const ModelProblemParts parts = model_problem_parts(p, registry);
+  (void)model_problem_parts(p, registry);
   check_measures(c, p, 2, false, false);
   p.task.config.finish();
-  return Made{nullptr, nullptr, {Direction::Minimize, Direction::Minimize}};
+  return Made{nullptr, {Direction::Minimize, Direction::Minimize}};
 }
 
 Made check_problem(const BenchConfig& c, const BenchProblem& p, const Registry& registry) {
@@ -321,8 +324,7 @@ Made check_problem(const BenchConfig& c, const BenchProblem& p, const Registry& 
   check_measures(c, p, objectives.size(), problem.reference_point(objectives).has_value(),
                  problem.true_front(objectives, 2).has_value());
   p.task.config.finish();
-  auto space = problem.search_space();
-  return Made{std::move(task), std::move(space), directions};
+  return Made{problem.search_space(), directions};
 }
 
 }  // namespace

@@ -148,13 +148,12 @@ std::string write_bench_report(const BenchConfig& c, const std::vector<BenchRun>
         series.push_back(std::move(s));
       }
       ranks[m] = mean_ranks(final_cells[m], higher);
+      const std::string axis = measure + (higher ? " (higher is better)" : " (lower is better)");
       const std::string figure = "figures/" + p.label + "_" + measure + ".svg";
-      write_line_plot(
-          out / figure,
-          p.label + ": " + measure + ", median and interquartile range over " + std::to_string(c.seeds.size()) +
-              " seeds",
-          {LinePanel{p.label, "evaluations", measure + (higher ? " (higher is better)" : " (lower is better)"), false,
-                     series, 0, "", 0}});
+      write_line_plot(out / figure,
+                      p.label + ": " + measure + ", median and interquartile range over " +
+                          std::to_string(c.seeds.size()) + " seeds",
+                      {LinePanel{p.label, "evaluations", axis, false, series, 0, "", 0}});
       figures.emplace_back(figure, p.label + ": " + measure + " against evaluations");
       std::vector<BoxGroup> boxes;
       for (std::size_t k = 0; k < contenders.size(); ++k)
@@ -163,7 +162,7 @@ std::string write_bench_report(const BenchConfig& c, const std::vector<BenchRun>
       write_box_plot(
           out / box,
           p.label + ": " + measure + " after " + std::to_string(p.checkpoints.back()) + " evaluations, every seed",
-          measure + (higher ? " (higher is better)" : " (lower is better)"), boxes);
+          axis, boxes);
       figures.emplace_back(box, p.label + ": " + measure + " at the budget, per seed");
       // Every pair at the budget, Holm-corrected over the pairs of this problem and measure.
       struct Pair {

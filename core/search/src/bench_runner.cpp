@@ -83,26 +83,25 @@ class Configurations {
       }
       in_flight_.insert(text);
     }
+    // Whatever happens below, the configuration is not in flight afterwards (the runs waiting for
+    // it then find its entry, or train it themselves when its evaluation threw).
+    struct Landed {
+      Configurations& table;
+      const std::string& key;
+      ~Landed() {
+        const std::lock_guard lock(table.mutex_);
+        table.in_flight_.erase(key);
+        table.ready_.notify_all();
+      }
+    } landed{*this, text};
     std::uint64_t id = 1469598103934665603ull;  // FNV-1a of the key
     for (unsigned char ch : text) id = (id ^ ch) * 1099511628211ull;
     id &= (1ull << 53) - 1;  // (exact in JSON's numbers)
-    TrialRecord r;
-    try {
-      r = evaluate(id);
-    } catch (...) {
-      const std::lock_guard lock(mutex_);
-      in_flight_.erase(text);
-      ready_.notify_all();
-      throw;
-    }
+    const TrialRecord r = evaluate(id);
     Entry e;
     e.ok = r.status == TrialStatus::Complete;
     e.objectives = r.objectives;
     e.message = r.message;
-    const std::lock_guard lock(mutex_);
-    in_flight_.erase(text);
-    ready_.notify_all();
-    ++trained_;
     nlohmann::json line{{"params", key},
                         {"id", id},
                         {"status", e.ok ? "complete" : "failed"},
@@ -113,6 +112,8 @@ class Configurations {
     for (const auto& [m, v] : r.metrics)
       if (std::isfinite(v)) metrics[m] = v;
     line["metrics"] = metrics;
+    const std::lock_guard lock(mutex_);
+    ++trained_;
     out_ << line.dump() << '\n';
     out_.flush();
     if (!out_) throw WriteError(file_.string() + ": writing failed (disk full?)");
@@ -244,10 +245,11 @@ Prepared prepare(const BenchConfig& c, const BenchProblem& p, const Registry& re
   return out_p;
 }
 
-// A run's points so far (minimised) and its measures at the checkpoints.
+// A run's points so far (minimised) and its measures at the problem's checkpoints.
 class Measures {
  public:
-  Measures(const Prepared& p, BenchRun& run) : p_(p), run_(run), nearest_(p.front.size(), INFINITY) {}
+  Measures(const Prepared& p, const std::vector<std::size_t>& checkpoints, BenchRun& run)
+      : p_(p), checkpoints_(checkpoints), run_(run), nearest_(p.front.size(), INFINITY) {}
   /// A complete evaluation's values (as reported).
   void add(std::vector<double> v) {
     for (std::size_t i = 0; i < v.size(); ++i) v[i] *= p_.sign[i];
@@ -259,7 +261,16 @@ class Measures {
     }
     points_.push_back(std::move(v));
   }
-  /// The measures after `evaluations`.
+  /// After the `evaluations`-th evaluation: the measures, when it is a checkpoint.
+  void evaluated(std::size_t evaluations) {
+    if (next_ < checkpoints_.size() && evaluations == checkpoints_[next_]) take(checkpoints_[next_++]);
+  }
+  /// The run ended early (a finished compression): the later checkpoints see its last points.
+  void finish() {
+    while (next_ < checkpoints_.size()) take(checkpoints_[next_++]);
+  }
+
+ private:
   void take(std::size_t evaluations) {
     run_.evaluations.push_back(evaluations);
     for (const auto& m : p_.measures) {
@@ -279,8 +290,9 @@ class Measures {
     }
   }
 
- private:
   const Prepared& p_;
+  const std::vector<std::size_t>& checkpoints_;
+  std::size_t next_ = 0;  // the next checkpoint
   BenchRun& run_;
   std::vector<Point> points_;    // minimised, of complete evaluations
   std::vector<double> nearest_;  // igd: each front point's nearest
@@ -306,17 +318,15 @@ void compress_one(const Prepared& p, const BenchContender& k, const BenchProblem
   if (ec) throw WriteError(dir.string() + ": cannot be removed: " + ec.message());
   const CompressionReport report =
       run_compression(problem.model, as_dataset_task(*p.model->task, "nac bench"), *p.data, recipe, config, dir, false);
-  Measures measures(p, run);
-  std::size_t next = 0;
-  const auto& checkpoints = problem.checkpoints;
+  Measures measures(p, problem.checkpoints, run);
   for (std::size_t e = 1; e <= std::min(report.rows.size(), problem.evaluations); ++e) {
     const CompressionRow& row = report.rows[e - 1];
     ++run.trials;
     if (row.step.failed) ++run.failed_trials;
     else measures.add({row.step.metrics.at(p.model->metric), row.bops});
-    if (next < checkpoints.size() && e == checkpoints[next]) measures.take(e), ++next;
+    measures.evaluated(e);
   }
-  for (; next < checkpoints.size(); ++next) measures.take(checkpoints[next]);
+  measures.finish();
 }
 
 // One run. Strategy construction reads the contender's table, whose key bookkeeping is not
@@ -339,12 +349,10 @@ BenchRun run_one(const BenchConfig& c, const Prepared& p, const BenchContender& 
         const std::lock_guard lock(config_mutex);
         s = registry.strategy(k.strategy.name)(k.strategy.config, StrategyContext{p.space, p.directions, seed});
       }
-      Measures measures(p, run);
-      std::size_t next = 0;  // the next checkpoint
+      Measures measures(p, problem.checkpoints, run);
       const auto deadline =
           c.seconds > 0 ? start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c.seconds))
                         : Clock::time_point::max();
-      const std::vector<std::size_t>& checkpoints = problem.checkpoints;
       for (std::size_t e = 1; e <= problem.evaluations && Clock::now() < deadline; ++e) {
         auto t0 = Clock::now();
         const Trial t = s->ask();
@@ -363,7 +371,7 @@ BenchRun run_one(const BenchConfig& c, const Prepared& p, const BenchContender& 
         sampler += Clock::now() - t0;
         ++run.trials;
         if (r.status == TrialStatus::Complete) measures.add(r.values);
-        if (next < checkpoints.size() && e == checkpoints[next]) measures.take(e), ++next;
+        measures.evaluated(e);
       }
     }
   } catch (const std::exception& ex) {

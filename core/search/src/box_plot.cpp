@@ -13,8 +13,7 @@ namespace nac {
 
 void write_box_plot(const std::filesystem::path& file, const std::string& title, const std::string& y_label,
                     const std::vector<BoxGroup>& groups) {
-  const double L = 80, R = 20, T = 40, B = 70, BW = 110, H = 400;
-  const double W = L + R + BW * static_cast<double>(std::max<std::size_t>(1, groups.size()));
+  const double R = 20, T = 40, B = 70, BW = 110, H = 400;
   std::vector<std::vector<double>> values;
   double lo = INFINITY, hi = -INFINITY;
   for (const BoxGroup& g : groups) {
@@ -26,6 +25,9 @@ void write_box_plot(const std::filesystem::path& file, const std::string& title,
   if (!(lo <= hi)) lo = 0, hi = 1;
   const double pad = (hi - lo) * 0.05 + (hi == lo ? 0.5 : 0);
   lo -= pad, hi += pad;
+  const std::vector<double> ticks = svg::linear_ticks(lo, hi);
+  const double L = svg::left_margin(ticks, 80);
+  const double W = L + R + BW * static_cast<double>(std::max<std::size_t>(1, groups.size()));
   auto py = [&](double v) { return H - B - (v - lo) / (hi - lo) * (H - T - B); };
   std::ostringstream out;
   out << "<svg xmlns='http://www.w3.org/2000/svg' width='" << W << "' height='" << H
@@ -33,7 +35,7 @@ void write_box_plot(const std::filesystem::path& file, const std::string& title,
       << "<text x='" << W / 2 << "' y='22' text-anchor='middle' font-size='14'>" << svg::escape(title) << "</text>\n"
       << "<rect x='" << L << "' y='" << T << "' width='" << W - L - R << "' height='" << H - T - B
       << "' fill='none' stroke='black'/>\n";
-  for (double v : svg::linear_ticks(lo, hi))
+  for (double v : ticks)
     out << "<line x1='" << L << "' y1='" << py(v) << "' x2='" << W - R << "' y2='" << py(v)
         << "' stroke='#eee'/>\n<text x='" << L - 6 << "' y='" << py(v) + 4 << "' text-anchor='end'>" << svg::number(v)
         << "</text>\n";

@@ -51,11 +51,8 @@ void write_line_plot(const std::filesystem::path& file, const std::string& title
     if (b - a < 1e-12) a -= 0.5, b += 0.5;
     const double pad = (y1 - y0) * 0.05 + 1e-12;
     y0 -= pad, y1 += pad;
-    // The left margin fits the widest y tick label (about 7 px a character) beside the axis title.
     const std::vector<double> yt = linear_ticks(y0, y1);
-    std::size_t widest = 0;
-    for (double v : yt) widest = std::max(widest, fmt(v).size());
-    const double L = std::max(70.0, 7.0 * static_cast<double>(widest) + 34);
+    const double L = svg::left_margin(yt, 70);
     auto px = [&](double v) { return ox + L + (tx(v) - a) / (b - a) * (PW - L - R); };
     auto py = [&](double v) { return H - B - (v - y0) / (y1 - y0) * (H - T - B); };
     auto pyc = [&](double v) { return py(std::min(v, top)); };  // data points: clipped at the top

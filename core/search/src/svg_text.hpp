@@ -1,5 +1,6 @@
 #pragma once
 // Text in nac's SVG plots: numbers to four significant digits, and escaped labels.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -28,6 +29,14 @@ inline std::vector<double> linear_ticks(double lo, double hi) {
   for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
     t.push_back(std::abs(v) < step * 1e-9 ? 0 : v);
   return t;
+}
+
+// A plot's left margin that fits the widest of the y ticks' labels (as number() writes them,
+// about 7 px a character at 12 px) right-aligned beside a rotated axis title: at least `minimum`.
+inline double left_margin(const std::vector<double>& y_ticks, double minimum) {
+  std::size_t widest = 0;
+  for (double v : y_ticks) widest = std::max(widest, number(v).size());
+  return std::max(minimum, 7.0 * static_cast<double>(widest) + 34);
 }
 
 // Decades 10^a .. 10^b (every other one when there are more than seven), for a log axis.
